@@ -1,0 +1,51 @@
+"""The package's matplotlib style, applied through a context manager (no global rcParams change)."""
+
+from __future__ import annotations
+
+import contextlib
+
+STYLE = {
+    "figure.dpi": 110,
+    "savefig.dpi": 150,
+    "font.size": 9,
+    "axes.titlesize": 9,
+    "axes.labelsize": 9,
+    "legend.fontsize": 8,
+    "xtick.labelsize": 8,
+    "ytick.labelsize": 8,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.25,
+    "lines.linewidth": 1.4,
+    "image.cmap": "viridis",
+}
+
+
+@contextlib.contextmanager
+def plot_style():
+    """Context manager applying the dltheory style to figures created inside it."""
+    import matplotlib
+
+    with matplotlib.rc_context(STYLE):
+        yield
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, *, figsize=None, **subplot_kw):
+    """A pyplot-free Figure with an ``nrows × ncols`` grid of axes (no GUI backend involved).
+
+    Returns ``(fig, axes)``; ``axes`` is a single Axes when the grid is 1×1, else an array.
+    Call inside :func:`plot_style` so the style applies.
+    """
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize or (3.2 * ncols, 2.8 * nrows), layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=True, **subplot_kw)
+    return fig, axes
+
+
+def figure_for(ax, **kwargs):
+    """``(fig, ax)`` for a plot function taking ``ax=None``: a new figure when ``ax`` is None."""
+    if ax is None:
+        return new_figure(**kwargs)
+    return ax.figure, ax

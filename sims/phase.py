@@ -1,0 +1,90 @@
+"""``sims.phase_diagram``: the single entry point for phase diagrams of every theory."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+__all__ = ["PhaseDiagram", "phase_diagram", "SYSTEMS", "DEFAULT_SYSTEM"]
+
+# system name → "module:function" computing it. The SGD-stability issue registers
+# "sgd_stability" and makes it the default.
+SYSTEMS = {
+    "lazy_rich": "sims.lazy_rich._phase:lazy_rich_phase_diagram",
+}
+DEFAULT_SYSTEM = "lazy_rich"
+
+
+@dataclass(frozen=True)
+class PhaseDiagram:
+    """A computed phase diagram.
+
+    Attributes
+    ----------
+    system : str
+    x_name, y_name : str
+        Axis names (the parameters varied).
+    x : ndarray of shape (nx,)
+    y : ndarray of shape (ny,)
+    values : mapping name → ndarray of shape (ny, nx)
+        Per-cell quantities (e.g. final kernel distance, time to learn).
+    labels : ndarray of shape (ny, nx), dtype str
+        Phase label of each cell.
+    boundaries : mapping name → ndarray of shape (k, 2)
+        Theoretical boundary curves as (x, y) points.
+    simulated : mapping name → ndarray
+        Simulated points overlaid on the diagram (coordinates and measured values).
+    figure : matplotlib Figure or None
+    params : mapping
+        Everything needed to recompute the diagram.
+    """
+
+    system: str
+    x_name: str
+    x: np.ndarray
+    y_name: str
+    y: np.ndarray
+    values: Mapping[str, np.ndarray]
+    labels: np.ndarray
+    boundaries: Mapping[str, np.ndarray] = field(default_factory=dict)
+    simulated: Mapping[str, np.ndarray] = field(default_factory=dict)
+    figure: Any = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def save(self, path: str | os.PathLike | None = None) -> Path:
+        """Save the figure atomically (default ``figures/phase_<system>.png``); return the path."""
+        from .figures import save_figure
+
+        if self.figure is None:
+            raise ValueError("this phase diagram was computed with plot=False; there is no figure to save")
+        path = Path(path) if path is not None else Path("figures") / f"phase_{self.system}.png"
+        save_figure(self.figure, path)
+        return path
+
+
+def phase_diagram(system: str = DEFAULT_SYSTEM, *, plot: bool = True, save: bool | str | os.PathLike = False,
+                  **kwargs) -> PhaseDiagram:
+    """Compute the phase diagram of ``system`` (see ``SYSTEMS``) and optionally save its figure.
+
+    Parameters
+    ----------
+    system : str
+        Which theory's diagram. Keyword arguments are passed to that system's function, whose
+        docstring lists them (e.g. ``sims.lazy_rich.lazy_rich_phase_diagram``).
+    plot : bool, default True
+        Draw the figure (``result.figure``).
+    save : bool or path, default False
+        True saves to ``figures/phase_<system>.png``; a path saves there.
+    """
+    if system not in SYSTEMS:
+        raise ValueError(f"system must be one of {sorted(SYSTEMS)}; got {system!r}")
+    module, func = SYSTEMS[system].split(":")
+    result = getattr(importlib.import_module(module), func)(plot=plot or bool(save), **kwargs)
+    if save:
+        result.save(None if save is True else save)
+    return result

@@ -1,0 +1,180 @@
+"""Tests of the single-neuron closed form (theory.lazy_rich._exact)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.integrate import solve_ivp
+
+from theory.lazy_rich import (alignment, conserved_delta, exact_solution, function_space_metric,
+                              init_from_beta, kernel_distance, limit_prediction, relaxation_rates)
+
+# Reference ODE tolerances: DOP853 at rtol=1e-12, atol=1e-13 has global error ~1e-11 on these
+# O(1) trajectories over t <= 10, so 1e-8 (the spec's target, LR §8) leaves a wide margin.
+ODE_TOL = dict(method="DOP853", rtol=1e-12, atol=1e-13)
+AGREE = 1e-8
+
+
+def _ode(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0):
+    def rhs(_, y):
+        a, w = y[0], y[1:]
+        g = a * w - beta_star
+        return np.concatenate([[-eta_a * w @ g], -eta_w * a * g])
+
+    sol = solve_ivp(rhs, (0, t[-1]), np.concatenate([[a0], w0]), t_eval=t, **ODE_TOL)
+    return sol.y[0], sol.y[1:].T
+
+
+def test_conserved_delta_formula():
+    assert conserved_delta(2.0, [1.0, 1.0]) == 2.0
+    assert conserved_delta(1.0, [1.0, 0.0], eta_a=3.0, eta_w=2.0) == -1.0
+    np.testing.assert_allclose(conserved_delta([1.0, 2.0], [[1.0], [0.0]]), [0.0, 4.0])
+
+
+@settings(deadline=None, max_examples=60)
+@given(delta=st.floats(-50, 50), scale=st.floats(1e-3, 10), sign=st.sampled_from([1, -1]),
+       eta_a=st.floats(0.1, 10), eta_w=st.floats(0.1, 10), seed=st.integers(0, 2**16))
+def test_init_from_beta_round_trip(delta, scale, sign, eta_a, eta_w, seed):
+    beta0 = scale * np.random.default_rng(seed).normal(size=3)
+    a0, w0 = init_from_beta(beta0, delta, eta_a, eta_w, sign=sign)
+    # Both identities are algebraic; relative roundoff a few ulps times the size of the terms.
+    np.testing.assert_allclose(a0 * w0, beta0, rtol=1e-12, atol=0)
+    size = eta_w * a0**2 + eta_a * w0 @ w0
+    assert abs(conserved_delta(a0, w0, eta_a, eta_w) - delta) <= 1e-12 * max(size, 1.0)
+    assert np.sign(a0) == sign
+
+
+def test_init_from_beta_zero_beta():
+    a0, w0 = init_from_beta([0.0, 0.0], 4.0)
+    assert a0 == 2.0 and not np.any(w0)
+    with pytest.raises(ValueError, match="beta0 = 0"):
+        init_from_beta([0.0, 0.0], 0.0)
+    with pytest.raises(ValueError, match="beta0 = 0"):
+        init_from_beta([0.0, 0.0], -1.0)
+
+
+@pytest.mark.parametrize("delta", [-4.0, -1.0, -0.05, 0.0, 0.05, 1.0, 4.0])
+@pytest.mark.parametrize("d", [1, 2, 5])
+def test_exact_solution_matches_ode(delta, d):
+    rng = np.random.default_rng(d * 100 + int(10 * delta))
+    eta_a, eta_w = np.exp(rng.normal(scale=0.7, size=2))
+    beta_star = rng.normal(size=d)
+    beta0 = 0.5 * rng.normal(size=d)
+    a0, w0 = init_from_beta(beta0, delta, eta_a, eta_w, sign=int(rng.choice([-1, 1])))
+    t = np.linspace(0, 10, 41)
+    sol = exact_solution(a0, w0, beta_star, t, eta_a, eta_w)
+    a, w = _ode(a0, w0, beta_star, t, eta_a, eta_w)
+    np.testing.assert_allclose(sol.a, a, atol=AGREE, rtol=0)
+    np.testing.assert_allclose(sol.w, w, atol=AGREE, rtol=0)
+    np.testing.assert_allclose(sol.beta, sol.a[:, None] * sol.w)
+
+
+def test_exact_solution_through_a_zero():
+    # Spec LR §11.3: beta* = (0.5, 0.5), beta0 = (0, -1), delta = -2 flips the sign of a.
+    beta_star = np.array([0.5, 0.5])
+    a0, w0 = init_from_beta([0.0, -1.0], -2.0)
+    t = np.linspace(0, 10, 201)
+    sol = exact_solution(a0, w0, beta_star, t)
+    assert sol.a[0] > 0 and sol.a[-1] < 0
+    a, w = _ode(a0, w0, beta_star, t)
+    np.testing.assert_allclose(sol.a, a, atol=AGREE, rtol=0)
+    assert limit_prediction(a0, w0, beta_star).flips
+
+
+def test_exact_solution_long_horizon_no_overflow():
+    # Unscaled cosh(ωτ) overflows past ωτ ≈ 710; the scaled evaluation must stay finite and
+    # reach the predicted limit (spec LR §3.1 numerics, §3.2 limit).
+    for delta in (-50.0, 0.0, 50.0):
+        a0, w0 = init_from_beta([-1.0, 0.1], delta)
+        sol = exact_solution(a0, w0, [0.0, 1.0], [0.0, 1e3, 1e8])
+        assert np.all(np.isfinite(sol.w)) and np.all(np.isfinite(sol.a))
+        lim = limit_prediction(a0, w0, [0.0, 1.0])
+        # At t = 1e8 the slowest mode (rate λ⊥ >= s²/|δ| = 0.02) has decayed to roundoff.
+        assert abs(sol.a[-1] - lim.a_inf) <= 1e-12 * max(1.0, abs(lim.a_inf))
+        np.testing.assert_allclose(sol.beta[-1], [0.0, 1.0], atol=1e-12)
+
+
+def test_exact_solution_conserves_delta_and_is_exact_at_zero():
+    a0, w0 = init_from_beta([0.3, -0.2, 0.1], 0.0)
+    sol = exact_solution(a0, w0, [1.0, 0.0, 2.0], np.linspace(0, 20, 101))
+    # δ = 0 exactly at t = 0; along the path only roundoff of O(1) terms.
+    assert np.max(np.abs(conserved_delta(sol.a, sol.w))) < 1e-13
+    assert sol.a[0] == pytest.approx(a0, abs=0) and np.array_equal(sol.w[0], w0)
+
+
+def test_exact_solution_zero_target_and_batch():
+    sol = exact_solution(2.0, [1.0, 0.0], [0.0, 0.0], [0.0, 1.0])
+    assert np.all(np.isfinite(sol.a))
+    a0 = np.array([0.5, 1.0, 2.0])
+    w0 = np.array([[0.2, 0.1], [0.3, -0.1], [-0.5, 0.0]])
+    t = np.linspace(0, 5, 7)
+    batch = exact_solution(a0, w0, [0.0, 1.0], t, eta_a=2.0)
+    assert batch.a.shape == (3, 7) and batch.w.shape == (3, 7, 2) and batch.delta.shape == (3,)
+    for i in range(3):
+        single = exact_solution(a0[i], w0[i], [0.0, 1.0], t, eta_a=2.0)
+        np.testing.assert_allclose(batch.a[i], single.a, rtol=1e-14)
+
+
+def test_limit_and_relaxation_rates():
+    beta_star = np.array([1.0, 0.25])
+    s = np.linalg.norm(beta_star)
+    for delta in (-3.0, 0.0, 2.0):
+        lam_perp, lam_par = relaxation_rates(beta_star, delta)
+        R = np.hypot(delta, 2 * s)
+        assert lam_par == pytest.approx(R, rel=1e-15)
+        assert lam_perp == pytest.approx((delta + R) / 2, rel=1e-12)
+        # λ⊥ = a∞² (unit rates) is the eigenvalue of M(β*) orthogonal to β*.
+        lim = limit_prediction(*init_from_beta([0.1, 0.2], delta), beta_star)
+        assert lim.a_inf**2 == pytest.approx(lam_perp, rel=1e-12)
+        M = function_space_metric(beta_star, delta)
+        np.testing.assert_allclose(np.linalg.eigvalsh(M), sorted([lam_perp, lam_par]), rtol=1e-12)
+
+
+def test_function_space_metric_definition():
+    rng = np.random.default_rng(3)
+    a, w = 0.7, rng.normal(size=3)
+    eta_a, eta_w = 0.5, 2.0
+    delta = conserved_delta(a, w, eta_a, eta_w)
+    M = function_space_metric(a * w, delta, eta_a, eta_w)
+    np.testing.assert_allclose(M, eta_w * a**2 * np.eye(3) + eta_a * np.outer(w, w), rtol=1e-12)
+
+
+def test_kernel_distance_matches_gram_definition():
+    rng = np.random.default_rng(7)
+    a0, w0 = 0.8, rng.normal(size=3)
+    a, w = rng.normal(size=5), rng.normal(size=(5, 3))
+    K0 = a0**2 * np.eye(3) + np.outer(w0, w0)
+    for i in range(5):
+        Kt = a[i] ** 2 * np.eye(3) + np.outer(w[i], w[i])
+        S = 1 - np.sum(K0 * Kt) / (np.linalg.norm(K0) * np.linalg.norm(Kt))
+        assert kernel_distance(a0, w0, a[i], w[i]) == pytest.approx(S, abs=1e-14)
+    S = kernel_distance(a0, w0, a, w)
+    assert S.shape == (5,) and np.all((S >= -1e-15) & (S <= 1))
+    assert kernel_distance(a0, w0, a0, w0) == pytest.approx(0.0, abs=1e-15)
+    # The compat formula differs from the correct one only when a(t) ≠ a(0).
+    assert kernel_distance(a0, w0, a0, w[0], compat=True) == kernel_distance(a0, w0, a0, w[0])
+    assert kernel_distance(a0, w0, 2.0, w[0], compat=True) != kernel_distance(a0, w0, 2.0, w[0])
+
+
+def test_alignment_zero_safe():
+    np.testing.assert_allclose(alignment(np.array([[0.0, 0.0], [1.0, 1.0]]), [0.0, 2.0]), [0.0, 2**-0.5])
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: exact_solution(0.0, [0.0, 0.0], [1.0, 0.0], [0.0]), "saddle"),
+    (lambda: exact_solution(1.0, [np.nan, 0.0], [1.0, 0.0], [0.0]), "w0"),
+    (lambda: exact_solution(1.0, [1.0, 0.0, 0.0], [1.0, 0.0], [0.0]), "w0"),
+    (lambda: exact_solution(1.0, [1.0, 0.0], [1.0, 0.0], [-1.0]), "t must be"),
+    (lambda: exact_solution(1.0, [1.0, 0.0], [1.0, 0.0], [0.0], eta_a=0.0), "eta_a"),
+    (lambda: exact_solution(1.0, [1.0, 0.0], [1.0, 0.0], [0.0], eta_w=-1.0), "eta_w"),
+    (lambda: exact_solution([1.0, 2.0], np.ones((3, 2)), [1.0, 0.0], [0.0]), "batch"),
+    (lambda: init_from_beta([1.0, np.inf], 1.0), "beta0"),
+    (lambda: init_from_beta([1.0, 0.0], 1.0, sign=0), "sign"),
+    (lambda: init_from_beta([[1.0]], 1.0), "beta0"),
+    (lambda: limit_prediction(1.0, [1.0, 0.0], [0.0, 0.0]), "beta_star"),
+    (lambda: kernel_distance(0.0, [0.0, 0.0], 1.0, [1.0, 0.0]), "a0 = 0"),
+    (lambda: conserved_delta(1.0, 2.0), "w must"),
+])
+def test_bad_input_names_argument(call, name):
+    with pytest.raises(ValueError, match=name):
+        call()

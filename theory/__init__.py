@@ -1,0 +1,10 @@
+"""theory: what the theorems predict (closed forms, sympy derivations, convex programs).
+
+Imports only numpy and scipy at import time. One module per paper:
+``theory.lazy_rich`` (Kunin et al. 2024), ``theory.sgd_stability`` (Ziyin et al. 2023),
+``theory.ntp`` (Thrampoulidis 2024), ``theory.rf_risk`` (Simon et al. 2023).
+"""
+
+from . import lazy_rich as lazy_rich
+
+__all__ = ["lazy_rich"]

@@ -1,0 +1,28 @@
+"""Small result records shared by the lazy/rich theory and its simulations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """The readout weight a(t) passing through zero during gradient flow.
+
+    Only possible for δ < 0 (spec LR §1). At the crossing ``η_a‖w‖² = −δ`` and β = a·w = 0.
+
+    Attributes
+    ----------
+    t : float
+        Crossing time (original time, not the unit-rate time).
+    sign_before : int
+        Sign of a(t) just before the crossing (+1 or -1).
+    w : ndarray of shape (d,)
+        First-layer weights at the crossing (original parametrisation).
+    """
+
+    t: float
+    sign_before: int
+    w: np.ndarray
