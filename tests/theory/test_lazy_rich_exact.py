@@ -99,7 +99,27 @@ def test_exact_solution_conserves_delta_and_is_exact_at_zero():
     sol = exact_solution(a0, w0, [1.0, 0.0, 2.0], np.linspace(0, 20, 101))
     # δ = 0 exactly at t = 0; along the path only roundoff of O(1) terms.
     assert np.max(np.abs(conserved_delta(sol.a, sol.w))) < 1e-13
-    assert sol.a[0] == pytest.approx(a0, abs=0) and np.array_equal(sol.w[0], w0)
+    # At t = 0 the evaluation rotates into the eigenbasis of the 2×2 block and back: a few ulps.
+    np.testing.assert_allclose(sol.a[0], a0, rtol=4e-16 * 4)
+    np.testing.assert_allclose(sol.w[0], w0, rtol=4e-16 * 4)
+
+
+def test_exact_solution_on_basin_boundary_stays_finite():
+    # c₊ ≈ 1e-8 (found by a cross-check test): the old sum form of ρ² cancelled to a negative
+    # number. Near the boundary the flow lingers at the saddle, then leaves; δ stays conserved.
+    a0, w0, bs = -1.050313864832995, [1.24073125], [0.33043708]
+    eta_a, eta_w = 1.2736781993231023, 1.7773663685839114
+    sol = exact_solution(a0, w0, bs, [0.0, 10.0, 50.0, 1e3, 1e6], eta_a, eta_w)
+    assert np.all(np.isfinite(sol.a)) and np.all(np.isfinite(sol.w))
+    delta = conserved_delta(a0, w0, eta_a, eta_w)
+    np.testing.assert_allclose(conserved_delta(sol.a, sol.w, eta_a, eta_w), delta, atol=1e-15)
+    lim = limit_prediction(a0, w0, bs, eta_a, eta_w)
+    assert sol.a[-1] == pytest.approx(lim.a_inf, rel=1e-12)
+    np.testing.assert_allclose(sol.beta[-1], bs, rtol=1e-12)
+    # Exactly on the boundary c₊ = 0 (a0 = 1, w0 = −β*, δ = 0 in exact arithmetic) only the
+    # decaying mode is present: (w, a) → 0 like e^{−sτ}, reaching the saddle without NaN.
+    sol = exact_solution(1.0, [-1.0, 0.0], [1.0, 0.0], [0.0, 10.0, 1e6])
+    assert np.all(np.isfinite(sol.a)) and abs(sol.a[1]) < 1e-4 and sol.a[2] == 0.0
 
 
 def test_exact_solution_zero_target_and_batch():
@@ -172,9 +192,35 @@ def test_alignment_zero_safe():
     (lambda: init_from_beta([1.0, 0.0], 1.0, sign=0), "sign"),
     (lambda: init_from_beta([[1.0]], 1.0), "beta0"),
     (lambda: limit_prediction(1.0, [1.0, 0.0], [0.0, 0.0]), "beta_star"),
+    (lambda: limit_prediction(1.0, [-1.0, 0.0], [1.0, 0.0]), "basin boundary"),
     (lambda: kernel_distance(0.0, [0.0, 0.0], 1.0, [1.0, 0.0]), "a0 = 0"),
     (lambda: conserved_delta(1.0, 2.0), "w must"),
 ])
 def test_bad_input_names_argument(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_log_space_path_matches_scaled_path():
+    # The fallback (used only where the scaled ρ² underflows) must be the same formula: compare
+    # both on ordinary rows, where each is accurate to roundoff (~1e-15 relative on O(1) values).
+    from theory.lazy_rich import _exact
+
+    rng = np.random.default_rng(11)
+    P0, Q0 = rng.normal(size=6), rng.normal(size=(6, 3))
+    beta_star = rng.normal(size=3)
+    delta_u = P0**2 - np.sum(Q0**2, axis=-1)
+    tau = np.linspace(0, 30, 61)
+    P, Q = _exact._unit_rate_flow(P0, Q0, beta_star, delta_u, tau)
+    s = np.linalg.norm(beta_star)
+    bhat = beta_star / s
+    q_par = Q0 @ bhat
+    q_perp = Q0 - q_par[:, None] * bhat
+    half = delta_u / 2
+    u_q, u_p = _exact._growing_direction(s, half)
+    c_plus, c_minus = u_q * q_par + u_p * P0, -u_p * q_par + u_q * P0
+    P_log, par_log, perp_log = _exact._log_space_rows(tau, s, half, np.hypot(s, half), c_plus, c_minus,
+                                                      u_q, u_p, np.sum(q_perp**2, axis=-1))
+    Q_log = par_log[:, :, None] * bhat + perp_log[:, :, None] * q_perp[:, None, :]
+    np.testing.assert_allclose(P_log, P, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(Q_log, Q, rtol=1e-12, atol=1e-14)

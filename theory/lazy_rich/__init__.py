@@ -1,4 +1,10 @@
-"""Lazy vs rich learning in the minimal two-layer model (Kunin et al. 2024, arXiv 2406.06158)."""
+"""Lazy vs rich learning in the minimal two-layer model (Kunin et al. 2024, arXiv 2406.06158).
+
+Single neuron f(x) = a·wᵀx with layer learning rates: conserved quantity, exact gradient-flow
+solution (whitened input), limits, basins and sign flips, kernel distance (``_exact``); implicit
+bias for general X as a Bregman projection (``_implicit_bias``); independent cross-check
+parametrisations (``_parametrizations``); wide, deep and ReLU extensions (``_wide``).
+"""
 
 from ._exact import ExactSolution as ExactSolution
 from ._exact import LimitPrediction as LimitPrediction
@@ -12,18 +18,94 @@ from ._exact import limit_prediction as limit_prediction
 from ._exact import relaxation_rates as relaxation_rates
 from ._exact import signed_magnitude as signed_magnitude
 from ._types import Crossing as Crossing
+from ._implicit_bias import ConvexImplicitBiasResult as ConvexImplicitBiasResult
+from ._implicit_bias import downstream_limit_bias as downstream_limit_bias
+from ._implicit_bias import implicit_bias as implicit_bias
+from ._implicit_bias import implicit_bias_cvxpy as implicit_bias_cvxpy
+from ._implicit_bias import implicit_bias_nlp as implicit_bias_nlp
+from ._implicit_bias import inverse_mirror_map as inverse_mirror_map
+from ._implicit_bias import lazy_limit_bias as lazy_limit_bias
+from ._implicit_bias import mirror_potential as mirror_potential
+from ._implicit_bias import mirror_potential_grad as mirror_potential_grad
+from ._implicit_bias import rank1_implicit_bias as rank1_implicit_bias
+from ._parametrizations import HyperbolicPoint as HyperbolicPoint
+from ._parametrizations import NeuronTrajectory as NeuronTrajectory
+from ._parametrizations import alignment_from_hyperbolic_angle as alignment_from_hyperbolic_angle
+from ._parametrizations import balanced_solution as balanced_solution
+from ._parametrizations import flips_sign_riccati as flips_sign_riccati
+from ._parametrizations import from_hyperbolic_angle as from_hyperbolic_angle
+from ._parametrizations import hyperbolic_angle as hyperbolic_angle
+from ._parametrizations import mu_phi_rhs as mu_phi_rhs
+from ._parametrizations import riccati_fixed_points as riccati_fixed_points
+from ._parametrizations import riccati_nu as riccati_nu
+from ._parametrizations import riccati_pole_time as riccati_pole_time
+from ._parametrizations import saxe_escape_time as saxe_escape_time
+from ._parametrizations import saxe_sigmoid as saxe_sigmoid
+from ._parametrizations import solution_via_riccati as solution_via_riccati
+from ._wide import DeltaBalancedFactors as DeltaBalancedFactors
+from ._wide import ModeSolution as ModeSolution
+from ._wide import WideWeights as WideWeights
+from ._wide import conserved_matrix as conserved_matrix
+from ._wide import deep_linear_conserved as deep_linear_conserved
+from ._wide import delta_balanced_factors as delta_balanced_factors
+from ._wide import delta_balanced_weights as delta_balanced_weights
+from ._wide import hyperbolic_entropy as hyperbolic_entropy
+from ._wide import hyperbolic_entropy_grad as hyperbolic_entropy_grad
+from ._wide import hyperbolic_entropy_hessian as hyperbolic_entropy_hessian
+from ._wide import mode_dynamics_rhs as mode_dynamics_rhs
+from ._wide import mode_solution as mode_solution
+from ._wide import relu_delta as relu_delta
+from ._wide import relu_init_scale as relu_init_scale
 
 __all__ = [
+    "ConvexImplicitBiasResult",
     "Crossing",
+    "DeltaBalancedFactors",
     "ExactSolution",
+    "HyperbolicPoint",
     "LimitPrediction",
+    "ModeSolution",
+    "NeuronTrajectory",
+    "WideWeights",
     "alignment",
+    "alignment_from_hyperbolic_angle",
+    "balanced_solution",
     "conserved_delta",
+    "conserved_matrix",
+    "deep_linear_conserved",
+    "delta_balanced_factors",
+    "delta_balanced_weights",
+    "downstream_limit_bias",
     "exact_solution",
+    "flips_sign_riccati",
+    "from_hyperbolic_angle",
     "function_space_metric",
+    "hyperbolic_angle",
+    "hyperbolic_entropy",
+    "hyperbolic_entropy_grad",
+    "hyperbolic_entropy_hessian",
+    "implicit_bias",
+    "implicit_bias_cvxpy",
+    "implicit_bias_nlp",
     "init_from_beta",
+    "inverse_mirror_map",
     "kernel_distance",
+    "lazy_limit_bias",
     "limit_prediction",
+    "mirror_potential",
+    "mirror_potential_grad",
+    "mode_dynamics_rhs",
+    "mode_solution",
+    "mu_phi_rhs",
+    "rank1_implicit_bias",
     "relaxation_rates",
+    "relu_delta",
+    "relu_init_scale",
+    "riccati_fixed_points",
+    "riccati_nu",
+    "riccati_pole_time",
+    "saxe_escape_time",
+    "saxe_sigmoid",
     "signed_magnitude",
+    "solution_via_riccati",
 ]

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import exprel
 
 from .._validate import as_finite_array, as_finite_scalar, as_positive_scalar, as_sign
 
@@ -215,6 +214,52 @@ def alignment(w, beta_star):
     return np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
 
 
+def _growing_direction(s, half):
+    """Unit eigenvector u₊ = (u_q, u_p) ∝ (s, ω + δ̃/2) of [[−δ̃/2, s], [s, δ̃/2]] for eigenvalue +ω.
+
+    For δ̃ < 0 the proportional form (ω − δ̃/2, s) avoids the cancellation in ω + δ̃/2. When
+    s = δ̃ = 0 the block is zero and any basis works: (0, 1).
+    """
+    omega = np.hypot(s, half)
+    vq = np.where(half >= 0, s, omega - half)
+    vp = np.where(half >= 0, omega + half, s)
+    norm = np.hypot(vq, vp)
+    safe = np.where(norm > 0, norm, 1.0)
+    return np.where(norm > 0, vq / safe, 0.0), np.where(norm > 0, vp / safe, 1.0)
+
+
+# Below this the scaled ρ² carries fewer than 52 bits (subnormal range): use the log-space path.
+_SCALED_FLOOR = np.finfo(np.float64).tiny * 2.0**53
+
+
+def _log_space_rows(tau, s, half, omega, c_plus, c_minus, u_q, u_p, r_perp2):
+    """Same closed form with every term as sign·exp(log-magnitude − log ρ): never under/overflows.
+
+    Returns (P, q∥, perp factor) of shape (B, T). Slower than the scaled path; used only for rows
+    where that path's ρ² underflowed.
+    """
+    with np.errstate(divide="ignore"):
+        tt = tau[None, :]
+        om, hb = omega[:, None], half[:, None]
+        em = -np.expm1(-2.0 * om * tt)
+        log_sh = np.log(np.divide(em, 2.0 * om, out=np.broadcast_to(tt, em.shape).copy(), where=om > 0))
+        dabs = 2.0 * np.abs(hb)
+        log_perp_int = np.log(np.divide(-np.expm1(-dabs * tt), dabs, out=np.broadcast_to(tt, em.shape).copy(),
+                                        where=dabs > 0)) + np.maximum(0.0, -2.0 * hb) * tt
+        log_cp, log_cm = np.log(np.abs(c_plus))[:, None], np.log(np.abs(c_minus))[:, None]
+        log_rho2 = np.logaddexp.reduce(np.stack([
+            np.zeros_like(em),                                   # the 1
+            np.log(r_perp2)[:, None] + log_perp_int,             # q⊥ part
+            2 * log_cp + 2.0 * om * tt + log_sh,                 # c₊²(e^{2ωτ} − 1)/(2ω)
+            2 * log_cm + log_sh,                                 # c₋²(1 − e^{−2ωτ})/(2ω)
+        ]), axis=0)
+        grow = np.sign(c_plus)[:, None] * np.exp(log_cp + om * tt - log_rho2 / 2)    # c₊e^{ωτ}/ρ
+        decay = np.sign(c_minus)[:, None] * np.exp(log_cm - om * tt - log_rho2 / 2)  # c₋e^{−ωτ}/ρ
+        perp = np.exp(-hb * tt - log_rho2 / 2)
+    uq, up = u_q[:, None], u_p[:, None]
+    return grow * up + decay * uq, grow * uq - decay * up, perp
+
+
 def _unit_rate_flow(P0, Q0, beta_star, delta_u, tau):
     """Unit-rate closed form ϑ(τ) = e^{Aτ}ϑ0/ρ(τ), evaluated scaled by e^{−ωτ}.
 
@@ -229,25 +274,44 @@ def _unit_rate_flow(P0, Q0, beta_star, delta_u, tau):
     r_perp2 = np.sum(q_perp**2, axis=-1)             # (B,)
     half = delta_u / 2.0
     omega = np.hypot(s, half)                        # (B,), ω ≥ |δ̃|/2
+    # Orthonormal eigenbasis of B = [[−δ̃/2, s], [s, δ̃/2]]: u₊ (eigenvalue +ω), u₋ (−ω).
+    # Then e^{Bτ}(q∥, P0) = c₊e^{ωτ}u₊ + c₋e^{−ωτ}u₋ and ρ² is a sum of non-negative terms, so
+    # nothing cancels even on the basin boundary c₊ ≈ 0.
+    up_q, up_p = _growing_direction(s, half)
+    c_plus = up_q * q_par + up_p * P0
+    c_minus = -up_p * q_par + up_q * P0
 
     om = omega[:, None]
     tt = tau[None, :]
-    e2 = np.exp(-2.0 * om * tt)                      # e^{−2ωτ}
-    ch = (1.0 + e2) / 2.0                            # cosh(ωτ)·e^{−ωτ}
-    sh = tt * exprel(-2.0 * om * tt)                 # sinh(ωτ)/ω·e^{−ωτ}, exact as ω → 0
+    em = -np.expm1(-2.0 * om * tt)                   # 1 − e^{−2ωτ}
+    e2 = 1.0 - em                                    # e^{−2ωτ}
+    # (1 − e^{−2ωτ})/(2ω) → τ as ω → 0 (expm1 keeps it accurate for tiny ω).
+    sh = np.divide(em, 2.0 * om, out=np.broadcast_to(tt, em.shape).copy(), where=om > 0)
     perp = np.exp(-(half[:, None] + om) * tt)        # e^{−δ̃τ/2}·e^{−ωτ}, exponent ≤ 0
 
-    qp, p0, hb = q_par[:, None], P0[:, None], half[:, None]
-    num_q = ch * qp + sh * (-hb * qp + s * p0)
-    num_p = ch * p0 + sh * (s * qp + hb * p0)
-    # ρ²e^{−2ωτ}; (1 − e^{−δ̃τ})/δ̃ = τ·exprel(−|δ̃|τ)·e^{max(0, −δ̃)τ} keeps both signs of δ̃ bounded.
+    cp, cm = c_plus[:, None], c_minus[:, None]
+    uq, upp = up_q[:, None], up_p[:, None]
+    # Numerators scaled by e^{−ωτ}.
+    num_q = cp * uq - cm * e2 * upp
+    num_p = cp * upp + cm * e2 * uq
+    # ρ²e^{−2ωτ}. Perpendicular integral (1 − e^{−δ̃τ})/δ̃ = [(1 − e^{−|δ̃|τ})/|δ̃|]·e^{max(0, −δ̃)τ},
+    # bounded after the e^{−2ωτ} scaling for both signs of δ̃; the bracket → τ as δ̃ → 0.
     dabs = np.abs(delta_u)[:, None]
-    perp_int = tt * exprel(-dabs * tt) * np.exp((np.maximum(0.0, -delta_u)[:, None] - 2.0 * om) * tt)
-    quad = 2.0 * s * qp * p0 + hb * (p0**2 - qp**2)
-    rho2 = e2 + r_perp2[:, None] * perp_int + (qp**2 + p0**2) * tt * exprel(-4.0 * om * tt) + quad * sh**2
+    perp_int = np.divide(-np.expm1(-dabs * tt), dabs, out=np.broadcast_to(tt, em.shape).copy(), where=dabs > 0)
+    perp_int *= np.exp((np.maximum(0.0, -delta_u)[:, None] - 2.0 * om) * tt)
+    # ∫₀^τ e^{2Bs} ds quadratic form: c₊²(e^{2ωτ} − 1)/(2ω) + c₋²(1 − e^{−2ωτ})/(2ω).
+    rho2 = e2 + r_perp2[:, None] * perp_int + cp**2 * sh + cm**2 * sh * e2
+    # Where the scaled ρ² is subnormal (only when c₊ = 0 and q⊥ = 0 or decays, i.e. on the
+    # basin boundary at long times) the e^{−ωτ} scaling lost precision: redo those rows in log space.
+    bad = np.any(rho2 < _SCALED_FLOOR, axis=1)
     rho = np.sqrt(rho2)
-    P = num_p / rho
-    Q = (num_q / rho)[:, :, None] * bhat + (perp / rho)[:, :, None] * q_perp[:, None, :]
+    P = num_p / np.where(bad[:, None], 1.0, rho)
+    par = num_q / np.where(bad[:, None], 1.0, rho)
+    perp_coef = perp / np.where(bad[:, None], 1.0, rho)
+    if np.any(bad):
+        P[bad], par[bad], perp_coef[bad] = _log_space_rows(
+            tau, s, half[bad], omega[bad], c_plus[bad], c_minus[bad], up_q[bad], up_p[bad], r_perp2[bad])
+    Q = par[:, :, None] * bhat + perp_coef[:, :, None] * q_perp[:, None, :]
     return P, Q
 
 
@@ -264,7 +328,7 @@ def exact_solution(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> ExactSolution:
     With s = ‖β*‖, ω = √(s² + δ̃²/4), q∥ = β̂*ᵀQ0 and q⊥ = Q0 − q∥β̂*:
     q∥ρ = C q∥ + Sh(−½δ̃ q∥ + s P0), Pρ = C P0 + Sh(s q∥ + ½δ̃ P0), q⊥ρ = e^{−δ̃τ/2} q⊥,
     C = cosh ωτ, Sh = sinh(ωτ)/ω. Numerators and ρ are divided by e^{ωτ} analytically and the
-    δ̃ → 0, ω → 0 limits are exact (``scipy.special.exprel``), so long horizons do not overflow.
+    δ̃ → 0, ω → 0 limits are exact (``expm1``-based quotients), so long horizons do not overflow.
 
     Parameters
     ----------
@@ -385,24 +449,29 @@ def limit_prediction(a0, w0, beta_star, eta_a=1.0, eta_w=1.0) -> LimitPrediction
     w0 = as_finite_array(w0, "w0", shape=beta_star.shape)
     if a0 == 0 and not np.any(w0):
         raise ValueError("a0 = 0 and w0 = 0 is the saddle of the flow; choose a0 or w0 nonzero")
-    s = float(np.linalg.norm(beta_star))
-    if s == 0:
+    if not np.any(beta_star):
         raise ValueError("beta_star must be nonzero (with beta_star = 0 the flow decays to beta = 0)")
-    k = np.sqrt(eta_a * eta_w)
-    scale_a = (eta_w / eta_a) ** 0.25
-    P0, Q0 = scale_a * a0, w0 / scale_a
-    delta_u = P0**2 - float(Q0 @ Q0)
-    omega = np.hypot(s, delta_u / 2)
-    c_plus = s * float(Q0 @ beta_star) / s + (omega + delta_u / 2) * P0
-    if c_plus == 0:
+    a_inf, c_plus = _limit_batch(np.array([a0]), w0[None], beta_star, eta_a, eta_w)
+    if c_plus[0] == 0:
         raise ValueError("the initialisation lies on the basin boundary c_plus = 0: the flow converges "
                          "to the saddle beta = 0, not to beta_star")
-    sgn = np.sign(c_plus)
-    P_inf = sgn * np.sqrt(omega + delta_u / 2)
-    a_inf = P_inf / scale_a
-    return LimitPrediction(a_inf=float(a_inf), w_inf=beta_star / a_inf,
-                           flips=bool(np.sign(a0) != sgn) if a0 != 0 else False,
-                           c_plus=float(c_plus))
+    a_inf = float(a_inf[0])
+    return LimitPrediction(a_inf=a_inf, w_inf=beta_star / a_inf,
+                           flips=bool(a0 != 0 and np.sign(a0) != np.sign(a_inf)), c_plus=float(c_plus[0]))
+
+
+def _limit_batch(a0, w0, beta_star, eta_a, eta_w):
+    """(a∞, c₊) for B initialisations a0 (B,), w0 (B, d); a∞ = ±√(ω + δ̃/2)/scale, sign of c₊."""
+    s = float(np.linalg.norm(beta_star))
+    scale_a = (eta_w / eta_a) ** 0.25
+    P0, Q0 = scale_a * a0, w0 / scale_a
+    half = (P0**2 - np.sum(Q0**2, axis=-1)) / 2
+    omega = np.hypot(s, half)
+    u_q, u_p = _growing_direction(s, half)
+    c_plus = u_q * (Q0 @ beta_star) / s + u_p * P0
+    # ω + δ̃/2 without cancellation for δ̃ < 0: s²/(ω − δ̃/2).
+    up = np.where(half >= 0, omega + half, s**2 / (omega - half))
+    return np.sign(c_plus) * np.sqrt(up) / scale_a, c_plus
 
 
 def relaxation_rates(beta_star, delta, eta_a=1.0, eta_w=1.0) -> tuple[float, float]:
@@ -452,14 +521,21 @@ def kernel_distance(a0, w0, a, w, compat=False):
         raise ValueError(f"w must have last axis of length d = {d} (len(w0)); got shape {w.shape}")
     if a0 == 0 and not np.any(w0):
         raise ValueError("a0 = 0 and w0 = 0 give a zero kernel K0; the kernel distance is undefined")
+    S = _kernel_distance_batch(np.atleast_1d(a0), np.atleast_2d(w0), a.reshape(1, -1), w.reshape(1, -1, d), compat)
+    S = S.reshape(a.shape)
+    return float(S) if np.ndim(S) == 0 else S
+
+
+def _kernel_distance_batch(a0, w0, a, w, compat=False):
+    """S(0, t) for B initialisations at once: a0 (B,), w0 (B, d), a (B, T), w (B, T, d) → (B, T)."""
+    d = w0.shape[-1]
+    a0sq = (a0**2)[:, None]
+    w00 = np.sum(w0**2, axis=-1)[:, None]
     a2 = a**2
     ww = np.sum(w**2, axis=-1)
-    w00 = float(w0 @ w0)
-    inner = d * a0**2 * a2 + a0**2 * ww + a2 * w00 + (w @ w0) ** 2
-    norm0 = np.sqrt(d * a0**4 + 2 * a0**2 * w00 + w00**2)
-    cross = a0**2 if compat else a2
-    normt2 = d * a2**2 + 2 * cross * ww + ww**2
+    inner = d * a0sq * a2 + a0sq * ww + a2 * w00 + np.einsum("btd,bd->bt", w, w0) ** 2
+    norm0 = np.sqrt(d * a0sq**2 + 2 * a0sq * w00 + w00**2)
+    normt2 = d * a2**2 + 2 * (a0sq if compat else a2) * ww + ww**2
     if np.any(normt2 <= 0):
         raise ValueError("a and w vanish together at some time: K(t) = 0 and S is undefined")
-    S = 1.0 - inner / (norm0 * np.sqrt(normt2))
-    return float(S) if np.ndim(S) == 0 else S
+    return 1.0 - inner / (norm0 * np.sqrt(normt2))

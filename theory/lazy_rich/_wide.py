@@ -1,0 +1,501 @@
+"""Wide, multi-output and deep linear networks; the ReLU initialisation family.
+
+Kunin et al. 2024 (arXiv 2406.06158), spec LR §5–§6. Two-layer linear network f(x) = AWx with
+W ∈ R^{h×d}, A ∈ R^{c×h}, β = AW ∈ R^{c×d}; whitened input XᵀX = I_d, target Σ_yx = YᵀX; gradient
+flow Ẇ = −η_w AᵀG, Ȧ = −η_a GWᵀ with G = βXᵀX − YᵀX. The h×h matrix
+Δ = η_w AᵀA − η_a WWᵀ is conserved; its diagonal holds the per-neuron δ_k.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validate import as_finite_array, as_finite_scalar, as_positive_scalar, as_sign
+from ._exact import exact_solution, init_from_beta
+
+__all__ = [
+    "DeltaBalancedFactors",
+    "ModeSolution",
+    "WideWeights",
+    "conserved_matrix",
+    "deep_linear_conserved",
+    "delta_balanced_factors",
+    "delta_balanced_weights",
+    "hyperbolic_entropy",
+    "hyperbolic_entropy_grad",
+    "hyperbolic_entropy_hessian",
+    "mode_dynamics_rhs",
+    "mode_solution",
+    "relu_delta",
+    "relu_init_scale",
+]
+
+
+def _rates(eta_a, eta_w) -> tuple[float, float]:
+    return as_positive_scalar(eta_a, "eta_a"), as_positive_scalar(eta_w, "eta_w")
+
+
+def _positive_int(x, name: str) -> int:
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral) or x < 1:
+        raise ValueError(f"{name} must be a positive integer; got {x!r}")
+    return int(x)
+
+
+def _root_plus(delta: float, sigma: np.ndarray) -> np.ndarray:
+    """x₊ = ½(δ + √(δ² + 4σ²)), the nonnegative root of x² − δx − σ² = 0, no cancellation."""
+    r = np.hypot(delta, 2.0 * sigma)
+    if delta >= 0:
+        return (delta + r) / 2.0
+    return 2.0 * sigma**2 / (r - delta)                   # r − δ ≥ 2|δ| > 0
+
+
+# --------------------------------------------------------------------------------------------
+# conserved quantities
+# --------------------------------------------------------------------------------------------
+
+def conserved_matrix(A, W, eta_a=1.0, eta_w=1.0):
+    r"""Conserved matrix Δ = η_w AᵀA − η_a WWᵀ of the two-layer linear network f(x) = AWx.
+
+    Kunin et al. 2024 (arXiv 2406.06158), spec LR §5: under Ẇ = −η_w AᵀG, Ȧ = −η_a GWᵀ,
+    η_w d(AᵀA)/dt = −η_aη_w(WGᵀA + AᵀGWᵀ) = η_a d(WWᵀ)/dt. The diagonal entries are the
+    per-neuron δ_k = η_w‖A_{:,k}‖² − η_a‖W_{k,:}‖² (also conserved for (leaky) ReLU, §6).
+
+    Parameters
+    ----------
+    A : array of shape (c, h) or (..., c, h)
+        Readout weights.
+    W : array of shape (h, d) or (..., h, d)
+        First-layer weights (leading axes broadcast with ``A``).
+    eta_a, eta_w : float, default 1.0
+        Layer learning rates (> 0).
+
+    Returns
+    -------
+    ndarray of shape (..., h, h)
+    """
+    eta_a, eta_w = _rates(eta_a, eta_w)
+    A = as_finite_array(A, "A")
+    W = as_finite_array(W, "W")
+    if A.ndim < 2:
+        raise ValueError(f"A must have shape (c, h) or (..., c, h); got {A.shape}")
+    if W.ndim < 2:
+        raise ValueError(f"W must have shape (h, d) or (..., h, d); got {W.shape}")
+    if A.shape[-1] != W.shape[-2]:
+        raise ValueError(f"A of shape {A.shape} and W of shape {W.shape} disagree on the hidden width h")
+    return eta_w * np.swapaxes(A, -1, -2) @ A - eta_a * W @ np.swapaxes(W, -1, -2)
+
+
+def deep_linear_conserved(weights, etas=None) -> list[np.ndarray]:
+    r"""Layerwise conserved matrices (1/η_{l+1}) W_{l+1}ᵀW_{l+1} − (1/η_l) W_l W_lᵀ of a deep linear net.
+
+    f(x) = W_L ⋯ W_1 x trained by Ẇ_l = −η_l ∂L/∂W_l (spec LR §5; Kunin et al. 2024,
+    arXiv 2406.06158; Dominé et al. 2024, arXiv 2409.14623). For L = 2 with W_1 = W, W_2 = A
+    this is Δ/(η_aη_w), Δ from :func:`conserved_matrix`.
+
+    Parameters
+    ----------
+    weights : sequence of L ≥ 2 arrays
+        W_1 (h_1, d), W_2 (h_2, h_1), …, W_L (c, h_{L−1}); input layer first.
+    etas : sequence of L floats > 0, optional
+        Per-layer learning rates (default all 1).
+
+    Returns
+    -------
+    list of L − 1 ndarrays, the l-th of shape (h_l, h_l)
+    """
+    if isinstance(weights, np.ndarray) or not hasattr(weights, "__len__"):
+        raise ValueError("weights must be a sequence of 2-D arrays [W_1, ..., W_L]")
+    Ws = [as_finite_array(Wl, f"weights[{i}]", ndim=2) for i, Wl in enumerate(weights)]
+    L = len(Ws)
+    if L < 2:
+        raise ValueError(f"weights must hold at least two layers; got {L}")
+    for i in range(L - 1):
+        if Ws[i + 1].shape[1] != Ws[i].shape[0]:
+            raise ValueError(f"weights[{i + 1}] of shape {Ws[i + 1].shape} does not follow weights[{i}] "
+                             f"of shape {Ws[i].shape} (need weights[{i + 1}].shape[1] == weights[{i}].shape[0])")
+    if etas is None:
+        eta = [1.0] * L
+    else:
+        if not hasattr(etas, "__len__") or len(etas) != L:
+            raise ValueError(f"etas must be a sequence of {L} positive rates (one per layer)")
+        eta = [as_positive_scalar(e, f"etas[{i}]") for i, e in enumerate(etas)]
+    return [Ws[i + 1].T @ Ws[i + 1] / eta[i + 1] - Ws[i] @ Ws[i].T / eta[i] for i in range(L - 1)]
+
+
+# --------------------------------------------------------------------------------------------
+# δ-balanced networks
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DeltaBalancedFactors:
+    """Gram matrices of a δ-balanced network as functions of β (spec LR §5).
+
+    Attributes
+    ----------
+    readout_gram : ndarray of shape (c, c)
+        AAᵀ = ½(δ I_c + √(δ² I_c + 4ββᵀ)).
+    input_gram : ndarray of shape (d, d)
+        WᵀW = ½(−δ I_d + √(δ² I_d + 4βᵀβ)).
+    """
+
+    readout_gram: np.ndarray
+    input_gram: np.ndarray
+
+
+def delta_balanced_factors(beta, delta, hidden=None) -> DeltaBalancedFactors:
+    r"""AAᵀ = ½(δI_c + √(δ²I_c + 4ββᵀ)) and WᵀW = ½(−δI_d + √(δ²I_d + 4βᵀβ)) for Δ = δI_h.
+
+    Kunin et al. 2024 (arXiv 2406.06158), spec LR §5, unit rates. Derivation: with
+    AᵀA − WWᵀ = δI, X = AAᵀ satisfies X² − δX = A(AᵀA − δI)Aᵀ = ββᵀ and Y = WᵀW satisfies
+    Y² + δY = βᵀβ; the formulas take the nonnegative root on every eigenvector. On ker(ββᵀ)
+    the roots are {0, δ}: the formula (which picks δ) is right for AAᵀ iff δ ≤ 0 or AAᵀ has no
+    kernel, i.e. h = c; likewise WᵀW needs δ ≥ 0 or h = d. Δ = δI itself forces c ≥ h when δ > 0
+    (AᵀA = δI + WWᵀ ≻ 0) and d ≥ h when δ < 0. Matrix square roots use a symmetric
+    eigendecomposition, obtained for both Gram matrices at once from the SVD β = UΣVᵀ
+    (ββᵀ = UΣ²Uᵀ, βᵀβ = VΣ²Vᵀ): working with σ instead of eigenvalues σ² of ββᵀ avoids the
+    √ε-size error that √(λ) has at λ ≈ 0 (δ = 0, rank-deficient β). Each root is formed without
+    cancellation.
+
+    Parameters
+    ----------
+    beta : array of shape (c, d)
+        End-to-end map β = AW.
+    delta : float
+        Δ = δ I_h (unit rates).
+    hidden : int, optional
+        Hidden width h. When given, the combinations of §5 are checked: ValueError (naming
+        ``delta``) if no δ-balanced network of that shape exists (δ > 0 with h > c, δ < 0 with
+        h > d) or if a formula is invalid (δ > 0 with h < c: AAᵀ is not a function of β;
+        δ < 0 with h < d: WᵀW is not), and ValueError (naming ``beta``) if rank β > h. When
+        omitted, both formulas are returned unchecked: they hold iff (δ ≤ 0 or h = c) and
+        (δ ≥ 0 or h = d).
+
+    Returns
+    -------
+    DeltaBalancedFactors
+        ``readout_gram`` (c, c) = AAᵀ, ``input_gram`` (d, d) = WᵀW.
+
+    Examples
+    --------
+    >>> f = delta_balanced_factors([[3.0]], 0.0)   # balanced scalar: a² = w² = |β|
+    >>> float(f.readout_gram[0, 0]), float(f.input_gram[0, 0])
+    (3.0, 3.0)
+    """
+    beta = as_finite_array(beta, "beta", ndim=2)
+    delta = as_finite_scalar(delta, "delta")
+    c, d = beta.shape
+    if hidden is not None:
+        h = _positive_int(hidden, "hidden")
+        if delta > 0 and h > c:
+            raise ValueError(f"delta > 0 requires hidden <= c: Δ = δI with δ > 0 makes AᵀA ≻ 0, so A "
+                             f"needs full column rank; got hidden = {h}, c = {c}")
+        if delta < 0 and h > d:
+            raise ValueError(f"delta < 0 requires hidden <= d: Δ = δI with δ < 0 makes WWᵀ ≻ 0, so W "
+                             f"needs full row rank; got hidden = {h}, d = {d}")
+        if delta > 0 and h < c:
+            raise ValueError(f"delta > 0 with hidden < c: AAᵀ is not a function of beta (the formula "
+                             f"needs hidden == c); got hidden = {h}, c = {c}")
+        if delta < 0 and h < d:
+            raise ValueError(f"delta < 0 with hidden < d: WᵀW is not a function of beta (the formula "
+                             f"needs hidden == d); got hidden = {h}, d = {d}")
+        sv = np.linalg.svd(beta, compute_uv=False)
+        rank = int(np.sum(sv > max(c, d) * np.finfo(float).eps * (sv[0] if sv.size else 0.0)))
+        if rank > h:
+            raise ValueError(f"beta has rank {rank} > hidden = {h}: no width-{h} network represents it")
+
+    U, sv, Vt = np.linalg.svd(beta)                      # full U (c, c), Vt (d, d)
+
+    def gram(Q, n, dlt):
+        sig = np.zeros(n)
+        sig[:sv.size] = sv
+        out = (Q * _root_plus(dlt, sig)) @ Q.T
+        return (out + out.T) / 2.0
+
+    return DeltaBalancedFactors(readout_gram=gram(U, c, delta), input_gram=gram(Vt.T, d, -delta))
+
+
+@dataclass(frozen=True)
+class WideWeights:
+    """Weights of a two-layer linear network f(x) = AWx.
+
+    Attributes
+    ----------
+    A : ndarray of shape (c, h)
+    W : ndarray of shape (h, d)
+    """
+
+    A: np.ndarray
+    W: np.ndarray
+
+
+def delta_balanced_weights(beta0, delta, hidden, rotation=None) -> WideWeights:
+    r"""A δ-balanced network with AW = β0 and AᵀA − WWᵀ = δ I_h (unit rates).
+
+    SVD construction (spec LR §5): β0 = Σ_i σ_i u_i v_iᵀ, A = U_h diag(α) Rᵀ,
+    W = R diag(ω) V_hᵀ with α_i² = ½(δ + √(δ² + 4σ_i²)), ω_i² = ½(−δ + √(δ² + 4σ_i²)), so
+    α_iω_i = σ_i and α_i² − ω_i² = δ; then AW = β0 and AᵀA − WWᵀ = R diag(α² − ω²)Rᵀ = δI.
+    For i beyond rank β0: α_i = √δ, ω_i = 0 (δ > 0; needs a free u_i, so h ≤ c) or α_i = 0,
+    ω_i = √|δ| (δ < 0; needs h ≤ d). The same singular vectors as β0 make the init
+    *decoupled* (modes σ_i evolve independently when the target shares them).
+
+    Parameters
+    ----------
+    beta0 : array of shape (c, d)
+    delta : float
+    hidden : int
+        Width h ≥ rank β0 (h ≤ c if δ > 0, h ≤ d if δ < 0).
+    rotation : array of shape (h, h), optional
+        Orthogonal R (default identity); Δ and β are invariant under it.
+
+    Returns
+    -------
+    WideWeights
+    """
+    beta0 = as_finite_array(beta0, "beta0", ndim=2)
+    delta = as_finite_scalar(delta, "delta")
+    h = _positive_int(hidden, "hidden")
+    c, d = beta0.shape
+    if delta > 0 and h > c:
+        raise ValueError(f"delta > 0 requires hidden <= c (AᵀA = δI + WWᵀ ≻ 0); got hidden = {h}, c = {c}")
+    if delta < 0 and h > d:
+        raise ValueError(f"delta < 0 requires hidden <= d (WWᵀ = AᵀA − δI ≻ 0); got hidden = {h}, d = {d}")
+    U, sv, Vt = np.linalg.svd(beta0)
+    rank = int(np.sum(sv > max(c, d) * np.finfo(float).eps * (sv[0] if sv.size else 0.0)))
+    if rank > h:
+        raise ValueError(f"hidden = {h} is smaller than rank(beta0) = {rank}")
+    sig = np.zeros(h)
+    n = min(h, sv.size)
+    sig[:n] = sv[:n]
+    alpha = np.sqrt(_root_plus(delta, sig))
+    omega = np.sqrt(_root_plus(-delta, sig))
+    Uh = np.zeros((c, h))
+    Uh[:, :min(h, c)] = U[:, :min(h, c)]
+    Vh = np.zeros((d, h))
+    Vh[:, :min(h, d)] = Vt.T[:, :min(h, d)]
+    if rotation is None:
+        R = np.eye(h)
+    else:
+        R = as_finite_array(rotation, "rotation", shape=(h, h))
+        if not np.allclose(R.T @ R, np.eye(h), rtol=0, atol=1e-10):
+            raise ValueError("rotation must be orthogonal (RᵀR = I to 1e-10)")
+    return WideWeights(A=(Uh * alpha) @ R.T, W=R @ (omega[:, None] * Vh.T))
+
+
+# --------------------------------------------------------------------------------------------
+# decoupled modes
+# --------------------------------------------------------------------------------------------
+
+def mode_dynamics_rhs(sigma, s, delta):
+    r"""Decoupled-mode law σ̇ = −√(δ² + 4σ²)(σ − s).
+
+    Whitened input, δ-balanced (Δ = δI) and decoupled init β0 = U diag(σ0) Vᵀ sharing the singular
+    vectors of Σ_yx = U S Vᵀ: each singular value follows this law (Kunin et al. 2024,
+    arXiv 2406.06158; spec LR §5). It is the d = c = h = 1 single neuron, unit rates.
+
+    Parameters
+    ----------
+    sigma, s, delta : float or array (broadcast)
+
+    Returns
+    -------
+    ndarray (float for scalar inputs)
+    """
+    sigma = as_finite_array(sigma, "sigma")
+    s = as_finite_array(s, "s")
+    delta = as_finite_array(delta, "delta")
+    out = -np.hypot(delta, 2.0 * sigma) * (sigma - s)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+@dataclass(frozen=True)
+class ModeSolution:
+    """Trajectory of one decoupled mode.
+
+    Attributes
+    ----------
+    t : ndarray of shape (T,)
+    sigma : ndarray of shape (T,)
+        Singular value σ(t) = a(t)·w(t).
+    a : ndarray of shape (T,)
+        Readout factor (singular value of A along the mode, signed).
+    w : ndarray of shape (T,)
+        Input factor (singular value of W along the mode, signed).
+    """
+
+    t: np.ndarray
+    sigma: np.ndarray
+    a: np.ndarray
+    w: np.ndarray
+
+
+def mode_solution(sigma0, s, delta, t, sign=1) -> ModeSolution:
+    r"""Closed-form σ(t) of σ̇ = −√(δ² + 4σ²)(σ − s), via the d = 1 single-neuron solution.
+
+    Kunin et al. 2024 (arXiv 2406.06158), spec LR §5 and §3.1: with a0 from (σ0, δ),
+    a0 = sign·√((δ + √(δ² + 4σ0²))/2), w0 = σ0/a0, σ(t) = a(t)w(t) where (a, w) is the d = 1,
+    unit-rate closed form ϑ(τ) = e^{Aτ}ϑ0/ρ, A = [[−δ/2, s], [s, δ/2]] (evaluated by
+    :func:`theory.lazy_rich._exact.exact_solution`). σ(t) does not depend on ``sign``; a and w do.
+    σ0 = 0 with δ < 0 starts at a0 = 0, w0 = sign·√|δ|; σ0 = 0 with δ = 0 is the saddle (σ ≡ 0).
+
+    Parameters
+    ----------
+    sigma0 : float
+        Initial singular value.
+    s : float
+        Target singular value.
+    delta : float
+        Conserved δ of the mode (Δ = δI).
+    t : array of shape (T,)
+        Times ≥ 0.
+    sign : {+1, -1}, default +1
+        Sign of a0 (of w0 when a0 = 0).
+
+    Returns
+    -------
+    ModeSolution
+
+    Examples
+    --------
+    >>> mode_solution(0.01, 1.0, 0.0, [0.0, 10.0]).sigma.round(6)
+    array([0.01, 1.  ])
+    """
+    sigma0 = as_finite_scalar(sigma0, "sigma0")
+    s = as_finite_scalar(s, "s")
+    delta = as_finite_scalar(delta, "delta")
+    sign = as_sign(sign, "sign")
+    t = as_finite_array(t, "t", ndim=1)
+    if np.any(t < 0):
+        raise ValueError("t must be >= 0 (the flow is solved forward from t = 0)")
+    if sigma0 == 0 and delta == 0:
+        z = np.zeros_like(t)
+        return ModeSolution(t=t, sigma=z, a=z.copy(), w=z.copy())
+    if sigma0 == 0 and delta < 0:
+        a0, w0 = 0.0, np.array([sign * np.sqrt(-delta)])
+    else:
+        a0, w0 = init_from_beta([sigma0], delta, sign=sign)
+    sol = exact_solution(a0, w0, [s], t)
+    return ModeSolution(t=t, sigma=sol.beta[:, 0], a=sol.a, w=sol.w[:, 0])
+
+
+def hyperbolic_entropy(sigma, delta):
+    r"""Hyperbolic-entropy potential Φ(σ) = ½[σ arcsinh(2σ/|δ|) − √(σ² + δ²/4)].
+
+    Mirror potential of the decoupled mode law (Kunin et al. 2024, arXiv 2406.06158; spec LR §5):
+    Φ″(σ) = 1/√(δ² + 4σ²), so d/dt Φ′(σ) = Φ″σ̇ = −(σ − s). Limits: |δ| → ∞,
+    Φ ≈ −|δ|/4 + σ²/(2|δ|) (ℓ2-like, kernel regime); δ → 0, Φ = ½|σ| ln(1/|δ|) +
+    ½|σ|(ln 4|σ| − 1) + o(1), i.e. ℓ1-like up to the diverging factor ½ln(1/|δ|) (rich regime).
+    δ = 0 itself is excluded (Φ diverges).
+
+    Parameters
+    ----------
+    sigma : float or array
+    delta : float, nonzero
+
+    Returns
+    -------
+    float or ndarray
+    """
+    sigma, ad = _entropy_args(sigma, delta)
+    out = 0.5 * (sigma * np.arcsinh(2.0 * sigma / ad) - 0.5 * np.hypot(2.0 * sigma, ad))
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def hyperbolic_entropy_grad(sigma, delta):
+    r"""Mirror map Φ′(σ) = ½ arcsinh(2σ/|δ|) of the hyperbolic entropy (spec LR §5).
+
+    Kunin et al. 2024 (arXiv 2406.06158). δ = 0 is excluded.
+    """
+    sigma, ad = _entropy_args(sigma, delta)
+    out = 0.5 * np.arcsinh(2.0 * sigma / ad)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def hyperbolic_entropy_hessian(sigma, delta):
+    r"""Φ″(σ) = 1/√(δ² + 4σ²) of the hyperbolic entropy (spec LR §5).
+
+    Kunin et al. 2024 (arXiv 2406.06158). It is the inverse of the mode's time-warp factor
+    √(δ² + 4σ²); as δ → 0 it tends to 1/(2|σ|). δ = 0 is excluded (as for Φ).
+    """
+    sigma, ad = _entropy_args(sigma, delta)
+    out = 1.0 / np.hypot(ad, 2.0 * sigma)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def _entropy_args(sigma, delta):
+    sigma = as_finite_array(sigma, "sigma")
+    delta = as_finite_scalar(delta, "delta")
+    if delta == 0:
+        raise ValueError("delta must be nonzero: the hyperbolic entropy diverges as delta -> 0 "
+                         "(it becomes ℓ1-like only after rescaling by ½ ln(1/|δ|))")
+    return sigma, abs(delta)
+
+
+# --------------------------------------------------------------------------------------------
+# ReLU initialisation family
+# --------------------------------------------------------------------------------------------
+
+def relu_init_scale(tau, delta):
+    r"""Shape parameter α of the (τ, δ) ReLU init: α² = (√(4 + (δ/τ²)²) − δ/τ²)/2.
+
+    Init family of Kunin et al. 2024 (arXiv 2406.06158; spec LR §6): per neuron ‖w_k‖ = τα,
+    |a_k| = τ/α, so |a_k|‖w_k‖ = τ² and δ = τ²(α⁻² − α²). The root is written as
+    2/(√(4 + x²) + x) for x = δ/τ² > 0, so large |δ|/τ² keeps full relative accuracy.
+
+    Parameters
+    ----------
+    tau : float or array, > 0
+        Overall scale τ.
+    delta : float or array
+        Per-neuron conserved quantity (broadcast with ``tau``).
+
+    Returns
+    -------
+    float or ndarray
+        α > 0.
+
+    Examples
+    --------
+    >>> relu_init_scale(0.1, 0.0)
+    1.0
+    """
+    tau = as_finite_array(tau, "tau")
+    if np.any(tau <= 0):
+        raise ValueError("tau must be > 0")
+    delta = as_finite_array(delta, "delta")
+    x = delta / tau**2
+    r = np.hypot(2.0, x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha2 = np.where(x > 0, 2.0 / (r + np.abs(x)), (r + np.abs(x)) / 2.0)
+    out = np.sqrt(alpha2)
+    return float(out) if np.ndim(out) == 0 else out
+
+
+def relu_delta(tau, alpha):
+    r"""Per-neuron conserved quantity δ = τ²(α⁻² − α²) of the (τ, α) ReLU init (spec LR §6).
+
+    Kunin et al. 2024 (arXiv 2406.06158): ‖w_k‖ = τα, |a_k| = τ/α, δ = a_k² − ‖w_k‖².
+
+    Parameters
+    ----------
+    tau, alpha : float or array, > 0 (broadcast)
+
+    Returns
+    -------
+    float or ndarray
+
+    Examples
+    --------
+    >>> relu_delta(1.0, 0.5)
+    3.75
+    """
+    tau = as_finite_array(tau, "tau")
+    alpha = as_finite_array(alpha, "alpha")
+    if np.any(tau <= 0):
+        raise ValueError("tau must be > 0")
+    if np.any(alpha <= 0):
+        raise ValueError("alpha must be > 0")
+    out = tau**2 * (1.0 / alpha**2 - alpha**2)
+    return float(out) if np.ndim(out) == 0 else out
