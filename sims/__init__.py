@@ -1,0 +1,15 @@
+"""sims: what training actually does — gradient flow, GD/SGD kernels, phase diagrams, figures.
+
+Imports only numpy and scipy at import time; numba kernels compile on first call and
+matplotlib is imported inside plotting functions.
+"""
+
+from . import lazy_rich as lazy_rich
+from .figures import figure_registry as figure_registry
+from .figures import generate_figures as generate_figures
+from .figures import make_figure as make_figure
+from .phase import PhaseDiagram as PhaseDiagram
+from .phase import phase_diagram as phase_diagram
+
+__all__ = ["PhaseDiagram", "figure_registry", "generate_figures", "lazy_rich", "make_figure",
+           "phase_diagram"]

@@ -1,0 +1,628 @@
+"""Gradient flow of the lazy/rich models, integrated with ``scipy.integrate.solve_ivp``.
+
+Three models from Kunin et al. (2024), arXiv 2406.06158 (spec LR §1, §5, §6):
+
+* single neuron      f(x) = a·wᵀx                 (:func:`gradient_flow`)
+* wide linear        f(x) = A W x                  (:func:`gradient_flow_wide`)
+* shallow (leaky) ReLU  f(x) = Σ_k a_k σ(w_kᵀx)   (:func:`gradient_flow_relu`)
+
+All three use ``solve_ivp(method="DOP853")`` with explicit tolerances (never the defaults,
+spec LR §8) and report their conserved quantities along the computed path, so the caller can
+see how well the integrator respected them. A blow-up (state norm above ``max_norm`` or a
+non-finite vector field) is reported in the result (``diverged=True``, NaN after the blow-up),
+never raised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import numbers
+
+import numpy as np
+from scipy.integrate import solve_ivp
+
+from theory._validate import as_finite_array, as_finite_scalar, as_positive_scalar
+from theory.lazy_rich._types import Crossing
+
+__all__ = [
+    "GradientFlowResult",
+    "ReluGradientFlowResult",
+    "WideGradientFlowResult",
+    "gradient_flow",
+    "gradient_flow_relu",
+    "gradient_flow_wide",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# shared helpers
+# --------------------------------------------------------------------------------------------
+
+def _loss_scale(loss, n: int) -> float:
+    """Gradient scale c relative to ½‖r‖²: 1 for "sum", 2/n for "mean" ((1/n)Σ r²)."""
+    if isinstance(loss, str) and loss == "sum":
+        return 1.0
+    if isinstance(loss, str) and loss == "mean":
+        return 2.0 / n
+    raise ValueError(f"loss must be 'sum' or 'mean'; got {loss!r}")
+
+
+def _as_t_eval(t_eval) -> np.ndarray:
+    t = np.atleast_1d(as_finite_array(t_eval, "t_eval", ndim=(0, 1)))
+    if t.size == 0:
+        raise ValueError("t_eval must contain at least one time")
+    if t[0] < 0:
+        raise ValueError(f"t_eval must be >= 0 (the flow starts at t = 0); got t_eval[0] = {t[0]}")
+    if np.any(np.diff(t) <= 0):
+        raise ValueError("t_eval must be strictly increasing")
+    return t
+
+
+def _tolerances(rtol, atol, max_norm) -> tuple[float, float, float]:
+    rtol = as_positive_scalar(rtol, "rtol")
+    atol = as_positive_scalar(atol, "atol")
+    max_norm = as_positive_scalar(max_norm, "max_norm")
+    return rtol, atol, max_norm
+
+
+class _NonFiniteField(Exception):
+    """Raised inside the right-hand side to abandon an integration that produced inf/NaN."""
+
+
+class _EvaluationBudget(Exception):
+    """Raised inside the right-hand side when ``max_nfev`` evaluations have been spent."""
+
+
+@dataclass(frozen=True)
+class _Integration:
+    Y: np.ndarray            # (T, N), NaN where not reached
+    success: bool
+    message: str
+    diverged: bool
+    event_t: np.ndarray      # times of the optional extra event (a = 0 crossings)
+    event_y: np.ndarray      # states at those times, (E, N)
+
+
+def _integrate(rhs, y0, t_eval, rtol, atol, max_norm, crossing_index=None,
+               max_nfev=None) -> _Integration:
+    """Integrate y' = rhs(t, y) from 0 to t_eval[-1] with DOP853, reporting blow-up.
+
+    A terminal event stops the integration when ‖y‖ reaches ``max_norm``; a non-finite vector
+    field aborts it. Entries of t_eval not reached are NaN. If ``crossing_index`` is given, the
+    zeros of y[crossing_index] are located as (non-terminal) events.
+
+    With ``max_nfev`` the integration runs piecewise between consecutive t_eval points (one
+    solve_ivp call each) and stops once that many right-hand-side evaluations are spent,
+    keeping every piece completed so far. Used for the non-smooth ReLU field, where a
+    trajectory sliding along an activation boundary makes an explicit solver chatter with
+    vanishing steps.
+    """
+    T, N = t_eval.size, y0.size
+    Y = np.full((T, N), np.nan)
+    empty_t, empty_y = np.empty(0), np.empty((0, N))
+    if t_eval[-1] == 0.0:
+        Y[:] = y0
+        return _Integration(Y, True, "t_eval contains only t = 0; returned the initial state",
+                            False, empty_t, empty_y)
+    nfev = [0]
+
+    def guarded(t, y):
+        nfev[0] += 1
+        if max_nfev is not None and nfev[0] > max_nfev:
+            raise _EvaluationBudget(t)
+        with np.errstate(over="ignore", invalid="ignore"):
+            dy = rhs(t, y)
+        if not np.all(np.isfinite(dy)):
+            raise _NonFiniteField(t)
+        return dy
+
+    def blowup(t, y):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return max_norm - np.sqrt(np.dot(y, y))
+
+    blowup.terminal = True
+    blowup.direction = -1
+    events = [blowup]
+    if crossing_index is not None:
+        def crossing(t, y):
+            return y[crossing_index]
+        events.append(crossing)
+
+    def solve(t0, t1, y_start, t_pts):
+        return solve_ivp(guarded, (t0, t1), y_start, method="DOP853", t_eval=t_pts,
+                         rtol=rtol, atol=atol, events=events)
+
+    if max_nfev is None:
+        pieces = [(0.0, float(t_eval[-1]), np.arange(T))]
+    else:
+        knots = np.concatenate([[0.0], t_eval[t_eval > 0]])
+        first = np.flatnonzero(t_eval > 0)[0]
+        Y[:first] = y0                               # t_eval[0] = 0 if present
+        pieces = [(float(knots[i]), float(knots[i + 1]), np.array([first + i]))
+                  for i in range(knots.size - 1)]
+    y_start = y0
+    ev_t, ev_y = [], []
+    message = ""
+    for t0, t1, idx in pieces:
+        try:
+            sol = solve(t0, t1, y_start, t_eval[idx])
+        except _NonFiniteField as exc:
+            if max_nfev is None:
+                Y[t_eval == 0.0] = y0
+            return _Integration(Y, False, f"non-finite vector field at t = {exc.args[0]:.6g}; "
+                                "integration abandoned (diverged)", True, *_events(ev_t, ev_y, N))
+        except _EvaluationBudget as exc:
+            message = (f"max_nfev = {max_nfev} right-hand-side evaluations spent at "
+                       f"t = {exc.args[0]:.6g} (typically a trajectory sliding along an "
+                       "activation boundary makes the step size collapse); later entries are NaN")
+            return _Integration(Y, False, message, False, *_events(ev_t, ev_y, N))
+        k = sol.t.size
+        Y[idx[:k]] = sol.y.T
+        if crossing_index is not None:
+            ev_t.append(sol.t_events[1])
+            ev_y.append(sol.y_events[1].reshape(-1, N))
+        if sol.status == 1:                          # only the blow-up event is terminal
+            return _Integration(Y, False, f"state norm reached max_norm = {max_norm:.3g} at "
+                                f"t = {sol.t_events[0][0]:.6g} (diverged); later entries are NaN",
+                                True, *_events(ev_t, ev_y, N))
+        if sol.status != 0:
+            return _Integration(Y, False, sol.message, False, *_events(ev_t, ev_y, N))
+        message = sol.message
+        y_start = sol.y[:, -1]
+    return _Integration(Y, True, message, False, *_events(ev_t, ev_y, N))
+
+
+def _events(ev_t, ev_y, N):
+    if not ev_t:
+        return np.empty(0), np.empty((0, N))
+    return np.concatenate(ev_t), np.concatenate(ev_y, axis=0)
+
+
+# --------------------------------------------------------------------------------------------
+# single neuron
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class GradientFlowResult:
+    """Gradient-flow trajectory of the single neuron f(x) = a·wᵀx.
+
+    Attributes
+    ----------
+    t : ndarray of shape (T,)
+        Evaluation times (original time).
+    a : ndarray of shape (T,)
+        Readout weight a(t).
+    w : ndarray of shape (T, d)
+        First-layer weights w(t).
+    beta : ndarray of shape (T, d)
+        β(t) = a(t)·w(t).
+    delta : ndarray of shape (T,)
+        δ(t) = η_w a(t)² − η_a‖w(t)‖² along the computed path (constant up to integration
+        error; its spread measures that error).
+    crossings : tuple of Crossing
+        Zeros of a(t) in (0, t_eval[-1]], in time order (only possible for δ < 0).
+    success : bool
+        True if the integration reached ``t[-1]`` without failure or divergence.
+    message : str
+        Solver message, or the reason for stopping.
+    diverged : bool
+        True if the state norm reached ``max_norm`` or the vector field became non-finite;
+        entries after that point are NaN.
+    eta_a, eta_w : float
+        Layer learning rates.
+    loss : str
+        Loss normalisation used ("sum" or "mean").
+    """
+
+    t: np.ndarray
+    a: np.ndarray
+    w: np.ndarray
+    beta: np.ndarray
+    delta: np.ndarray
+    crossings: tuple
+    success: bool
+    message: str
+    diverged: bool
+    eta_a: float
+    eta_w: float
+    loss: str
+
+
+def _as_data(X, y, y_name="y"):
+    X = as_finite_array(X, "X", ndim=2)
+    n = X.shape[0]
+    if n == 0 or X.shape[1] == 0:
+        raise ValueError(f"X must have at least one row and one column; got shape {X.shape}")
+    y = as_finite_array(y, y_name, ndim=1, shape=(n,))
+    return X, y
+
+
+def gradient_flow(X, y, a0, w0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, atol=1e-12,
+                  loss="sum", max_norm=1e50) -> GradientFlowResult:
+    r"""Gradient flow of the single-neuron two-layer linear model with layer learning rates.
+
+    Model f(x) = a·wᵀx, β = a·w. With c = 1 for ``loss="sum"`` (L = ½‖Xβ − y‖²) and c = 2/n
+    for ``loss="mean"`` (L = (1/n)Σ_i (f(x_i) − y_i)²), the gradient in β is
+    g = c·(XᵀXβ − Xᵀy) and the flow is
+
+        ȧ = −η_a wᵀg,    ẇ = −η_w a g,
+
+    which conserves δ = η_w a² − η_a‖w‖² (Kunin et al. 2024, §3; spec LR §1). The mean loss
+    only rescales time: its trajectory at time t equals the sum-loss trajectory at time 2t/n.
+    XᵀX and Xᵀy are precomputed, so a right-hand-side evaluation costs O(d²).
+
+    Zeros of a(t) are located as solver events (root-finding on the dense output) and
+    returned as :class:`~theory.lazy_rich.Crossing` records (time, sign of a just before, w at
+    the crossing, where η_a‖w‖² = −δ). A start at a0 = 0 is not counted as a crossing.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        Training inputs (rows x_i).
+    y : array of shape (n,)
+        Targets.
+    a0 : float
+        Initial readout weight.
+    w0 : array of shape (d,)
+        Initial first-layer weights. ``a0 = 0`` together with ``w0 = 0`` is the saddle the
+        flow never leaves and is rejected.
+    t_eval : array of shape (T,)
+        Strictly increasing times ≥ 0 at which to report the state (need not start at 0).
+    eta_a, eta_w : float, default 1.0
+        Layer learning rates η_a (readout) and η_w (first layer), > 0.
+    rtol, atol : float, default 1e-10, 1e-12
+        DOP853 tolerances (spec LR §8: ≤ 1e-10 for verification, 1e-12 for conservation).
+    loss : {"sum", "mean"}, default "sum"
+        Loss normalisation, see above.
+    max_norm : float, default 1e50
+        The integration stops and reports ``diverged=True`` when ‖(a, w)‖ reaches this value.
+
+    Returns
+    -------
+    GradientFlowResult
+        Fields ``t``, ``a`` (T,), ``w`` (T, d), ``beta`` (T, d), ``delta`` (T,), ``crossings``,
+        ``success``, ``message``, ``diverged``.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument: non-finite or mis-shaped input, t_eval negative or not strictly
+        increasing, η ≤ 0, non-positive tolerances, unknown ``loss``, or the saddle a0 = w0 = 0.
+
+    References
+    ----------
+    Kunin, Raventós, Dominé, Chen, Klindt, Saxe, Ganguli (2024), "Get rich quick: exact
+    solutions reveal how unbalanced initializations promote rapid feature learning",
+    arXiv 2406.06158, §3 (spec LR §1, §8).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> res = gradient_flow(np.eye(2), [0.0, 1.0], 1.0, [0.5, 0.0], [0.0, 1.0, 20.0])
+    >>> bool(np.allclose(res.beta[-1], [0.0, 1.0], atol=1e-6))
+    True
+    """
+    X, y = _as_data(X, y)
+    n, d = X.shape
+    a0 = as_finite_scalar(a0, "a0")
+    w0 = as_finite_array(w0, "w0", ndim=1, shape=(d,))
+    if a0 == 0.0 and not np.any(w0):
+        raise ValueError("a0 = 0 and w0 = 0 is the saddle of the flow (it never leaves it); "
+                         "choose a0 or w0 nonzero")
+    t_eval = _as_t_eval(t_eval)
+    eta_a = as_positive_scalar(eta_a, "eta_a")
+    eta_w = as_positive_scalar(eta_w, "eta_w")
+    rtol, atol, max_norm = _tolerances(rtol, atol, max_norm)
+    c = _loss_scale(loss, n)
+
+    G = c * (X.T @ X)
+    b = c * (X.T @ y)
+
+    def rhs(t, s):
+        a, w = s[0], s[1:]
+        g = G @ (a * w) - b
+        out = np.empty_like(s)
+        out[0] = -eta_a * (w @ g)
+        out[1:] = (-eta_w * a) * g
+        return out
+
+    s0 = np.concatenate([[a0], w0])
+    res = _integrate(rhs, s0, t_eval, rtol, atol, max_norm, crossing_index=0)
+    a = res.Y[:, 0]
+    w = res.Y[:, 1:]
+    crossings = []
+    for tc, yc in zip(res.event_t, res.event_y):
+        if tc <= 0.0 or (crossings and tc == crossings[-1].t):
+            continue                     # a0 = 0 start, or a duplicate report of one zero
+        da = rhs(tc, yc)[0]
+        if da == 0.0:
+            continue                     # tangential zero: a fixed point, not a crossing
+        crossings.append(Crossing(t=float(tc), sign_before=1 if da < 0 else -1,
+                                  w=yc[1:].copy()))
+    with np.errstate(over="ignore", invalid="ignore"):       # a diverged run may hold 1e200s
+        beta = a[:, None] * w
+        delta = eta_w * a**2 - eta_a * np.sum(w**2, axis=1)
+    return GradientFlowResult(
+        t=t_eval, a=a, w=w, beta=beta, delta=delta,
+        crossings=tuple(crossings), success=res.success, message=res.message,
+        diverged=res.diverged, eta_a=eta_a, eta_w=eta_w, loss=loss)
+
+
+# --------------------------------------------------------------------------------------------
+# wide / multi-output linear network
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WideGradientFlowResult:
+    """Gradient-flow trajectory of the two-layer linear network f(x) = A W x.
+
+    Attributes
+    ----------
+    t : ndarray of shape (T,)
+    A : ndarray of shape (T, c, h)
+        Readout matrix A(t).
+    W : ndarray of shape (T, h, d)
+        First-layer matrix W(t).
+    beta : ndarray of shape (T, c, d)
+        β(t) = A(t) W(t).
+    delta : ndarray of shape (T, h, h)
+        Δ(t) = η_w AᵀA − η_a WWᵀ (constant up to integration error; its diagonal holds the
+        per-neuron δ_k).
+    success, message, diverged
+        As in :class:`GradientFlowResult`.
+    eta_a, eta_w : float
+    loss : str
+    """
+
+    t: np.ndarray
+    A: np.ndarray
+    W: np.ndarray
+    beta: np.ndarray
+    delta: np.ndarray
+    success: bool
+    message: str
+    diverged: bool
+    eta_a: float
+    eta_w: float
+    loss: str
+
+
+def gradient_flow_wide(X, Y, A0, W0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, atol=1e-12,
+                       loss="sum", max_norm=1e50) -> WideGradientFlowResult:
+    r"""Gradient flow of the wide / multi-output two-layer linear network f(x) = A W x.
+
+    W ∈ R^{h×d}, A ∈ R^{c×h}, β = AW ∈ R^{c×d}. With c_L = 1 for ``loss="sum"``
+    (L = ½‖Xβᵀ − Y‖_F²) and c_L = 2/n for ``loss="mean"`` (L = (1/n)Σ_i ‖f(x_i) − y_i‖²,
+    summed over outputs), G = c_L(βXᵀX − YᵀX) and
+
+        Ẇ = −η_w AᵀG,    Ȧ = −η_a G Wᵀ,
+
+    which conserves the h×h matrix Δ = η_w AᵀA − η_a WWᵀ (Kunin et al. 2024, §4; spec LR §5).
+    As for the single neuron, the mean loss rescales time by 2/n. XᵀX and YᵀX are
+    precomputed.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+    Y : array of shape (n, c) or (n,)
+        Targets; a 1-D ``Y`` means c = 1.
+    A0 : array of shape (c, h)
+        Initial readout matrix.
+    W0 : array of shape (h, d)
+        Initial first-layer matrix. A0 = 0 together with W0 = 0 is the saddle and is rejected.
+    t_eval : array of shape (T,)
+        Strictly increasing times ≥ 0.
+    eta_a, eta_w : float, default 1.0
+        Layer learning rates (> 0).
+    rtol, atol : float, default 1e-10, 1e-12
+        DOP853 tolerances.
+    loss : {"sum", "mean"}, default "sum"
+    max_norm : float, default 1e50
+        Blow-up threshold on the norm of the stacked state (A, W).
+
+    Returns
+    -------
+    WideGradientFlowResult
+        Fields ``t``, ``A`` (T, c, h), ``W`` (T, h, d), ``beta`` (T, c, d), ``delta`` (T, h, h).
+
+    Raises
+    ------
+    ValueError
+        Naming the argument on invalid input (shapes, finiteness, rates, tolerances, loss,
+        saddle).
+
+    References
+    ----------
+    Kunin et al. (2024), arXiv 2406.06158, §4 (spec LR §5).
+    """
+    X = as_finite_array(X, "X", ndim=2)
+    n, d = X.shape
+    if n == 0 or d == 0:
+        raise ValueError(f"X must have at least one row and one column; got shape {X.shape}")
+    Y = as_finite_array(Y, "Y", ndim=(1, 2))
+    if Y.ndim == 1:
+        Y = Y[:, None]
+    if Y.shape[0] != n:
+        raise ValueError(f"Y must have n = {n} rows (like X); got shape {Y.shape}")
+    c = Y.shape[1]
+    A0 = as_finite_array(A0, "A0", ndim=2)
+    if A0.shape[0] != c:
+        raise ValueError(f"A0 must have c = {c} rows (outputs of Y); got shape {A0.shape}")
+    h = A0.shape[1]
+    W0 = as_finite_array(W0, "W0", ndim=2, shape=(h, d))
+    if not np.any(A0) and not np.any(W0):
+        raise ValueError("A0 = 0 and W0 = 0 is the saddle of the flow; choose A0 or W0 nonzero")
+    t_eval = _as_t_eval(t_eval)
+    eta_a = as_positive_scalar(eta_a, "eta_a")
+    eta_w = as_positive_scalar(eta_w, "eta_w")
+    rtol, atol, max_norm = _tolerances(rtol, atol, max_norm)
+    cl = _loss_scale(loss, n)
+
+    Gxx = cl * (X.T @ X)
+    B = cl * (Y.T @ X)
+    nA = c * h
+
+    def rhs(t, s):
+        A = s[:nA].reshape(c, h)
+        W = s[nA:].reshape(h, d)
+        Gm = (A @ W) @ Gxx - B
+        return np.concatenate([(-eta_a * (Gm @ W.T)).ravel(), (-eta_w * (A.T @ Gm)).ravel()])
+
+    s0 = np.concatenate([A0.ravel(), W0.ravel()])
+    res = _integrate(rhs, s0, t_eval, rtol, atol, max_norm)
+    T = t_eval.size
+    A = res.Y[:, :nA].reshape(T, c, h)
+    W = res.Y[:, nA:].reshape(T, h, d)
+    with np.errstate(over="ignore", invalid="ignore"):
+        Delta = eta_w * np.swapaxes(A, 1, 2) @ A - eta_a * W @ np.swapaxes(W, 1, 2)
+        beta = A @ W
+    return WideGradientFlowResult(t=t_eval, A=A, W=W, beta=beta, delta=Delta,
+                                  success=res.success, message=res.message,
+                                  diverged=res.diverged, eta_a=eta_a, eta_w=eta_w, loss=loss)
+
+
+# --------------------------------------------------------------------------------------------
+# shallow ReLU / leaky ReLU network
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReluGradientFlowResult:
+    """Gradient-flow trajectory of f(x) = Σ_k a_k σ(w_kᵀx), σ(z) = max(z, γz).
+
+    Attributes
+    ----------
+    t : ndarray of shape (T,)
+    a : ndarray of shape (T, m)
+        Readout weights a_k(t).
+    W : ndarray of shape (T, m, d)
+        First-layer weights (row k is w_k(t)).
+    delta : ndarray of shape (T, m)
+        Per-neuron δ_k(t) = η_w a_k² − η_a‖w_k‖² (constant up to integration error).
+    success, message, diverged
+        As in :class:`GradientFlowResult`.
+    leak : float
+        The slope γ of σ for z ≤ 0.
+    eta_a, eta_w : float
+    loss : str
+    """
+
+    t: np.ndarray
+    a: np.ndarray
+    W: np.ndarray
+    delta: np.ndarray
+    success: bool
+    message: str
+    diverged: bool
+    leak: float
+    eta_a: float
+    eta_w: float
+    loss: str
+
+
+def _as_leak(leak) -> float:
+    leak = as_finite_scalar(leak, "leak")
+    if not 0.0 <= leak <= 1.0:
+        raise ValueError(f"leak must be in [0, 1] (σ(z) = max(z, leak·z)); got {leak}")
+    return leak
+
+
+def gradient_flow_relu(X, y, a0, W0, t_eval, leak=0.0, eta_a=1.0, eta_w=1.0, rtol=1e-10,
+                       atol=1e-12, loss="mean", max_norm=1e50,
+                       max_nfev=100_000) -> ReluGradientFlowResult:
+    r"""Gradient flow of a shallow ReLU / leaky-ReLU network with layer learning rates.
+
+    f(x) = Σ_k a_k σ(w_kᵀx), σ(z) = max(z, γz) with γ = ``leak`` ∈ [0, 1], σ′(z) = 1 for z > 0
+    and γ for z ≤ 0 (the convention of PyTorch's ``relu``/``leaky_relu``). With residuals
+    r_i = f(x_i) − y_i and c = 2/n (``loss="mean"``, L = (1/n)Σ r_i², the default, as in the
+    paper's ReLU experiments) or c = 1 (``loss="sum"``, L = ½Σ r_i²):
+
+        ȧ_k = −η_a c Σ_i r_i σ(w_kᵀx_i),    ẇ_k = −η_w c a_k Σ_i r_i σ′(w_kᵀx_i) x_i.
+
+    Because zσ′(z) = σ(z), every δ_k = η_w a_k² − η_a‖w_k‖² is conserved (Kunin et al. 2024,
+    §5; spec LR §6); the cross terms of Δ are not.
+
+    The vector field is continuous in a but jumps in W where an activation w_kᵀx_i changes
+    sign; DOP853 resolves isolated kinks by step-size reduction. A trajectory can also *slide*
+    along an activation boundary (the field on both sides points into it; GD then zigzags
+    across it with amplitude O(lr)); there an explicit solver's step collapses. The
+    integration therefore runs piecewise between the t_eval points with a budget of
+    ``max_nfev`` right-hand-side evaluations, and when that is spent it stops and returns
+    what it has (``success=False``, NaN afterwards) instead of hanging. Keep problems small;
+    the numba GD kernel ``gradient_descent_relu`` is the tool for long runs.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+    y : array of shape (n,)
+    a0 : array of shape (m,)
+        Initial readout weights.
+    W0 : array of shape (m, d)
+        Initial first-layer weights (row k is w_k).
+    t_eval : array of shape (T,)
+        Strictly increasing times ≥ 0.
+    leak : float, default 0.0
+        Negative-side slope γ ∈ [0, 1] (0: ReLU, 1: linear).
+    eta_a, eta_w : float, default 1.0
+        Layer learning rates (> 0).
+    rtol, atol : float, default 1e-10, 1e-12
+        DOP853 tolerances.
+    loss : {"mean", "sum"}, default "mean"
+    max_norm : float, default 1e50
+        Blow-up threshold on the norm of the stacked state (a, W).
+    max_nfev : int, default 100_000
+        Budget of vector-field evaluations (see above).
+
+    Returns
+    -------
+    ReluGradientFlowResult
+        Fields ``t``, ``a`` (T, m), ``W`` (T, m, d), ``delta`` (T, m).
+
+    Raises
+    ------
+    ValueError
+        Naming the argument on invalid input.
+
+    References
+    ----------
+    Kunin et al. (2024), arXiv 2406.06158, §5 (spec LR §6).
+    """
+    X, y = _as_data(X, y)
+    n, d = X.shape
+    a0 = as_finite_array(a0, "a0", ndim=1)
+    m = a0.shape[0]
+    if m == 0:
+        raise ValueError("a0 must have at least one neuron")
+    W0 = as_finite_array(W0, "W0", ndim=2, shape=(m, d))
+    t_eval = _as_t_eval(t_eval)
+    leak = _as_leak(leak)
+    eta_a = as_positive_scalar(eta_a, "eta_a")
+    eta_w = as_positive_scalar(eta_w, "eta_w")
+    rtol, atol, max_norm = _tolerances(rtol, atol, max_norm)
+    c = _loss_scale(loss, n)
+    if (isinstance(max_nfev, (bool, np.bool_)) or not isinstance(max_nfev, numbers.Integral)
+            or max_nfev < 1):
+        raise ValueError(f"max_nfev must be a positive integer; got {max_nfev!r}")
+
+    def rhs(t, s):
+        a = s[:m]
+        W = s[m:].reshape(m, d)
+        Z = X @ W.T                                  # (n, m)
+        pos = Z > 0
+        S = np.where(pos, Z, leak * Z)
+        D = np.where(pos, 1.0, leak)
+        r = S @ a - y
+        ga = c * (S.T @ r)
+        gW = (c * a)[:, None] * ((D * r[:, None]).T @ X)
+        return np.concatenate([-eta_a * ga, (-eta_w * gW).ravel()])
+
+    s0 = np.concatenate([a0, W0.ravel()])
+    res = _integrate(rhs, s0, t_eval, rtol, atol, max_norm, max_nfev=int(max_nfev))
+    T = t_eval.size
+    a = res.Y[:, :m]
+    W = res.Y[:, m:].reshape(T, m, d)
+    with np.errstate(over="ignore", invalid="ignore"):
+        delta = eta_w * a**2 - eta_a * np.sum(W**2, axis=2)
+    return ReluGradientFlowResult(t=t_eval, a=a, W=W, delta=delta,
+                                  success=res.success, message=res.message,
+                                  diverged=res.diverged, leak=leak, eta_a=eta_a, eta_w=eta_w,
+                                  loss=loss)
