@@ -47,6 +47,7 @@ class FigureSpec:
 
 
 _FIGURES: dict[str, FigureSpec] = {}
+_FILE_MODE = 0o644
 
 
 def register_figure(name: str, *, theory: str, params: Mapping[str, Any] | None = None, seed: int = 0,
@@ -96,6 +97,7 @@ def save_figure(fig, path: str | os.PathLike) -> str:
         meta = {"Software": None} if path.suffix == ".png" else {"Date": None}
         fig.savefig(tmp, metadata=meta)
         digest = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
+        os.chmod(tmp, _FILE_MODE)  # mkstemp creates 0600; a saved figure is an ordinary file
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -108,6 +110,7 @@ def _write_json_atomic(obj, path: Path) -> None:
     with os.fdopen(fd, "w") as fh:
         json.dump(obj, fh, indent=2, sort_keys=True)
         fh.write("\n")
+    os.chmod(tmp, _FILE_MODE)
     os.replace(tmp, path)
 
 

@@ -1,0 +1,42 @@
+"""Simulations of the lazy/rich single-neuron model and its extensions (Kunin et al. 2024).
+
+Gradient flow (tight ``solve_ivp``) for the single neuron, wide linear and leaky-ReLU networks;
+numba GD kernels (imported on first use, so ``import sims`` stays numpy/scipy only); NTK and
+feature-learning measures; the lazy/rich phase diagram.
+"""
+
+import importlib
+
+from ._flow import GradientFlowResult as GradientFlowResult
+from ._flow import gradient_flow as gradient_flow
+from ._flow import gradient_flow_relu as gradient_flow_relu
+from ._flow import gradient_flow_wide as gradient_flow_wide
+from ._measures import hamming_distance as hamming_distance
+from ._measures import kernel_distance_from_grams as kernel_distance_from_grams
+from ._measures import ntk_gram as ntk_gram
+from ._measures import parameter_distance as parameter_distance
+from ._measures import relu_ntk_gram as relu_ntk_gram
+from ._phase import delayed_rich_delta as delayed_rich_delta
+from ._phase import lazy_rich_phase_diagram as lazy_rich_phase_diagram
+
+# Public names whose modules import numba: loaded on first attribute access.
+_LAZY = {
+    "GradientDescentResult": "._gd",
+    "gradient_descent": "._gd",
+    "gradient_descent_reference": "._gd",
+    "gradient_descent_relu": "._gd",
+    "gradient_descent_relu_reference": "._gd",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = sorted([
+    "GradientFlowResult", "delayed_rich_delta", "gradient_flow", "gradient_flow_relu", "gradient_flow_wide",
+    "hamming_distance", "kernel_distance_from_grams", "lazy_rich_phase_diagram", "ntk_gram",
+    "parameter_distance", "relu_ntk_gram", *_LAZY,
+])

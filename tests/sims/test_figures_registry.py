@@ -1,0 +1,64 @@
+"""The figure registry machinery (sims/figures.py) on a throwaway figure."""
+
+import json
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest
+
+from sims import figures
+from sims._style import new_figure
+
+
+@pytest.fixture
+def toy_figure():
+    name = "lazy_rich_test_only_toy"
+
+    @figures.register_figure(name, theory="lazy_rich", params={"height": 1.0}, seed=3,
+                             description="toy", claims=("lazy_rich.exact_vs_ode",))
+    def _toy(*, height, seed):
+        fig, ax = new_figure()
+        ax.plot([0, 1], [0, height + seed])
+        return fig
+
+    yield name
+    figures._FIGURES.pop(name)
+
+
+def test_generate_writes_file_and_manifest(tmp_path, toy_figure):
+    written = figures.generate_figures([toy_figure], outdir=tmp_path, progress=False)
+    path = written[toy_figure]
+    assert path.exists() and (path.stat().st_mode & 0o777) == 0o644
+    manifest = json.loads((tmp_path / "manifest.json").read_text())["figures"][toy_figure]
+    assert manifest["parameters"] == {"height": 1.0} and manifest["seed"] == 3
+    assert manifest["claims"] == ["lazy_rich.exact_vs_ode"] and len(manifest["sha256"]) == 64
+    # Same figure, same bytes: the hash is reproducible (fixed PNG metadata).
+    again = figures.generate_figures([toy_figure], outdir=tmp_path, progress=False)
+    manifest2 = json.loads((tmp_path / "manifest.json").read_text())["figures"][toy_figure]
+    assert manifest2["sha256"] == manifest["sha256"] and again[toy_figure] == path
+    assert not list(tmp_path.glob(".tmp-*")), "temporary files must not be left behind"
+
+
+def test_make_figure_overrides_and_errors(toy_figure):
+    fig = figures.make_figure(toy_figure, height=5.0)
+    assert fig.axes[0].lines[0].get_ydata()[1] == 8.0  # height + seed
+    with pytest.raises(ValueError, match="no parameters"):
+        figures.make_figure(toy_figure, width=1)
+    with pytest.raises(ValueError, match="no figure named"):
+        figures.make_figure("nope")
+    with pytest.raises(ValueError, match="unknown figures"):
+        figures.generate_figures(["nope"])
+    with pytest.raises(ValueError, match="already registered"):
+        figures.register_figure(toy_figure, theory="lazy_rich")(lambda **k: None)
+    with pytest.raises(ValueError, match="theory must be one of"):
+        figures.register_figure("x", theory="nope")
+
+
+def test_style_does_not_leak():
+    import matplotlib as mpl
+
+    before = dict(mpl.rcParams)
+    figures.make_figure("lazy_rich_dynamics")
+    assert dict(mpl.rcParams) == before
