@@ -166,7 +166,7 @@ def format_table(reports: list[Report]) -> str:
     rows = [("claim", "paper / equation", "prediction", "observed", "error", "tolerance", "pass")]
     for r in reports:
         src = claims[r.claim].source if r.claim in claims else ""
-        rows.append((r.claim, _short(src, 34), _short(r.prediction), _short(r.observed),
+        rows.append((r.claim, _short(src, 46), _short(r.prediction), _short(r.observed),
                      f"{r.error:.2e}", f"{r.tolerance:.1e}", "PASS" if r.passed else "FAIL"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)) for row in rows]
