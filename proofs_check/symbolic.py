@@ -48,10 +48,13 @@ import math
 import signal
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:  # annotations only; sympy is imported inside the functions that need it
+    import sympy
 
 from ._claim import Comparison
 

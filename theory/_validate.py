@@ -10,7 +10,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["as_finite_array", "as_finite_scalar", "as_positive_scalar", "as_sign"]
+__all__ = ["as_finite_array", "as_finite_scalar", "as_learning_rates", "as_positive_scalar", "as_sign"]
 
 
 def as_finite_array(x, name: str, *, ndim: int | tuple[int, ...] | None = None,
@@ -62,3 +62,8 @@ def as_sign(x, name: str) -> int:
     if x not in (1, -1):
         raise ValueError(f"{name} must be +1 or -1; got {x!r}")
     return int(x)
+
+
+def as_learning_rates(eta_a, eta_w) -> tuple[float, float]:
+    """Validate the layer learning rates (η_a, η_w): both finite and > 0."""
+    return as_positive_scalar(eta_a, "eta_a"), as_positive_scalar(eta_w, "eta_w")

@@ -9,8 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 from sims.lazy_rich._flow import gradient_flow, gradient_flow_relu, gradient_flow_wide
-from theory.lazy_rich._exact import (conserved_delta, exact_solution, init_from_beta, kernel_distance,
-                                     limit_prediction, relaxation_rates)
+from theory.lazy_rich._exact import (
+    conserved_delta,
+    exact_solution,
+    init_from_beta,
+    kernel_distance,
+    limit_prediction,
+    relaxation_rates,
+)
 
 from .._claim import Comparison, claim
 
@@ -105,7 +111,11 @@ def _exact_vs_ode(setting, seed):
                         "~1e-11 through cosh² growth at t <= 10 with |δ| <= 4, so 1e-9 (spec LR §8).",
        setting=dict(deltas=(-4.0, -1.0, 1.0, 4.0), t_max=10.0))
 def _parametrizations_agree(setting, seed):
-    from theory.lazy_rich._parametrizations import balanced_solution, saxe_sigmoid, solution_via_riccati
+    from theory.lazy_rich._parametrizations import (
+        balanced_solution,
+        saxe_sigmoid,
+        solution_via_riccati,
+    )
 
     rng = np.random.default_rng(seed)
     t = np.linspace(0, setting["t_max"], 41)
@@ -299,7 +309,11 @@ def _regimes(setting, seed):
                         "(backward stable, ~1e-15 relative): the spec's 1e-10 target (LR §8) with a 10× margin.",
        setting=dict(c=2, h=2, d=2, delta=0.7, t_max=10.0))
 def _delta_balanced_wide(setting, seed):
-    from theory.lazy_rich._wide import conserved_matrix, delta_balanced_factors, delta_balanced_weights
+    from theory.lazy_rich._wide import (
+        conserved_matrix,
+        delta_balanced_factors,
+        delta_balanced_weights,
+    )
 
     rng = np.random.default_rng(seed)
     c, h, d, delta = setting["c"], setting["h"], setting["d"], setting["delta"]

@@ -134,7 +134,7 @@ def _conservation(setting: dict, seed: int) -> Comparison:
     dots = [-etas[l] * Ws[l].applyfunc(lambda v: sp.diff(loss_d, v)) for l in range(3)]
     deep = []
     for l in range(2):
-        Q = Ws[l + 1].T * Ws[l + 1] / etas[l + 1] - Ws[l] * Ws[l].T / etas[l]
+        # Q_l = W_{l+1}ᵀW_{l+1}/η_{l+1} − W_l W_lᵀ/η_l; its derivative by the product rule:
         Q_dot = ((dots[l + 1].T * Ws[l + 1] + Ws[l + 1].T * dots[l + 1]) / etas[l + 1]
                  - (dots[l] * Ws[l].T + Ws[l] * dots[l].T) / etas[l])
         deep.append(Q_dot.applyfunc(sp.expand))

@@ -6,7 +6,13 @@ Importing this module registers the figures; ``sims.figures.make_figure(name)`` 
 from __future__ import annotations
 
 from ..figures import register_figure
-from ._plots import plot_basins, plot_dynamics, plot_implicit_bias, plot_sign_flip, plot_surfaces
+from ._plots import (
+    plot_basins,
+    plot_dynamics,
+    plot_implicit_bias,
+    plot_sign_flip,
+    plot_surfaces,
+)
 
 _WHITENED = dict(beta0=[-1.0, 0.0], beta_star=[0.0, 1.0])
 _DELTAS = [-4.0, -2.0, -1.0, 0.0, 1.0, 2.0, 4.0]

@@ -15,8 +15,8 @@ never raised.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.integrate import solve_ivp

@@ -21,14 +21,16 @@ produced the invalid state. No NaN or inf leaves these functions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import math
 import numbers
+from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 
 from theory._validate import as_finite_array, as_finite_scalar, as_positive_scalar
+
+from ._flow import _loss_scale
 
 __all__ = [
     "GradientDescentResult",
@@ -45,14 +47,6 @@ _MAX_NORM_LIMIT = 1e150      # max_norm² must stay finite for the ``norm² <= b
 # --------------------------------------------------------------------------------------------
 # shared validation
 # --------------------------------------------------------------------------------------------
-
-def _loss_scale(loss, n: int) -> float:
-    """Gradient scale c relative to ½‖r‖²: 1 for "sum", 2/n for "mean" ((1/n)Σ r²)."""
-    if isinstance(loss, str) and loss == "sum":
-        return 1.0
-    if isinstance(loss, str) and loss == "mean":
-        return 2.0 / n
-    raise ValueError(f"loss must be 'sum' or 'mean'; got {loss!r}")
 
 
 def _as_n_steps(n_steps) -> int:

@@ -14,8 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from theory._validate import as_finite_array, as_finite_scalar, as_positive_scalar
-from theory.lazy_rich._exact import (exact_solution, init_from_beta, kernel_distance,
-                                     limit_prediction)
+from theory.lazy_rich._exact import (
+    exact_solution,
+    init_from_beta,
+    kernel_distance,
+    limit_prediction,
+)
 
 from .._style import figure_for, new_figure, plot_style
 
@@ -475,8 +479,11 @@ def implicit_bias_paths(x=(0.5, 1.0), y=1.1, beta0=(0.4, 0.05), deltas=DELTAS, T
     -------
     ImplicitBiasPaths
     """
-    from theory.lazy_rich._implicit_bias import (downstream_limit_bias, implicit_bias,
-                                                 lazy_limit_bias)
+    from theory.lazy_rich._implicit_bias import (
+        downstream_limit_bias,
+        implicit_bias,
+        lazy_limit_bias,
+    )
 
     from ._flow import gradient_flow
 

@@ -4,7 +4,13 @@ import math
 
 import pytest
 
-from proofs_check._claim import Claim, Comparison, format_table, registry, report_as_dict
+from proofs_check._claim import (
+    Claim,
+    Comparison,
+    format_table,
+    registry,
+    report_as_dict,
+)
 
 
 def _make(error, tolerance=1.0):

@@ -6,7 +6,6 @@ import signal
 import threading
 import time
 
-import mpmath
 import pytest
 import sympy as sp
 from hypothesis import given, settings

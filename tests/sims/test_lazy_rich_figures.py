@@ -14,10 +14,20 @@ import pytest  # noqa: E402
 from sims._style import new_figure, plot_style  # noqa: E402
 from sims.figures import figure_registry, make_figure  # noqa: E402
 from sims.lazy_rich._flow import gradient_flow  # noqa: E402
-from sims.lazy_rich._plots import (basin_runs, conserved_surface_mesh, dynamics_curves,  # noqa: E402
-                                   implicit_bias_paths, plot_basins, plot_dynamics,
-                                   plot_implicit_bias, plot_sign_flip, plot_surfaces,
-                                   separatrix_init, sign_flip_runs, surface_panel)
+from sims.lazy_rich._plots import (  # noqa: E402
+    basin_runs,
+    conserved_surface_mesh,
+    dynamics_curves,
+    implicit_bias_paths,
+    plot_basins,
+    plot_dynamics,
+    plot_implicit_bias,
+    plot_sign_flip,
+    plot_surfaces,
+    separatrix_init,
+    sign_flip_runs,
+    surface_panel,
+)
 from theory.lazy_rich._exact import conserved_delta, limit_prediction  # noqa: E402
 
 # name → (number of data axes, number of colorbar axes)

@@ -13,10 +13,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sims.lazy_rich._flow import gradient_flow, gradient_flow_relu, gradient_flow_wide
-from sims.lazy_rich._measures import (hamming_distance, kernel_distance_from_grams, ntk_gram,
-                                      parameter_distance, relu_ntk_gram)
-from theory.lazy_rich._exact import (exact_solution, function_space_metric, init_from_beta,
-                                     kernel_distance, limit_prediction)
+from sims.lazy_rich._measures import (
+    hamming_distance,
+    kernel_distance_from_grams,
+    ntk_gram,
+    parameter_distance,
+    relu_ntk_gram,
+)
+from theory.lazy_rich._exact import (
+    exact_solution,
+    function_space_metric,
+    init_from_beta,
+    kernel_distance,
+    limit_prediction,
+)
 
 RATES = [(1.0, 1.0), (2.0, 0.3)]
 

@@ -6,8 +6,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
-from theory.lazy_rich import (alignment, conserved_delta, exact_solution, function_space_metric,
-                              init_from_beta, kernel_distance, limit_prediction, relaxation_rates)
+from theory.lazy_rich import (
+    alignment,
+    conserved_delta,
+    exact_solution,
+    function_space_metric,
+    init_from_beta,
+    kernel_distance,
+    limit_prediction,
+    relaxation_rates,
+)
 
 # Reference ODE tolerances: DOP853 at rtol=1e-12, atol=1e-13 has global error ~1e-11 on these
 # O(1) trajectories over t <= 10, so 1e-8 (the spec's target, LR §8) leaves a wide margin.

@@ -11,9 +11,20 @@ from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
 from theory.lazy_rich._parametrizations import (
-    _bernoulli_q_spec_form, alignment_from_hyperbolic_angle, balanced_solution, flips_sign_riccati,
-    from_hyperbolic_angle, hyperbolic_angle, mu_phi_rhs, riccati_fixed_points, riccati_nu,
-    riccati_pole_time, saxe_escape_time, saxe_sigmoid, solution_via_riccati)
+    _bernoulli_q_spec_form,
+    alignment_from_hyperbolic_angle,
+    balanced_solution,
+    flips_sign_riccati,
+    from_hyperbolic_angle,
+    hyperbolic_angle,
+    mu_phi_rhs,
+    riccati_fixed_points,
+    riccati_nu,
+    riccati_pole_time,
+    saxe_escape_time,
+    saxe_sigmoid,
+    solution_via_riccati,
+)
 
 try:  # the primary closed form (written separately); the cross-check must agree with it
     from theory.lazy_rich._exact import exact_solution, limit_prediction

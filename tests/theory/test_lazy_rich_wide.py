@@ -9,9 +9,18 @@ from scipy.integrate import solve_ivp
 
 from theory.lazy_rich._parametrizations import saxe_sigmoid
 from theory.lazy_rich._wide import (
-    conserved_matrix, deep_linear_conserved, delta_balanced_factors, delta_balanced_weights,
-    hyperbolic_entropy, hyperbolic_entropy_grad, hyperbolic_entropy_hessian, mode_dynamics_rhs,
-    mode_solution, relu_delta, relu_init_scale)
+    conserved_matrix,
+    deep_linear_conserved,
+    delta_balanced_factors,
+    delta_balanced_weights,
+    hyperbolic_entropy,
+    hyperbolic_entropy_grad,
+    hyperbolic_entropy_hessian,
+    mode_dynamics_rhs,
+    mode_solution,
+    relu_delta,
+    relu_init_scale,
+)
 
 # Conservation tests integrate at rtol=1e-12, atol=1e-13 (spec LR §8: 1e-12 for conservation);
 # the quadratic invariants then drift by ~1e-12 over t <= 5, so 1e-10 leaves a margin.

@@ -17,7 +17,6 @@ from ._exact import kernel_distance as kernel_distance
 from ._exact import limit_prediction as limit_prediction
 from ._exact import relaxation_rates as relaxation_rates
 from ._exact import signed_magnitude as signed_magnitude
-from ._types import Crossing as Crossing
 from ._implicit_bias import ConvexImplicitBiasResult as ConvexImplicitBiasResult
 from ._implicit_bias import downstream_limit_bias as downstream_limit_bias
 from ._implicit_bias import implicit_bias as implicit_bias
@@ -30,7 +29,9 @@ from ._implicit_bias import mirror_potential_grad as mirror_potential_grad
 from ._implicit_bias import rank1_implicit_bias as rank1_implicit_bias
 from ._parametrizations import HyperbolicPoint as HyperbolicPoint
 from ._parametrizations import NeuronTrajectory as NeuronTrajectory
-from ._parametrizations import alignment_from_hyperbolic_angle as alignment_from_hyperbolic_angle
+from ._parametrizations import (
+    alignment_from_hyperbolic_angle as alignment_from_hyperbolic_angle,
+)
 from ._parametrizations import balanced_solution as balanced_solution
 from ._parametrizations import flips_sign_riccati as flips_sign_riccati
 from ._parametrizations import from_hyperbolic_angle as from_hyperbolic_angle
@@ -42,6 +43,7 @@ from ._parametrizations import riccati_pole_time as riccati_pole_time
 from ._parametrizations import saxe_escape_time as saxe_escape_time
 from ._parametrizations import saxe_sigmoid as saxe_sigmoid
 from ._parametrizations import solution_via_riccati as solution_via_riccati
+from ._types import Crossing as Crossing
 from ._wide import DeltaBalancedFactors as DeltaBalancedFactors
 from ._wide import ModeSolution as ModeSolution
 from ._wide import WideWeights as WideWeights

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_finite_array, as_finite_scalar, as_positive_scalar, as_sign
+from .._validate import as_finite_array, as_finite_scalar, as_sign
+from .._validate import as_learning_rates as _rates
 
 __all__ = [
     "ExactSolution",
@@ -32,8 +33,6 @@ __all__ = [
 ]
 
 
-def _rates(eta_a, eta_w) -> tuple[float, float]:
-    return as_positive_scalar(eta_a, "eta_a"), as_positive_scalar(eta_w, "eta_w")
 
 
 def conserved_delta(a, w, eta_a=1.0, eta_w=1.0):

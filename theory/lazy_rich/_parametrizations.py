@@ -22,6 +22,7 @@ import numpy as np
 from scipy.special import exprel
 
 from .._validate import as_finite_array, as_finite_scalar, as_positive_scalar, as_sign
+from .._validate import as_learning_rates as _rates
 
 __all__ = [
     "HyperbolicPoint",
@@ -44,8 +45,6 @@ __all__ = [
 # helpers
 # --------------------------------------------------------------------------------------------
 
-def _rates(eta_a, eta_w) -> tuple[float, float]:
-    return as_positive_scalar(eta_a, "eta_a"), as_positive_scalar(eta_w, "eta_w")
 
 
 def _times(t, *, ndim=1) -> np.ndarray:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validate import as_finite_array, as_finite_scalar, as_positive_scalar, as_sign
+from .._validate import as_learning_rates as _rates
 from ._exact import exact_solution, init_from_beta
 
 __all__ = [
@@ -34,8 +35,6 @@ __all__ = [
 ]
 
 
-def _rates(eta_a, eta_w) -> tuple[float, float]:
-    return as_positive_scalar(eta_a, "eta_a"), as_positive_scalar(eta_w, "eta_w")
 
 
 def _positive_int(x, name: str) -> int:
