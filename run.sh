@@ -6,14 +6,17 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# The first interpreter that actually runs and is >= 3.11 (a PATH entry may be a shim that fails).
+is_ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; }
 PY=${PYTHON:-}
-if [ -z "$PY" ]; then
-  for cand in python3.13 python3.12 python3.11 python3; do
-    if command -v "$cand" >/dev/null 2>&1; then PY=$cand; break; fi
+if [ -n "$PY" ]; then
+  is_ok "$PY" || { echo "PYTHON=$PY is not a working Python >= 3.11" >&2; exit 1; }
+else
+  for cand in python3 python3.13 python3.12 python3.11; do
+    if command -v "$cand" >/dev/null 2>&1 && is_ok "$cand"; then PY=$cand; break; fi
   done
+  [ -n "$PY" ] || { echo "dltheory needs Python >= 3.11; none found (set PYTHON=/path/to/python)" >&2; exit 1; }
 fi
-"$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
-  || { echo "dltheory needs Python >= 3.11 (found $("$PY" --version 2>&1)); set PYTHON=..." >&2; exit 1; }
 
 VENV=.venv
 if [ ! -x "$VENV/bin/python" ]; then
