@@ -5,9 +5,9 @@ agree) is checked two ways:
 
 1. **Symbolic**, with cheap strategies tried in order under a wall-clock budget
    (``expand``; ``cancel(together(.))``; ``simplify``; ``rewrite(exp)`` then ``simplify``).
-   ``simplify`` can hang on large expressions, so the strategies run under a SIGALRM deadline
-   (main thread only) and the expensive ones are skipped for expressions with more than
-   ``max_ops`` tree nodes. Reaching 0 is recorded as ``simplified_to_zero=True`` together with
+   ``simplify`` can take unbounded time, so the strategies run in a forked child process that is
+   killed when the budget ``simplify_timeout`` is spent, and the expensive ones are skipped for
+   entries with more than ``max_ops`` tree nodes. Reaching 0 is recorded as ``simplified_to_zero=True`` together with
    the strategy that got there.
 2. **Numeric**, always: the expression is evaluated with mpmath at ``dps`` significant digits at
    ``n_points`` random points drawn from per-symbol intervals (respecting sympy assumptions such as
@@ -43,10 +43,7 @@ the claim modules that take constants from it) stays cheap.
 
 from __future__ import annotations
 
-import contextlib
 import math
-import signal
-import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
@@ -194,61 +191,9 @@ class OdeSolutionResult:
 
 
 # --------------------------------------------------------------------------------------------
-# symbolic strategies under a deadline
-
-
-class _Timeout(BaseException):
-    """Raised by the SIGALRM handler; BaseException so that sympy's ``except Exception`` blocks
-    do not swallow it."""
-
-
-def _in_finalizer(frame) -> bool:
-    """True if the signal interrupted a ``__del__`` or weakref finalizer (run by the garbage
-    collector): an exception raised there is swallowed and printed, so let the repeating timer
-    try again a moment later instead."""
-    depth = 0
-    while frame is not None and depth < 64:
-        code = frame.f_code
-        if code.co_name == "__del__" or code.co_filename.endswith("weakref.py"):
-            return True
-        frame = frame.f_back
-        depth += 1
-    return False
-
-
-@contextlib.contextmanager
-def _deadline(seconds: float):
-    """Raise :class:`_Timeout` in the block after ``seconds`` (main thread, POSIX only).
-
-    Yields True if a deadline is armed, False if it cannot be (then callers must only run
-    bounded work). A previously armed ITIMER_REAL (e.g. pytest-timeout) is restored afterwards.
-    """
-    usable = (seconds is not None and seconds > 0 and hasattr(signal, "setitimer")
-              and threading.current_thread() is threading.main_thread())
-    if not usable:
-        yield False
-        return
-    state = {"active": True}
-
-    def handler(signum, frame):
-        if state["active"] and not _in_finalizer(frame):
-            raise _Timeout()
-
-    old_handler = signal.signal(signal.SIGALRM, handler)
-    old_delay, old_interval = signal.getitimer(signal.ITIMER_REAL)
-    start = time.monotonic()
-    first = seconds if old_delay <= 0 else min(seconds, old_delay)
-    # Re-fire every 50 ms in case a bare ``except:`` somewhere swallowed the first one.
-    signal.setitimer(signal.ITIMER_REAL, first, 0.05)
-    try:
-        yield True
-    finally:
-        state["active"] = False
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old_handler)
-        if old_delay > 0:
-            remaining = max(old_delay - (time.monotonic() - start), 1e-3)
-            signal.setitimer(signal.ITIMER_REAL, remaining, old_interval)
+# symbolic strategies under a hard budget: they run in a forked child that is killed when the
+# budget is spent (no signals: an exception raised by a timer lands wherever the interpreter
+# is, e.g. inside an import or a finalizer, and breaks the caller)
 
 
 def _strategies():
@@ -288,10 +233,46 @@ def _describe(entries: list[sympy.Expr], limit: int = 2000) -> str:
 
 
 def _try_simplify(entries: list[sympy.Expr], budget: float, max_ops: int):
-    """Try to reduce every entry to 0. Returns (all_zero, strategy, timed_out)."""
+    """Try to reduce every entry to 0 within ``budget`` seconds: (all_zero, strategy, timed_out).
+
+    The strategies run in a forked child process (POSIX) that is killed at the deadline, so
+    nothing in this process is interrupted. Without fork only the cheap strategies run.
+    """
+    import multiprocessing
+
     if all(e == 0 for e in entries):
         return True, "trivial", False
-    end = time.monotonic() + budget
+    if budget <= 0:
+        return False, None, True
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return _simplify_entries(entries, float("inf"), max_ops, cheap_only=True)
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+
+    def child():
+        try:
+            send.send(_simplify_entries(entries, time.monotonic() + budget, max_ops))
+        except BaseException:  # any failure in the child is "not simplified", never a verdict
+            send.send((False, None, False))
+
+    proc = ctx.Process(target=child, daemon=True)
+    proc.start()
+    send.close()
+    try:
+        result = receive.recv() if receive.poll(budget) else (False, None, True)
+    except EOFError:  # the child died without answering
+        result = (False, None, False)
+    finally:
+        proc.kill()
+        proc.join()
+        receive.close()
+    return result
+
+
+def _simplify_entries(entries, end: float, max_ops: int, cheap_only: bool = False):
+    """The strategies themselves, run until ``end`` (time.monotonic) between strategies."""
+    if all(e == 0 for e in entries):
+        return True, "trivial", False
     used: str | None = None
     timed_out = False
     for entry in entries:
@@ -300,23 +281,15 @@ def _try_simplify(entries: list[sympy.Expr], budget: float, max_ops: int):
         big = _size_exceeds(entry, max_ops)
         done = False
         for name, expensive, fn in _strategies():
-            if expensive and big:
+            if expensive and (big or cheap_only):
                 timed_out = True
                 continue
-            left = end - time.monotonic()
-            if left <= 0:
+            if time.monotonic() >= end:
                 return False, None, True
-            with _deadline(left) as armed:
-                if expensive and not armed and _size_exceeds(entry, max_ops // 10):
-                    # No deadline available (not the main thread): only run small simplifies.
-                    timed_out = True
-                    continue
-                try:
-                    reduced = fn(entry)
-                except _Timeout:
-                    return False, None, True
-                except Exception:  # a strategy failing is not a verdict; try the next one
-                    continue
+            try:
+                reduced = fn(entry)
+            except Exception:  # a strategy failing is not a verdict; try the next one
+                continue
             if reduced == 0:
                 order = [s[0] for s in _strategies()]
                 if used is None or order.index(name) > order.index(used):
@@ -572,10 +545,10 @@ def check_identity(expr, symbols: Sequence[sympy.Symbol] | None = None, *,
     seed : int
         Seed of the point sampler.
     simplify_timeout : float
-        Wall-clock budget in seconds for all symbolic strategies together.
+        Wall-clock budget in seconds for all symbolic strategies together (hard: the child
+        process running them is killed when it is spent).
     max_ops : int
-        Entries whose tree has more nodes skip ``simplify`` (which can hang); off the main
-        thread, where no deadline can be armed, the limit is ``max_ops // 10``.
+        Entries whose tree has more nodes skip ``simplify`` and ``rewrite(exp)``.
     simplify : bool
         False skips the symbolic strategies (numeric check only).
 

@@ -297,16 +297,19 @@ def _unit_rate_flow(P0, Q0, beta_star, delta_u, tau):
     # bounded after the e^{−2ωτ} scaling for both signs of δ̃; the bracket → τ as δ̃ → 0.
     dabs = np.abs(delta_u)[:, None]
     perp_int = np.divide(-np.expm1(-dabs * tt), dabs, out=np.broadcast_to(tt, em.shape).copy(), where=dabs > 0)
-    perp_int *= np.exp((np.maximum(0.0, -delta_u)[:, None] - 2.0 * om) * tt)
+    # The scaling factor e^{(max(0, −δ̃) − 2ω)τ} is perp² for δ̃ < 0 and e^{−2ωτ} otherwise.
+    perp_int *= np.where(delta_u[:, None] < 0, perp * perp, e2)
     # ∫₀^τ e^{2Bs} ds quadratic form: c₊²(e^{2ωτ} − 1)/(2ω) + c₋²(1 − e^{−2ωτ})/(2ω).
     rho2 = e2 + r_perp2[:, None] * perp_int + cp**2 * sh + cm**2 * sh * e2
     # Where the scaled ρ² is subnormal (only when c₊ = 0 and q⊥ = 0 or decays, i.e. on the
     # basin boundary at long times) the e^{−ωτ} scaling lost precision: redo those rows in log space.
     bad = np.any(rho2 < _SCALED_FLOOR, axis=1)
-    rho = np.sqrt(rho2)
-    P = num_p / np.where(bad[:, None], 1.0, rho)
-    par = num_q / np.where(bad[:, None], 1.0, rho)
-    perp_coef = perp / np.where(bad[:, None], 1.0, rho)
+    rho = np.sqrt(rho2, out=rho2)
+    if np.any(bad):
+        rho[bad] = 1.0  # placeholder; these rows are recomputed below
+    P = np.divide(num_p, rho, out=num_p)
+    par = np.divide(num_q, rho, out=num_q)
+    perp_coef = np.divide(perp, rho, out=perp)
     if np.any(bad):
         P[bad], par[bad], perp_coef[bad] = _log_space_rows(
             tau, s, half[bad], omega[bad], c_plus[bad], c_minus[bad], up_q[bad], up_p[bad], r_perp2[bad])
