@@ -14,12 +14,8 @@ import time
 
 import numpy as np
 
-from sims.lazy_rich._gd import (
-    gradient_descent,
-    gradient_descent_reference,
-    gradient_descent_relu,
-    gradient_descent_relu_reference,
-)
+from sims.lazy_rich._gd import gradient_descent, gradient_descent_reference
+from sims.lazy_rich._gd_relu import gradient_descent_relu, gradient_descent_relu_reference
 from theory.lazy_rich import init_from_beta
 
 N_CHAINS, N_STEPS, D, N = 10_000, 2_000, 5, 20

@@ -111,11 +111,8 @@ def _exact_vs_ode(setting, seed):
                         "~1e-11 through cosh² growth at t <= 10 with |δ| <= 4, so 1e-9 (spec LR §8).",
        setting=dict(deltas=(-4.0, -1.0, 1.0, 4.0), t_max=10.0))
 def _parametrizations_agree(setting, seed):
-    from theory.lazy_rich._parametrizations import (
-        balanced_solution,
-        saxe_sigmoid,
-        solution_via_riccati,
-    )
+    from theory.lazy_rich._balanced import balanced_solution, saxe_sigmoid
+    from theory.lazy_rich._riccati import solution_via_riccati
 
     rng = np.random.default_rng(seed)
     t = np.linspace(0, setting["t_max"], 41)
@@ -150,7 +147,7 @@ def _parametrizations_agree(setting, seed):
                     beta0s=((0.0, -1.0), (2**-0.5, -(2**-0.5)), (2**-0.5, 2**-0.5)),
                     deltas=(-2.0, -1.0, -0.2, 0.02, 0.2, 1.0, 2.0)))
 def _sign_flip(setting, seed):
-    from theory.lazy_rich._parametrizations import flips_sign_riccati
+    from theory.lazy_rich._riccati import flips_sign_riccati
 
     beta_star = np.array(setting["beta_star"])
     predicted, observed, riccati = [], [], []

@@ -24,8 +24,8 @@ _LAZY = {
     "GradientDescentResult": "._gd",
     "gradient_descent": "._gd",
     "gradient_descent_reference": "._gd",
-    "gradient_descent_relu": "._gd",
-    "gradient_descent_relu_reference": "._gd",
+    "gradient_descent_relu": "._gd_relu",
+    "gradient_descent_relu_reference": "._gd_relu",
 }
 
 

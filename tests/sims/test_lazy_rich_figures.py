@@ -13,20 +13,22 @@ import pytest  # noqa: E402
 
 from sims._style import new_figure, plot_style  # noqa: E402
 from sims.figures import figure_registry, make_figure  # noqa: E402
-from sims.lazy_rich._flow import gradient_flow  # noqa: E402
-from sims.lazy_rich._plots import (  # noqa: E402
+from sims.lazy_rich._figure_data import (  # noqa: E402
     basin_runs,
     conserved_surface_mesh,
     dynamics_curves,
     implicit_bias_paths,
+    separatrix_init,
+    sign_flip_runs,
+    surface_panel,
+)
+from sims.lazy_rich._flow import gradient_flow  # noqa: E402
+from sims.lazy_rich._plots import (  # noqa: E402
     plot_basins,
     plot_dynamics,
     plot_implicit_bias,
     plot_sign_flip,
     plot_surfaces,
-    separatrix_init,
-    sign_flip_runs,
-    surface_panel,
 )
 from theory.lazy_rich._exact import conserved_delta, limit_prediction  # noqa: E402
 
@@ -285,7 +287,7 @@ def test_sign_flip_nu_converges_to_stable_fixed_point_and_is_masked_not_nan(flip
 
 
 def test_sign_flip_nu_matches_riccati_closed_form(flips):
-    from theory.lazy_rich._parametrizations import riccati_nu, riccati_pole_time
+    from theory.lazy_rich._riccati import riccati_nu, riccati_pole_time
 
     s = float(np.linalg.norm(flips.beta_star))
     for r in range(flips.beta0s.shape[0]):

@@ -10,12 +10,8 @@ import numpy as np
 import pytest
 
 from sims.lazy_rich._flow import gradient_flow, gradient_flow_relu
-from sims.lazy_rich._gd import (
-    gradient_descent,
-    gradient_descent_reference,
-    gradient_descent_relu,
-    gradient_descent_relu_reference,
-)
+from sims.lazy_rich._gd import gradient_descent, gradient_descent_reference
+from sims.lazy_rich._gd_relu import gradient_descent_relu, gradient_descent_relu_reference
 from theory.lazy_rich._exact import init_from_beta
 
 

@@ -17,18 +17,20 @@ from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
 from theory.lazy_rich import Crossing, init_from_beta
-from theory.lazy_rich import _implicit_bias as ib
+from theory.lazy_rich import _mirror as ib
 from theory.lazy_rich._implicit_bias import (
     ConvexImplicitBiasResult,
     downstream_limit_bias,
     implicit_bias,
     implicit_bias_cvxpy,
     implicit_bias_nlp,
-    inverse_mirror_map,
     lazy_limit_bias,
+    rank1_implicit_bias,
+)
+from theory.lazy_rich._mirror import (
+    inverse_mirror_map,
     mirror_potential,
     mirror_potential_grad,
-    rank1_implicit_bias,
 )
 
 EPS = np.finfo(float).eps

@@ -1,4 +1,4 @@
-"""Tests of the cross-check parametrisations (theory.lazy_rich._parametrizations).
+"""Tests of the cross-check parametrisations (theory.lazy_rich._riccati and theory.lazy_rich._balanced).
 
 Every form is compared with a tight numerical integration of the (a, w) gradient flow and,
 where it exists, with the primary closed form of theory.lazy_rich._exact.
@@ -10,19 +10,21 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
-from theory.lazy_rich._parametrizations import (
-    _bernoulli_q_spec_form,
+from theory.lazy_rich._balanced import (
     alignment_from_hyperbolic_angle,
     balanced_solution,
-    flips_sign_riccati,
     from_hyperbolic_angle,
     hyperbolic_angle,
+    saxe_escape_time,
+    saxe_sigmoid,
+)
+from theory.lazy_rich._riccati import (
+    _bernoulli_q_spec_form,
+    flips_sign_riccati,
     mu_phi_rhs,
     riccati_fixed_points,
     riccati_nu,
     riccati_pole_time,
-    saxe_escape_time,
-    saxe_sigmoid,
     solution_via_riccati,
 )
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
-from theory.lazy_rich._parametrizations import saxe_sigmoid
+from theory.lazy_rich._balanced import saxe_sigmoid
 from theory.lazy_rich._wide import (
     conserved_matrix,
     deep_linear_conserved,

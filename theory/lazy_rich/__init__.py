@@ -1,11 +1,21 @@
 """Lazy vs rich learning in the minimal two-layer model (Kunin et al. 2024, arXiv 2406.06158).
 
 Single neuron f(x) = a·wᵀx with layer learning rates: conserved quantity, exact gradient-flow
-solution (whitened input), limits, basins and sign flips, kernel distance (``_exact``); implicit
-bias for general X as a Bregman projection (``_implicit_bias``); independent cross-check
-parametrisations (``_parametrizations``); wide, deep and ReLU extensions (``_wide``).
+solution (whitened input), limits, basins and sign flips, kernel distance (``_exact``); the
+mirror potential Φ_δ, its mirror map and inverse (``_mirror``); implicit bias for general X as a
+Bregman projection, and its limits (``_implicit_bias``); independent cross-check
+parametrisations: the (μ, φ) ODE and Riccati/Bernoulli solution (``_riccati``), the balanced
+δ = 0 form, Saxe's sigmoid and hyperbolic angles (``_balanced``), sharing the trajectory record
+(``_trajectory``); wide, deep and ReLU extensions (``_wide``).
 """
 
+from ._balanced import HyperbolicPoint as HyperbolicPoint
+from ._balanced import alignment_from_hyperbolic_angle as alignment_from_hyperbolic_angle
+from ._balanced import balanced_solution as balanced_solution
+from ._balanced import from_hyperbolic_angle as from_hyperbolic_angle
+from ._balanced import hyperbolic_angle as hyperbolic_angle
+from ._balanced import saxe_escape_time as saxe_escape_time
+from ._balanced import saxe_sigmoid as saxe_sigmoid
 from ._exact import ExactSolution as ExactSolution
 from ._exact import LimitPrediction as LimitPrediction
 from ._exact import alignment as alignment
@@ -22,27 +32,18 @@ from ._implicit_bias import downstream_limit_bias as downstream_limit_bias
 from ._implicit_bias import implicit_bias as implicit_bias
 from ._implicit_bias import implicit_bias_cvxpy as implicit_bias_cvxpy
 from ._implicit_bias import implicit_bias_nlp as implicit_bias_nlp
-from ._implicit_bias import inverse_mirror_map as inverse_mirror_map
 from ._implicit_bias import lazy_limit_bias as lazy_limit_bias
-from ._implicit_bias import mirror_potential as mirror_potential
-from ._implicit_bias import mirror_potential_grad as mirror_potential_grad
 from ._implicit_bias import rank1_implicit_bias as rank1_implicit_bias
-from ._parametrizations import HyperbolicPoint as HyperbolicPoint
-from ._parametrizations import NeuronTrajectory as NeuronTrajectory
-from ._parametrizations import (
-    alignment_from_hyperbolic_angle as alignment_from_hyperbolic_angle,
-)
-from ._parametrizations import balanced_solution as balanced_solution
-from ._parametrizations import flips_sign_riccati as flips_sign_riccati
-from ._parametrizations import from_hyperbolic_angle as from_hyperbolic_angle
-from ._parametrizations import hyperbolic_angle as hyperbolic_angle
-from ._parametrizations import mu_phi_rhs as mu_phi_rhs
-from ._parametrizations import riccati_fixed_points as riccati_fixed_points
-from ._parametrizations import riccati_nu as riccati_nu
-from ._parametrizations import riccati_pole_time as riccati_pole_time
-from ._parametrizations import saxe_escape_time as saxe_escape_time
-from ._parametrizations import saxe_sigmoid as saxe_sigmoid
-from ._parametrizations import solution_via_riccati as solution_via_riccati
+from ._mirror import inverse_mirror_map as inverse_mirror_map
+from ._mirror import mirror_potential as mirror_potential
+from ._mirror import mirror_potential_grad as mirror_potential_grad
+from ._riccati import flips_sign_riccati as flips_sign_riccati
+from ._riccati import mu_phi_rhs as mu_phi_rhs
+from ._riccati import riccati_fixed_points as riccati_fixed_points
+from ._riccati import riccati_nu as riccati_nu
+from ._riccati import riccati_pole_time as riccati_pole_time
+from ._riccati import solution_via_riccati as solution_via_riccati
+from ._trajectory import NeuronTrajectory as NeuronTrajectory
 from ._types import Crossing as Crossing
 from ._wide import DeltaBalancedFactors as DeltaBalancedFactors
 from ._wide import ModeSolution as ModeSolution

@@ -1,0 +1,84 @@
+"""Shared pieces of the single-neuron cross-check parametrisations (``_riccati``, ``_balanced``).
+
+Kunin et al. 2024 (arXiv 2406.06158); spec LR §1, §3.3–3.4. Holds the trajectory record
+:class:`NeuronTrajectory` returned by :func:`solution_via_riccati` and :func:`balanced_solution`,
+and the validation of their time grid and target β* (whitened input XᵀX = I_d, β* = Xᵀy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validate import as_finite_array
+
+__all__ = ["NeuronTrajectory"]
+
+# --------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _times(t, *, ndim=1) -> np.ndarray:
+    t = as_finite_array(t, "t", ndim=ndim)
+    if np.any(t < 0):
+        raise ValueError("t must be >= 0 (the flow is solved forward from t = 0)")
+    return t
+
+
+def _target(beta_star) -> tuple[np.ndarray, float, np.ndarray]:
+    beta_star = as_finite_array(beta_star, "beta_star", ndim=1)
+    s = float(np.linalg.norm(beta_star))
+    if s == 0:
+        raise ValueError("beta_star must be nonzero (the Riccati variable ν = η_a wᵀβ*/a is "
+                         "identically 0 and the alignment φ is undefined when beta_star = 0)")
+    return beta_star, s, beta_star / s
+
+
+# --------------------------------------------------------------------------------------------
+# result records
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NeuronTrajectory:
+    """Single-neuron trajectory computed by one of the cross-check parametrisations.
+
+    Attributes
+    ----------
+    t : ndarray of shape (T,)
+        Times (original time).
+    a : ndarray of shape (T,)
+        Readout weight a(t).
+    w : ndarray of shape (T, d)
+        First-layer weights w(t).
+    beta : ndarray of shape (T, d)
+        β(t) = a(t)·w(t).
+    beta_star : ndarray of shape (d,)
+        Target β* = Xᵀy.
+    delta : float
+        Conserved quantity δ = η_w a0² − η_a‖w0‖².
+    eta_a, eta_w : float
+        Layer learning rates.
+    """
+
+    t: np.ndarray
+    a: np.ndarray
+    w: np.ndarray
+    beta: np.ndarray
+    beta_star: np.ndarray
+    delta: float
+    eta_a: float
+    eta_w: float
+
+    @property
+    def mu(self) -> np.ndarray:
+        """Signed magnitude μ = a‖w‖."""
+        return self.a * np.linalg.norm(self.w, axis=-1)
+
+    @property
+    def phi(self) -> np.ndarray:
+        """Alignment φ = cos∠(w, β*) (0 where w = 0)."""
+        norms = np.linalg.norm(self.w, axis=-1) * np.linalg.norm(self.beta_star)
+        dots = self.w @ self.beta_star
+        return np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)
