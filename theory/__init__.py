@@ -6,5 +6,6 @@ Imports only numpy and scipy at import time. One module per paper:
 """
 
 from . import lazy_rich as lazy_rich
+from . import sgd_stability as sgd_stability
 
-__all__ = ["lazy_rich"]
+__all__ = ["lazy_rich", "sgd_stability"]
