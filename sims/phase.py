@@ -12,12 +12,12 @@ import numpy as np
 
 __all__ = ["PhaseDiagram", "phase_diagram", "SYSTEMS", "DEFAULT_SYSTEM"]
 
-# system name → "module:function" computing it. The SGD-stability issue registers
-# "sgd_stability" and makes it the default.
+# system name → "module:function" computing it.
 SYSTEMS = {
     "lazy_rich": "sims.lazy_rich._phase:lazy_rich_phase_diagram",
+    "sgd_stability": "sims.sgd_stability._phase:sgd_stability_phase_diagram",
 }
-DEFAULT_SYSTEM = "lazy_rich"
+DEFAULT_SYSTEM = "sgd_stability"
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,13 @@ class PhaseDiagram:
         return path
 
 
-def phase_diagram(system: str = DEFAULT_SYSTEM, *, plot: bool = True, save: bool | str | os.PathLike = False,
-                  **kwargs) -> PhaseDiagram:
-    """Compute the phase diagram of ``system`` (see ``SYSTEMS``) and optionally save its figure.
+def phase_diagram(system: str = DEFAULT_SYSTEM, *, plot: bool = True,
+                  save: bool | str | os.PathLike | None = None, **kwargs) -> PhaseDiagram:
+    """Compute the phase diagram of ``system`` (see ``SYSTEMS``) and save its figure.
+
+    ``sims.phase_diagram()`` with no arguments computes the SGD phase diagram of the two-layer
+    model at the origin saddle (learning rate × label noise, exact exponents) and writes
+    ``figures/phase_sgd_stability.png``.
 
     Parameters
     ----------
@@ -78,13 +82,16 @@ def phase_diagram(system: str = DEFAULT_SYSTEM, *, plot: bool = True, save: bool
         docstring lists them (e.g. ``sims.lazy_rich.lazy_rich_phase_diagram``).
     plot : bool, default True
         Draw the figure (``result.figure``).
-    save : bool or path, default False
-        True saves to ``figures/phase_<system>.png``; a path saves there.
+    save : bool, path or None, default None
+        True saves to ``figures/phase_<system>.png`` (relative to the working directory); a path
+        saves there; False saves nothing; None saves when ``plot`` is True.
     """
     if system not in SYSTEMS:
         raise ValueError(f"system must be one of {sorted(SYSTEMS)}; got {system!r}")
     module, func = SYSTEMS[system].split(":")
-    result = getattr(importlib.import_module(module), func)(plot=plot or bool(save), **kwargs)
-    if save:
+    if save is None:
+        save = plot
+    result = getattr(importlib.import_module(module), func)(plot=plot or save is not False, **kwargs)
+    if save is not False:
         result.save(None if save is True else save)
     return result

@@ -89,7 +89,7 @@ def _basins(*, seed, **params):
 def _phase_scale(*, seed, **params):
     from ..phase import phase_diagram
 
-    return phase_diagram("lazy_rich", **params).figure
+    return phase_diagram("lazy_rich", save=False, **params).figure
 
 
 @register_figure(
@@ -101,4 +101,4 @@ def _phase_scale(*, seed, **params):
 def _phase_alignment(*, seed, **params):
     from ..phase import phase_diagram
 
-    return phase_diagram("lazy_rich", **params).figure
+    return phase_diagram("lazy_rich", save=False, **params).figure

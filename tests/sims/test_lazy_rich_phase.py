@@ -16,7 +16,7 @@ SMALL = dict(x_values=np.linspace(-5, 5, 11), y_values=np.logspace(-2, 0, 4), n_
 
 @pytest.fixture(scope="module")
 def diagram():
-    return sims.phase_diagram("lazy_rich", simulate=(3, 2), **SMALL)
+    return sims.phase_diagram("lazy_rich", simulate=(3, 2), save=False, **SMALL)
 
 
 def test_result_shapes_and_labels(diagram):
@@ -87,4 +87,4 @@ def test_alignment_axis_and_save(tmp_path):
 ])
 def test_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        sims.phase_diagram(**{"simulate": None, **kwargs})
+        sims.phase_diagram(**{"system": "lazy_rich", "simulate": None, "save": False, **kwargs})

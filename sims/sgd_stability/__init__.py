@@ -1,0 +1,33 @@
+"""Simulations for the probabilistic stability of SGD (Ziyin et al. 2023) and stochastic collapse.
+
+Monte-Carlo and QR (Benettin) Lyapunov exponents, nonlinear SGD outcome simulators and the
+collapse examples run in numba kernels, imported on first use so that ``import sims`` stays
+numpy/scipy only; the phase diagram is ``sims.phase_diagram("sgd_stability", ...)``.
+"""
+
+import importlib
+
+from ._phase import sgd_stability_phase_diagram as sgd_stability_phase_diagram
+
+# Public names whose modules import numba: loaded on first attribute access.
+_LAZY = {
+    "lyapunov_monte_carlo": "._qr",
+    "lyapunov_qr": "._qr",
+    "simulate_two_layer": "._sgd",
+    "simulate_two_layer_reference": "._sgd",
+    "simulate_quartic_well": "._sgd",
+    "simulate_quartic_well_reference": "._sgd",
+    "simulate_tanh_neuron": "._sgd",
+    "simulate_tanh_neuron_reference": "._sgd",
+    "simulate_teacher_student_modes": "._sgd",
+    "simulate_teacher_student_modes_reference": "._sgd",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = sorted(["sgd_stability_phase_diagram", *_LAZY])
