@@ -23,7 +23,7 @@ def test_page_shows_every_figure_and_names_real_claims(theory):
         assert f"figures/{name}.png" in text, f"docs/{theory}.md does not show figure {name}"
         for claim in spec.claims:
             assert claim in registry(theory), f"figure {name} cites unknown claim {claim}"
-    mentioned = set(re.findall(rf"`({theory}\.[a-z_.]+[a-z_])`", text)) - {f"{theory}.symbolic."}
+    mentioned = set(re.findall(rf"`({theory}\.[a-z0-9_.]+[a-z0-9_])`", text)) - {f"{theory}.symbolic."}
     known = set(registry(theory))
     assert mentioned <= known | {f"{theory}.symbolic.*"}, f"page names unknown claims {mentioned - known}"
     non_symbolic = {n for n in known if ".symbolic." not in n}

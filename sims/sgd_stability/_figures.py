@@ -1,0 +1,118 @@
+"""Registered figures of the SGD-stability theory (Ziyin et al. 2023; Chen et al. 2023; Mulayoff &
+Michaeli 2024; settings of spec SGD-S §4.4, §4.9, §5.2, §7).
+
+Importing this module registers the figures; ``sims.figures.make_figure(name)`` draws one.
+Data come from ``_figure_data`` (frozen dataclasses, tested), drawing from ``_figure_plots``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..figures import register_figure
+from ._figure_data import (
+    FINITE_DATA_C,
+    REGRESSION_CASE_6,
+    SCALAR_REGRESSION_X,
+    batch_thresholds_exact,
+    batch_thresholds_qr,
+    finite_data_exponents,
+    phase_overlay,
+    quartic_collapse,
+    teacher_student_rank,
+)
+from ._figure_plots import (
+    plot_batch_thresholds,
+    plot_finite_data,
+    plot_phase_overlay,
+    plot_quartic_collapse,
+    plot_teacher_student_rank,
+)
+
+_PHASE_CLAIMS = ("sgd_stability.rank1_criterion", "sgd_stability.closed_form_vs_quadrature_vs_mc",
+                 "sgd_stability.phase_labels_vs_sgd", "sgd_stability.symbolic.small_lr_expansion")
+
+
+@register_figure(
+    "sgd_stability_phase_lr_noise", theory="sgd_stability",
+    params=dict(lr_max=0.5, n_lr=200, n_noise=120, noise_max=10.0, batch_size=1, n_steps=20_000,
+                n_chains=16, width=4), seed=0,
+    description="Two-layer net at the origin saddle, model A (x = ±1, y = x + σε), S = 1: exact phase "
+                "diagram over λ × σ (labels Ia/Ib/III/IV from Λ± = E log|1 ± λc|, zero contours of Λ±, "
+                "L₂ line) beside the majority outcome of nonlinear SGD (f = Σ_{i≤4} u_i w_i x, 16 runs × "
+                "2e4 steps per cell) under the same theory curves; the simulated divergence boundary (the "
+                "minimum's instability) is drawn separately.",
+    claims=_PHASE_CLAIMS)
+def _phase_lr_noise(*, seed, lr_max, n_lr, n_noise, noise_max, batch_size, n_steps, n_chains, width):
+    data = phase_overlay("noise", lr_max=lr_max, n_lr=n_lr, n_noise=n_noise, noise_max=noise_max,
+                         batch_size=batch_size, n_steps=n_steps, n_chains=n_chains, width=width, seed=seed)
+    return plot_phase_overlay(data)
+
+
+@register_figure(
+    "sgd_stability_phase_lr_batch", theory="sgd_stability",
+    params=dict(lr_max=0.5, n_lr=200, max_batch=16, noise=6.0, n_steps=20_000, n_chains=16, width=4), seed=0,
+    description="Model A at label noise σ = 6: exact phase diagram over λ × batch size S (Var c ∝ 1/S, "
+                "phase III only for S < (σ/σ_c(1))²) beside the majority outcome of nonlinear SGD with "
+                "batches of S fresh samples.",
+    claims=_PHASE_CLAIMS)
+def _phase_lr_batch(*, seed, lr_max, n_lr, max_batch, noise, n_steps, n_chains, width):
+    data = phase_overlay("batch_size", lr_max=lr_max, n_lr=n_lr, max_batch=max_batch, noise=noise,
+                         n_steps=n_steps, n_chains=n_chains, width=width, seed=seed)
+    return plot_phase_overlay(data)
+
+
+@register_figure(
+    "sgd_stability_finite_data", theory="sgd_stability",
+    params=dict(c=list(FINITE_DATA_C), lr_max=4.2, n_lr=3000, floor=-2.0), seed=0,
+    description="Model C, reference data set c = {2, 1.5, 0.8, −0.5, −1.2}, S = 1: exact Λ₊(λ), Λ₋(λ) with "
+                "the phase bands Ib, Ia, III, Ia, IV, II, IV shaded (all five labels on one λ axis; −∞ at "
+                "λ = ±1/c_i clipped for display), L₂ and GD lines; zoom on the phase-II window.",
+    claims=("sgd_stability.rank1_criterion", "sgd_stability.closed_form_vs_quadrature_vs_mc"))
+def _finite_data(*, seed, c, lr_max, n_lr, floor):
+    del seed  # exact: nothing random
+    return plot_finite_data(finite_data_exponents(c, lr_max=lr_max, n_lr=n_lr), floor=floor)
+
+
+@register_figure(
+    "sgd_stability_notions_vs_batch", theory="sgd_stability",
+    params=dict(X=[list(r) for r in REGRESSION_CASE_6], lr_max=1.6, n_lr=320, n_steps=20_000,
+                scalar_x=list(SCALAR_REGRESSION_X)), seed=0,
+    description="GD (2/λ_max(H)), mean-square (Mulayoff–Michaeli η*_var(B)) and probabilistic stability vs "
+                "batch size B (without replacement within a batch): spec §7 case 6 (x = (2, 0), (0, 1), "
+                "(1, 1); PS from the top Lyapunov exponent by QR, ±3 SE) and a 1-D regression "
+                "x = (0.5, 1, 1.5, 2) where all three are exact. MS ⇒ PS and MS ≤ GD everywhere; PS lies "
+                "below GD in case 6 and above it in the 1-D case.",
+    claims=("sgd_stability.notions_disagree", "sgd_stability.mean_square_threshold",
+            "sgd_stability.qr_commuting", "sgd_stability.qr_sum_rule"))
+def _notions_vs_batch(*, seed, X, lr_max, n_lr, n_steps, scalar_x):
+    qr = batch_thresholds_qr(np.asarray(X, dtype=float), lr_max=lr_max, n_lr=n_lr, n_steps=n_steps, seed=seed)
+    return plot_batch_thresholds(qr, batch_thresholds_exact(scalar_x))
+
+
+@register_figure(
+    "sgd_stability_quartic_collapse", theory="sgd_stability",
+    params=dict(zeta_max=3.0, n_zeta=31, n_steps=[20_000, 80_000], n_chains=80, mu=1.5, dt=0.0025), seed=0,
+    description="Quartic well dθ = −(θ³ − μθ)dt + ζθ dW, μ = 1.5 (Chen et al. 2023): Euler–Maruyama "
+                "collapse probability vs ζ at T = 50 and 200 (dt = 0.0025, θ₀ ~ N(0, 4), collapsed if "
+                "θ_T² < 1e-30), with the SDE threshold √(2μ), the EM-corrected threshold, the T → ∞ "
+                "stationary-law curve and the finite-horizon 50 % estimates; right: the exponents behind them.",
+    claims=("sgd_stability.collapse_thresholds",))
+def _quartic(*, seed, zeta_max, n_zeta, n_steps, n_chains, mu, dt):
+    data = quartic_collapse(np.linspace(0.0, zeta_max, n_zeta), n_steps=n_steps, n_chains=n_chains, mu=mu,
+                            dt=dt, seed=seed)
+    return plot_quartic_collapse(data)
+
+
+@register_figure(
+    "sgd_stability_teacher_student_rank", theory="sgd_stability",
+    params=dict(noise_max=24.0, noise_step=2.0, lr=3.0, n_steps=60_001, n_chains=6, active_tol=1e-4), seed=0,
+    description="Diagonal teacher–student with label noise (Chen et al. 2023; N = 1024, n = m = 64, rank-8 "
+                "teacher with singular values linspace(0.5, 1, 8), σ_y = 0.5, lr 3/1024): learned rank vs σ "
+                "from per-mode SGD against #{k: ŝ_k > ησ²/2} and the stationary snapshot count; mean final "
+                "u_kv_k against the shrinkage max(ŝ_k − ησ²/2, 0).",
+    claims=("sgd_stability.collapse_thresholds",))
+def _teacher_student(*, seed, noise_max, noise_step, lr, n_steps, n_chains, active_tol):
+    noise = np.arange(0.0, noise_max + 0.5 * noise_step, noise_step)
+    data = teacher_student_rank(noise, lr=lr, n_steps=n_steps, n_chains=n_chains, active_tol=active_tol, seed=seed)
+    return plot_teacher_student_rank(data)
