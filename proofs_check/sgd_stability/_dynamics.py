@@ -2,7 +2,7 @@
 
 Theory side: ``theory.sgd_stability`` (Lyapunov exponents in closed form or by quadrature, stable
 sets, mean-square operators). Simulation side: ``sims.sgd_stability._qr`` (Monte-Carlo products,
-QR/Benettin) or, where the simulation is a few lines, NumPy written here (random products, linear
+QR/Benettin, matrix laws in ``_qr_laws``) or, where the simulation is a few lines, NumPy written here (random products, linear
 SGD runs); the nonlinear-dynamics claims are in ``_nonlinear``. Monte-Carlo comparisons are stated
 in standard errors, |estimate − theory| ≤ k·SE with k fixed in the setting, and must pass for every
 seed in 0–4 (``tests/proofs_check/test_sgd_stability_claims.py``). Outcome claims (converged /
@@ -216,7 +216,8 @@ def _row_batches(X: np.ndarray, S: int, replace: bool) -> np.ndarray:
                     two_layer_cases=((2.0, 1, 0.3), (6.0, 1, 0.1), (3.0, 2, 0.2)),
                     n_steps=20_000, n_chains=4, k_se=4.0))
 def _qr_commuting(setting, seed):
-    from sims.sgd_stability._qr import FiniteRowsLaw, TwoLayerVectorLaw, lyapunov_qr
+    from sims.sgd_stability._qr import lyapunov_qr
+    from sims.sgd_stability._qr_laws import FiniteRowsLaw, TwoLayerVectorLaw
 
     X = np.asarray(setting["rows"], dtype=float)
     T, C, k = int(setting["n_steps"]), int(setting["n_chains"]), float(setting["k_se"])
@@ -283,7 +284,8 @@ def _log_abs_det_expectation(case, X, seed, n_mc):
                     two_layer_cases=((2, 2.0, 0.2), (5, 6.0, 0.1)),
                     n_steps=20_000, n_chains=4, n_mc=400_000, k_se=4.0))
 def _qr_sum_rule(setting, seed):
-    from sims.sgd_stability._qr import FiniteRowsLaw, GaussianRowsLaw, TwoLayerVectorLaw, lyapunov_qr
+    from sims.sgd_stability._qr import lyapunov_qr
+    from sims.sgd_stability._qr_laws import FiniteRowsLaw, GaussianRowsLaw, TwoLayerVectorLaw
 
     X = np.asarray(setting["rows"], dtype=float)
     T, C, k = int(setting["n_steps"]), int(setting["n_chains"]), float(setting["k_se"])

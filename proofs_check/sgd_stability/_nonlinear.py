@@ -2,7 +2,7 @@
 
 Theory side: ``theory.sgd_stability`` (phase labels from Λ± of the linearised map, collapse
 conditions of Chen et al.). Simulation side: ``sims.sgd_stability._sgd`` (nonlinear SGD of the
-two-layer net, Euler–Maruyama runs of the collapse examples). Both claims count mismatches between
+two-layer net), ``_collapse_sims`` and ``_collapse_modes`` (runs of the collapse examples). Both claims count mismatches between
 predicted and observed outcomes (tolerance 0) on cells chosen away from the boundaries by rules
 stated in the setting, and must pass for every seed in 0–4
 (``tests/proofs_check/test_sgd_stability_claims.py``).
@@ -161,11 +161,8 @@ def _phase_labels_vs_sgd(setting, seed):
                     ts_s_hat=(0.1, 0.2, 1.5, 2.0, 2.5), ts_noises=(0.0, 20.0, 25.0), ts_lr=3.0, ts_samples=1024,
                     ts_steps=60_001, ts_drop=50_000, ts_chains=40, ts_init=0.3, level=0.9, k_se=4.0))
 def _collapse_thresholds(setting, seed):
-    from sims.sgd_stability._sgd import (
-        simulate_quartic_well,
-        simulate_tanh_neuron,
-        simulate_teacher_student_modes,
-    )
+    from sims.sgd_stability._collapse_modes import simulate_teacher_student_modes
+    from sims.sgd_stability._collapse_sims import simulate_quartic_well, simulate_tanh_neuron
 
     level, k, mu, dt = float(setting["level"]), float(setting["k_se"]), float(setting["mu"]), float(setting["dt"])
     mismatches, details = 0, {}

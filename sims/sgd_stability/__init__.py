@@ -15,12 +15,12 @@ _LAZY = {
     "lyapunov_qr": "._qr",
     "simulate_two_layer": "._sgd",
     "simulate_two_layer_reference": "._sgd",
-    "simulate_quartic_well": "._sgd",
-    "simulate_quartic_well_reference": "._sgd",
-    "simulate_tanh_neuron": "._sgd",
-    "simulate_tanh_neuron_reference": "._sgd",
-    "simulate_teacher_student_modes": "._sgd",
-    "simulate_teacher_student_modes_reference": "._sgd",
+    "simulate_quartic_well": "._collapse_sims",
+    "simulate_quartic_well_reference": "._collapse_sims",
+    "simulate_tanh_neuron": "._collapse_sims",
+    "simulate_tanh_neuron_reference": "._collapse_sims",
+    "simulate_teacher_student_modes": "._collapse_modes",
+    "simulate_teacher_student_modes_reference": "._collapse_modes",
 }
 
 

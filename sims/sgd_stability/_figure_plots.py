@@ -1,4 +1,4 @@
-"""Drawing of the registered SGD-stability figures (data in ``_figure_data``).
+"""Drawing of the registered SGD-stability figures (data in ``_figure_data``, ``_figure_data_thresholds``).
 
 Each ``plot_*`` function takes the dataclass computed by its ``_figure_data`` function and
 ``axes=None`` / ``ax=None``, returns the matplotlib Figure, never calls ``plt.show()`` and never

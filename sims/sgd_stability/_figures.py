@@ -2,7 +2,8 @@
 Michaeli 2024; settings of spec SGD-S §4.4, §4.9, §5.2, §7).
 
 Importing this module registers the figures; ``sims.figures.make_figure(name)`` draws one.
-Data come from ``_figure_data`` (frozen dataclasses, tested), drawing from ``_figure_plots``.
+Data come from ``_figure_data`` and ``_figure_data_thresholds`` (frozen dataclasses, tested), drawing
+from ``_figure_plots``.
 """
 
 from __future__ import annotations
@@ -10,14 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..figures import register_figure
-from ._figure_data import (
-    FINITE_DATA_C,
+from ._figure_data import FINITE_DATA_C, finite_data_exponents, phase_overlay
+from ._figure_data_thresholds import (
     REGRESSION_CASE_6,
     SCALAR_REGRESSION_X,
     batch_thresholds_exact,
     batch_thresholds_qr,
-    finite_data_exponents,
-    phase_overlay,
     quartic_collapse,
     teacher_student_rank,
 )

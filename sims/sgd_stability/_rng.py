@@ -16,9 +16,9 @@ A kernel and its reference therefore draw bit-identical numbers for every chain,
 number of threads or the order in which chains are visited. ``sign_normal`` also takes a
 Rademacher sign from an unused bit of the ziggurat's first word (data model A).
 
-Maintenance: numba's on-disk cache (``cache=True``) of a kernel in ``_qr``/``_sgd`` is keyed on
-that module's source only; after editing this file delete ``__pycache__/*.nbi``/``*.nbc`` here,
-or the kernels keep the old generator.
+Maintenance: numba's on-disk cache (``cache=True``) of a kernel in ``_qr_kernel``, ``_sgd``,
+``_collapse_sims`` or ``_collapse_modes`` is keyed on that module's source only; after editing
+this file delete ``__pycache__/*.nbi``/``*.nbc`` here, or the kernels keep the old generator.
 """
 
 from __future__ import annotations

@@ -19,10 +19,12 @@ from sims._style import new_figure, plot_style  # noqa: E402
 from sims.figures import figure_registry, make_figure  # noqa: E402
 from sims.sgd_stability._figure_data import (  # noqa: E402
     FINITE_DATA_C,
-    batch_thresholds_exact,
-    batch_thresholds_qr,
     finite_data_exponents,
     phase_overlay,
+)
+from sims.sgd_stability._figure_data_thresholds import (  # noqa: E402
+    batch_thresholds_exact,
+    batch_thresholds_qr,
     quartic_collapse,
     teacher_student_rank,
     teacher_student_singular_values,

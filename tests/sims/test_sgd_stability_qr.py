@@ -18,13 +18,11 @@ import pytest
 from scipy import integrate, special, stats
 
 from sims.sgd_stability._qr import (
-    FiniteRowsLaw,
-    GaussianRowsLaw,
-    TwoLayerVectorLaw,
     lyapunov_monte_carlo,
     lyapunov_qr,
     lyapunov_qr_reference,
 )
+from sims.sgd_stability._qr_laws import FiniteRowsLaw, GaussianRowsLaw, TwoLayerVectorLaw
 
 K_SE = 3.0                     # Monte-Carlo tolerance: 3 standard errors (spec §8.2, §12.10)
 SEEDS = range(5)               # every seed in this range must pass

@@ -15,14 +15,18 @@ import pytest
 from scipy import integrate, stats
 
 from sims.sgd_stability import _rng
-from sims.sgd_stability._sgd import (
-    OUTCOMES,
+from sims.sgd_stability._collapse_modes import (
+    simulate_teacher_student_modes,
+    simulate_teacher_student_modes_reference,
+)
+from sims.sgd_stability._collapse_sims import (
     simulate_quartic_well,
     simulate_quartic_well_reference,
     simulate_tanh_neuron,
     simulate_tanh_neuron_reference,
-    simulate_teacher_student_modes,
-    simulate_teacher_student_modes_reference,
+)
+from sims.sgd_stability._sgd import (
+    OUTCOMES,
     simulate_two_layer,
     simulate_two_layer_reference,
 )

@@ -11,14 +11,10 @@ from scipy import stats
 
 from theory.sgd_stability._laws import expected_log_abs, gaussian_expected_log_abs
 from theory.sgd_stability._lyapunov import stable_learning_rates
+from theory.sgd_stability._models import GaussianInputLaw, WeightedFiniteLaw, model_a_law, model_b_law, model_c_law
 from theory.sgd_stability._phases import (
-    GaussianInputLaw,
-    WeightedFiniteLaw,
     classify_phase,
     critical_collapse_noise,
-    model_a_law,
-    model_b_law,
-    model_c_law,
     phase_boundaries,
     phase_exponents,
 )

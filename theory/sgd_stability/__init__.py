@@ -2,8 +2,9 @@
 
 Lyapunov exponents Λ(λ) = E log|1 − λh| of linearised SGD for finite, Gaussian and general laws
 (``_laws``, ``_lyapunov``); the exact mean-square threshold with batch-size correction (Mulayoff &
-Michaeli 2024; ``_mean_square``); the phases of the two-layer model at the origin saddle and its data
-models (``_phases``); stochastic-collapse conditions (Chen et al. 2023; ``_collapse``).
+Michaeli 2024; ``_mean_square``); the phases of the two-layer model at the origin saddle
+(``_phases``) and its data models (``_models``); stochastic-collapse conditions (Chen et al. 2023;
+``_collapse``).
 """
 
 from ._collapse import LogNormDriftMax as LogNormDriftMax
@@ -39,16 +40,16 @@ from ._mean_square import mean_square_bounds as mean_square_bounds
 from ._mean_square import mean_square_threshold as mean_square_threshold
 from ._mean_square import second_moment_operator as second_moment_operator
 from ._mean_square import spectral_radius_second_moment as spectral_radius_second_moment
+from ._models import GaussianInputLaw as GaussianInputLaw
+from ._models import WeightedFiniteLaw as WeightedFiniteLaw
+from ._models import model_a_law as model_a_law
+from ._models import model_b_law as model_b_law
+from ._models import model_c_law as model_c_law
 from ._phases import PHASE_LABELS as PHASE_LABELS
-from ._phases import GaussianInputLaw as GaussianInputLaw
 from ._phases import PhaseBoundaries as PhaseBoundaries
 from ._phases import PhaseExponents as PhaseExponents
-from ._phases import WeightedFiniteLaw as WeightedFiniteLaw
 from ._phases import classify_phase as classify_phase
 from ._phases import critical_collapse_noise as critical_collapse_noise
-from ._phases import model_a_law as model_a_law
-from ._phases import model_b_law as model_b_law
-from ._phases import model_c_law as model_c_law
 from ._phases import phase_boundaries as phase_boundaries
 from ._phases import phase_exponents as phase_exponents
 

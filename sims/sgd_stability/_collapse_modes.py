@@ -1,0 +1,264 @@
+"""Per-mode SGD of the teacher–student collapse example of Chen et al. (2023) (spec §5.2 item 3).
+
+* :func:`simulate_teacher_student_modes` — SGD with label noise on each mode (u_k, v_k) of a
+  two-layer linear student in the SVD basis of a linear teacher; a mode collapses (u_k v_k → 0)
+  when the noise overwhelms its strength ŝ_k.
+
+Items 1–2 (the SDE examples) are in ``_collapse_sims``. The ``*_reference`` twin in plain NumPy
+(vectorised over chains) is the test oracle. Conventions as in ``_sgd`` (DESIGN.md): float64,
+``@njit(cache=True)``, never fastmath; each chain owns a xoshiro256** stream seeded from (seed,
+global chain index) (``_rng``), and kernel and reference draw the same numbers and perform the
+same floating-point operations in the same order, so they agree to roundoff (bit for bit in
+practice). Chains are grouped in chunks of at most ``_CHUNK`` chains; a thread takes a chunk
+(``prange``) and steps its chains one at a time, time outer and chains of the chunk inner, so
+results do not depend on the number of threads or on the chunking. Entries below ``_FLUSH`` =
+1e-300 in magnitude are set to 0 (avoids subnormals).
+
+Divergence is a result: a chain whose update is non-finite or leaves ‖(u, v)‖ ≤ max_norm is
+frozen at its last valid state and reported; no NaN or inf is returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit, prange
+
+from theory._validate import as_finite_array, as_positive_scalar
+
+from ._common import _CHUNK, _FLUSH, _as_count, _as_norm_bound, _cells_and_chains, _init_normal
+from ._rng import ZIG_R, ZIG_X, NumpyStreams, as_seed, normal, seed_streams
+
+__all__ = [
+    "TeacherStudentResult",
+    "simulate_teacher_student_modes",
+    "simulate_teacher_student_modes_reference",
+]
+
+
+@dataclass(frozen=True)
+class TeacherStudentResult:
+    """Per-mode SGD of the diagonal (SVD-aligned) teacher–student model with label noise.
+
+    Attributes
+    ----------
+    noise, lr : ndarray of shape cells
+        Label-noise level σ and step size per cell (broadcast).
+    s_hat : ndarray of shape (K,)
+        Mode strengths ŝ_k.
+    active_fraction : ndarray of shape cells + (K,)
+        Fraction of non-diverged trajectories whose mode k is learned (u_k v_k > active_tol).
+    mean_rank : ndarray of shape cells
+        Mean number of learned modes over the non-diverged trajectories (0 if none).
+    rank : ndarray of int64, shape cells + (n_chains,)
+        Learned modes per trajectory (−1 for a diverged one).
+    diverged : ndarray of shape cells
+        Fraction of trajectories frozen on divergence.
+    product : ndarray of shape cells + (n_chains, K)
+        Final u_k v_k.
+    n_steps, n_samples, init_scale, lr_drop_step, lr_drop_factor, active_tol, max_norm, seed
+    """
+
+    noise: np.ndarray
+    lr: np.ndarray
+    s_hat: np.ndarray
+    active_fraction: np.ndarray
+    mean_rank: np.ndarray
+    rank: np.ndarray
+    diverged: np.ndarray
+    product: np.ndarray
+    n_steps: int
+    n_samples: int
+    init_scale: float
+    lr_drop_step: int
+    lr_drop_factor: float
+    active_tol: float
+    max_norm: float
+    seed: int
+
+
+@njit(cache=True)
+def _modes_chunk(s_hat, sig, lr, u, v, state, diverged, lo, hi, n_steps, inv_n, drop_step,
+                 drop_factor, max2, zx, zr):
+    K = s_hat.shape[0]
+    nu = np.empty(K)
+    nv = np.empty(K)
+    for s in range(n_steps):
+        for c in range(lo, hi):
+            if diverged[c]:
+                continue
+            step = lr[c] * drop_factor if s >= drop_step else lr[c]
+            s0, s1, s2, s3 = state[0, c], state[1, c], state[2, c], state[3, c]
+            n2 = 0.0
+            for k in range(K):
+                xi, s0, s1, s2, s3 = normal(zx, zr, s0, s1, s2, s3)
+                g = (u[c, k] * v[c, k] - s_hat[k] + sig[c] * xi) * inv_n
+                nu[k] = u[c, k] - step * g * v[c, k]
+                nv[k] = v[c, k] - step * g * u[c, k]
+                n2 += nu[k] * nu[k] + nv[k] * nv[k]
+            state[0, c], state[1, c], state[2, c], state[3, c] = s0, s1, s2, s3
+            if not (n2 <= max2):                     # freeze at the last valid state
+                diverged[c] = True
+                continue
+            for k in range(K):
+                u[c, k] = nu[k] if abs(nu[k]) >= _FLUSH else 0.0
+                v[c, k] = nv[k] if abs(nv[k]) >= _FLUSH else 0.0
+
+
+@njit(cache=True, parallel=True)
+def _modes_kernel(s_hat, sig, lr, u, v, state, diverged, n_steps, inv_n, drop_step, drop_factor,
+                  max2, zx, zr, chunk):
+    C = u.shape[0]
+    for b in prange((C + chunk - 1) // chunk):
+        _modes_chunk(s_hat, sig, lr, u, v, state, diverged, b * chunk, min(C, (b + 1) * chunk),
+                     n_steps, inv_n, drop_step, drop_factor, max2, zx, zr)
+
+
+def _modes_numpy(s_hat, sig, lr, u, v, state, diverged, n_steps, inv_n, drop_step, drop_factor,
+                 max2, zx, zr, chunk):
+    """NumPy twin of ``_modes_kernel`` (modes in ascending k, one normal per mode and step)."""
+    del zx, zr, chunk
+    streams = NumpyStreams(state)
+    K = s_hat.shape[0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for s in range(n_steps):
+            idx = np.flatnonzero(~diverged)
+            if idx.size == 0:
+                break
+            step = lr[idx] * drop_factor if s >= drop_step else lr[idx]
+            uu, vv = u[idx], v[idx]
+            nu = np.empty_like(uu)
+            nv = np.empty_like(vv)
+            n2 = np.zeros(idx.size)
+            for k in range(K):
+                xi = streams.normal(idx)
+                g = (uu[:, k] * vv[:, k] - s_hat[k] + sig[idx] * xi) * inv_n
+                nu[:, k] = uu[:, k] - step * g * vv[:, k]
+                nv[:, k] = vv[:, k] - step * g * uu[:, k]
+                n2 = n2 + (nu[:, k] * nu[:, k] + nv[:, k] * nv[:, k])
+            bad = ~(n2 <= max2)
+            diverged[idx[bad]] = True
+            ok = idx[~bad]
+            u[ok] = np.where(np.abs(nu[~bad]) >= _FLUSH, nu[~bad], 0.0)
+            v[ok] = np.where(np.abs(nv[~bad]) >= _FLUSH, nv[~bad], 0.0)
+    state[...] = streams.s
+
+
+def _simulate_modes(core, s_hat, noise, lr, n_steps, n_chains, seed, n_samples, init_scale,
+                    lr_drop_step, lr_drop_factor, active_tol, max_norm) -> TeacherStudentResult:
+    s_hat = as_finite_array(s_hat, "s_hat", ndim=1)
+    if s_hat.size == 0:
+        raise ValueError("s_hat must contain at least one mode")
+    n_chains = _as_count(n_chains, "n_chains", 1)
+    shape, noise_c, lr_c, noise_x, lr_x = _cells_and_chains(noise, lr, "noise", "lr", n_chains,
+                                                            second_positive=True)
+    n_steps = _as_count(n_steps, "n_steps", 0)
+    seed = as_seed(seed)
+    n_samples = _as_count(n_samples, "n_samples", 1)
+    init_scale = as_positive_scalar(init_scale, "init_scale")
+    if lr_drop_step is None:
+        lr_drop_step = n_steps
+    lr_drop_step = _as_count(lr_drop_step, "lr_drop_step", 0)
+    lr_drop_factor = as_positive_scalar(lr_drop_factor, "lr_drop_factor")
+    active_tol = as_positive_scalar(active_tol, "active_tol")
+    max_norm = _as_norm_bound(max_norm, "max_norm")
+    K = s_hat.size
+    C = noise_x.size
+    state = seed_streams(seed, C)
+    u, v = _init_normal(state, C, (K, K), init_scale)
+    diverged = np.zeros(C, dtype=np.bool_)
+    core(np.ascontiguousarray(s_hat), noise_x, lr_x, u, v, state, diverged, n_steps, 1.0 / n_samples,
+         lr_drop_step, lr_drop_factor, max_norm * max_norm, ZIG_X, ZIG_R, _CHUNK)
+    full = shape + (n_chains,)
+    product = (u * v).reshape(full + (K,))
+    div = diverged.reshape(full)
+    active = (product > active_tol) & ~div[..., None]
+    n_ok = np.sum(~div, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        active_fraction = np.where(n_ok[..., None] > 0,
+                                   active.sum(axis=-2) / np.maximum(n_ok, 1)[..., None], 0.0)
+    rank = np.where(div, -1, active.sum(axis=-1)).astype(np.int64)
+    mean_rank = np.where(n_ok > 0, np.sum(np.where(div, 0, rank), axis=-1) / np.maximum(n_ok, 1), 0.0)
+    return TeacherStudentResult(
+        noise=noise_c.reshape(shape), lr=lr_c.reshape(shape), s_hat=s_hat.copy(),
+        active_fraction=active_fraction, mean_rank=mean_rank, rank=rank,
+        diverged=div.mean(axis=-1), product=product, n_steps=n_steps, n_samples=n_samples,
+        init_scale=init_scale, lr_drop_step=lr_drop_step, lr_drop_factor=lr_drop_factor,
+        active_tol=active_tol, max_norm=max_norm, seed=seed)
+
+
+_MODES_DOC = """
+    Parameters
+    ----------
+    s_hat : array of shape (K,)
+        Mode strengths ŝ_k (singular values of XᵀY/N in the teacher–student setting; spec:
+        the empirical values for a rank-8 teacher with singular values linspace(0.5, 1, 8)).
+    noise : float or array
+        Label-noise level σ ≥ 0 per cell.
+    lr : float or array
+        Step size (> 0), broadcast against ``noise``; η = lr/n_samples (spec: lr = 3.0,
+        N = 1024).
+    n_steps : int
+        SGD steps (≥ 0).
+    n_chains : int
+        Trajectories per cell (≥ 1).
+    seed : int
+        Trajectory j of cell k uses stream k·n_chains + j.
+    n_samples : int, default 1024
+        N, the gradient normalisation.
+    init_scale : float, default 1e-3
+        u_k, v_k ~ init_scale·N(0, 1) independently.
+    lr_drop_step : int, optional
+        From this step on the step size is lr·lr_drop_factor (spec: 50000 of 60001); default:
+        no drop.
+    lr_drop_factor : float, default 0.1
+    active_tol : float, default 1e-2
+        Mode k is learned if u_k v_k > active_tol at the end.
+    max_norm : float, default 1e6
+        A trajectory whose update is non-finite or leaves ‖(u, v)‖ ≤ max_norm is frozen and
+        counted as diverged.
+
+    Returns
+    -------
+    TeacherStudentResult
+
+    Raises
+    ------
+    ValueError
+        Naming the argument.
+
+    References
+    ----------
+    Chen, Kunin, Yamamura, Ganguli (2023), arXiv 2306.04251 (spec SGD-S §5.2 item 3).
+"""
+
+
+def simulate_teacher_student_modes(s_hat, noise, lr, n_steps, n_chains, seed, n_samples=1024,
+                                   init_scale=1e-3, lr_drop_step=None, lr_drop_factor=0.1,
+                                   active_tol=1e-2, max_norm=1e6) -> TeacherStudentResult:
+    r"""Per-mode SGD with label noise in the SVD basis of a linear teacher–student (numba).
+
+    Each mode (u_k, v_k) of the two-layer linear student takes
+    g = (u_k v_k − ŝ_k + σξ)/N, u_k ← u_k − lr·g·v_k, v_k ← v_k − lr·g·u_k (simultaneous),
+    ξ ~ N(0, 1) independent across modes and steps (label noise projected on an orthonormal
+    basis). Linearised at 0, a = u + v is multiplied by 1 + η(ŝ_k − σξ), η = lr/N: the exponent
+    E log|1 + ηŝ_k + ησZ| ≈ ηŝ_k − η²σ²/2, so mode k collapses iff ŝ_k < ησ²/2 to leading
+    order; rank = #{k: ŝ_k > ησ²/2}. Modes that survive settle near u_k v_k ≈ ŝ_k − ησ²/2.
+"""
+    return _simulate_modes(_modes_kernel, s_hat, noise, lr, n_steps, n_chains, seed, n_samples,
+                           init_scale, lr_drop_step, lr_drop_factor, active_tol, max_norm)
+
+
+def simulate_teacher_student_modes_reference(s_hat, noise, lr, n_steps, n_chains, seed,
+                                             n_samples=1024, init_scale=1e-3, lr_drop_step=None,
+                                             lr_drop_factor=0.1, active_tol=1e-2,
+                                             max_norm=1e6) -> TeacherStudentResult:
+    r"""Plain-NumPy reference of :func:`simulate_teacher_student_modes` (same streams and arithmetic).
+"""
+    return _simulate_modes(_modes_numpy, s_hat, noise, lr, n_steps, n_chains, seed, n_samples,
+                           init_scale, lr_drop_step, lr_drop_factor, active_tol, max_norm)
+
+
+simulate_teacher_student_modes.__doc__ += _MODES_DOC
+simulate_teacher_student_modes_reference.__doc__ += _MODES_DOC

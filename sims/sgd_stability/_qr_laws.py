@@ -1,0 +1,155 @@
+"""Laws of the i.i.d. random matrices M_t whose products :func:`lyapunov_qr` (``_qr``) measures.
+
+* :class:`FiniteRowsLaw` — M_t = I − (λ·scale/S) Σ_{j∈B_t} x_j x_jᵀ, rows of a finite data set
+  (batches with replacement, or without replacement within a batch).
+* :class:`GaussianRowsLaw` — the same with rows x_j ~ N(0, I_d).
+* :class:`TwoLayerVectorLaw` — the vector-input two-layer map at the origin (spec SGD-S §4.7).
+
+Frozen, validated dataclasses (spec SGD-S §3, §4.7); ``_law_setup`` turns one into the arguments
+of the QR kernel (``_qr_kernel``), which samples the factors from each chain's own stream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from theory._validate import as_finite_array, as_finite_scalar, as_positive_scalar
+
+from ._common import _as_count
+
+__all__ = ["FiniteRowsLaw", "GaussianRowsLaw", "TwoLayerVectorLaw"]
+
+
+# --------------------------------------------------------------------------------------------
+# matrix laws
+# --------------------------------------------------------------------------------------------
+
+def _as_batch(batch_size) -> int:
+    return _as_count(batch_size, "batch_size", 1)
+
+
+@dataclass(frozen=True)
+class FiniteRowsLaw:
+    """M_t = I − (λ·scale/S) Σ_{j∈B_t} x_j x_jᵀ with rows x_j of a finite data matrix.
+
+    Per-sample Hessians H_i = scale·x_i x_iᵀ (square loss (κ/2)(xᵀθ − y)²: scale = κ) at an
+    interpolating minimum; batches of S rows drawn uniformly with replacement, or without
+    replacement within a batch (``replace=False``; i.i.d. across steps, Mulayoff & Michaeli's
+    convention, spec §1, §6).
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        Data rows.
+    scale : float, default 1.0
+        Hessian scale (> 0).
+    batch_size : int, default 1
+        S (≤ n without replacement).
+    replace : bool, default True
+    """
+
+    X: np.ndarray
+    scale: float = 1.0
+    batch_size: int = 1
+    replace: bool = True
+
+    def __post_init__(self):
+        X = as_finite_array(self.X, "X", ndim=2)
+        if X.shape[0] == 0 or X.shape[1] == 0:
+            raise ValueError(f"X must have at least one row and one column; got shape {X.shape}")
+        X = X.copy()
+        X.setflags(write=False)
+        object.__setattr__(self, "X", X)
+        object.__setattr__(self, "scale", as_positive_scalar(self.scale, "scale"))
+        object.__setattr__(self, "batch_size", _as_batch(self.batch_size))
+        if not isinstance(self.replace, (bool, np.bool_)):
+            raise ValueError(f"replace must be a bool; got {self.replace!r}")
+        object.__setattr__(self, "replace", bool(self.replace))
+        if not self.replace and self.batch_size > X.shape[0]:
+            raise ValueError(f"batch_size = {self.batch_size} exceeds the n = {X.shape[0]} rows of X "
+                             "(sampling without replacement)")
+
+    @property
+    def dim(self) -> int:
+        """Dimension D of M_t."""
+        return self.X.shape[1]
+
+
+@dataclass(frozen=True)
+class GaussianRowsLaw:
+    """M_t = I − (λ·scale/S) Σ_{j≤S} x_j x_jᵀ, x_j ~ N(0, I_d) (spec §7 case 5 for S = 1).
+
+    Parameters
+    ----------
+    dim : int
+        d ≥ 1.
+    scale : float, default 1.0
+    batch_size : int, default 1
+    """
+
+    dim: int
+    scale: float = 1.0
+    batch_size: int = 1
+
+    def __post_init__(self):
+        object.__setattr__(self, "dim", _as_count(self.dim, "dim", 1))
+        object.__setattr__(self, "scale", as_positive_scalar(self.scale, "scale"))
+        object.__setattr__(self, "batch_size", _as_batch(self.batch_size))
+
+
+@dataclass(frozen=True)
+class TwoLayerVectorLaw:
+    """M_t = I + λκs₁[[0, c_tᵀ], [c_t, 0]] on (u_i, w_i) ∈ ℝ^{1+d} (spec §4.7).
+
+    c_t = (1/S) Σ_j y_j x_j with x_j ~ N(0, I_d), y_j = x_j1 + σε_j: the two-layer network at
+    the origin with vector inputs. The factors do not commute; eigenvalues 1 ± λκs₁‖c_t‖, 1.
+
+    Parameters
+    ----------
+    dim : int
+        Input dimension d ≥ 1 (D = d + 1).
+    noise : float
+        Label noise σ ≥ 0.
+    batch_size : int, default 1
+    kappa : float, default 1.0
+        Loss normalisation κ > 0.
+    s1 : float, default 1.0
+        σ'(0) of the activation (> 0).
+    """
+
+    dim: int
+    noise: float
+    batch_size: int = 1
+    kappa: float = 1.0
+    s1: float = 1.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "dim", _as_count(self.dim, "dim", 1))
+        noise = as_finite_scalar(self.noise, "noise")
+        if noise < 0:
+            raise ValueError(f"noise must be >= 0; got {noise}")
+        object.__setattr__(self, "noise", noise)
+        object.__setattr__(self, "batch_size", _as_batch(self.batch_size))
+        object.__setattr__(self, "kappa", as_positive_scalar(self.kappa, "kappa"))
+        object.__setattr__(self, "s1", as_positive_scalar(self.s1, "s1"))
+
+
+def _law_setup(law):
+    """Kernel inputs describing the law: kind, X, row_sq, scale, S, replace, noise, gain, D."""
+    dummy_x = np.zeros((1, 1))
+    dummy_sq = np.zeros(1)
+    if isinstance(law, FiniteRowsLaw):
+        X = np.array(law.X, dtype=np.float64, order="C")      # writable: one kernel signature
+        row_sq = np.zeros(X.shape[0])
+        for i in range(X.shape[1]):                  # ‖x_i‖² for the growth bound
+            row_sq = row_sq + X[:, i] * X[:, i]
+        return 0, X, row_sq, law.scale, law.batch_size, law.replace, 0.0, 0.0, X.shape[1]
+    if isinstance(law, GaussianRowsLaw):
+        return 1, dummy_x, dummy_sq, law.scale, law.batch_size, True, 0.0, 0.0, law.dim
+    if isinstance(law, TwoLayerVectorLaw):
+        return (2, dummy_x, dummy_sq, 1.0, law.batch_size, True, law.noise, law.kappa * law.s1,
+                law.dim + 1)
+    raise ValueError("law must be a FiniteRowsLaw, GaussianRowsLaw or TwoLayerVectorLaw; "
+                     f"got {type(law).__name__}")
