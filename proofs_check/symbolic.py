@@ -56,11 +56,13 @@ if TYPE_CHECKING:  # annotations only; sympy is imported inside the functions th
 from ._claim import Comparison
 
 __all__ = [
+    "CLAIM_SETTING",
     "DEFAULT_DPS",
     "NUMERIC_TOLERANCE_REASON",
     "IdentityResult",
     "OdeSolutionResult",
     "check_identity",
+    "claim_kwargs",
     "check_equal",
     "check_ode_solution",
     "sample_points",
@@ -706,7 +708,7 @@ def check_ode_solution(solution, rhs, t: sympy.Symbol, *,
     return OdeSolutionResult(residual=res, initial=init_res)
 
 
-def to_comparison(results: Mapping[str, IdentityResult | OdeSolutionResult], *,
+def to_comparison(results: Mapping[str, IdentityResult | OdeSolutionResult],
                   notes: Mapping[str, Any] | None = None) -> Comparison:
     """Fold several identity checks into one claim :class:`~proofs_check._claim.Comparison`.
 
@@ -727,3 +729,16 @@ def to_comparison(results: Mapping[str, IdentityResult | OdeSolutionResult], *,
     if notes:
         details.update(notes)
     return Comparison(prediction=0.0, observed=error, error=error, tolerance=tol, details=details)
+
+
+# Default setting of a symbolic Claim: mpmath precision, sample points, and the sympy budget
+# (a certificate of exactness, not the verdict; see the module docstring).
+CLAIM_SETTING = {"dps": DEFAULT_DPS, "n_points": 8, "simplify_timeout": 1.0}
+
+
+def claim_kwargs(setting: Mapping, seed: int, **extra) -> dict:
+    """Keyword arguments for :func:`check_identity` / :func:`check_ode_solution` from a claim's setting."""
+    out = {"dps": int(setting["dps"]), "n_points": int(setting["n_points"]), "seed": seed,
+           "simplify_timeout": float(setting["simplify_timeout"])}
+    out.update(extra)
+    return out

@@ -17,24 +17,12 @@ more identities then simplify to 0; the verdict does not change).
 from __future__ import annotations
 
 from proofs_check._claim import Comparison, claim
-from proofs_check.symbolic import NUMERIC_TOLERANCE_REASON
+from proofs_check.symbolic import CLAIM_SETTING, NUMERIC_TOLERANCE_REASON, claim_kwargs, to_comparison
 
 _SOURCE = "Kunin et al. 2024"  # arXiv 2406.06158
-# simplify_timeout: seconds of sympy strategies per identity (a certificate, not the verdict).
-_BASE = {"dps": 50, "n_points": 8, "simplify_timeout": 1.0}
-
-
-def _kw(setting: dict, seed: int, **extra) -> dict:
-    out = {"dps": int(setting["dps"]), "n_points": int(setting["n_points"]), "seed": seed,
-           "simplify_timeout": float(setting["simplify_timeout"])}
-    out.update(extra)
-    return out
-
-
-def _fold(results: dict, notes: dict | None = None) -> Comparison:
-    from proofs_check.symbolic import to_comparison
-
-    return to_comparison(results, notes=notes)
+_BASE = CLAIM_SETTING
+_kw = claim_kwargs
+_fold = to_comparison
 
 
 def _norm2(v):

@@ -15,26 +15,14 @@ from __future__ import annotations
 import itertools
 
 from proofs_check._claim import Comparison, claim
-from proofs_check.symbolic import NUMERIC_TOLERANCE_REASON
+from proofs_check.symbolic import CLAIM_SETTING, NUMERIC_TOLERANCE_REASON, claim_kwargs, to_comparison
 
 ZIYIN = "Ziyin et al. 2023"        # arXiv 2303.13093
 CHEN = "Chen et al. 2023"          # arXiv 2306.04251
 MULAYOFF = "Mulayoff & Michaeli 2023"  # arXiv 2306.07850
-# simplify_timeout: seconds of sympy strategies per identity (a certificate, not the verdict).
-_BASE = {"dps": 50, "n_points": 8, "simplify_timeout": 1.0}
-
-
-def _kw(setting: dict, seed: int, **extra) -> dict:
-    out = {"dps": int(setting["dps"]), "n_points": int(setting["n_points"]), "seed": seed,
-           "simplify_timeout": float(setting["simplify_timeout"])}
-    out.update(extra)
-    return out
-
-
-def _fold(results: dict, notes: dict | None = None) -> Comparison:
-    from proofs_check.symbolic import to_comparison
-
-    return to_comparison(results, notes=notes)
+_BASE = CLAIM_SETTING
+_kw = claim_kwargs
+_fold = to_comparison
 
 
 def _moments_to_expectation(poly_in_z, z, moments):
