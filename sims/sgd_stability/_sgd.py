@@ -152,6 +152,25 @@ def _ziggurat_pass(S0, S1, S2, S3, rs, us, ii, out, sgn, rej, zx, zr):
 
 
 @njit(cache=True)
+def _record_events(n2s, live, outcome, stop, lo, n, step, div2, coll2):
+    """Freeze the live chains of a chunk that diverged or collapsed at ``step``; return how many."""
+    stopped = 0
+    for k in range(n):
+        if live[k] == 0.0:
+            continue
+        if not (n2s[k] <= div2):                     # also catches NaN
+            outcome[lo + k] = _DIVERGED
+        elif n2s[k] < coll2:
+            outcome[lo + k] = _COLLAPSED
+        else:
+            continue
+        stop[lo + k] = step
+        live[k] = 0.0
+        stopped += 1
+    return stopped
+
+
+@njit(cache=True)
 def _two_layer_chunk(lr, noise, state, u, w, outcome, stop, lo, hi, n_steps, batch, tanh_act,
                      gauss_x, kappa, coll2, div2, zx, zr):
     """Chains lo..hi−1 for n_steps: time outer; within a step, passes over the chunk's chains.
@@ -253,18 +272,7 @@ def _two_layer_chunk(lr, noise, state, u, w, outcome, stop, lo, hi, n_steps, bat
                 U[i, k] = A[i, k] if f[k] > 0.0 else U[i, k]
                 W[i, k] = DA[i, k] if f[k] > 0.0 else W[i, k]
         if n_event:                                  # rare: collapse or divergence this step
-            for k in range(n):
-                if live[k] == 0.0:
-                    continue
-                if not (n2s[k] <= div2):
-                    outcome[lo + k] = _DIVERGED
-                elif n2s[k] < coll2:
-                    outcome[lo + k] = _COLLAPSED
-                else:
-                    continue
-                stop[lo + k] = s + 1
-                live[k] = 0.0
-                n_live -= 1
+            n_live -= _record_events(n2s, live, outcome, stop, lo, n, s + 1, div2, coll2)
     for i in range(m):
         for k in range(n):
             u[lo + k, i] = U[i, k]
@@ -330,18 +338,7 @@ def _two_layer_chunk_1(lr, noise, state, u, w, outcome, stop, lo, hi, n_steps, g
             ww[k] = wn if commit else wc
             n_event += live[k] > 0.0 and not (inside and n2 >= coll2)
         if n_event:                                  # rare: collapse or divergence this step
-            for k in range(n):
-                if live[k] == 0.0:
-                    continue
-                if not (n2s[k] <= div2):
-                    outcome[lo + k] = _DIVERGED
-                elif n2s[k] < coll2:
-                    outcome[lo + k] = _COLLAPSED
-                else:
-                    continue
-                stop[lo + k] = s + 1
-                live[k] = 0.0
-                n_live -= 1
+            n_live -= _record_events(n2s, live, outcome, stop, lo, n, s + 1, div2, coll2)
     for k in range(n):
         u[lo + k, 0] = uu[k]
         w[lo + k, 0] = ww[k]
