@@ -1,0 +1,162 @@
+"""The catalogue of theories: the one list of what dltheory covers (``theory.catalog``).
+
+Every other list of theory names (figure modules, claim modules, phase-diagram systems, the
+command line's ``--theory`` choices, the tables in the README, the docs index and the mkdocs
+navigation) is derived from :data:`THEORIES` or tested against it
+(``tests/test_theory_contract.py``). Adding a theory starts here; ``docs/contributing.md``
+lists the rest of the checklist.
+
+Papers are defined once, in :data:`PAPERS`, and cited by key; claim sources and docs take their
+short citation (``"Kunin et al. 2024"``) from :meth:`Paper.cite`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["PAPERS", "Paper", "THEORIES", "TheoryInfo", "paper", "theory_info", "theory_names"]
+
+
+@dataclass(frozen=True)
+class Paper:
+    """A published result the package implements or relies on.
+
+    Attributes
+    ----------
+    key : str
+        Short identifier used in code (``"kunin2024"``).
+    authors : str
+        Author list as cited, e.g. ``"Kunin et al."``.
+    year : int
+        Year of the version cited.
+    title : str
+    arxiv : str
+        arXiv identifier, e.g. ``"2406.06158"``.
+    """
+
+    key: str
+    authors: str
+    year: int
+    title: str
+    arxiv: str
+
+    def cite(self) -> str:
+        """Short citation, ``"<authors> <year>"``."""
+        return f"{self.authors} {self.year}"
+
+    @property
+    def url(self) -> str:
+        """The paper's arXiv abstract page."""
+        return f"https://arxiv.org/abs/{self.arxiv}"
+
+
+_PAPER_LIST = (
+    Paper("kunin2024", "Kunin et al.", 2024,
+          "Get rich quick: exact solutions reveal how unbalanced initializations promote rapid "
+          "feature learning", "2406.06158"),
+    Paper("saxe2014", "Saxe et al.", 2014,
+          "Exact solutions to the nonlinear dynamics of learning in deep linear neural networks",
+          "1312.6120"),
+    Paper("fort2020", "Fort et al.", 2020,
+          "Deep learning versus kernel learning: an empirical study of loss landscape geometry and "
+          "the time evolution of the neural tangent kernel", "2010.15110"),
+    Paper("ziyin2023", "Ziyin et al.", 2023, "The probabilistic stability of stochastic gradient descent",
+          "2303.13093"),
+    Paper("chen2023", "Chen et al.", 2023,
+          "Stochastic collapse: how gradient noise attracts SGD dynamics towards simpler subnetworks",
+          "2306.04251"),
+    Paper("mulayoff2024", "Mulayoff & Michaeli", 2024, "Exact mean square linear stability analysis for SGD",
+          "2306.07850"),
+    Paper("thrampoulidis2024", "Thrampoulidis", 2024,
+          "Implicit optimization bias of next-token prediction in linear models", "2402.18551"),
+    Paper("simon2023", "Simon et al.", 2023,
+          "More is better in modern machine learning: when infinite overparameterization is optimal "
+          "and overfitting is obligatory", "2311.14646"),
+)
+
+#: Every paper cited by the package, by key.
+PAPERS: dict[str, Paper] = {p.key: p for p in _PAPER_LIST}
+
+
+@dataclass(frozen=True)
+class TheoryInfo:
+    """One theory: a subpackage of the same name in ``theory``, ``sims`` and ``proofs_check``,
+    and the docs page ``docs/<name>.md``.
+
+    Attributes
+    ----------
+    name : str
+        The subpackage name (``"lazy_rich"``).
+    title : str
+        What it is about, in a few words (README and docs tables).
+    nav_title : str
+        The docs navigation entry.
+    papers : tuple of str
+        Keys into :data:`PAPERS`; the first is the main paper.
+    status : {"complete", "planned"}
+        ``"planned"`` theories have no subpackages yet; ``"complete"`` ones must satisfy the whole
+        contract (claims, figures, docs page).
+    """
+
+    name: str
+    title: str
+    nav_title: str
+    papers: tuple[str, ...]
+    status: str
+
+    @property
+    def main_paper(self) -> Paper:
+        return PAPERS[self.papers[0]]
+
+    @property
+    def docs_page(self) -> str:
+        """Path of the docs page relative to ``docs/``."""
+        return f"{self.name}.md"
+
+
+_THEORY_LIST = (
+    TheoryInfo("lazy_rich", "lazy vs rich learning in the minimal two-layer model",
+               "Lazy vs rich (Kunin et al. 2024)", ("kunin2024", "saxe2014", "fort2020"), "complete"),
+    TheoryInfo("sgd_stability", "probabilistic stability of SGD, phases of learning, stochastic collapse",
+               "Stability of SGD (Ziyin et al. 2023)", ("ziyin2023", "chen2023", "mulayoff2024"), "complete"),
+    TheoryInfo("ntp", "implicit bias of next-token prediction", "Next-token prediction (Thrampoulidis 2024)",
+               ("thrampoulidis2024",), "planned"),
+    TheoryInfo("rf_risk", "test risk of random-feature ridge regression", "Random-feature risk (Simon et al. 2023)",
+               ("simon2023",), "planned"),
+)
+
+#: Every theory, by name, in the order the docs list them.
+THEORIES: dict[str, TheoryInfo] = {t.name: t for t in _THEORY_LIST}
+
+_STATUSES = ("complete", "planned")
+
+
+def theory_names(status: str | None = None) -> tuple[str, ...]:
+    """Names of the catalogued theories, optionally only those with ``status``.
+
+    Parameters
+    ----------
+    status : {"complete", "planned"} or None
+        None returns every theory.
+
+    Returns
+    -------
+    tuple of str
+    """
+    if status is not None and status not in _STATUSES:
+        raise ValueError(f"status must be one of {_STATUSES} or None; got {status!r}")
+    return tuple(n for n, t in THEORIES.items() if status is None or t.status == status)
+
+
+def theory_info(name: str) -> TheoryInfo:
+    """The catalogue entry of theory ``name``; ``ValueError`` naming the choices otherwise."""
+    if name not in THEORIES:
+        raise ValueError(f"theory must be one of {list(THEORIES)}; got {name!r}")
+    return THEORIES[name]
+
+
+def paper(key: str) -> Paper:
+    """The paper with ``key``; ``ValueError`` naming the choices otherwise."""
+    if key not in PAPERS:
+        raise ValueError(f"paper must be one of {list(PAPERS)}; got {key!r}")
+    return PAPERS[key]
