@@ -16,11 +16,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-__all__ = ["Claim", "Comparison", "Report", "claim", "registry", "get_claim", "run_all",
-           "format_table", "THEORY_MODULES"]
+from theory.catalog import implemented_theories, theory_names
 
-# Theories whose proofs_check modules register claims on import (DESIGN.md's module table).
-THEORY_MODULES = ("lazy_rich", "ntp", "sgd_stability", "rf_risk")
+__all__ = ["Claim", "Comparison", "Report", "claim", "registry", "get_claim", "run_all",
+           "format_table"]
 
 
 @dataclass(frozen=True)
@@ -124,20 +123,17 @@ def claim(name: str, *, source: str, statement: str, tolerance_reason: str,
 
 
 def _load_all() -> None:
-    for module in THEORY_MODULES:
-        try:
-            importlib.import_module(f"proofs_check.{module}")
-        except ModuleNotFoundError as exc:
-            # A theory whose checks are not written yet; any other missing module is a bug.
-            if exc.name != f"proofs_check.{module}":
-                raise
+    # Every implemented theory must have a proofs_check subpackage: a missing one is an error here,
+    # not a theory that silently has no claims.
+    for name in implemented_theories():
+        importlib.import_module(f"proofs_check.{name}")
 
 
 def registry(theory: str | None = None) -> dict[str, Claim]:
     """All registered claims (optionally of one theory), by name."""
     _load_all()
-    if theory is not None and theory not in THEORY_MODULES:
-        raise ValueError(f"theory must be one of {THEORY_MODULES}; got {theory!r}")
+    if theory is not None and theory not in theory_names():
+        raise ValueError(f"theory must be one of {list(theory_names())}; got {theory!r}")
     return {n: c for n, c in sorted(_REGISTRY.items()) if theory is None or c.theory == theory}
 
 

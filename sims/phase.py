@@ -10,14 +10,10 @@ from typing import Any, Mapping
 
 import numpy as np
 
-__all__ = ["PhaseDiagram", "phase_diagram", "SYSTEMS", "DEFAULT_SYSTEM"]
+from theory.catalog import DEFAULT_PHASE_SYSTEM as DEFAULT_SYSTEM
+from theory.catalog import phase_systems
 
-# system name → "module:function" computing it.
-SYSTEMS = {
-    "lazy_rich": "sims.lazy_rich._phase:lazy_rich_phase_diagram",
-    "sgd_stability": "sims.sgd_stability._phase:sgd_stability_phase_diagram",
-}
-DEFAULT_SYSTEM = "sgd_stability"
+__all__ = ["PhaseDiagram", "phase_diagram", "DEFAULT_SYSTEM", "phase_systems"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +65,7 @@ class PhaseDiagram:
 
 def phase_diagram(system: str = DEFAULT_SYSTEM, *, plot: bool = True,
                   save: bool | str | os.PathLike | None = None, **kwargs) -> PhaseDiagram:
-    """Compute the phase diagram of ``system`` (see ``SYSTEMS``) and save its figure.
+    """Compute the phase diagram of ``system`` and save its figure.
 
     ``sims.phase_diagram()`` with no arguments computes the SGD phase diagram of the two-layer
     model at the origin saddle (learning rate × label noise, exact exponents) and writes
@@ -78,7 +74,8 @@ def phase_diagram(system: str = DEFAULT_SYSTEM, *, plot: bool = True,
     Parameters
     ----------
     system : str
-        Which theory's diagram. Keyword arguments are passed to that system's function, whose
+        Which theory's diagram: one of ``theory.catalog.phase_systems()``, each computed by
+        ``sims.<system>.<system>_phase_diagram``. Keyword arguments are passed to that system's function, whose
         docstring lists them (e.g. ``sims.lazy_rich.lazy_rich_phase_diagram``).
     plot : bool, default True
         Draw the figure (``result.figure``).
@@ -86,12 +83,12 @@ def phase_diagram(system: str = DEFAULT_SYSTEM, *, plot: bool = True,
         True saves to ``figures/phase_<system>.png`` (relative to the working directory); a path
         saves there; False saves nothing; None saves when ``plot`` is True.
     """
-    if system not in SYSTEMS:
-        raise ValueError(f"system must be one of {sorted(SYSTEMS)}; got {system!r}")
-    module, func = SYSTEMS[system].split(":")
+    if system not in phase_systems():
+        raise ValueError(f"system must be one of {list(phase_systems())}; got {system!r}")
+    compute = getattr(importlib.import_module(f"sims.{system}"), f"{system}_phase_diagram")
     if save is None:
         save = plot
-    result = getattr(importlib.import_module(module), func)(plot=plot or save is not False, **kwargs)
+    result = compute(plot=plot or save is not False, **kwargs)
     if save is not False:
         result.save(None if save is True else save)
     return result

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["PAPERS", "Paper", "THEORIES", "TheoryInfo", "paper", "theory_info", "theory_names"]
+__all__ = ["DEFAULT_PHASE_SYSTEM", "PAPERS", "Paper", "THEORIES", "TheoryInfo", "implemented_theories", "paper",
+           "phase_systems", "theory_info", "theory_names"]
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,9 @@ class TheoryInfo:
     status : {"complete", "planned"}
         ``"planned"`` theories have no subpackages yet; ``"complete"`` ones must satisfy the whole
         contract (claims, figures, docs page).
+    phase_diagram : bool
+        Whether ``sims.<name>`` provides ``<name>_phase_diagram`` (a system of
+        ``sims.phase_diagram``).
     """
 
     name: str
@@ -103,6 +107,7 @@ class TheoryInfo:
     nav_title: str
     papers: tuple[str, ...]
     status: str
+    phase_diagram: bool = False
 
     @property
     def main_paper(self) -> Paper:
@@ -116,9 +121,11 @@ class TheoryInfo:
 
 _THEORY_LIST = (
     TheoryInfo("lazy_rich", "lazy vs rich learning in the minimal two-layer model",
-               "Lazy vs rich (Kunin et al. 2024)", ("kunin2024", "saxe2014", "fort2020"), "complete"),
+               "Lazy vs rich (Kunin et al. 2024)", ("kunin2024", "saxe2014", "fort2020"), "complete",
+               phase_diagram=True),
     TheoryInfo("sgd_stability", "probabilistic stability of SGD, phases of learning, stochastic collapse",
-               "Stability of SGD (Ziyin et al. 2023)", ("ziyin2023", "chen2023", "mulayoff2024"), "complete"),
+               "Stability of SGD (Ziyin et al. 2023)", ("ziyin2023", "chen2023", "mulayoff2024"), "complete",
+               phase_diagram=True),
     TheoryInfo("ntp", "implicit bias of next-token prediction", "Next-token prediction (Thrampoulidis 2024)",
                ("thrampoulidis2024",), "planned"),
     TheoryInfo("rf_risk", "test risk of random-feature ridge regression", "Random-feature risk (Simon et al. 2023)",
@@ -127,6 +134,9 @@ _THEORY_LIST = (
 
 #: Every theory, by name, in the order the docs list them.
 THEORIES: dict[str, TheoryInfo] = {t.name: t for t in _THEORY_LIST}
+
+#: The phase-diagram system ``sims.phase_diagram()`` draws when called with no arguments.
+DEFAULT_PHASE_SYSTEM = "sgd_stability"
 
 _STATUSES = ("complete", "planned")
 
@@ -146,6 +156,16 @@ def theory_names(status: str | None = None) -> tuple[str, ...]:
     if status is not None and status not in _STATUSES:
         raise ValueError(f"status must be one of {_STATUSES} or None; got {status!r}")
     return tuple(n for n, t in THEORIES.items() if status is None or t.status == status)
+
+
+def implemented_theories() -> tuple[str, ...]:
+    """Theories whose subpackages exist (every status but ``"planned"``)."""
+    return tuple(n for n, t in THEORIES.items() if t.status != "planned")
+
+
+def phase_systems() -> tuple[str, ...]:
+    """Theories with a phase diagram: the ``system`` choices of ``sims.phase_diagram``."""
+    return tuple(n for n in implemented_theories() if THEORIES[n].phase_diagram)
 
 
 def theory_info(name: str) -> TheoryInfo:
