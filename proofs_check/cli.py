@@ -11,6 +11,8 @@ import runpy
 import sys
 from pathlib import Path
 
+from theory.catalog import DEFAULT_PHASE_SYSTEM, implemented_theories, phase_systems
+
 BENCH_DIR = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
@@ -81,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("figures", help="regenerate figures into figures/ and write manifest.json")
     p.add_argument("names", nargs="*", help="figure names (default: all)")
-    p.add_argument("--theory", help="only this theory's figures")
+    p.add_argument("--theory", choices=implemented_theories(), help="only this theory's figures")
     p.add_argument("--outdir", default="figures")
     p.add_argument("--format", default="png", choices=["png", "svg", "pdf"])
     p.add_argument("--list", action="store_true", help="list the registered figures")
@@ -89,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", help="check every registered claim and print the table")
     p.add_argument("names", nargs="*", help="claim names (default: all)")
-    p.add_argument("--theory", help="only this theory's claims")
+    p.add_argument("--theory", choices=implemented_theories(), help="only this theory's claims")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--quick", action="store_true", help="skip claims marked slow")
     p.add_argument("--json", help="also write the reports as JSON to this file")
@@ -97,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_verify)
 
     p = sub.add_parser("phase-diagram", help="compute a phase diagram and save its figure")
-    p.add_argument("system", nargs="?", default=None, help="which system (default: the package default)")
+    p.add_argument("system", nargs="?", default=DEFAULT_PHASE_SYSTEM, choices=phase_systems(),
+                   help=f"which system (default: {DEFAULT_PHASE_SYSTEM})")
     p.add_argument("--output", help="where to save the figure (default figures/phase_<system>.png)")
     p.set_defaults(func=_cmd_phase)
 
@@ -109,10 +112,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "system", "unset") is None:
-        from sims.phase import DEFAULT_SYSTEM
-
-        args.system = DEFAULT_SYSTEM
     return args.func(args)
 
 
