@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import integrate
 
@@ -328,15 +328,20 @@ def test_teacher_student_rank_hand_examples():
 @settings(max_examples=30, deadline=None)
 @given(st.lists(st.floats(0.0, 2.0), min_size=1, max_size=6), st.floats(1e-4, 1e-2),
        st.one_of(st.just(0.0), st.floats(1e-6, 10.0)))
+@example([5.960464477539063e-08], 1e-4, 0.0)  # once failed a fixed 1e-12 roundoff allowance
 def test_teacher_student_discrete_exponent_is_close_to_sde(s, eta, sigma):
     # exact discrete exponent (1/η)E log|1 + x|, x = ηŝ + ησZ: Taylor of the log gives
     # ŝ − ησ²/2 − ηŝ²/2 + η²(ŝ³ + 3ŝσ²)/3 − ¾η³σ⁴ + …; here ηŝ ≤ 0.02 and ησ ≤ 0.1, so the
     # omitted terms are < 10% of the listed corrections: a band of 1.5× their absolute sum.
+    # Roundoff: the discrete exponent is evaluated at a = 1 + ηŝ, which float64 rounds by up to
+    # eps/2 (a ≈ 1); the log passes that on and the 1/η amplifies it to eps/(2η) (1.1e-12 at
+    # η = 1e-4, more than a fixed 1e-12). Over 20,000 random draws of this domain the excess
+    # over the band peaked at 0.50·eps/η; allow 2·eps/η.
     s_arr = np.asarray(s)
     disc = mode_exponents(s, eta, sigma, discrete=True)
     sde = mode_exponents(s, eta, sigma)
     band = 1.5 * (eta * s_arr**2 / 2 + eta**2 * (s_arr**3 + 3 * s_arr * sigma**2) / 3
-                  + 0.75 * eta**3 * sigma**4) + 1e-12
+                  + 0.75 * eta**3 * sigma**4) + 2 * np.finfo(float).eps / eta
     assert np.all(np.abs(disc - sde) <= band)
     far = np.abs(sde) > band
     np.testing.assert_array_equal(mode_collapses(s, eta, sigma, True)[far], mode_collapses(s, eta, sigma)[far])
