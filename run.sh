@@ -25,7 +25,7 @@ fi
 # Reinstall only when the dependency list changed since the last install.
 if [ ! -f "$VENV/.installed" ] || [ pyproject.toml -nt "$VENV/.installed" ]; then
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet -e ".[test]"
+  "$VENV/bin/python" -m pip install --quiet -e ".[test,docs]"
   touch "$VENV/.installed"
 fi
 export MPLBACKEND=Agg

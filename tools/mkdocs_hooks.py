@@ -1,0 +1,38 @@
+"""mkdocs hooks for the dltheory site: mathematics rendered at build time, figures that open full size.
+
+Formulas are written in LaTeX between ``$…$`` (inline) and ``$$…$$`` (display).
+``pymdownx.arithmatex`` (generic mode) keeps Markdown away from them and leaves them as
+``<span class="arithmatex">\\(…\\)</span>`` / ``<div class="arithmatex">\\[…\\]</div>``; this hook
+converts each one to MathML with ``latex2mathml`` while the site is built, so pages need no
+JavaScript, no fonts and no network to show mathematics (browsers render MathML natively).
+A formula that does not convert fails the build with its text, rather than showing raw TeX.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+_INLINE = re.compile(r'<span class="arithmatex">\\\((.+?)\\\)</span>', re.S)
+_DISPLAY = re.compile(r'<div class="arithmatex">\\\[(.+?)\\\]</div>', re.S)
+# A figure image on a page becomes a link to the full-size file (opened in a new tab).
+_FIGURE_IMG = re.compile(r'(<img [^>]*src="([^"]*figures/[^"]+)"[^>]*>)')
+
+
+def _to_mathml(tex: str, display: str, where: str) -> str:
+    from latex2mathml.converter import convert
+
+    source = html.unescape(tex).strip()
+    try:
+        return convert(source, display=display)
+    except Exception as exc:  # noqa: BLE001 - any converter failure is a broken formula on the page
+        raise ValueError(f"{where}: cannot render formula {source!r}: {exc}") from exc
+
+
+def on_page_content(content: str, page, config, files) -> str:
+    where = page.file.src_path
+    content = _DISPLAY.sub(lambda m: f'<div class="math-display">{_to_mathml(m.group(1), "block", where)}</div>',
+                           content)
+    content = _INLINE.sub(lambda m: _to_mathml(m.group(1), "inline", where), content)
+    return _FIGURE_IMG.sub(lambda m: f'<a class="figure-link" href="{m.group(2)}" target="_blank" '
+                                     f'title="open full size">{m.group(1)}</a>', content)
