@@ -3,7 +3,8 @@
 Single neuron f(x) = a·wᵀx with general X from Kunin et al. (2024), arXiv 2406.06158
 (spec LR §1, §8): :func:`gradient_descent`, oracle :func:`gradient_descent_reference`. The
 shallow (leaky-)ReLU network is in ``_gd_relu``, which shares the validation helpers of this
-module (step count, record schedule, divergence bound, chain broadcasting).
+module's loss scale; step counts, record schedules, divergence bounds and chain broadcasting
+come from ``sims._chains``.
 
 Each simulates C independent chains (a grid of initialisations, rates fixed) with the same
 data. Conventions (DESIGN.md): ``@njit(cache=True)``, no fastmath; the time loop is outer and
@@ -19,8 +20,6 @@ state. No NaN or inf leaves these functions.
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +27,7 @@ from numba import njit
 
 from theory._validate import as_finite_array, as_positive_scalar
 
+from .._chains import as_count, as_norm_bound, broadcast_chains, record_schedule
 from ._flow import _loss_scale
 
 __all__ = [
@@ -35,70 +35,6 @@ __all__ = [
     "gradient_descent",
     "gradient_descent_reference",
 ]
-
-_MAX_NORM_LIMIT = 1e150      # max_norm² must stay finite for the ``norm² <= bound²`` test
-
-
-# --------------------------------------------------------------------------------------------
-# shared validation
-# --------------------------------------------------------------------------------------------
-
-
-def _as_n_steps(n_steps) -> int:
-    if isinstance(n_steps, (bool, np.bool_)) or not isinstance(n_steps, numbers.Integral):
-        raise ValueError(f"n_steps must be a non-negative integer; got {n_steps!r}")
-    if n_steps < 0:
-        raise ValueError(f"n_steps must be >= 0; got {n_steps}")
-    return int(n_steps)
-
-
-def _record_schedule(n_steps: int, record_every, record_steps) -> np.ndarray:
-    """Sorted unique int64 step indices in [0, n_steps] at which the state is recorded."""
-    if record_steps is not None:
-        if record_every is not None:
-            raise ValueError("pass either record_every or record_steps, not both")
-        rs = np.atleast_1d(np.asarray(record_steps))
-        if rs.ndim != 1 or rs.size == 0 or not np.issubdtype(rs.dtype, np.integer):
-            raise ValueError("record_steps must be a non-empty 1-D array of integers")
-        if rs[0] < 0 or rs[-1] > n_steps or np.any(np.diff(rs) <= 0):
-            raise ValueError("record_steps must be strictly increasing within "
-                             f"[0, n_steps = {n_steps}]")
-        return rs.astype(np.int64)
-    if record_every is None:
-        record_every = max(1, math.ceil(n_steps / 1000))
-    if (isinstance(record_every, (bool, np.bool_)) or not isinstance(record_every, numbers.Integral)
-            or record_every < 1):
-        raise ValueError(f"record_every must be a positive integer; got {record_every!r}")
-    rs = np.arange(0, n_steps + 1, int(record_every), dtype=np.int64)
-    if rs[-1] != n_steps:
-        rs = np.append(rs, np.int64(n_steps))
-    return rs
-
-
-def _as_max_norm(max_norm) -> float:
-    max_norm = as_positive_scalar(max_norm, "max_norm")
-    if max_norm > _MAX_NORM_LIMIT:
-        raise ValueError(f"max_norm must be <= {_MAX_NORM_LIMIT:g} (its square must be finite); "
-                         f"got {max_norm:g}")
-    return max_norm
-
-
-def _chains(first, second, first_name, second_name, first_core, second_core):
-    """Broadcast per-chain arrays: leading axis C optional on each (core ndim given)."""
-    sizes = set()
-    if first.ndim == first_core + 1:
-        sizes.add(first.shape[0])
-    if second.ndim == second_core + 1:
-        sizes.add(second.shape[0])
-    if len(sizes) > 1:
-        raise ValueError(f"{first_name} of shape {first.shape} and {second_name} of shape "
-                         f"{second.shape} disagree on the number of chains C")
-    C = sizes.pop() if sizes else 1
-    if C == 0:
-        raise ValueError(f"{first_name} and {second_name} must describe at least one chain")
-    f = np.ascontiguousarray(np.broadcast_to(first, (C,) + first.shape[first.ndim - first_core:]))
-    s = np.ascontiguousarray(np.broadcast_to(second, (C,) + second.shape[second.ndim - second_core:]))
-    return f.copy(), s.copy()
 
 
 # --------------------------------------------------------------------------------------------
@@ -276,13 +212,13 @@ def _gradient_descent(core, X, y, a0, w0, lr, n_steps, eta_a, eta_w, record_ever
     w0 = as_finite_array(w0, "w0", ndim=(1, 2))
     if w0.shape[-1] != d:
         raise ValueError(f"w0 must have last axis of length d = {d} (columns of X); got shape {w0.shape}")
-    a0c, w0c = _chains(a0, w0, "a0", "w0", 0, 1)
+    a0c, w0c = broadcast_chains(a0, w0, "a0", "w0", 0, 1)
     lr = as_positive_scalar(lr, "lr")
-    n_steps = _as_n_steps(n_steps)
+    n_steps = as_count(n_steps, "n_steps", 0)
     eta_a = as_positive_scalar(eta_a, "eta_a")
     eta_w = as_positive_scalar(eta_w, "eta_w")
-    steps = _record_schedule(n_steps, record_every, record_steps)
-    max_norm = _as_max_norm(max_norm)
+    steps = record_schedule(n_steps, record_every, record_steps)
+    max_norm = as_norm_bound(max_norm)
     c = _loss_scale(loss, n)
 
     XtX = np.ascontiguousarray(c * (X.T @ X))

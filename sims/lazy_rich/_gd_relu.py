@@ -27,8 +27,8 @@ from numba import njit
 
 from theory._validate import as_finite_array, as_finite_scalar, as_positive_scalar
 
+from .._chains import as_count, as_norm_bound, broadcast_chains, record_schedule
 from ._flow import _loss_scale
-from ._gd import _as_max_norm, _as_n_steps, _chains, _record_schedule
 
 __all__ = [
     "ReluGradientDescentResult",
@@ -270,19 +270,19 @@ def _gradient_descent_relu(core, X, y, a0, W0, lr, n_steps, leak, eta_a, eta_w, 
         raise ValueError("a0 must have at least one neuron")
     if W0.shape[-2:] != (m, d):
         raise ValueError(f"W0 must end in shape (m, d) = ({m}, {d}); got shape {W0.shape}")
-    a0c, W0c = _chains(a0, W0, "a0", "W0", 1, 2)
+    a0c, W0c = broadcast_chains(a0, W0, "a0", "W0", 1, 2)
     C = a0c.shape[0]
     Xs, x_idx = _dataset(X, "X", 2, C)
     ys, y_idx = _dataset(y, "y", 1, C)
     lr = as_positive_scalar(lr, "lr")
-    n_steps = _as_n_steps(n_steps)
+    n_steps = as_count(n_steps, "n_steps", 0)
     leak = as_finite_scalar(leak, "leak")
     if not 0.0 <= leak <= 1.0:
         raise ValueError(f"leak must be in [0, 1] (σ(z) = max(z, leak·z)); got {leak}")
     eta_a = as_positive_scalar(eta_a, "eta_a")
     eta_w = as_positive_scalar(eta_w, "eta_w")
-    steps = _record_schedule(n_steps, record_every, record_steps)
-    max_norm = _as_max_norm(max_norm)
+    steps = record_schedule(n_steps, record_every, record_steps)
+    max_norm = as_norm_bound(max_norm)
     c = _loss_scale(loss, n)
     a, W, train_loss, diverged, diverged_at = core(
         Xs, ys, x_idx, y_idx, a0c, W0c, leak, lr * eta_a, lr * eta_w, c, n_steps, steps,

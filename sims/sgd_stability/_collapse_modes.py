@@ -9,9 +9,9 @@ Items 1–2 (the SDE examples) are in ``_collapse_sims``. The ``*_reference`` tw
 ``@njit(cache=True)``, never fastmath; each chain owns a xoshiro256** stream seeded from (seed,
 global chain index) (``_rng``), and kernel and reference draw the same numbers and perform the
 same floating-point operations in the same order, so they agree to roundoff (bit for bit in
-practice). Chains are grouped in chunks of at most ``_CHUNK`` chains; a thread takes a chunk
+practice). Chains are grouped in chunks of at most ``CHUNK`` chains; a thread takes a chunk
 (``prange``) and steps its chains one at a time, time outer and chains of the chunk inner, so
-results do not depend on the number of threads or on the chunking. Entries below ``_FLUSH`` =
+results do not depend on the number of threads or on the chunking. Entries below ``FLUSH`` =
 1e-300 in magnitude are set to 0 (avoids subnormals).
 
 Divergence is a result: a chain whose update is non-finite or leaves ‖(u, v)‖ ≤ max_norm is
@@ -27,8 +27,8 @@ from numba import njit, prange
 
 from theory._validate import as_finite_array, as_positive_scalar
 
-from ._common import _CHUNK, _FLUSH, _as_count, _as_norm_bound, _cells_and_chains, _init_normal
-from ._rng import ZIG_R, ZIG_X, NumpyStreams, as_seed, normal, seed_streams
+from .._chains import CHUNK, FLUSH, as_count, as_norm_bound, cells_and_chains, init_normal
+from .._rng import ZIG_R, ZIG_X, NumpyStreams, as_seed, normal, seed_streams
 
 __all__ = [
     "TeacherStudentResult",
@@ -102,8 +102,8 @@ def _modes_chunk(s_hat, sig, lr, u, v, state, diverged, lo, hi, n_steps, inv_n, 
                 diverged[c] = True
                 continue
             for k in range(K):
-                u[c, k] = nu[k] if abs(nu[k]) >= _FLUSH else 0.0
-                v[c, k] = nv[k] if abs(nv[k]) >= _FLUSH else 0.0
+                u[c, k] = nu[k] if abs(nu[k]) >= FLUSH else 0.0
+                v[c, k] = nv[k] if abs(nv[k]) >= FLUSH else 0.0
 
 
 @njit(cache=True, parallel=True)
@@ -140,8 +140,8 @@ def _modes_numpy(s_hat, sig, lr, u, v, state, diverged, n_steps, inv_n, drop_ste
             bad = ~(n2 <= max2)
             diverged[idx[bad]] = True
             ok = idx[~bad]
-            u[ok] = np.where(np.abs(nu[~bad]) >= _FLUSH, nu[~bad], 0.0)
-            v[ok] = np.where(np.abs(nv[~bad]) >= _FLUSH, nv[~bad], 0.0)
+            u[ok] = np.where(np.abs(nu[~bad]) >= FLUSH, nu[~bad], 0.0)
+            v[ok] = np.where(np.abs(nv[~bad]) >= FLUSH, nv[~bad], 0.0)
     state[...] = streams.s
 
 
@@ -150,26 +150,26 @@ def _simulate_modes(core, s_hat, noise, lr, n_steps, n_chains, seed, n_samples, 
     s_hat = as_finite_array(s_hat, "s_hat", ndim=1)
     if s_hat.size == 0:
         raise ValueError("s_hat must contain at least one mode")
-    n_chains = _as_count(n_chains, "n_chains", 1)
-    shape, noise_c, lr_c, noise_x, lr_x = _cells_and_chains(noise, lr, "noise", "lr", n_chains,
+    n_chains = as_count(n_chains, "n_chains", 1)
+    shape, noise_c, lr_c, noise_x, lr_x = cells_and_chains(noise, lr, "noise", "lr", n_chains,
                                                             second_positive=True)
-    n_steps = _as_count(n_steps, "n_steps", 0)
+    n_steps = as_count(n_steps, "n_steps", 0)
     seed = as_seed(seed)
-    n_samples = _as_count(n_samples, "n_samples", 1)
+    n_samples = as_count(n_samples, "n_samples", 1)
     init_scale = as_positive_scalar(init_scale, "init_scale")
     if lr_drop_step is None:
         lr_drop_step = n_steps
-    lr_drop_step = _as_count(lr_drop_step, "lr_drop_step", 0)
+    lr_drop_step = as_count(lr_drop_step, "lr_drop_step", 0)
     lr_drop_factor = as_positive_scalar(lr_drop_factor, "lr_drop_factor")
     active_tol = as_positive_scalar(active_tol, "active_tol")
-    max_norm = _as_norm_bound(max_norm, "max_norm")
+    max_norm = as_norm_bound(max_norm, "max_norm")
     K = s_hat.size
     C = noise_x.size
     state = seed_streams(seed, C)
-    u, v = _init_normal(state, C, (K, K), init_scale)
+    u, v = init_normal(state, C, (K, K), init_scale)
     diverged = np.zeros(C, dtype=np.bool_)
     core(np.ascontiguousarray(s_hat), noise_x, lr_x, u, v, state, diverged, n_steps, 1.0 / n_samples,
-         lr_drop_step, lr_drop_factor, max_norm * max_norm, ZIG_X, ZIG_R, _CHUNK)
+         lr_drop_step, lr_drop_factor, max_norm * max_norm, ZIG_X, ZIG_R, CHUNK)
     full = shape + (n_chains,)
     product = (u * v).reshape(full + (K,))
     div = diverged.reshape(full)

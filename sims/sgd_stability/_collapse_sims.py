@@ -10,10 +10,10 @@ in ``_sgd`` (DESIGN.md): float64, ``@njit(cache=True)``, never fastmath; each ch
 xoshiro256** stream seeded from (seed, global chain index) (``_rng``), and kernel and reference
 draw the same numbers and perform the same floating-point operations in the same order, so they
 agree to roundoff (bit for bit in practice; ``tanh`` goes through libm in both). Chains are
-grouped in chunks of at most ``_CHUNK`` chains; a thread takes a chunk (``prange``) and steps its
+grouped in chunks of at most ``CHUNK`` chains; a thread takes a chunk (``prange``) and steps its
 chains one at a time, time outer and chains of the chunk inner. A chain's numbers depend only on
 its own stream: results do not depend on the number of threads, on the chunking or on the other
-cells. |θ| below ``_FLUSH`` = 1e-300 is set to 0 (θ = 0 is invariant; avoids subnormals).
+cells. |θ| below ``FLUSH`` = 1e-300 is set to 0 (θ = 0 is invariant; avoids subnormals).
 
 Divergence is a result: a chain whose update is non-finite or leaves the allowed ball is frozen
 at its last valid state and reported; no NaN or inf is returned.
@@ -29,8 +29,8 @@ from numba import njit, prange
 
 from theory._validate import as_finite_array, as_positive_scalar
 
-from ._common import _CHUNK, _FLUSH, _as_count, _as_norm_bound, _cells_and_chains, _init_normal, _tanh_libm
-from ._rng import ZIG_R, ZIG_X, NumpyStreams, as_seed, normal, seed_streams
+from .._chains import CHUNK, FLUSH, as_count, as_norm_bound, cells_and_chains, init_normal, tanh_libm
+from .._rng import ZIG_R, ZIG_X, NumpyStreams, as_seed, normal, seed_streams
 
 __all__ = [
     "QuarticWellResult",
@@ -87,7 +87,7 @@ def _quartic_chunk(zeta, mu, theta, state, diverged, lo, hi, n_steps, dt, sqdt, 
             if not (abs(new) <= max_abs):
                 diverged[c] = True
                 continue
-            if abs(new) < _FLUSH:
+            if abs(new) < FLUSH:
                 new = 0.0
             theta[c] = new
 
@@ -114,30 +114,30 @@ def _quartic_numpy(zeta, mu, theta, state, diverged, n_steps, dt, sqdt, max_abs,
             new = th + (mu[idx] * th - th * th * th) * dt + zeta[idx] * sqdt * th * z
             bad = ~(np.abs(new) <= max_abs)
             diverged[idx[bad]] = True
-            new = np.where(np.abs(new) < _FLUSH, 0.0, new)
+            new = np.where(np.abs(new) < FLUSH, 0.0, new)
             theta[idx[~bad]] = new[~bad]
     state[...] = streams.s
 
 
 def _simulate_quartic_well(core, zeta, n_steps, n_chains, seed, mu, dt, init_std, collapse_sq,
                            max_abs) -> QuarticWellResult:
-    n_chains = _as_count(n_chains, "n_chains", 1)
-    shape, zeta_c, mu_c, zeta_x, mu_x = _cells_and_chains(zeta, mu, "zeta", "mu", n_chains)
+    n_chains = as_count(n_chains, "n_chains", 1)
+    shape, zeta_c, mu_c, zeta_x, mu_x = cells_and_chains(zeta, mu, "zeta", "mu", n_chains)
     if np.any(mu_c < 0):
         pass                                         # μ of any sign is a valid drift
-    n_steps = _as_count(n_steps, "n_steps", 0)
+    n_steps = as_count(n_steps, "n_steps", 0)
     seed = as_seed(seed)
     dt = as_positive_scalar(dt, "dt")
     init_std = as_positive_scalar(init_std, "init_std")
     collapse_sq = as_positive_scalar(collapse_sq, "collapse_sq")
-    max_abs = _as_norm_bound(max_abs, "max_abs")
+    max_abs = as_norm_bound(max_abs, "max_abs")
     C = zeta_x.size
     state = seed_streams(seed, C)
-    (theta,) = _init_normal(state, C, (1,), init_std)
+    (theta,) = init_normal(state, C, (1,), init_std)
     theta = np.ascontiguousarray(theta[:, 0])
     diverged = np.zeros(C, dtype=np.bool_)
     core(zeta_x, mu_x, theta, state, diverged, n_steps, dt, math.sqrt(dt), max_abs, ZIG_X, ZIG_R,
-         _CHUNK)
+         CHUNK)
     full = shape + (n_chains,)
     collapsed = (~diverged) & (theta * theta < collapse_sq)
     return QuarticWellResult(
@@ -297,8 +297,8 @@ def _tanh_chunk(x, y, sdt, w, state, diverged, lo, hi, n_steps, dt, max2, zx, zr
             if not (n1 * n1 + n2 * n2 <= max2):
                 diverged[c] = True
                 continue
-            w[c, 0] = n1 if abs(n1) >= _FLUSH else 0.0
-            w[c, 1] = n2 if abs(n2) >= _FLUSH else 0.0
+            w[c, 0] = n1 if abs(n1) >= FLUSH else 0.0
+            w[c, 1] = n2 if abs(n2) >= FLUSH else 0.0
 
 
 @njit(cache=True, parallel=True)
@@ -328,7 +328,7 @@ def _tanh_numpy(x, y, sdt, w, state, diverged, n_steps, dt, max2, zx, zr, chunk)
             a12 = np.zeros(idx.size)
             a22 = np.zeros(idx.size)
             for i in range(m):
-                t = _tanh_libm(w1 * x[i])
+                t = tanh_libm(w1 * x[i])
                 j1 = w2 * (1.0 - t * t) * x[i]
                 r = w2 * t - y[i]
                 g1 = g1 + r * j1
@@ -346,8 +346,8 @@ def _tanh_numpy(x, y, sdt, w, state, diverged, n_steps, dt, max2, zx, zr, chunk)
             bad = ~(n1 * n1 + n2 * n2 <= max2)
             diverged[idx[bad]] = True
             ok = idx[~bad]
-            w[ok, 0] = np.where(np.abs(n1[~bad]) >= _FLUSH, n1[~bad], 0.0)
-            w[ok, 1] = np.where(np.abs(n2[~bad]) >= _FLUSH, n2[~bad], 0.0)
+            w[ok, 0] = np.where(np.abs(n1[~bad]) >= FLUSH, n1[~bad], 0.0)
+            w[ok, 1] = np.where(np.abs(n2[~bad]) >= FLUSH, n2[~bad], 0.0)
     state[...] = streams.s
 
 
@@ -359,21 +359,21 @@ def _simulate_tanh_neuron(core, x, y, eta, n_steps, n_chains, seed, zeta, dt, in
     y = as_finite_array(y, "y", ndim=1, shape=(x.size,))
     if not np.any(x != 0):
         raise ValueError("x must not be all zero")
-    n_chains = _as_count(n_chains, "n_chains", 1)
-    shape, eta_c, zeta_c, eta_x, zeta_x = _cells_and_chains(eta, zeta, "eta", "zeta", n_chains)
-    n_steps = _as_count(n_steps, "n_steps", 0)
+    n_chains = as_count(n_chains, "n_chains", 1)
+    shape, eta_c, zeta_c, eta_x, zeta_x = cells_and_chains(eta, zeta, "eta", "zeta", n_chains)
+    n_steps = as_count(n_steps, "n_steps", 0)
     seed = as_seed(seed)
     dt = as_positive_scalar(dt, "dt")
     init_std = as_positive_scalar(init_std, "init_std")
     collapse_norm = as_positive_scalar(collapse_norm, "collapse_norm")
-    max_norm = _as_norm_bound(max_norm, "max_norm")
+    max_norm = as_norm_bound(max_norm, "max_norm")
     C = eta_x.size
     state = seed_streams(seed, C)
-    (w,) = _init_normal(state, C, (2,), init_std)
+    (w,) = init_normal(state, C, (2,), init_std)
     diverged = np.zeros(C, dtype=np.bool_)
     sdt = np.sqrt(eta_x * dt) * zeta_x               # √(η dt) ζ per chain
     core(np.ascontiguousarray(x), np.ascontiguousarray(y), sdt, w, state, diverged, n_steps, dt,
-         max_norm * max_norm, ZIG_X, ZIG_R, _CHUNK)
+         max_norm * max_norm, ZIG_X, ZIG_R, CHUNK)
     full = shape + (n_chains,)
     collapsed = (~diverged) & (w[:, 0] ** 2 + w[:, 1] ** 2 < collapse_norm**2)
     return TanhNeuronResult(

@@ -39,10 +39,10 @@ import numpy as np
 
 from theory._validate import as_finite_array
 
-from ._common import _as_count
+from .._chains import as_count
 from ._qr_kernel import _qr_kernel, _qr_numpy
 from ._qr_laws import _law_setup
-from ._rng import ZIG_R, ZIG_X, NumpyStreams, as_seed, seed_streams
+from .._rng import ZIG_R, ZIG_X, NumpyStreams, as_seed, seed_streams
 
 __all__ = [
     "LyapunovResult",
@@ -163,8 +163,8 @@ def lyapunov_monte_carlo(lr, law, n_samples, seed, n_blocks=32) -> MonteCarloExp
     """
     lr = _as_lr(lr)
     sample = _scalar_sampler(law)
-    n_blocks = _as_count(n_blocks, "n_blocks", _MIN_BLOCKS)
-    n_samples = _as_count(n_samples, "n_samples", n_blocks)
+    n_blocks = as_count(n_blocks, "n_blocks", _MIN_BLOCKS)
+    n_samples = as_count(n_samples, "n_samples", n_blocks)
     seed = as_seed(seed)
     rng = np.random.default_rng(seed)
     lam = lr.ravel()
@@ -251,18 +251,18 @@ def _lyapunov_qr(core, lr, law, n_steps, seed, k, n_chains, burn_in, reorth_ever
     kind, X, row_sq, scale, S, replace, noise, gain, D = _law_setup(law)
     if k is None:
         k = D
-    k = _as_count(k, "k", 1)
+    k = as_count(k, "k", 1)
     if k > D:
         raise ValueError(f"k must be <= the dimension D = {D} of the product; got {k}")
-    n_chains = _as_count(n_chains, "n_chains", 1)
-    n_blocks = _as_count(n_blocks, "n_blocks", 1)
+    n_chains = as_count(n_chains, "n_chains", 1)
+    n_blocks = as_count(n_blocks, "n_blocks", 1)
     if n_blocks * n_chains < _MIN_BLOCKS:
         raise ValueError(f"n_blocks·n_chains must be >= {_MIN_BLOCKS} for a batch-means standard "
                          f"error; got n_blocks = {n_blocks}, n_chains = {n_chains}")
-    n_steps = _as_count(n_steps, "n_steps", n_blocks)
+    n_steps = as_count(n_steps, "n_steps", n_blocks)
     seed = as_seed(seed)
-    burn_in = n_steps // 10 if burn_in is None else _as_count(burn_in, "burn_in", 0)
-    reorth_every = _as_count(reorth_every, "reorth_every", 1)
+    burn_in = n_steps // 10 if burn_in is None else as_count(burn_in, "burn_in", 0)
+    reorth_every = as_count(reorth_every, "reorth_every", 1)
 
     n_cells = lr.size
     C = n_cells * n_chains

@@ -10,7 +10,7 @@ oracle. Conventions (DESIGN.md): float64, ``@njit(cache=True)``, never fastmath;
 a xoshiro256** stream seeded from (seed, global chain index) (``_rng``), and kernel and
 reference draw the same numbers and perform the same floating-point operations in the same
 order, so they agree to roundoff (bit for bit in practice; transcendental functions go through
-libm in both). Chains are grouped in chunks of at most ``_CHUNK`` chains (``_common``); a thread
+libm in both). Chains are grouped in chunks of at most ``CHUNK`` chains (``sims._chains``); a thread
 takes a chunk (``prange``) and runs time outer, chains of the chunk inner, so the chunk's state
 stays in L1 and consecutive chains overlap in the pipeline. A chain's numbers depend only on its
 own stream: results do not depend on the number of threads, on the chunking or on the other cells.
@@ -32,8 +32,10 @@ from numba import njit, prange
 
 from theory._validate import as_positive_scalar
 
-from ._common import _CHUNK, _as_cells, _as_count, _as_norm_bound, _init_normal, _tanh_libm
-from ._rng import _INV53, ZIG_R, ZIG_X, NumpyStreams, _ziggurat, as_seed, next_u64, seed_streams
+from .._chains import (
+    CHUNK, COLLAPSED, DIVERGED, LIVE, as_cells, as_count, as_norm_bound, freeze_stopped, init_normal, tanh_libm,
+)
+from .._rng import _INV53, ZIG_R, ZIG_X, NumpyStreams, _ziggurat, as_seed, next_u64, seed_streams
 
 __all__ = [
     "OUTCOMES",
@@ -44,7 +46,7 @@ __all__ = [
 
 #: Outcome codes of :func:`simulate_two_layer`, in code order 0, 1, 2, 3.
 OUTCOMES = ("collapsed", "diverged", "correct", "incorrect")
-_LIVE, _COLLAPSED, _DIVERGED, _CORRECT, _INCORRECT = -1, 0, 1, 2, 3
+_LIVE, _COLLAPSED, _DIVERGED, _CORRECT, _INCORRECT = LIVE, COLLAPSED, DIVERGED, 2, 3
 _U64 = np.uint64
 
 
@@ -152,25 +154,6 @@ def _ziggurat_pass(S0, S1, S2, S3, rs, us, ii, out, sgn, rej, zx, zr):
 
 
 @njit(cache=True)
-def _record_events(n2s, live, outcome, stop, lo, n, step, div2, coll2):
-    """Freeze the live chains of a chunk that diverged or collapsed at ``step``; return how many."""
-    stopped = 0
-    for k in range(n):
-        if live[k] == 0.0:
-            continue
-        if not (n2s[k] <= div2):                     # also catches NaN
-            outcome[lo + k] = _DIVERGED
-        elif n2s[k] < coll2:
-            outcome[lo + k] = _COLLAPSED
-        else:
-            continue
-        stop[lo + k] = step
-        live[k] = 0.0
-        stopped += 1
-    return stopped
-
-
-@njit(cache=True)
 def _two_layer_chunk(lr, noise, state, u, w, outcome, stop, lo, hi, n_steps, batch, tanh_act,
                      gauss_x, kappa, coll2, div2, zx, zr):
     """Chains lo..hi−1 for n_steps: time outer; within a step, passes over the chunk's chains.
@@ -272,7 +255,7 @@ def _two_layer_chunk(lr, noise, state, u, w, outcome, stop, lo, hi, n_steps, bat
                 U[i, k] = A[i, k] if f[k] > 0.0 else U[i, k]
                 W[i, k] = DA[i, k] if f[k] > 0.0 else W[i, k]
         if n_event:                                  # rare: collapse or divergence this step
-            n_live -= _record_events(n2s, live, outcome, stop, lo, n, s + 1, div2, coll2)
+            n_live -= freeze_stopped(n2s, live, outcome, stop, lo, n, s + 1, div2, coll2)
     for i in range(m):
         for k in range(n):
             u[lo + k, i] = U[i, k]
@@ -338,7 +321,7 @@ def _two_layer_chunk_1(lr, noise, state, u, w, outcome, stop, lo, hi, n_steps, g
             ww[k] = wn if commit else wc
             n_event += live[k] > 0.0 and not (inside and n2 >= coll2)
         if n_event:                                  # rare: collapse or divergence this step
-            n_live -= _record_events(n2s, live, outcome, stop, lo, n, s + 1, div2, coll2)
+            n_live -= freeze_stopped(n2s, live, outcome, stop, lo, n, s + 1, div2, coll2)
     for k in range(n):
         u[lo + k, 0] = uu[k]
         w[lo + k, 0] = ww[k]
@@ -396,7 +379,7 @@ def _two_layer_numpy(lr, noise, state, u, w, outcome, stop, n_steps, batch, tanh
                 for i in range(m):
                     h = ww[:, i] * x
                     if tanh_act:
-                        t = _tanh_libm(h)
+                        t = tanh_libm(h)
                         a[:, i] = t
                         da[:, i] = 1.0 - t * t
                     else:
@@ -427,25 +410,25 @@ def _two_layer_numpy(lr, noise, state, u, w, outcome, stop, n_steps, batch, tanh
 
 def _simulate_two_layer(core, lr, noise, n_steps, n_chains, seed, width, batch_size, init_scale,
                         activation, data, kappa, collapse_norm, max_norm) -> TwoLayerSGDResult:
-    shape, lr_c, noise_c = _as_cells(lr, noise, "lr", "noise", True, False)
-    n_steps = _as_count(n_steps, "n_steps", 0)
-    n_chains = _as_count(n_chains, "n_chains", 1)
+    shape, lr_c, noise_c = as_cells(lr, noise, "lr", "noise", True, False)
+    n_steps = as_count(n_steps, "n_steps", 0)
+    n_chains = as_count(n_chains, "n_chains", 1)
     seed = as_seed(seed)
-    width = _as_count(width, "width", 1)
-    batch_size = _as_count(batch_size, "batch_size", 1)
+    width = as_count(width, "width", 1)
+    batch_size = as_count(batch_size, "batch_size", 1)
     init_scale = as_positive_scalar(init_scale, "init_scale")
     activation = _as_choice(activation, "activation", ("linear", "tanh"))
     data = _as_choice(data, "data", ("A", "B"))
     kappa = as_positive_scalar(kappa, "kappa")
     collapse_norm = as_positive_scalar(collapse_norm, "collapse_norm")
-    max_norm = _as_norm_bound(max_norm, "max_norm")
+    max_norm = as_norm_bound(max_norm, "max_norm")
     if collapse_norm >= max_norm:
         raise ValueError(f"collapse_norm must be < max_norm; got {collapse_norm:g} >= {max_norm:g}")
 
     n_cells = lr_c.size
     C = n_cells * n_chains
     state = seed_streams(seed, C)
-    u, w = _init_normal(state, C, (width, width), init_scale)
+    u, w = init_normal(state, C, (width, width), init_scale)
     n2 = np.zeros(C)
     for i in range(width):
         n2 = n2 + u[:, i] * u[:, i]
@@ -458,7 +441,7 @@ def _simulate_two_layer(core, lr, noise, n_steps, n_chains, seed, width, batch_s
     core(np.repeat(lr_c, n_chains), np.repeat(noise_c, n_chains), state, u, w, outcome, stop,
          n_steps, batch_size,
          activation == "tanh", data == "B", kappa, coll2, max_norm * max_norm, ZIG_X, ZIG_R,
-         _CHUNK)
+         CHUNK)
     live = outcome == _LIVE
     beta = np.zeros(C)
     for i in range(width):

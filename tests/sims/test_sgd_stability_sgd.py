@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from sims.sgd_stability import _rng
+from sims import _rng
 from sims.sgd_stability._collapse_modes import (
     simulate_teacher_student_modes,
     simulate_teacher_student_modes_reference,

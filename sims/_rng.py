@@ -1,4 +1,4 @@
-"""Per-chain random streams shared by the sgd_stability kernels and their NumPy references.
+"""Per-chain random streams shared by every stochastic simulation kernel and its NumPy oracle.
 
 Every simulated chain owns a xoshiro256** state (Blackman & Vigna 2021, "Scrambled linear
 pseudorandom number generators", ACM TOMS 47) of four uint64 words, seeded from ``(seed, chain
@@ -16,9 +16,9 @@ A kernel and its reference therefore draw bit-identical numbers for every chain,
 number of threads or the order in which chains are visited. ``sign_normal`` also takes a
 Rademacher sign from an unused bit of the ziggurat's first word (data model A).
 
-Maintenance: numba's on-disk cache (``cache=True``) of a kernel in ``_qr_kernel``, ``_sgd``,
-``_collapse_sims`` or ``_collapse_modes`` is keyed on that module's source only; after editing
-this file delete ``__pycache__/*.nbi``/``*.nbc`` here, or the kernels keep the old generator.
+Maintenance: numba's on-disk cache (``cache=True``) of a kernel is keyed on that kernel module's
+source only; after editing this file delete the ``__pycache__/*.nbi``/``*.nbc`` files of the
+kernel modules (``sims/*/__pycache__``), or the kernels keep the old generator.
 """
 
 from __future__ import annotations
