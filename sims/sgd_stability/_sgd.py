@@ -33,9 +33,19 @@ from numba import njit, prange
 from theory._validate import as_positive_scalar
 
 from .._chains import (
-    CHUNK, COLLAPSED, DIVERGED, LIVE, as_cells, as_count, as_norm_bound, freeze_stopped, init_normal, tanh_libm,
+    CHUNK,
+    COLLAPSED,
+    DIVERGED,
+    LIVE,
+    as_cells,
+    as_count,
+    as_norm_bound,
+    freeze_stopped,
+    init_normal,
+    tanh_libm,
 )
-from .._rng import _INV53, ZIG_R, ZIG_X, NumpyStreams, _ziggurat, as_seed, next_u64, seed_streams
+from .._kernels import simulation
+from .._rng import INV53, ZIG_R, ZIG_X, NumpyStreams, ziggurat, as_seed, next_u64, seed_streams
 
 __all__ = [
     "OUTCOMES",
@@ -135,7 +145,7 @@ def _ziggurat_pass(S0, S1, S2, S3, rs, us, ii, out, sgn, rej, zx, zr):
         S3[k] = s3
         rs[k] = r
         sgn[k] = 2.0 * np.float64((r >> _U64(8)) & _U64(1)) - 1.0
-        us[k] = 2.0 * (np.float64(r >> _U64(11)) * _INV53) - 1.0
+        us[k] = 2.0 * (np.float64(r >> _U64(11)) * INV53) - 1.0
         ii[k] = np.int64(r & _U64(255))
     n_rej = 0
     for k in range(n):
@@ -145,7 +155,7 @@ def _ziggurat_pass(S0, S1, S2, S3, rs, us, ii, out, sgn, rej, zx, zr):
         n_rej += abs(us[k]) >= zr[i]
     for q in range(n_rej):
         k = rej[q]
-        z, s0, s1, s2, s3 = _ziggurat(rs[k], zx, zr, S0[k], S1[k], S2[k], S3[k])
+        z, s0, s1, s2, s3 = ziggurat(rs[k], zx, zr, S0[k], S1[k], S2[k], S3[k])
         out[k] = z
         S0[k] = s0
         S1[k] = s1
@@ -408,8 +418,93 @@ def _two_layer_numpy(lr, noise, state, u, w, outcome, stop, n_steps, batch, tanh
     state[...] = streams.s
 
 
-def _simulate_two_layer(core, lr, noise, n_steps, n_chains, seed, width, batch_size, init_scale,
-                        activation, data, kappa, collapse_norm, max_norm) -> TwoLayerSGDResult:
+def _two_layer_case(lr, noise, n_steps=300, n_chains=12, **kw):
+    """Cases for the common kernel tests (cells: lr × noise)."""
+    return lambda: ((lr, noise, n_steps, n_chains, 3), kw)
+
+
+# Default: small steps and noise (λ ≤ 0.1, σ ≤ 1), where no run diverges; the others cover the
+# fused m = 1 path, tanh, data model B with κ ≠ 1, batches. Divergence: every minimum uw = 1 of
+# m = 1 has curvature ≥ 2, so λ = 3 (σ = 0) and λ = 0.9 with σ = 1 throw every run out.
+_GRID = ([0.05, 0.2, 0.9], [[0.0], [6.0]])
+_TWO_LAYER_CASES = {
+    "default": _two_layer_case([0.05, 0.1], [[0.0], [1.0]], width=4),
+    "width4": _two_layer_case(*_GRID, width=4),
+    "width1": _two_layer_case(*_GRID, width=1),
+    "width1_tanh": _two_layer_case(*_GRID, width=1, activation="tanh"),
+    "width1_B_kappa2": _two_layer_case(*_GRID, width=1, data="B", kappa=2.0),
+    "width2_tanh_S3_B": _two_layer_case(*_GRID, width=2, activation="tanh", batch_size=3, data="B"),
+    "width3_S2_init0.1": _two_layer_case(*_GRID, width=3, batch_size=2, init_scale=0.1),
+    "diverging": _two_layer_case([0.9, 3.0], [1.0, 0.0], n_steps=500, n_chains=20, width=1),
+}
+
+
+@simulation("sgd_stability", backends={"numba": _two_layer_kernel, "numpy": _two_layer_numpy},
+            cases=_TWO_LAYER_CASES)
+def simulate_two_layer(core, lr, noise, n_steps, n_chains, seed, width=4, batch_size=1, init_scale=1e-3,
+                       activation="linear", data="A", kappa=1.0, collapse_norm=1e-12,
+                       max_norm=1e6) -> TwoLayerSGDResult:
+    r"""Nonlinear SGD of f(x) = Σ_{i≤m} u_i σ(w_i x) from near the saddle θ = 0 (numba kernel).
+
+    Each step draws a batch of S samples and takes θ ← θ − λ∇L̂, with
+    L̂ = (1/S) Σ_j (κ/2)(f(x_j) − y_j)²:
+
+        u_i ← u_i − (λκ/S) Σ_j r_j σ(w_i x_j),   w_i ← w_i − (λκ/S) Σ_j r_j u_i σ'(w_i x_j) x_j,
+
+    r_j = f(x_j) − y_j. θ = 0 is a Type-II saddle; linearised, a_i = u_i + w_i and
+    b_i = u_i − w_i are multiplied by 1 ± λc_t, c_t = κs₁(1/S)Σ x_j y_j (spec §4.1), so the
+    phase is set by Λ± = E log|1 ± λc|. The nonlinear run decides what actually happens:
+    collapse (‖θ‖ < collapse_norm), divergence (‖θ‖ > max_norm or non-finite: the minimum's
+    own instability, spec §4.9), or escape with the correct (Σ u_i w_i > 0, same sign as
+    E xy) or incorrect sign, read at the end. Collapsed and diverged trajectories stop early.
+
+    Parameters
+    ----------
+    lr : float or array
+        Step size λ > 0 per cell.
+    noise : float or array
+        Label-noise level σ ≥ 0 per cell; broadcast against ``lr`` to the cell shape.
+    n_steps : int
+        Number of SGD steps T (≥ 0).
+    n_chains : int
+        Trajectories per cell (≥ 1).
+    seed : int
+        Trajectory j of cell k (row-major) uses stream k·n_chains + j of ``seed``.
+    width : int, default 4
+        Number of hidden units m.
+    batch_size : int, default 1
+        Samples per step S (fresh i.i.d. samples: the ``online`` convention).
+    init_scale : float, default 1e-3
+        Initial parameters are init_scale·N(0, 1), drawn from the trajectory's stream.
+    activation : {"linear", "tanh"}, default "linear"
+        σ; both have σ(0) = 0, s₁ = σ'(0) = 1.
+    data : {"A", "B"}, default "A"
+        Model A: x = ±1 (Rademacher); model B: x ~ N(0, 1). In both y = x + σε, ε ~ N(0, 1).
+    kappa : float, default 1.0
+        Loss normalisation κ in ℓ = (κ/2)(f − y)².
+    collapse_norm : float, default 1e-12
+        A trajectory with ‖θ‖ < collapse_norm after an update is collapsed (and frozen).
+    max_norm : float, default 1e6
+        A trajectory whose update is non-finite or has ‖θ‖ > max_norm is diverged (frozen at
+        its last valid state).
+
+    Returns
+    -------
+    TwoLayerSGDResult
+        Outcome fractions per cell, per-trajectory codes (:data:`OUTCOMES`), stop steps and
+        final parameters.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument: lr ≤ 0, noise < 0, shapes that do not broadcast, non-integer or
+        too small counts, unknown activation/data, κ ≤ 0, collapse_norm ≥ max_norm.
+
+    References
+    ----------
+    Ziyin, Li, Galanti, Ueda (2023), "The probabilistic stability of stochastic gradient
+    descent", arXiv 2303.13093 (spec SGD-S §4.1, §4.9).
+    """
     shape, lr_c, noise_c = as_cells(lr, noise, "lr", "noise", True, False)
     n_steps = as_count(n_steps, "n_steps", 0)
     n_chains = as_count(n_chains, "n_chains", 1)
@@ -460,90 +555,4 @@ def _simulate_two_layer(core, lr, noise, n_steps, n_chains, seed, width, batch_s
         max_norm=max_norm, seed=seed)
 
 
-_TWO_LAYER_DOC = """
-    Parameters
-    ----------
-    lr : float or array
-        Step size λ > 0 per cell.
-    noise : float or array
-        Label-noise level σ ≥ 0 per cell; broadcast against ``lr`` to the cell shape.
-    n_steps : int
-        Number of SGD steps T (≥ 0).
-    n_chains : int
-        Trajectories per cell (≥ 1).
-    seed : int
-        Trajectory j of cell k (row-major) uses stream k·n_chains + j of ``seed``.
-    width : int, default 4
-        Number of hidden units m.
-    batch_size : int, default 1
-        Samples per step S (fresh i.i.d. samples: the ``online`` convention).
-    init_scale : float, default 1e-3
-        Initial parameters are init_scale·N(0, 1), drawn from the trajectory's stream.
-    activation : {"linear", "tanh"}, default "linear"
-        σ; both have σ(0) = 0, s₁ = σ'(0) = 1.
-    data : {"A", "B"}, default "A"
-        Model A: x = ±1 (Rademacher); model B: x ~ N(0, 1). In both y = x + σε, ε ~ N(0, 1).
-    kappa : float, default 1.0
-        Loss normalisation κ in ℓ = (κ/2)(f − y)².
-    collapse_norm : float, default 1e-12
-        A trajectory with ‖θ‖ < collapse_norm after an update is collapsed (and frozen).
-    max_norm : float, default 1e6
-        A trajectory whose update is non-finite or has ‖θ‖ > max_norm is diverged (frozen at
-        its last valid state).
-
-    Returns
-    -------
-    TwoLayerSGDResult
-        Outcome fractions per cell, per-trajectory codes (:data:`OUTCOMES`), stop steps and
-        final parameters.
-
-    Raises
-    ------
-    ValueError
-        Naming the argument: lr ≤ 0, noise < 0, shapes that do not broadcast, non-integer or
-        too small counts, unknown activation/data, κ ≤ 0, collapse_norm ≥ max_norm.
-
-    References
-    ----------
-    Ziyin, Li, Galanti, Ueda (2023), "The probabilistic stability of stochastic gradient
-    descent", arXiv 2303.13093 (spec SGD-S §4.1, §4.9).
-"""
-
-
-def simulate_two_layer(lr, noise, n_steps, n_chains, seed, width=4, batch_size=1, init_scale=1e-3,
-                       activation="linear", data="A", kappa=1.0, collapse_norm=1e-12,
-                       max_norm=1e6) -> TwoLayerSGDResult:
-    r"""Nonlinear SGD of f(x) = Σ_{i≤m} u_i σ(w_i x) from near the saddle θ = 0 (numba kernel).
-
-    Each step draws a batch of S samples and takes θ ← θ − λ∇L̂, with
-    L̂ = (1/S) Σ_j (κ/2)(f(x_j) − y_j)²:
-
-        u_i ← u_i − (λκ/S) Σ_j r_j σ(w_i x_j),   w_i ← w_i − (λκ/S) Σ_j r_j u_i σ'(w_i x_j) x_j,
-
-    r_j = f(x_j) − y_j. θ = 0 is a Type-II saddle; linearised, a_i = u_i + w_i and
-    b_i = u_i − w_i are multiplied by 1 ± λc_t, c_t = κs₁(1/S)Σ x_j y_j (spec §4.1), so the
-    phase is set by Λ± = E log|1 ± λc|. The nonlinear run decides what actually happens:
-    collapse (‖θ‖ < collapse_norm), divergence (‖θ‖ > max_norm or non-finite: the minimum's
-    own instability, spec §4.9), or escape with the correct (Σ u_i w_i > 0, same sign as
-    E xy) or incorrect sign, read at the end. Collapsed and diverged trajectories stop early.
-"""
-    return _simulate_two_layer(_two_layer_kernel, lr, noise, n_steps, n_chains, seed, width,
-                               batch_size, init_scale, activation, data, kappa, collapse_norm,
-                               max_norm)
-
-
-def simulate_two_layer_reference(lr, noise, n_steps, n_chains, seed, width=4, batch_size=1,
-                                 init_scale=1e-3, activation="linear", data="A", kappa=1.0,
-                                 collapse_norm=1e-12, max_norm=1e6) -> TwoLayerSGDResult:
-    r"""Plain-NumPy reference of :func:`simulate_two_layer` (the test oracle).
-
-    Same random streams and the same arithmetic in the same order, vectorised over the live
-    trajectories; slow (use it to check the kernel).
-"""
-    return _simulate_two_layer(_two_layer_numpy, lr, noise, n_steps, n_chains, seed, width,
-                               batch_size, init_scale, activation, data, kappa, collapse_norm,
-                               max_norm)
-
-
-simulate_two_layer.__doc__ += _TWO_LAYER_DOC
-simulate_two_layer_reference.__doc__ += _TWO_LAYER_DOC
+simulate_two_layer_reference = simulate_two_layer.reference
