@@ -1,4 +1,4 @@
-"""Drawing of the registered SGD-stability figures (data in ``_figure_data``, ``_figure_data_thresholds``).
+"""Drawing of the SGD-stability figures and phase diagram (data in ``_figure_data``, ``_figure_data_thresholds``).
 
 Each ``plot_*`` function takes the dataclass computed by its ``_figure_data`` function and
 ``axes=None`` / ``ax=None``, returns the matplotlib Figure, never calls ``plt.show()`` and never
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._style import new_figure, plot_style
+from .._style import axes_list, label_mesh, new_figure, plot_style
 
 __all__ = [
     "PHASE_COLORS",
@@ -17,6 +17,7 @@ __all__ = [
     "plot_finite_data",
     "plot_phase_overlay",
     "plot_quartic_collapse",
+    "plot_sgd_phase_diagram",
     "plot_teacher_student_rank",
 ]
 
@@ -31,13 +32,6 @@ _PHASE_NAMES = {
 }
 _PLUS = dict(colors="k", linewidths=1.3, linestyles="solid")
 _MINUS = dict(colors="#b2182b", linewidths=1.3, linestyles="dashed")
-
-
-def _axes_list(axes, n, name="axes"):
-    axes = list(np.ravel(np.asarray(axes, dtype=object)))
-    if len(axes) != n:
-        raise ValueError(f"{name} must hold {n} Axes; got {len(axes)}")
-    return axes
 
 
 def _legend_handles(entries):
@@ -57,16 +51,6 @@ def _legend_handles(entries):
 # --------------------------------------------------------------------------------------------
 # Figures 1–2: phase diagram with nonlinear-SGD overlay
 # --------------------------------------------------------------------------------------------
-
-def _label_mesh(ax, x, y, labels):
-    from matplotlib.colors import ListedColormap
-
-    present = [n for n in PHASE_COLORS if np.any(labels == n)]
-    codes = np.vectorize(present.index)(labels)
-    ax.pcolormesh(x, y, codes, cmap=ListedColormap([PHASE_COLORS[n] for n in present]),
-                  vmin=-0.5, vmax=len(present) - 0.5, shading="nearest", rasterized=True)
-    return present
-
 
 def _theory_curves(ax, analytic, show_l2=True):
     """Zero contours of Λ± from the analytic grid, and the L₂ line."""
@@ -106,10 +90,10 @@ def plot_phase_overlay(data, axes=None):
     with plot_style():
         if axes is None:
             fig, axes = new_figure(1, 2, figsize=(10.0, 4.3))
-        axes = _axes_list(axes, 2)
+        axes = axes_list(axes, 2)
         fig = axes[0].figure
-        present = set(_label_mesh(axes[0], an.x, an.y, an.labels))
-        present |= set(_label_mesh(axes[1], sim.x, sim.y, sim.labels))
+        present = set(label_mesh(axes[0], an.x, an.y, an.labels, PHASE_COLORS, rasterized=True))
+        present |= set(label_mesh(axes[1], sim.x, sim.y, sim.labels, PHASE_COLORS, rasterized=True))
         for ax in axes:
             _theory_curves(ax, an)
         edge = data.divergence_edge
@@ -189,7 +173,7 @@ def plot_finite_data(data, axes=None, floor=-2.0, zoom=(1.9, 2.1)):
     with plot_style():
         if axes is None:
             fig, axes = new_figure(1, 2, figsize=(9.6, 3.7), gridspec_kw=dict(width_ratios=[3.0, 1.1]))
-        axes = _axes_list(axes, 2)
+        axes = axes_list(axes, 2)
         fig = axes[0].figure
         lp = np.maximum(data.lambda_plus, floor)
         lm = np.maximum(data.lambda_minus, floor)
@@ -267,7 +251,7 @@ def plot_batch_thresholds(qr, exact, axes=None, floor=-0.9):
     with plot_style():
         if axes is None:
             fig, axes = new_figure(1, 3, figsize=(11.0, 3.8), gridspec_kw=dict(width_ratios=[1.5, 1.0, 1.0]))
-        axes = _axes_list(axes, 3)
+        axes = axes_list(axes, 3)
         fig = axes[0].figure
         ax = axes[0]
         colors = [f"C{k}" for k in range(len(qr.batch_sizes))]
@@ -345,7 +329,7 @@ def plot_quartic_collapse(data, axes=None):
     with plot_style():
         if axes is None:
             fig, axes = new_figure(1, 2, figsize=(9.6, 3.6))
-        axes = _axes_list(axes, 2)
+        axes = axes_list(axes, 2)
         fig = axes[0].figure
         colors = [f"C{k}" for k in range(len(data.horizons))]
         ax = axes[0]
@@ -409,7 +393,7 @@ def plot_teacher_student_rank(data, axes=None, profile_noise=(4.0, 10.0, 16.0)):
     with plot_style():
         if axes is None:
             fig, axes = new_figure(1, 2, figsize=(9.6, 3.7))
-        axes = _axes_list(axes, 2)
+        axes = axes_list(axes, 2)
         fig = axes[0].figure
         ax = axes[0]
         ax.plot(data.noise_grid, data.theory_rank_grid, color="k", lw=1.3, drawstyle="steps-post",
@@ -437,4 +421,60 @@ def plot_teacher_student_rank(data, axes=None, profile_noise=(4.0, 10.0, 16.0)):
         ax.set_ylabel("final u_k v_k (mean over runs)")
         ax.set_title("(b) surviving modes shrink by ησ²/2")
         ax.legend(loc="upper left", fontsize=6.5)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# phase diagram of sims.phase_diagram (computed in _phase.py)
+# --------------------------------------------------------------------------------------------
+
+# Zero sets are point clouds (several λ per row), drawn as dots; the two lines as lines.
+_CURVES = {
+    "lambda_plus_zero": dict(color="k", marker="o", markersize=1.6, linestyle="none", label="Λ₊ = 0"),
+    "lambda_minus_zero": dict(color="C3", marker="s", markersize=1.6, linestyle="none", label="Λ₋ = 0"),
+    "l2_line": dict(color="C0", linestyle=":", lw=1.4, label="L₂ line 2Ec/Ec²"),
+    "gd_line": dict(color="C1", linestyle="-.", lw=1.2, label="GD line 2/Ec"),
+}
+
+
+def plot_sgd_phase_diagram(result, ax=None):
+    """Phase labels over (λ, y) with the theoretical boundary curves overlaid.
+
+    For ``method="simulate"`` the cells show the majority outcome of nonlinear SGD and the curves
+    are the linear theory's boundaries, so agreement and disagreement are both visible.
+
+    Parameters
+    ----------
+    result : PhaseDiagram
+        From ``sims.phase_diagram("sgd_stability", ...)``.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    with plot_style():
+        if ax is None:
+            fig, ax = new_figure(figsize=(5.6, 4.2))
+        fig = ax.figure
+        present = label_mesh(ax, result.x, result.y, result.labels, PHASE_COLORS)
+        for n in present:
+            ax.plot([], [], "s", color=PHASE_COLORS[n], markeredgecolor="0.5", label=n)
+        for key, style in _CURVES.items():
+            pts = result.boundaries.get(key)
+            if pts is None or len(pts) == 0:
+                continue
+            inside = (pts[:, 0] >= result.x.min()) & (pts[:, 0] <= result.x.max())
+            if inside.any():
+                ax.plot(pts[inside, 0], pts[inside, 1], **style)
+        method = result.params.get("method", "analytic")
+        ax.set_title(f"SGD at the origin saddle: {method} (model {result.params.get('model')})")
+        ax.set_xlabel(result.x_name)
+        ax.set_ylabel(result.y_name)
+        if np.ptp(result.x) > 0:
+            ax.set_xlim(result.x.min(), result.x.max())
+        if np.ptp(result.y) > 0:
+            ax.set_ylim(result.y.min(), result.y.max())
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7)
+        ax.grid(False)
     return fig
