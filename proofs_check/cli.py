@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import runpy
 import sys
 from pathlib import Path
 
 from theory.catalog import DEFAULT_PHASE_SYSTEM, implemented_theories, phase_systems
-
-BENCH_DIR = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
 def _use_agg() -> None:
@@ -64,17 +61,10 @@ def _cmd_phase(args) -> int:
 
 
 def _cmd_bench(args) -> int:
-    if not BENCH_DIR.is_dir():
-        print(f"benchmarks/ not found next to the package ({BENCH_DIR}); run from a source checkout",
-              file=sys.stderr)
-        return 2
-    scripts = sorted(BENCH_DIR.glob("bench_*.py"))
-    if args.names:
-        scripts = [s for s in scripts if any(n in s.stem for n in args.names)]
-    for script in scripts:
-        print(f"== {script.stem}")
-        runpy.run_path(str(script), run_name="__main__")
-    return 0
+    _use_agg()
+    from sims.bench import run_from_args
+
+    return run_from_args(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,8 +94,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", help="where to save the figure (default figures/phase_<system>.png)")
     p.set_defaults(func=_cmd_phase)
 
-    p = sub.add_parser("bench", help="run the benchmarks in benchmarks/ (ratios against NumPy references)")
-    p.add_argument("names", nargs="*", help="substrings of benchmark names (default: all)")
+    from sims.bench import build_parser as bench_arguments
+
+    p = sub.add_parser("bench", help="run the benchmarks (speed-ups against references measured in the same run)")
+    bench_arguments(p)
     p.set_defaults(func=_cmd_bench)
     return parser
 

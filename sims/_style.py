@@ -1,8 +1,14 @@
-"""The package's matplotlib style, applied through a context manager (no global rcParams change)."""
+"""The package's matplotlib style and the plotting helpers every theory's ``_plots.py`` shares.
+
+The style is applied through a context manager (no global rcParams change); figures are created
+without pyplot.
+"""
 
 from __future__ import annotations
 
 import contextlib
+
+import numpy as np
 
 STYLE = {
     "figure.dpi": 110,
@@ -49,3 +55,27 @@ def figure_for(ax, **kwargs):
     if ax is None:
         return new_figure(**kwargs)
     return ax.figure, ax
+
+
+def axes_list(axes, n, name="axes"):
+    """``axes`` (any nesting) as a flat list of exactly ``n`` Axes, else ValueError naming ``name``."""
+    axes = list(np.ravel(np.asarray(axes, dtype=object)))
+    if len(axes) != n:
+        raise ValueError(f"{name} must hold {n} Axes; got {len(axes)}")
+    return axes
+
+
+def label_mesh(ax, x, y, labels, colors, *, only_present=True, **kwargs):
+    """Draw a grid of categorical ``labels`` with one colour per label (``colors``: label → colour).
+
+    The colour map holds the labels present in the grid (``only_present``) or all of
+    ``colors``, in the order of ``colors``, so one colour means one label in every figure.
+    Extra keyword arguments go to ``pcolormesh``. Returns the labels in the colour map.
+    """
+    from matplotlib.colors import ListedColormap
+
+    names = [n for n in colors if np.any(labels == n)] if only_present else list(colors)
+    codes = np.vectorize(names.index)(labels)
+    ax.pcolormesh(x, y, codes, cmap=ListedColormap([colors[n] for n in names]),
+                  vmin=-0.5, vmax=len(names) - 0.5, shading="nearest", **kwargs)
+    return names

@@ -34,10 +34,4 @@ def test_phase_diagram_command(tmp_path, capsys):
     assert (tmp_path / "p.png").exists() and "phases" in capsys.readouterr().out
 
 
-def test_bench_runs_a_named_benchmark(capsys, monkeypatch):
-    import proofs_check.cli as cli
-
-    assert cli.BENCH_DIR.is_dir()
-    # Only check discovery and dispatch here: run a benchmark name that matches nothing.
-    assert main(["bench", "no-such-benchmark"]) == 0
-    assert capsys.readouterr().out == ""
+# ``dltheory bench``: tests/sims/test_bench.py

@@ -11,6 +11,12 @@ spec LR §8) and report their conserved quantities along the computed path, so t
 see how well the integrator respected them. A blow-up (state norm above ``max_norm`` or a
 non-finite vector field) is reported in the result (``diverged=True``, NaN after the blow-up),
 never raised.
+
+The driver is :func:`sims._ode.integrate`: it also reports a run that stops before the first
+requested time (all NaN, ``diverged=True``), and integrates a stiff flow (spectral radius of the
+Jacobian times the horizon above ``sims._ode.STIFF_LIMIT``, e.g. |δ| ≳ 1e4 over t ~ 10) with the
+implicit Radau method at the same tolerances, saying so in ``method`` and ``message``, instead
+of letting the explicit method's cost grow linearly with |δ|.
 """
 
 from __future__ import annotations
@@ -19,10 +25,11 @@ import numbers
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import solve_ivp
 
 from theory._validate import as_finite_array, as_finite_scalar, as_positive_scalar
 from theory.lazy_rich._types import Crossing
+
+from .._ode import as_t_eval, as_tolerances, integrate
 
 __all__ = [
     "GradientFlowResult",
@@ -45,137 +52,6 @@ def _loss_scale(loss, n: int) -> float:
     if isinstance(loss, str) and loss == "mean":
         return 2.0 / n
     raise ValueError(f"loss must be 'sum' or 'mean'; got {loss!r}")
-
-
-def _as_t_eval(t_eval) -> np.ndarray:
-    t = np.atleast_1d(as_finite_array(t_eval, "t_eval", ndim=(0, 1)))
-    if t.size == 0:
-        raise ValueError("t_eval must contain at least one time")
-    if t[0] < 0:
-        raise ValueError(f"t_eval must be >= 0 (the flow starts at t = 0); got t_eval[0] = {t[0]}")
-    if np.any(np.diff(t) <= 0):
-        raise ValueError("t_eval must be strictly increasing")
-    return t
-
-
-def _tolerances(rtol, atol, max_norm) -> tuple[float, float, float]:
-    rtol = as_positive_scalar(rtol, "rtol")
-    atol = as_positive_scalar(atol, "atol")
-    max_norm = as_positive_scalar(max_norm, "max_norm")
-    return rtol, atol, max_norm
-
-
-class _NonFiniteField(Exception):
-    """Raised inside the right-hand side to abandon an integration that produced inf/NaN."""
-
-
-class _EvaluationBudget(Exception):
-    """Raised inside the right-hand side when ``max_nfev`` evaluations have been spent."""
-
-
-@dataclass(frozen=True)
-class _Integration:
-    Y: np.ndarray            # (T, N), NaN where not reached
-    success: bool
-    message: str
-    diverged: bool
-    event_t: np.ndarray      # times of the optional extra event (a = 0 crossings)
-    event_y: np.ndarray      # states at those times, (E, N)
-
-
-def _integrate(rhs, y0, t_eval, rtol, atol, max_norm, crossing_index=None,
-               max_nfev=None) -> _Integration:
-    """Integrate y' = rhs(t, y) from 0 to t_eval[-1] with DOP853, reporting blow-up.
-
-    A terminal event stops the integration when ‖y‖ reaches ``max_norm``; a non-finite vector
-    field aborts it. Entries of t_eval not reached are NaN. If ``crossing_index`` is given, the
-    zeros of y[crossing_index] are located as (non-terminal) events.
-
-    With ``max_nfev`` the integration runs piecewise between consecutive t_eval points (one
-    solve_ivp call each) and stops once that many right-hand-side evaluations are spent,
-    keeping every piece completed so far. Used for the non-smooth ReLU field, where a
-    trajectory sliding along an activation boundary makes an explicit solver chatter with
-    vanishing steps.
-    """
-    T, N = t_eval.size, y0.size
-    Y = np.full((T, N), np.nan)
-    empty_t, empty_y = np.empty(0), np.empty((0, N))
-    if t_eval[-1] == 0.0:
-        Y[:] = y0
-        return _Integration(Y, True, "t_eval contains only t = 0; returned the initial state",
-                            False, empty_t, empty_y)
-    nfev = [0]
-
-    def guarded(t, y):
-        nfev[0] += 1
-        if max_nfev is not None and nfev[0] > max_nfev:
-            raise _EvaluationBudget(t)
-        with np.errstate(over="ignore", invalid="ignore"):
-            dy = rhs(t, y)
-        if not np.all(np.isfinite(dy)):
-            raise _NonFiniteField(t)
-        return dy
-
-    def blowup(t, y):
-        with np.errstate(over="ignore", invalid="ignore"):
-            return max_norm - np.sqrt(np.dot(y, y))
-
-    blowup.terminal = True
-    blowup.direction = -1
-    events = [blowup]
-    if crossing_index is not None:
-        def crossing(t, y):
-            return y[crossing_index]
-        events.append(crossing)
-
-    def solve(t0, t1, y_start, t_pts):
-        return solve_ivp(guarded, (t0, t1), y_start, method="DOP853", t_eval=t_pts,
-                         rtol=rtol, atol=atol, events=events)
-
-    if max_nfev is None:
-        pieces = [(0.0, float(t_eval[-1]), np.arange(T))]
-    else:
-        knots = np.concatenate([[0.0], t_eval[t_eval > 0]])
-        first = np.flatnonzero(t_eval > 0)[0]
-        Y[:first] = y0                               # t_eval[0] = 0 if present
-        pieces = [(float(knots[i]), float(knots[i + 1]), np.array([first + i]))
-                  for i in range(knots.size - 1)]
-    y_start = y0
-    ev_t, ev_y = [], []
-    message = ""
-    for t0, t1, idx in pieces:
-        try:
-            sol = solve(t0, t1, y_start, t_eval[idx])
-        except _NonFiniteField as exc:
-            if max_nfev is None:
-                Y[t_eval == 0.0] = y0
-            return _Integration(Y, False, f"non-finite vector field at t = {exc.args[0]:.6g}; "
-                                "integration abandoned (diverged)", True, *_events(ev_t, ev_y, N))
-        except _EvaluationBudget as exc:
-            message = (f"max_nfev = {max_nfev} right-hand-side evaluations spent at "
-                       f"t = {exc.args[0]:.6g} (typically a trajectory sliding along an "
-                       "activation boundary makes the step size collapse); later entries are NaN")
-            return _Integration(Y, False, message, False, *_events(ev_t, ev_y, N))
-        k = sol.t.size
-        Y[idx[:k]] = sol.y.T
-        if crossing_index is not None:
-            ev_t.append(sol.t_events[1])
-            ev_y.append(sol.y_events[1].reshape(-1, N))
-        if sol.status == 1:                          # only the blow-up event is terminal
-            return _Integration(Y, False, f"state norm reached max_norm = {max_norm:.3g} at "
-                                f"t = {sol.t_events[0][0]:.6g} (diverged); later entries are NaN",
-                                True, *_events(ev_t, ev_y, N))
-        if sol.status != 0:
-            return _Integration(Y, False, sol.message, False, *_events(ev_t, ev_y, N))
-        message = sol.message
-        y_start = sol.y[:, -1]
-    return _Integration(Y, True, message, False, *_events(ev_t, ev_y, N))
-
-
-def _events(ev_t, ev_y, N):
-    if not ev_t:
-        return np.empty(0), np.empty((0, N))
-    return np.concatenate(ev_t), np.concatenate(ev_y, axis=0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -212,6 +88,8 @@ class GradientFlowResult:
         Layer learning rates.
     loss : str
         Loss normalisation used ("sum" or "mean").
+    method : str
+        Solver used: "DOP853", or "Radau" when the flow was detected to be stiff.
     """
 
     t: np.ndarray
@@ -226,6 +104,7 @@ class GradientFlowResult:
     eta_a: float
     eta_w: float
     loss: str
+    method: str = "DOP853"
 
 
 def _as_data(X, y, y_name="y"):
@@ -309,10 +188,10 @@ def gradient_flow(X, y, a0, w0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, atol=1
     if a0 == 0.0 and not np.any(w0):
         raise ValueError("a0 = 0 and w0 = 0 is the saddle of the flow (it never leaves it); "
                          "choose a0 or w0 nonzero")
-    t_eval = _as_t_eval(t_eval)
+    t_eval = as_t_eval(t_eval)
     eta_a = as_positive_scalar(eta_a, "eta_a")
     eta_w = as_positive_scalar(eta_w, "eta_w")
-    rtol, atol, max_norm = _tolerances(rtol, atol, max_norm)
+    rtol, atol, max_norm = as_tolerances(rtol, atol, max_norm)
     c = _loss_scale(loss, n)
 
     G = c * (X.T @ X)
@@ -327,7 +206,7 @@ def gradient_flow(X, y, a0, w0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, atol=1
         return out
 
     s0 = np.concatenate([[a0], w0])
-    res = _integrate(rhs, s0, t_eval, rtol, atol, max_norm, crossing_index=0)
+    res = integrate(rhs, s0, t_eval, rtol, atol, max_norm, crossing_index=0)
     a = res.Y[:, 0]
     w = res.Y[:, 1:]
     crossings = []
@@ -345,7 +224,7 @@ def gradient_flow(X, y, a0, w0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, atol=1
     return GradientFlowResult(
         t=t_eval, a=a, w=w, beta=beta, delta=delta,
         crossings=tuple(crossings), success=res.success, message=res.message,
-        diverged=res.diverged, eta_a=eta_a, eta_w=eta_w, loss=loss)
+        diverged=res.diverged, eta_a=eta_a, eta_w=eta_w, loss=loss, method=res.method)
 
 
 # --------------------------------------------------------------------------------------------
@@ -372,6 +251,8 @@ class WideGradientFlowResult:
         As in :class:`GradientFlowResult`.
     eta_a, eta_w : float
     loss : str
+    method : str
+        As in :class:`GradientFlowResult`.
     """
 
     t: np.ndarray
@@ -385,6 +266,7 @@ class WideGradientFlowResult:
     eta_a: float
     eta_w: float
     loss: str
+    method: str = "DOP853"
 
 
 def gradient_flow_wide(X, Y, A0, W0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, atol=1e-12,
@@ -452,10 +334,10 @@ def gradient_flow_wide(X, Y, A0, W0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, a
     W0 = as_finite_array(W0, "W0", ndim=2, shape=(h, d))
     if not np.any(A0) and not np.any(W0):
         raise ValueError("A0 = 0 and W0 = 0 is the saddle of the flow; choose A0 or W0 nonzero")
-    t_eval = _as_t_eval(t_eval)
+    t_eval = as_t_eval(t_eval)
     eta_a = as_positive_scalar(eta_a, "eta_a")
     eta_w = as_positive_scalar(eta_w, "eta_w")
-    rtol, atol, max_norm = _tolerances(rtol, atol, max_norm)
+    rtol, atol, max_norm = as_tolerances(rtol, atol, max_norm)
     cl = _loss_scale(loss, n)
 
     Gxx = cl * (X.T @ X)
@@ -469,7 +351,7 @@ def gradient_flow_wide(X, Y, A0, W0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, a
         return np.concatenate([(-eta_a * (Gm @ W.T)).ravel(), (-eta_w * (A.T @ Gm)).ravel()])
 
     s0 = np.concatenate([A0.ravel(), W0.ravel()])
-    res = _integrate(rhs, s0, t_eval, rtol, atol, max_norm)
+    res = integrate(rhs, s0, t_eval, rtol, atol, max_norm)
     T = t_eval.size
     A = res.Y[:, :nA].reshape(T, c, h)
     W = res.Y[:, nA:].reshape(T, h, d)
@@ -478,7 +360,7 @@ def gradient_flow_wide(X, Y, A0, W0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, a
         beta = A @ W
     return WideGradientFlowResult(t=t_eval, A=A, W=W, beta=beta, delta=Delta,
                                   success=res.success, message=res.message,
-                                  diverged=res.diverged, eta_a=eta_a, eta_w=eta_w, loss=loss)
+                                  diverged=res.diverged, eta_a=eta_a, eta_w=eta_w, loss=loss, method=res.method)
 
 
 # --------------------------------------------------------------------------------------------
@@ -504,6 +386,8 @@ class ReluGradientFlowResult:
         The slope γ of σ for z ≤ 0.
     eta_a, eta_w : float
     loss : str
+    method : str
+        As in :class:`GradientFlowResult`.
     """
 
     t: np.ndarray
@@ -517,6 +401,7 @@ class ReluGradientFlowResult:
     eta_a: float
     eta_w: float
     loss: str
+    method: str = "DOP853"
 
 
 def _as_leak(leak) -> float:
@@ -593,11 +478,11 @@ def gradient_flow_relu(X, y, a0, W0, t_eval, leak=0.0, eta_a=1.0, eta_w=1.0, rto
     if m == 0:
         raise ValueError("a0 must have at least one neuron")
     W0 = as_finite_array(W0, "W0", ndim=2, shape=(m, d))
-    t_eval = _as_t_eval(t_eval)
+    t_eval = as_t_eval(t_eval)
     leak = _as_leak(leak)
     eta_a = as_positive_scalar(eta_a, "eta_a")
     eta_w = as_positive_scalar(eta_w, "eta_w")
-    rtol, atol, max_norm = _tolerances(rtol, atol, max_norm)
+    rtol, atol, max_norm = as_tolerances(rtol, atol, max_norm)
     c = _loss_scale(loss, n)
     if (isinstance(max_nfev, (bool, np.bool_)) or not isinstance(max_nfev, numbers.Integral)
             or max_nfev < 1):
@@ -616,7 +501,7 @@ def gradient_flow_relu(X, y, a0, W0, t_eval, leak=0.0, eta_a=1.0, eta_w=1.0, rto
         return np.concatenate([-eta_a * ga, (-eta_w * gW).ravel()])
 
     s0 = np.concatenate([a0, W0.ravel()])
-    res = _integrate(rhs, s0, t_eval, rtol, atol, max_norm, max_nfev=int(max_nfev))
+    res = integrate(rhs, s0, t_eval, rtol, atol, max_norm, max_nfev=int(max_nfev))
     T = t_eval.size
     a = res.Y[:, :m]
     W = res.Y[:, m:].reshape(T, m, d)
@@ -625,4 +510,4 @@ def gradient_flow_relu(X, y, a0, W0, t_eval, leak=0.0, eta_a=1.0, eta_w=1.0, rto
     return ReluGradientFlowResult(t=t_eval, a=a, W=W, delta=delta,
                                   success=res.success, message=res.message,
                                   diverged=res.diverged, leak=leak, eta_a=eta_a, eta_w=eta_w,
-                                  loss=loss)
+                                  loss=loss, method=res.method)

@@ -3,7 +3,8 @@
 Single neuron f(x) = a·wᵀx with general X from Kunin et al. (2024), arXiv 2406.06158
 (spec LR §1, §8): :func:`gradient_descent`, oracle :func:`gradient_descent_reference`. The
 shallow (leaky-)ReLU network is in ``_gd_relu``, which shares the validation helpers of this
-module (step count, record schedule, divergence bound, chain broadcasting).
+module's loss scale; step counts, record schedules, divergence bounds and chain broadcasting
+come from ``sims._chains``.
 
 Each simulates C independent chains (a grid of initialisations, rates fixed) with the same
 data. Conventions (DESIGN.md): ``@njit(cache=True)``, no fastmath; the time loop is outer and
@@ -19,8 +20,6 @@ state. No NaN or inf leaves these functions.
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +27,8 @@ from numba import njit
 
 from theory._validate import as_finite_array, as_positive_scalar
 
+from .._chains import as_count, as_norm_bound, broadcast_chains, record_schedule
+from .._kernels import simulation
 from ._flow import _loss_scale
 
 __all__ = [
@@ -35,70 +36,6 @@ __all__ = [
     "gradient_descent",
     "gradient_descent_reference",
 ]
-
-_MAX_NORM_LIMIT = 1e150      # max_norm² must stay finite for the ``norm² <= bound²`` test
-
-
-# --------------------------------------------------------------------------------------------
-# shared validation
-# --------------------------------------------------------------------------------------------
-
-
-def _as_n_steps(n_steps) -> int:
-    if isinstance(n_steps, (bool, np.bool_)) or not isinstance(n_steps, numbers.Integral):
-        raise ValueError(f"n_steps must be a non-negative integer; got {n_steps!r}")
-    if n_steps < 0:
-        raise ValueError(f"n_steps must be >= 0; got {n_steps}")
-    return int(n_steps)
-
-
-def _record_schedule(n_steps: int, record_every, record_steps) -> np.ndarray:
-    """Sorted unique int64 step indices in [0, n_steps] at which the state is recorded."""
-    if record_steps is not None:
-        if record_every is not None:
-            raise ValueError("pass either record_every or record_steps, not both")
-        rs = np.atleast_1d(np.asarray(record_steps))
-        if rs.ndim != 1 or rs.size == 0 or not np.issubdtype(rs.dtype, np.integer):
-            raise ValueError("record_steps must be a non-empty 1-D array of integers")
-        if rs[0] < 0 or rs[-1] > n_steps or np.any(np.diff(rs) <= 0):
-            raise ValueError("record_steps must be strictly increasing within "
-                             f"[0, n_steps = {n_steps}]")
-        return rs.astype(np.int64)
-    if record_every is None:
-        record_every = max(1, math.ceil(n_steps / 1000))
-    if (isinstance(record_every, (bool, np.bool_)) or not isinstance(record_every, numbers.Integral)
-            or record_every < 1):
-        raise ValueError(f"record_every must be a positive integer; got {record_every!r}")
-    rs = np.arange(0, n_steps + 1, int(record_every), dtype=np.int64)
-    if rs[-1] != n_steps:
-        rs = np.append(rs, np.int64(n_steps))
-    return rs
-
-
-def _as_max_norm(max_norm) -> float:
-    max_norm = as_positive_scalar(max_norm, "max_norm")
-    if max_norm > _MAX_NORM_LIMIT:
-        raise ValueError(f"max_norm must be <= {_MAX_NORM_LIMIT:g} (its square must be finite); "
-                         f"got {max_norm:g}")
-    return max_norm
-
-
-def _chains(first, second, first_name, second_name, first_core, second_core):
-    """Broadcast per-chain arrays: leading axis C optional on each (core ndim given)."""
-    sizes = set()
-    if first.ndim == first_core + 1:
-        sizes.add(first.shape[0])
-    if second.ndim == second_core + 1:
-        sizes.add(second.shape[0])
-    if len(sizes) > 1:
-        raise ValueError(f"{first_name} of shape {first.shape} and {second_name} of shape "
-                         f"{second.shape} disagree on the number of chains C")
-    C = sizes.pop() if sizes else 1
-    if C == 0:
-        raise ValueError(f"{first_name} and {second_name} must describe at least one chain")
-    f = np.ascontiguousarray(np.broadcast_to(first, (C,) + first.shape[first.ndim - first_core:]))
-    s = np.ascontiguousarray(np.broadcast_to(second, (C,) + second.shape[second.ndim - second_core:]))
-    return f.copy(), s.copy()
 
 
 # --------------------------------------------------------------------------------------------
@@ -265,37 +202,42 @@ def _gd_single_numpy(XtX, Xty, a0, w0, ha, hw, n_steps, record_steps, bound2):
     return a_rec, w_rec, diverged, diverged_at
 
 
-def _gradient_descent(core, X, y, a0, w0, lr, n_steps, eta_a, eta_w, record_every,
-                      record_steps, loss, max_norm) -> GradientDescentResult:
-    X = as_finite_array(X, "X", ndim=2)
-    n, d = X.shape
-    if n == 0 or d == 0:
-        raise ValueError(f"X must have at least one row and one column; got shape {X.shape}")
-    y = as_finite_array(y, "y", ndim=1, shape=(n,))
-    a0 = as_finite_array(a0, "a0", ndim=(0, 1))
-    w0 = as_finite_array(w0, "w0", ndim=(1, 2))
-    if w0.shape[-1] != d:
-        raise ValueError(f"w0 must have last axis of length d = {d} (columns of X); got shape {w0.shape}")
-    a0c, w0c = _chains(a0, w0, "a0", "w0", 0, 1)
-    lr = as_positive_scalar(lr, "lr")
-    n_steps = _as_n_steps(n_steps)
-    eta_a = as_positive_scalar(eta_a, "eta_a")
-    eta_w = as_positive_scalar(eta_w, "eta_w")
-    steps = _record_schedule(n_steps, record_every, record_steps)
-    max_norm = _as_max_norm(max_norm)
-    c = _loss_scale(loss, n)
-
-    XtX = np.ascontiguousarray(c * (X.T @ X))
-    Xty = np.ascontiguousarray(c * (X.T @ y))
-    a, w, diverged, diverged_at = core(XtX, Xty, a0c, w0c, lr * eta_a, lr * eta_w, n_steps,
-                                       steps, max_norm * max_norm)
-    return GradientDescentResult(
-        steps=steps, t=steps * lr, a=a, w=w, beta=a[:, :, None] * w,
-        delta=eta_w * a**2 - eta_a * np.sum(w**2, axis=2),
-        diverged=diverged, diverged_at=diverged_at, lr=lr, eta_a=eta_a, eta_w=eta_w, loss=loss)
+def _gd_case(lr, n_steps, eta_a=1.0, eta_w=1.0, loss="sum"):
+    """Cases for the common kernel tests: 6 chains, n = 6, d = 3, every 7th step recorded."""
+    def case():
+        rng = np.random.default_rng(0)
+        X, y = rng.standard_normal((6, 3)), rng.standard_normal(6)
+        a0, w0 = rng.standard_normal(6), rng.standard_normal((6, 3))
+        return (X, y, a0, w0, lr, n_steps), dict(eta_a=eta_a, eta_w=eta_w, record_every=7, loss=loss)
+    return case
 
 
-_SINGLE_DOC_PARAMS = """
+# lr = 0.01 is well inside GD's stability region for these O(1) problems (the common tests
+# check that no chain diverges); lr = 1e3 throws every chain out within a few steps
+_GD_CASES = {
+    "default": _gd_case(0.01, 400),
+    "rates": _gd_case(0.01, 400, eta_a=2.0, eta_w=0.4),
+    "mean_loss": _gd_case(0.01, 400, eta_a=0.7, eta_w=1.5, loss="mean"),
+    "diverging": _gd_case(1e3, 50),
+}
+
+
+@simulation("lazy_rich", backends={"numba": _gd_single_kernel, "numpy": _gd_single_numpy},
+            cases=_GD_CASES)
+def gradient_descent(core, X, y, a0, w0, lr, n_steps, eta_a=1.0, eta_w=1.0, record_every=None,
+                     record_steps=None, loss="sum", max_norm=1e50) -> GradientDescentResult:
+    r"""Full-batch GD of the single neuron f(x) = a·wᵀx for many chains (numba kernel).
+
+    With g = c(XᵀXβ − Xᵀy), β = a·w, c = 1 (``loss="sum"``) or 2/n (``loss="mean"``), each
+    step updates both layers from the same old state:
+
+        a ← a − h η_a wᵀg,    w ← w − h η_w a g.
+
+    Unlike gradient flow, δ = η_w a² − η_a‖w‖² moves by exactly
+    Δδ = h²η_aη_w(η_a(∂_aL)² − η_w‖∂_wL‖²) per step (spec LR §8), an O(h) drift over a fixed
+    time horizon. XᵀX and Xᵀy are precomputed, so a chain-step costs O(d²). Deterministic: no
+    random state. The loop runs time outer, chains inner; chains are independent.
+
     Parameters
     ----------
     X : array of shape (n, d)
@@ -341,40 +283,33 @@ _SINGLE_DOC_PARAMS = """
     Kunin, Raventós, Dominé, Chen, Klindt, Saxe, Ganguli (2024), "Get rich quick: exact
     solutions reveal how unbalanced initializations promote rapid feature learning",
     arXiv 2406.06158 (spec LR §1, §8).
-"""
-
-
-def gradient_descent(X, y, a0, w0, lr, n_steps, eta_a=1.0, eta_w=1.0, record_every=None,
-                     record_steps=None, loss="sum", max_norm=1e50) -> GradientDescentResult:
-    r"""Full-batch GD of the single neuron f(x) = a·wᵀx for many chains (numba kernel).
-
-    With g = c(XᵀXβ − Xᵀy), β = a·w, c = 1 (``loss="sum"``) or 2/n (``loss="mean"``), each
-    step updates both layers from the same old state:
-
-        a ← a − h η_a wᵀg,    w ← w − h η_w a g.
-
-    Unlike gradient flow, δ = η_w a² − η_a‖w‖² moves by exactly
-    Δδ = h²η_aη_w(η_a(∂_aL)² − η_w‖∂_wL‖²) per step (spec LR §8), an O(h) drift over a fixed
-    time horizon. XᵀX and Xᵀy are precomputed, so a chain-step costs O(d²). Deterministic: no
-    random state. The loop runs time outer, chains inner; chains are independent.
     """
-    return _gradient_descent(_gd_single_kernel, X, y, a0, w0, lr, n_steps, eta_a, eta_w,
-                             record_every, record_steps, loss, max_norm)
+    X = as_finite_array(X, "X", ndim=2)
+    n, d = X.shape
+    if n == 0 or d == 0:
+        raise ValueError(f"X must have at least one row and one column; got shape {X.shape}")
+    y = as_finite_array(y, "y", ndim=1, shape=(n,))
+    a0 = as_finite_array(a0, "a0", ndim=(0, 1))
+    w0 = as_finite_array(w0, "w0", ndim=(1, 2))
+    if w0.shape[-1] != d:
+        raise ValueError(f"w0 must have last axis of length d = {d} (columns of X); got shape {w0.shape}")
+    a0c, w0c = broadcast_chains(a0, w0, "a0", "w0", 0, 1)
+    lr = as_positive_scalar(lr, "lr")
+    n_steps = as_count(n_steps, "n_steps", 0)
+    eta_a = as_positive_scalar(eta_a, "eta_a")
+    eta_w = as_positive_scalar(eta_w, "eta_w")
+    steps = record_schedule(n_steps, record_every, record_steps)
+    max_norm = as_norm_bound(max_norm)
+    c = _loss_scale(loss, n)
+
+    XtX = np.ascontiguousarray(c * (X.T @ X))
+    Xty = np.ascontiguousarray(c * (X.T @ y))
+    a, w, diverged, diverged_at = core(XtX, Xty, a0c, w0c, lr * eta_a, lr * eta_w, n_steps,
+                                       steps, max_norm * max_norm)
+    return GradientDescentResult(
+        steps=steps, t=steps * lr, a=a, w=w, beta=a[:, :, None] * w,
+        delta=eta_w * a**2 - eta_a * np.sum(w**2, axis=2),
+        diverged=diverged, diverged_at=diverged_at, lr=lr, eta_a=eta_a, eta_w=eta_w, loss=loss)
 
 
-def gradient_descent_reference(X, y, a0, w0, lr, n_steps, eta_a=1.0, eta_w=1.0,
-                               record_every=None, record_steps=None, loss="sum",
-                               max_norm=1e50) -> GradientDescentResult:
-    r"""Plain-NumPy reference of :func:`gradient_descent` (the test oracle).
-
-    Same update a ← a − h η_a wᵀg, w ← w − h η_w a g, g = c(XᵀXβ − Xᵀy), vectorised over
-    chains and written with the kernel's summation order (no BLAS reductions), so the two
-    agree to roundoff. Slower; use it to check the kernel, not for sweeps.
-    """
-    return _gradient_descent(_gd_single_numpy, X, y, a0, w0, lr, n_steps, eta_a, eta_w,
-                             record_every, record_steps, loss, max_norm)
-
-
-# The two public functions share their parameter documentation.
-gradient_descent.__doc__ += _SINGLE_DOC_PARAMS
-gradient_descent_reference.__doc__ += _SINGLE_DOC_PARAMS
+gradient_descent_reference = gradient_descent.reference

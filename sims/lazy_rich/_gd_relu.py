@@ -27,8 +27,9 @@ from numba import njit
 
 from theory._validate import as_finite_array, as_finite_scalar, as_positive_scalar
 
+from .._chains import as_count, as_norm_bound, broadcast_chains, record_schedule
+from .._kernels import simulation
 from ._flow import _loss_scale
-from ._gd import _as_max_norm, _as_n_steps, _chains, _record_schedule
 
 __all__ = [
     "ReluGradientDescentResult",
@@ -254,47 +255,43 @@ def _dataset(arr, name, core, C):
     return np.ascontiguousarray(arr), np.arange(C, dtype=np.int64)
 
 
-def _gradient_descent_relu(core, X, y, a0, W0, lr, n_steps, leak, eta_a, eta_w, record_every,
-                           record_steps, loss, max_norm) -> ReluGradientDescentResult:
-    X = as_finite_array(X, "X", ndim=(2, 3))
-    n, d = X.shape[-2:]
-    if n == 0 or d == 0:
-        raise ValueError(f"X must have at least one sample and one feature; got shape {X.shape}")
-    y = as_finite_array(y, "y", ndim=(1, 2))
-    if y.shape[-1] != n:
-        raise ValueError(f"y must have last axis of length n = {n} (samples of X); got shape {y.shape}")
-    a0 = as_finite_array(a0, "a0", ndim=(1, 2))
-    W0 = as_finite_array(W0, "W0", ndim=(2, 3))
-    m = a0.shape[-1]
-    if m == 0:
-        raise ValueError("a0 must have at least one neuron")
-    if W0.shape[-2:] != (m, d):
-        raise ValueError(f"W0 must end in shape (m, d) = ({m}, {d}); got shape {W0.shape}")
-    a0c, W0c = _chains(a0, W0, "a0", "W0", 1, 2)
-    C = a0c.shape[0]
-    Xs, x_idx = _dataset(X, "X", 2, C)
-    ys, y_idx = _dataset(y, "y", 1, C)
-    lr = as_positive_scalar(lr, "lr")
-    n_steps = _as_n_steps(n_steps)
-    leak = as_finite_scalar(leak, "leak")
-    if not 0.0 <= leak <= 1.0:
-        raise ValueError(f"leak must be in [0, 1] (σ(z) = max(z, leak·z)); got {leak}")
-    eta_a = as_positive_scalar(eta_a, "eta_a")
-    eta_w = as_positive_scalar(eta_w, "eta_w")
-    steps = _record_schedule(n_steps, record_every, record_steps)
-    max_norm = _as_max_norm(max_norm)
-    c = _loss_scale(loss, n)
-    a, W, train_loss, diverged, diverged_at = core(
-        Xs, ys, x_idx, y_idx, a0c, W0c, leak, lr * eta_a, lr * eta_w, c, n_steps, steps,
-        max_norm * max_norm)
-    return ReluGradientDescentResult(
-        steps=steps, t=steps * lr, a=a, W=W,
-        delta=eta_w * a**2 - eta_a * np.sum(W**2, axis=3), train_loss=train_loss,
-        diverged=diverged, diverged_at=diverged_at, lr=lr, eta_a=eta_a, eta_w=eta_w, leak=leak,
-        loss=loss)
+def _relu_case(lr, n_steps, leak=0.0, eta_a=1.0, eta_w=1.0, loss="mean"):
+    """Cases for the common kernel tests: 5 chains, n = 12 samples, m = 6 neurons, d = 3."""
+    def case():
+        rng = np.random.default_rng(0)
+        X, y = rng.standard_normal((12, 3)), rng.standard_normal(12)
+        a0, W0 = rng.standard_normal((5, 6)), rng.standard_normal((5, 6, 3))
+        return (X, y, a0, W0, lr, n_steps), dict(leak=leak, eta_a=eta_a, eta_w=eta_w,
+                                                 record_every=7, loss=loss)
+    return case
 
 
-_RELU_DOC_PARAMS = """
+# lr = 0.01 keeps every chain stable (checked by the common tests); lr = 50 throws all out
+_RELU_CASES = {
+    "default": _relu_case(0.01, 200),
+    "leaky_rates": _relu_case(0.01, 200, leak=0.25, eta_a=1.8, eta_w=0.5),
+    "sum_loss": _relu_case(0.01, 200, leak=0.1, eta_a=0.6, eta_w=1.3, loss="sum"),
+    "diverging": _relu_case(50.0, 100),
+}
+
+
+@simulation("lazy_rich", backends={"numba": _gd_relu_kernel, "numpy": _gd_relu_numpy},
+            cases=_RELU_CASES)
+def gradient_descent_relu(core, X, y, a0, W0, lr, n_steps, leak=0.0, eta_a=1.0, eta_w=1.0,
+                          record_every=None, record_steps=None, loss="mean",
+                          max_norm=1e50) -> ReluGradientDescentResult:
+    r"""Full-batch GD of shallow (leaky-)ReLU networks f(x) = Σ_k a_k σ(w_kᵀx), many chains.
+
+    σ(z) = max(z, γz), σ′(z) = 1 for z > 0 and γ for z ≤ 0. With residuals r_i = f(x_i) − y_i
+    and c = 2/n (mean loss) or 1 (sum loss), both layers update from the same old state:
+
+        a_k ← a_k − h η_a c Σ_i r_i σ(w_kᵀx_i),
+        w_k ← w_k − h η_w c a_k Σ_i r_i σ′(w_kᵀx_i) x_i.
+
+    Since zσ′(z) = σ(z), a_k ∂_{a_k}L = w_kᵀ∂_{w_k}L and each δ_k = η_w a_k² − η_a‖w_k‖²
+    changes per step by exactly h²η_aη_w(η_a(∂_{a_k}L)² − η_w‖∂_{w_k}L‖²) (spec LR §6, §8).
+    A chain-step costs O(nmd). numba kernel, time outer / chains inner; deterministic.
+
     Parameters
     ----------
     X : array of shape (n, d) or (C, n, d)
@@ -336,39 +333,43 @@ _RELU_DOC_PARAMS = """
     References
     ----------
     Kunin et al. (2024), arXiv 2406.06158, §5 (spec LR §6, §11 items 6–7).
-"""
-
-
-def gradient_descent_relu(X, y, a0, W0, lr, n_steps, leak=0.0, eta_a=1.0, eta_w=1.0,
-                          record_every=None, record_steps=None, loss="mean",
-                          max_norm=1e50) -> ReluGradientDescentResult:
-    r"""Full-batch GD of shallow (leaky-)ReLU networks f(x) = Σ_k a_k σ(w_kᵀx), many chains.
-
-    σ(z) = max(z, γz), σ′(z) = 1 for z > 0 and γ for z ≤ 0. With residuals r_i = f(x_i) − y_i
-    and c = 2/n (mean loss) or 1 (sum loss), both layers update from the same old state:
-
-        a_k ← a_k − h η_a c Σ_i r_i σ(w_kᵀx_i),
-        w_k ← w_k − h η_w c a_k Σ_i r_i σ′(w_kᵀx_i) x_i.
-
-    Since zσ′(z) = σ(z), a_k ∂_{a_k}L = w_kᵀ∂_{w_k}L and each δ_k = η_w a_k² − η_a‖w_k‖²
-    changes per step by exactly h²η_aη_w(η_a(∂_{a_k}L)² − η_w‖∂_{w_k}L‖²) (spec LR §6, §8).
-    A chain-step costs O(nmd). numba kernel, time outer / chains inner; deterministic.
     """
-    return _gradient_descent_relu(_gd_relu_kernel, X, y, a0, W0, lr, n_steps, leak, eta_a,
-                                  eta_w, record_every, record_steps, loss, max_norm)
+    X = as_finite_array(X, "X", ndim=(2, 3))
+    n, d = X.shape[-2:]
+    if n == 0 or d == 0:
+        raise ValueError(f"X must have at least one sample and one feature; got shape {X.shape}")
+    y = as_finite_array(y, "y", ndim=(1, 2))
+    if y.shape[-1] != n:
+        raise ValueError(f"y must have last axis of length n = {n} (samples of X); got shape {y.shape}")
+    a0 = as_finite_array(a0, "a0", ndim=(1, 2))
+    W0 = as_finite_array(W0, "W0", ndim=(2, 3))
+    m = a0.shape[-1]
+    if m == 0:
+        raise ValueError("a0 must have at least one neuron")
+    if W0.shape[-2:] != (m, d):
+        raise ValueError(f"W0 must end in shape (m, d) = ({m}, {d}); got shape {W0.shape}")
+    a0c, W0c = broadcast_chains(a0, W0, "a0", "W0", 1, 2)
+    C = a0c.shape[0]
+    Xs, x_idx = _dataset(X, "X", 2, C)
+    ys, y_idx = _dataset(y, "y", 1, C)
+    lr = as_positive_scalar(lr, "lr")
+    n_steps = as_count(n_steps, "n_steps", 0)
+    leak = as_finite_scalar(leak, "leak")
+    if not 0.0 <= leak <= 1.0:
+        raise ValueError(f"leak must be in [0, 1] (σ(z) = max(z, leak·z)); got {leak}")
+    eta_a = as_positive_scalar(eta_a, "eta_a")
+    eta_w = as_positive_scalar(eta_w, "eta_w")
+    steps = record_schedule(n_steps, record_every, record_steps)
+    max_norm = as_norm_bound(max_norm)
+    c = _loss_scale(loss, n)
+    a, W, train_loss, diverged, diverged_at = core(
+        Xs, ys, x_idx, y_idx, a0c, W0c, leak, lr * eta_a, lr * eta_w, c, n_steps, steps,
+        max_norm * max_norm)
+    return ReluGradientDescentResult(
+        steps=steps, t=steps * lr, a=a, W=W,
+        delta=eta_w * a**2 - eta_a * np.sum(W**2, axis=3), train_loss=train_loss,
+        diverged=diverged, diverged_at=diverged_at, lr=lr, eta_a=eta_a, eta_w=eta_w, leak=leak,
+        loss=loss)
 
 
-def gradient_descent_relu_reference(X, y, a0, W0, lr, n_steps, leak=0.0, eta_a=1.0, eta_w=1.0,
-                                    record_every=None, record_steps=None, loss="mean",
-                                    max_norm=1e50) -> ReluGradientDescentResult:
-    r"""Plain-NumPy reference of :func:`gradient_descent_relu` (the test oracle).
-
-    Same update, vectorised over chains with the kernel's summation order. Slow (Python loops
-    over n and d per step); for tests.
-    """
-    return _gradient_descent_relu(_gd_relu_numpy, X, y, a0, W0, lr, n_steps, leak, eta_a,
-                                  eta_w, record_every, record_steps, loss, max_norm)
-
-
-gradient_descent_relu.__doc__ += _RELU_DOC_PARAMS
-gradient_descent_relu_reference.__doc__ += _RELU_DOC_PARAMS
+gradient_descent_relu_reference = gradient_descent_relu.reference

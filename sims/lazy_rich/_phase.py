@@ -186,7 +186,7 @@ def lazy_rich_phase_diagram(*, x="delta", y="scale", x_values=None, y_values=Non
                           y=y_values, values=values, labels=labels, boundaries=boundaries,
                           simulated=simulated, params=params)
     if plot:
-        from ._plots_phase import plot_lazy_rich_phase_diagram
+        from ._plots import plot_lazy_rich_phase_diagram
 
         fig = plot_lazy_rich_phase_diagram(result)
         result = PhaseDiagram(**{**result.__dict__, "figure": fig})

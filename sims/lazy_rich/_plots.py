@@ -14,7 +14,7 @@ import numpy as np
 
 from theory._validate import as_positive_scalar
 
-from .._style import figure_for, new_figure, plot_style
+from .._style import axes_list, figure_for, label_mesh, new_figure, plot_style
 from ._figure_data import (
     DELTAS,
     SIGN_FLIP_BETA0S,
@@ -33,6 +33,7 @@ __all__ = [
     "plot_basins",
     "plot_dynamics",
     "plot_implicit_bias",
+    "plot_lazy_rich_phase_diagram",
     "plot_sign_flip",
     "plot_surfaces",
 ]
@@ -77,13 +78,6 @@ def _fmt(x) -> str:
     return f"{x:g}".replace("-", "−")
 
 
-def _axes_list(axes, n, name="axes"):
-    axes = list(np.ravel(np.asarray(axes, dtype=object)))
-    if len(axes) != n:
-        raise ValueError(f"{name} must hold {n} Axes; got {len(axes)}")
-    return axes
-
-
 # --------------------------------------------------------------------------------------------
 # Fig 2: conserved surfaces in (w1, w2, a)
 # --------------------------------------------------------------------------------------------
@@ -112,7 +106,7 @@ def plot_surfaces(deltas=(-2.0, 0.0, 2.0), beta0=WHITENED_BETA0, beta_star=WHITE
         if axes is None:
             fig, axes = new_figure(1, len(deltas), figsize=(3.4 * len(deltas), 3.4),
                                    subplot_kw=dict(projection="3d"))
-        axes = _axes_list(axes, len(deltas))
+        axes = axes_list(axes, len(deltas))
         fig = axes[0].figure
         for ax, p in zip(axes, panels):
             if getattr(ax, "name", "") != "3d":
@@ -190,7 +184,7 @@ def plot_dynamics(deltas=DELTAS, beta0=WHITENED_BETA0, beta_star=WHITENED_BETA_S
     with plot_style():
         if axes is None:
             fig, axes = new_figure(1, n_panels, figsize=(2.9 * n_panels + 0.8, 2.8))
-        axes = _axes_list(axes, n_panels)
+        axes = axes_list(axes, n_panels)
         fig = axes[0].figure
         colors = _delta_colors(curves.deltas)
         t = curves.t
@@ -326,7 +320,7 @@ def plot_sign_flip(beta_star=(0.5, 0.5), beta0s=SIGN_FLIP_BETA0S, deltas=SIGN_FL
     with plot_style():
         if axes is None:
             fig, axes = new_figure(R, 4, figsize=(11.5, 2.2 * R + 0.6), sharex=True)
-        axes = np.asarray(_axes_list(axes, 4 * R), dtype=object).reshape(R, 4)
+        axes = np.asarray(axes_list(axes, 4 * R), dtype=object).reshape(R, 4)
         fig = axes[0, 0].figure
         colors = _delta_colors(runs.deltas)
         nu = _mask_pole(runs.nu, runs.a, nu_clip)
@@ -393,7 +387,7 @@ def plot_basins(beta_star=(1.0, 0.25), deltas=(0.0, -2.0, -10.0), a_start=-4.0, 
     with plot_style():
         if axes is None:
             fig, axes = new_figure(1, K, figsize=(3.3 * K, 2.9), sharey=True)
-        axes = _axes_list(axes, K)
+        axes = axes_list(axes, K)
         fig = axes[0].figure
         for k, ax in enumerate(axes):
             for j, (p, c) in enumerate(zip(runs.perturbations, ("C0", "C3"))):
@@ -408,4 +402,76 @@ def plot_basins(beta_star=(1.0, 0.25), deltas=(0.0, -2.0, -10.0), a_start=-4.0, 
             ax.set_xlabel("t (log scale)")
         axes[0].set_ylabel("a(t)")
         axes[0].legend(loc="lower right", frameon=True, framealpha=0.9, fontsize=7)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# phase diagram (computed in _phase.py)
+# --------------------------------------------------------------------------------------------
+
+_PHASE_COLORS = {"lazy": "#9ecae1", "rich": "#fdae6b", "delayed rich": "#a1d99b"}
+
+
+def plot_lazy_rich_phase_diagram(result, axes=None):
+    """Three panels: phase labels, S(0, ∞), time to learn; simulated cells overlaid as circles.
+
+    Parameters
+    ----------
+    result : PhaseDiagram
+        From ``sims.phase_diagram("lazy_rich", ...)``.
+    axes : sequence of 3 Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.colors import LogNorm
+
+    with plot_style():
+        if axes is None:
+            fig, axes = new_figure(1, 3, figsize=(11.0, 3.4))
+        fig = axes[0].figure
+        x, y = result.x, result.y
+        log_y = result.params.get("y") == "scale"
+        sim = result.simulated
+
+        ax = axes[0]
+        names = label_mesh(ax, x, y, result.labels, _PHASE_COLORS, only_present=False)
+        for n in names:
+            ax.plot([], [], "s", color=_PHASE_COLORS[n], label=n)
+        ax.legend(loc="lower left", framealpha=0.9)
+        ax.set_title("phase")
+
+        ax = axes[1]
+        S = result.values["kernel_distance_final"]
+        mesh = ax.pcolormesh(x, y, S, vmin=0, vmax=1, shading="nearest")
+        fig.colorbar(mesh, ax=ax, label="S(0, ∞)")
+        ax.contour(x, y, S, levels=[result.params["lazy_threshold"]], colors="w", linewidths=1)
+        if sim:
+            ax.scatter(sim["x"], sim["y"], c=sim["kernel_distance_tmax"], vmin=0, vmax=1, s=36,
+                       edgecolors="k", linewidths=0.8, label=f"GF, S(0, {result.params['t_max']:g})")
+            ax.legend(loc="lower left", framealpha=0.9)
+        ax.set_title("final kernel distance (closed form)")
+
+        ax = axes[2]
+        T = result.values["time_to_learn"]
+        finite = np.isfinite(T)
+        t_max = result.params["t_max"]
+        norm = LogNorm(vmin=max(T[finite].min(), 1e-3), vmax=t_max) if finite.any() else None
+        mesh = ax.pcolormesh(x, y, np.where(finite, T, t_max), norm=norm, cmap="magma_r", shading="nearest")
+        fig.colorbar(mesh, ax=ax, label=f"time to learn (loss × {result.params['learn_fraction']:g})")
+        if sim:
+            Ts = np.where(np.isfinite(sim["time_to_learn"]), sim["time_to_learn"], t_max)
+            ax.scatter(sim["x"], sim["y"], c=Ts, norm=norm, cmap="magma_r", s=36, edgecolors="k",
+                       linewidths=0.8)
+        ax.set_title("time to learn (closed form; circles GF)")
+
+        for ax in axes:
+            for curve in result.boundaries.values():
+                ax.plot(curve[:, 0], curve[:, 1], "k--", lw=1)
+            ax.set_xlabel("δ (conserved quantity)")
+            ax.set_ylabel(result.y_name)
+            if log_y:
+                ax.set_yscale("log")
+            ax.grid(False)
     return fig

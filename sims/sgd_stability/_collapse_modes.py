@@ -9,9 +9,9 @@ Items 1–2 (the SDE examples) are in ``_collapse_sims``. The ``*_reference`` tw
 ``@njit(cache=True)``, never fastmath; each chain owns a xoshiro256** stream seeded from (seed,
 global chain index) (``_rng``), and kernel and reference draw the same numbers and perform the
 same floating-point operations in the same order, so they agree to roundoff (bit for bit in
-practice). Chains are grouped in chunks of at most ``_CHUNK`` chains; a thread takes a chunk
+practice). Chains are grouped in chunks of at most ``CHUNK`` chains; a thread takes a chunk
 (``prange``) and steps its chains one at a time, time outer and chains of the chunk inner, so
-results do not depend on the number of threads or on the chunking. Entries below ``_FLUSH`` =
+results do not depend on the number of threads or on the chunking. Entries below ``FLUSH`` =
 1e-300 in magnitude are set to 0 (avoids subnormals).
 
 Divergence is a result: a chain whose update is non-finite or leaves ‖(u, v)‖ ≤ max_norm is
@@ -27,8 +27,9 @@ from numba import njit, prange
 
 from theory._validate import as_finite_array, as_positive_scalar
 
-from ._common import _CHUNK, _FLUSH, _as_count, _as_norm_bound, _cells_and_chains, _init_normal
-from ._rng import ZIG_R, ZIG_X, NumpyStreams, as_seed, normal, seed_streams
+from .._chains import CHUNK, FLUSH, as_count, as_norm_bound, cells_and_chains, init_normal
+from .._kernels import simulation
+from .._rng import ZIG_R, ZIG_X, NumpyStreams, as_seed, normal, seed_streams
 
 __all__ = [
     "TeacherStudentResult",
@@ -102,8 +103,8 @@ def _modes_chunk(s_hat, sig, lr, u, v, state, diverged, lo, hi, n_steps, inv_n, 
                 diverged[c] = True
                 continue
             for k in range(K):
-                u[c, k] = nu[k] if abs(nu[k]) >= _FLUSH else 0.0
-                v[c, k] = nv[k] if abs(nv[k]) >= _FLUSH else 0.0
+                u[c, k] = nu[k] if abs(nu[k]) >= FLUSH else 0.0
+                v[c, k] = nv[k] if abs(nv[k]) >= FLUSH else 0.0
 
 
 @njit(cache=True, parallel=True)
@@ -140,55 +141,34 @@ def _modes_numpy(s_hat, sig, lr, u, v, state, diverged, n_steps, inv_n, drop_ste
             bad = ~(n2 <= max2)
             diverged[idx[bad]] = True
             ok = idx[~bad]
-            u[ok] = np.where(np.abs(nu[~bad]) >= _FLUSH, nu[~bad], 0.0)
-            v[ok] = np.where(np.abs(nv[~bad]) >= _FLUSH, nv[~bad], 0.0)
+            u[ok] = np.where(np.abs(nu[~bad]) >= FLUSH, nu[~bad], 0.0)
+            v[ok] = np.where(np.abs(nv[~bad]) >= FLUSH, nv[~bad], 0.0)
     state[...] = streams.s
 
 
-def _simulate_modes(core, s_hat, noise, lr, n_steps, n_chains, seed, n_samples, init_scale,
-                    lr_drop_step, lr_drop_factor, active_tol, max_norm) -> TeacherStudentResult:
-    s_hat = as_finite_array(s_hat, "s_hat", ndim=1)
-    if s_hat.size == 0:
-        raise ValueError("s_hat must contain at least one mode")
-    n_chains = _as_count(n_chains, "n_chains", 1)
-    shape, noise_c, lr_c, noise_x, lr_x = _cells_and_chains(noise, lr, "noise", "lr", n_chains,
-                                                            second_positive=True)
-    n_steps = _as_count(n_steps, "n_steps", 0)
-    seed = as_seed(seed)
-    n_samples = _as_count(n_samples, "n_samples", 1)
-    init_scale = as_positive_scalar(init_scale, "init_scale")
-    if lr_drop_step is None:
-        lr_drop_step = n_steps
-    lr_drop_step = _as_count(lr_drop_step, "lr_drop_step", 0)
-    lr_drop_factor = as_positive_scalar(lr_drop_factor, "lr_drop_factor")
-    active_tol = as_positive_scalar(active_tol, "active_tol")
-    max_norm = _as_norm_bound(max_norm, "max_norm")
-    K = s_hat.size
-    C = noise_x.size
-    state = seed_streams(seed, C)
-    u, v = _init_normal(state, C, (K, K), init_scale)
-    diverged = np.zeros(C, dtype=np.bool_)
-    core(np.ascontiguousarray(s_hat), noise_x, lr_x, u, v, state, diverged, n_steps, 1.0 / n_samples,
-         lr_drop_step, lr_drop_factor, max_norm * max_norm, ZIG_X, ZIG_R, _CHUNK)
-    full = shape + (n_chains,)
-    product = (u * v).reshape(full + (K,))
-    div = diverged.reshape(full)
-    active = (product > active_tol) & ~div[..., None]
-    n_ok = np.sum(~div, axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        active_fraction = np.where(n_ok[..., None] > 0,
-                                   active.sum(axis=-2) / np.maximum(n_ok, 1)[..., None], 0.0)
-    rank = np.where(div, -1, active.sum(axis=-1)).astype(np.int64)
-    mean_rank = np.where(n_ok > 0, np.sum(np.where(div, 0, rank), axis=-1) / np.maximum(n_ok, 1), 0.0)
-    return TeacherStudentResult(
-        noise=noise_c.reshape(shape), lr=lr_c.reshape(shape), s_hat=s_hat.copy(),
-        active_fraction=active_fraction, mean_rank=mean_rank, rank=rank,
-        diverged=div.mean(axis=-1), product=product, n_steps=n_steps, n_samples=n_samples,
-        init_scale=init_scale, lr_drop_step=lr_drop_step, lr_drop_factor=lr_drop_factor,
-        active_tol=active_tol, max_norm=max_norm, seed=seed)
+# The rank figure's regime (lr = 5 with N = 1000 samples, η = lr/N = 0.005), with a rate drop;
+# lr = 2000 (η = 2) is far past the step-size stability limit of the ŝ = 1 mode: all runs diverge
+_MODES_CASES = {
+    "default": lambda: (([0.3, 1.0], [0.0, 14.0], 5.0, 300, 6, 3),
+                        dict(n_samples=1000, lr_drop_step=150, init_scale=0.05)),
+    "diverging": lambda: (([1.0], 0.0, 2000.0, 200, 5, 0), dict(n_samples=1000, init_scale=0.5)),
+}
 
 
-_MODES_DOC = """
+@simulation("sgd_stability", backends={"numba": _modes_kernel, "numpy": _modes_numpy},
+            cases=_MODES_CASES)
+def simulate_teacher_student_modes(core, s_hat, noise, lr, n_steps, n_chains, seed, n_samples=1024,
+                                   init_scale=1e-3, lr_drop_step=None, lr_drop_factor=0.1,
+                                   active_tol=1e-2, max_norm=1e6) -> TeacherStudentResult:
+    r"""Per-mode SGD with label noise in the SVD basis of a linear teacher–student (numba).
+
+    Each mode (u_k, v_k) of the two-layer linear student takes
+    g = (u_k v_k − ŝ_k + σξ)/N, u_k ← u_k − lr·g·v_k, v_k ← v_k − lr·g·u_k (simultaneous),
+    ξ ~ N(0, 1) independent across modes and steps (label noise projected on an orthonormal
+    basis). Linearised at 0, a = u + v is multiplied by 1 + η(ŝ_k − σξ), η = lr/N: the exponent
+    E log|1 + ηŝ_k + ησZ| ≈ ηŝ_k − η²σ²/2, so mode k collapses iff ŝ_k < ησ²/2 to leading
+    order; rank = #{k: ŝ_k > ησ²/2}. Modes that survive settle near u_k v_k ≈ ŝ_k − ησ²/2.
+
     Parameters
     ----------
     s_hat : array of shape (K,)
@@ -231,34 +211,46 @@ _MODES_DOC = """
     References
     ----------
     Chen, Kunin, Yamamura, Ganguli (2023), arXiv 2306.04251 (spec SGD-S §5.2 item 3).
-"""
+    """
+    s_hat = as_finite_array(s_hat, "s_hat", ndim=1)
+    if s_hat.size == 0:
+        raise ValueError("s_hat must contain at least one mode")
+    n_chains = as_count(n_chains, "n_chains", 1)
+    shape, noise_c, lr_c, noise_x, lr_x = cells_and_chains(noise, lr, "noise", "lr", n_chains,
+                                                            second_positive=True)
+    n_steps = as_count(n_steps, "n_steps", 0)
+    seed = as_seed(seed)
+    n_samples = as_count(n_samples, "n_samples", 1)
+    init_scale = as_positive_scalar(init_scale, "init_scale")
+    if lr_drop_step is None:
+        lr_drop_step = n_steps
+    lr_drop_step = as_count(lr_drop_step, "lr_drop_step", 0)
+    lr_drop_factor = as_positive_scalar(lr_drop_factor, "lr_drop_factor")
+    active_tol = as_positive_scalar(active_tol, "active_tol")
+    max_norm = as_norm_bound(max_norm, "max_norm")
+    K = s_hat.size
+    C = noise_x.size
+    state = seed_streams(seed, C)
+    u, v = init_normal(state, C, (K, K), init_scale)
+    diverged = np.zeros(C, dtype=np.bool_)
+    core(np.ascontiguousarray(s_hat), noise_x, lr_x, u, v, state, diverged, n_steps, 1.0 / n_samples,
+         lr_drop_step, lr_drop_factor, max_norm * max_norm, ZIG_X, ZIG_R, CHUNK)
+    full = shape + (n_chains,)
+    product = (u * v).reshape(full + (K,))
+    div = diverged.reshape(full)
+    active = (product > active_tol) & ~div[..., None]
+    n_ok = np.sum(~div, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        active_fraction = np.where(n_ok[..., None] > 0,
+                                   active.sum(axis=-2) / np.maximum(n_ok, 1)[..., None], 0.0)
+    rank = np.where(div, -1, active.sum(axis=-1)).astype(np.int64)
+    mean_rank = np.where(n_ok > 0, np.sum(np.where(div, 0, rank), axis=-1) / np.maximum(n_ok, 1), 0.0)
+    return TeacherStudentResult(
+        noise=noise_c.reshape(shape), lr=lr_c.reshape(shape), s_hat=s_hat.copy(),
+        active_fraction=active_fraction, mean_rank=mean_rank, rank=rank,
+        diverged=div.mean(axis=-1), product=product, n_steps=n_steps, n_samples=n_samples,
+        init_scale=init_scale, lr_drop_step=lr_drop_step, lr_drop_factor=lr_drop_factor,
+        active_tol=active_tol, max_norm=max_norm, seed=seed)
 
 
-def simulate_teacher_student_modes(s_hat, noise, lr, n_steps, n_chains, seed, n_samples=1024,
-                                   init_scale=1e-3, lr_drop_step=None, lr_drop_factor=0.1,
-                                   active_tol=1e-2, max_norm=1e6) -> TeacherStudentResult:
-    r"""Per-mode SGD with label noise in the SVD basis of a linear teacher–student (numba).
-
-    Each mode (u_k, v_k) of the two-layer linear student takes
-    g = (u_k v_k − ŝ_k + σξ)/N, u_k ← u_k − lr·g·v_k, v_k ← v_k − lr·g·u_k (simultaneous),
-    ξ ~ N(0, 1) independent across modes and steps (label noise projected on an orthonormal
-    basis). Linearised at 0, a = u + v is multiplied by 1 + η(ŝ_k − σξ), η = lr/N: the exponent
-    E log|1 + ηŝ_k + ησZ| ≈ ηŝ_k − η²σ²/2, so mode k collapses iff ŝ_k < ησ²/2 to leading
-    order; rank = #{k: ŝ_k > ησ²/2}. Modes that survive settle near u_k v_k ≈ ŝ_k − ησ²/2.
-"""
-    return _simulate_modes(_modes_kernel, s_hat, noise, lr, n_steps, n_chains, seed, n_samples,
-                           init_scale, lr_drop_step, lr_drop_factor, active_tol, max_norm)
-
-
-def simulate_teacher_student_modes_reference(s_hat, noise, lr, n_steps, n_chains, seed,
-                                             n_samples=1024, init_scale=1e-3, lr_drop_step=None,
-                                             lr_drop_factor=0.1, active_tol=1e-2,
-                                             max_norm=1e6) -> TeacherStudentResult:
-    r"""Plain-NumPy reference of :func:`simulate_teacher_student_modes` (same streams and arithmetic).
-"""
-    return _simulate_modes(_modes_numpy, s_hat, noise, lr, n_steps, n_chains, seed, n_samples,
-                           init_scale, lr_drop_step, lr_drop_factor, active_tol, max_norm)
-
-
-simulate_teacher_student_modes.__doc__ += _MODES_DOC
-simulate_teacher_student_modes_reference.__doc__ += _MODES_DOC
+simulate_teacher_student_modes_reference = simulate_teacher_student_modes.reference

@@ -10,10 +10,10 @@ in ``_sgd`` (DESIGN.md): float64, ``@njit(cache=True)``, never fastmath; each ch
 xoshiro256** stream seeded from (seed, global chain index) (``_rng``), and kernel and reference
 draw the same numbers and perform the same floating-point operations in the same order, so they
 agree to roundoff (bit for bit in practice; ``tanh`` goes through libm in both). Chains are
-grouped in chunks of at most ``_CHUNK`` chains; a thread takes a chunk (``prange``) and steps its
+grouped in chunks of at most ``CHUNK`` chains; a thread takes a chunk (``prange``) and steps its
 chains one at a time, time outer and chains of the chunk inner. A chain's numbers depend only on
 its own stream: results do not depend on the number of threads, on the chunking or on the other
-cells. |θ| below ``_FLUSH`` = 1e-300 is set to 0 (θ = 0 is invariant; avoids subnormals).
+cells. |θ| below ``FLUSH`` = 1e-300 is set to 0 (θ = 0 is invariant; avoids subnormals).
 
 Divergence is a result: a chain whose update is non-finite or leaves the allowed ball is frozen
 at its last valid state and reported; no NaN or inf is returned.
@@ -29,8 +29,9 @@ from numba import njit, prange
 
 from theory._validate import as_finite_array, as_positive_scalar
 
-from ._common import _CHUNK, _FLUSH, _as_count, _as_norm_bound, _cells_and_chains, _init_normal, _tanh_libm
-from ._rng import ZIG_R, ZIG_X, NumpyStreams, as_seed, normal, seed_streams
+from .._chains import CHUNK, FLUSH, as_count, as_norm_bound, cells_and_chains, init_normal, tanh_libm
+from .._kernels import simulation
+from .._rng import ZIG_R, ZIG_X, NumpyStreams, as_seed, normal, seed_streams
 
 __all__ = [
     "QuarticWellResult",
@@ -87,7 +88,7 @@ def _quartic_chunk(zeta, mu, theta, state, diverged, lo, hi, n_steps, dt, sqdt, 
             if not (abs(new) <= max_abs):
                 diverged[c] = True
                 continue
-            if abs(new) < _FLUSH:
+            if abs(new) < FLUSH:
                 new = 0.0
             theta[c] = new
 
@@ -114,40 +115,31 @@ def _quartic_numpy(zeta, mu, theta, state, diverged, n_steps, dt, sqdt, max_abs,
             new = th + (mu[idx] * th - th * th * th) * dt + zeta[idx] * sqdt * th * z
             bad = ~(np.abs(new) <= max_abs)
             diverged[idx[bad]] = True
-            new = np.where(np.abs(new) < _FLUSH, 0.0, new)
+            new = np.where(np.abs(new) < FLUSH, 0.0, new)
             theta[idx[~bad]] = new[~bad]
     state[...] = streams.s
 
 
-def _simulate_quartic_well(core, zeta, n_steps, n_chains, seed, mu, dt, init_std, collapse_sq,
-                           max_abs) -> QuarticWellResult:
-    n_chains = _as_count(n_chains, "n_chains", 1)
-    shape, zeta_c, mu_c, zeta_x, mu_x = _cells_and_chains(zeta, mu, "zeta", "mu", n_chains)
-    if np.any(mu_c < 0):
-        pass                                         # μ of any sign is a valid drift
-    n_steps = _as_count(n_steps, "n_steps", 0)
-    seed = as_seed(seed)
-    dt = as_positive_scalar(dt, "dt")
-    init_std = as_positive_scalar(init_std, "init_std")
-    collapse_sq = as_positive_scalar(collapse_sq, "collapse_sq")
-    max_abs = _as_norm_bound(max_abs, "max_abs")
-    C = zeta_x.size
-    state = seed_streams(seed, C)
-    (theta,) = _init_normal(state, C, (1,), init_std)
-    theta = np.ascontiguousarray(theta[:, 0])
-    diverged = np.zeros(C, dtype=np.bool_)
-    core(zeta_x, mu_x, theta, state, diverged, n_steps, dt, math.sqrt(dt), max_abs, ZIG_X, ZIG_R,
-         _CHUNK)
-    full = shape + (n_chains,)
-    collapsed = (~diverged) & (theta * theta < collapse_sq)
-    return QuarticWellResult(
-        zeta=zeta_c.reshape(shape), mu=mu_c.reshape(shape),
-        collapsed=collapsed.reshape(full).mean(axis=-1), diverged=diverged.reshape(full).mean(axis=-1),
-        theta=theta.reshape(full), diverged_chain=diverged.reshape(full), n_steps=n_steps, dt=dt,
-        init_std=init_std, collapse_sq=collapse_sq, max_abs=max_abs, seed=seed)
+# ζ = 0.5 (θ → ±√μ) and ζ = 2.5 (collapse) at dt = 0.01 are stable; with dt = 1 the EM map
+# overshoots once θ²dt > 2, which an initial spread of 3 reaches in some chains
+_QUARTIC_CASES = {
+    "default": lambda: (([0.5, 2.5], 500, 6, 1), dict(dt=0.01)),
+    "diverging": lambda: ((0.5, 50, 10, 0), dict(dt=1.0, init_std=3.0)),
+}
 
 
-_QUARTIC_DOC = """
+@simulation("sgd_stability", backends={"numba": _quartic_kernel, "numpy": _quartic_numpy},
+            cases=_QUARTIC_CASES)
+def simulate_quartic_well(core, zeta, n_steps, n_chains, seed, mu=1.5, dt=0.0025, init_std=2.0,
+                          collapse_sq=1e-30, max_abs=1e6) -> QuarticWellResult:
+    r"""Collapse in the quartic well dθ = −(θ³ − μθ)dt + ζθ dW (Euler–Maruyama, numba kernel).
+
+    θ ← θ + (μθ − θ³)dt + ζ√dt θ Z. θ = 0 is invariant; linearised there the SDE has log-rate
+    μ − ζ²/2, so it attracts iff ζ > √(2μ) (stationary density ∝ |θ|^{2μ/ζ² − 2}e^{−θ²/ζ²} is
+    then not normalisable). The Euler–Maruyama map has its own exponent
+    E log|1 + μdt + ζ√dt Z|, which shifts the threshold by O(dt). |θ| < 1e-300 is flushed
+    to 0 (θ = 0 is invariant; avoids subnormal arithmetic).
+
     Parameters
     ----------
     zeta : float or array
@@ -182,33 +174,31 @@ _QUARTIC_DOC = """
     ----------
     Chen, Kunin, Yamamura, Ganguli (2023), "Stochastic collapse: how gradient noise attracts
     SGD dynamics towards simpler subnetworks", arXiv 2306.04251 (spec SGD-S §5.2 item 1).
-"""
-
-
-def simulate_quartic_well(zeta, n_steps, n_chains, seed, mu=1.5, dt=0.0025, init_std=2.0,
-                          collapse_sq=1e-30, max_abs=1e6) -> QuarticWellResult:
-    r"""Collapse in the quartic well dθ = −(θ³ − μθ)dt + ζθ dW (Euler–Maruyama, numba kernel).
-
-    θ ← θ + (μθ − θ³)dt + ζ√dt θ Z. θ = 0 is invariant; linearised there the SDE has log-rate
-    μ − ζ²/2, so it attracts iff ζ > √(2μ) (stationary density ∝ |θ|^{2μ/ζ² − 2}e^{−θ²/ζ²} is
-    then not normalisable). The Euler–Maruyama map has its own exponent
-    E log|1 + μdt + ζ√dt Z|, which shifts the threshold by O(dt). |θ| < 1e-300 is flushed
-    to 0 (θ = 0 is invariant; avoids subnormal arithmetic).
-"""
-    return _simulate_quartic_well(_quartic_kernel, zeta, n_steps, n_chains, seed, mu, dt,
-                                  init_std, collapse_sq, max_abs)
-
-
-def simulate_quartic_well_reference(zeta, n_steps, n_chains, seed, mu=1.5, dt=0.0025, init_std=2.0,
-                                    collapse_sq=1e-30, max_abs=1e6) -> QuarticWellResult:
-    r"""Plain-NumPy reference of :func:`simulate_quartic_well` (same streams, same arithmetic).
-"""
-    return _simulate_quartic_well(_quartic_numpy, zeta, n_steps, n_chains, seed, mu, dt,
-                                  init_std, collapse_sq, max_abs)
-
-
-simulate_quartic_well.__doc__ += _QUARTIC_DOC
-simulate_quartic_well_reference.__doc__ += _QUARTIC_DOC
+    """
+    n_chains = as_count(n_chains, "n_chains", 1)
+    shape, zeta_c, mu_c, zeta_x, mu_x = cells_and_chains(zeta, mu, "zeta", "mu", n_chains)
+    if np.any(mu_c < 0):
+        pass                                         # μ of any sign is a valid drift
+    n_steps = as_count(n_steps, "n_steps", 0)
+    seed = as_seed(seed)
+    dt = as_positive_scalar(dt, "dt")
+    init_std = as_positive_scalar(init_std, "init_std")
+    collapse_sq = as_positive_scalar(collapse_sq, "collapse_sq")
+    max_abs = as_norm_bound(max_abs, "max_abs")
+    C = zeta_x.size
+    state = seed_streams(seed, C)
+    (theta,) = init_normal(state, C, (1,), init_std)
+    theta = np.ascontiguousarray(theta[:, 0])
+    diverged = np.zeros(C, dtype=np.bool_)
+    core(zeta_x, mu_x, theta, state, diverged, n_steps, dt, math.sqrt(dt), max_abs, ZIG_X, ZIG_R,
+         CHUNK)
+    full = shape + (n_chains,)
+    collapsed = (~diverged) & (theta * theta < collapse_sq)
+    return QuarticWellResult(
+        zeta=zeta_c.reshape(shape), mu=mu_c.reshape(shape),
+        collapsed=collapsed.reshape(full).mean(axis=-1), diverged=diverged.reshape(full).mean(axis=-1),
+        theta=theta.reshape(full), diverged_chain=diverged.reshape(full), n_steps=n_steps, dt=dt,
+        init_std=init_std, collapse_sq=collapse_sq, max_abs=max_abs, seed=seed)
 
 
 @dataclass(frozen=True)
@@ -297,8 +287,8 @@ def _tanh_chunk(x, y, sdt, w, state, diverged, lo, hi, n_steps, dt, max2, zx, zr
             if not (n1 * n1 + n2 * n2 <= max2):
                 diverged[c] = True
                 continue
-            w[c, 0] = n1 if abs(n1) >= _FLUSH else 0.0
-            w[c, 1] = n2 if abs(n2) >= _FLUSH else 0.0
+            w[c, 0] = n1 if abs(n1) >= FLUSH else 0.0
+            w[c, 1] = n2 if abs(n2) >= FLUSH else 0.0
 
 
 @njit(cache=True, parallel=True)
@@ -328,7 +318,7 @@ def _tanh_numpy(x, y, sdt, w, state, diverged, n_steps, dt, max2, zx, zr, chunk)
             a12 = np.zeros(idx.size)
             a22 = np.zeros(idx.size)
             for i in range(m):
-                t = _tanh_libm(w1 * x[i])
+                t = tanh_libm(w1 * x[i])
                 j1 = w2 * (1.0 - t * t) * x[i]
                 r = w2 * t - y[i]
                 g1 = g1 + r * j1
@@ -346,45 +336,39 @@ def _tanh_numpy(x, y, sdt, w, state, diverged, n_steps, dt, max2, zx, zr, chunk)
             bad = ~(n1 * n1 + n2 * n2 <= max2)
             diverged[idx[bad]] = True
             ok = idx[~bad]
-            w[ok, 0] = np.where(np.abs(n1[~bad]) >= _FLUSH, n1[~bad], 0.0)
-            w[ok, 1] = np.where(np.abs(n2[~bad]) >= _FLUSH, n2[~bad], 0.0)
+            w[ok, 0] = np.where(np.abs(n1[~bad]) >= FLUSH, n1[~bad], 0.0)
+            w[ok, 1] = np.where(np.abs(n2[~bad]) >= FLUSH, n2[~bad], 0.0)
     state[...] = streams.s
 
 
-def _simulate_tanh_neuron(core, x, y, eta, n_steps, n_chains, seed, zeta, dt, init_std,
-                          collapse_norm, max_norm) -> TanhNeuronResult:
-    x = as_finite_array(x, "x", ndim=1)
-    if x.size == 0:
-        raise ValueError("x must contain at least one data point")
-    y = as_finite_array(y, "y", ndim=1, shape=(x.size,))
-    if not np.any(x != 0):
-        raise ValueError("x must not be all zero")
-    n_chains = _as_count(n_chains, "n_chains", 1)
-    shape, eta_c, zeta_c, eta_x, zeta_x = _cells_and_chains(eta, zeta, "eta", "zeta", n_chains)
-    n_steps = _as_count(n_steps, "n_steps", 0)
-    seed = as_seed(seed)
-    dt = as_positive_scalar(dt, "dt")
-    init_std = as_positive_scalar(init_std, "init_std")
-    collapse_norm = as_positive_scalar(collapse_norm, "collapse_norm")
-    max_norm = _as_norm_bound(max_norm, "max_norm")
-    C = eta_x.size
-    state = seed_streams(seed, C)
-    (w,) = _init_normal(state, C, (2,), init_std)
-    diverged = np.zeros(C, dtype=np.bool_)
-    sdt = np.sqrt(eta_x * dt) * zeta_x               # √(η dt) ζ per chain
-    core(np.ascontiguousarray(x), np.ascontiguousarray(y), sdt, w, state, diverged, n_steps, dt,
-         max_norm * max_norm, ZIG_X, ZIG_R, _CHUNK)
-    full = shape + (n_chains,)
-    collapsed = (~diverged) & (w[:, 0] ** 2 + w[:, 1] ** 2 < collapse_norm**2)
-    return TanhNeuronResult(
-        eta=eta_c.reshape(shape), zeta=zeta_c.reshape(shape),
-        collapsed=collapsed.reshape(full).mean(axis=-1), diverged=diverged.reshape(full).mean(axis=-1),
-        w=w.reshape(full + (2,)), diverged_chain=diverged.reshape(full),
-        correlation=float(np.mean(x * y)), second_moment=float(np.mean(x * x)), n_steps=n_steps,
-        dt=dt, init_std=init_std, collapse_norm=collapse_norm, max_norm=max_norm, seed=seed)
+def _tanh_case(eta, n_steps, n_chains, seed, **kw):
+    def case():
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal(32)
+        return (x, x + 0.1 * rng.standard_normal(32), eta, n_steps, n_chains, seed), kw
+    return case
 
 
-_TANH_DOC = """
+# η ∈ {0.5, 4} at dt = 0.01 stay bounded; with dt = 5 from an O(1) start the Euler–Maruyama
+# steps overshoot and every chain blows up
+_TANH_CASES = {
+    "default": _tanh_case([0.5, 4.0], 300, 5, 2),
+    "diverging": _tanh_case([0.5, 4.0], 200, 5, 2, dt=5.0, init_std=1.0),
+}
+
+
+@simulation("sgd_stability", backends={"numba": _tanh_kernel, "numpy": _tanh_numpy},
+            cases=_TANH_CASES)
+def simulate_tanh_neuron(core, x, y, eta, n_steps, n_chains, seed, zeta=1.0, dt=1e-2, init_std=1e-3,
+                         collapse_norm=1e-2, max_norm=1e6) -> TanhNeuronResult:
+    r"""Collapse of the single tanh neuron f(x) = w₂ tanh(w₁x) under the SGD-noise SDE (numba).
+
+    dθ = −∇L dt + √η ζ (1/√m) Jᵀ(θ) dW, L = (1/2m) Σ_i (f(x_i) − y_i)², J the m×2 Jacobian
+    of the outputs, integrated by Euler–Maruyama. The m-dimensional noise enters only through
+    (1/√m)JᵀΔW ~ N(0, (JᵀJ/m)dt), so each step draws two normals and uses the Cholesky factor
+    of JᵀJ/m (the same law as m independent increments). Linearised at 0 the exponents are
+    ±σ'(0)c − ηs₂ζ²σ'(0)²/2: collapse iff ηζ²σ'(0)/2 > c/s₂ = Σx_iy_i/Σx_i².
+
     Parameters
     ----------
     x, y : array of shape (m,)
@@ -419,31 +403,39 @@ _TANH_DOC = """
     References
     ----------
     Chen, Kunin, Yamamura, Ganguli (2023), arXiv 2306.04251 (spec SGD-S §5.2 item 2).
-"""
+    """
+    x = as_finite_array(x, "x", ndim=1)
+    if x.size == 0:
+        raise ValueError("x must contain at least one data point")
+    y = as_finite_array(y, "y", ndim=1, shape=(x.size,))
+    if not np.any(x != 0):
+        raise ValueError("x must not be all zero")
+    n_chains = as_count(n_chains, "n_chains", 1)
+    shape, eta_c, zeta_c, eta_x, zeta_x = cells_and_chains(eta, zeta, "eta", "zeta", n_chains)
+    n_steps = as_count(n_steps, "n_steps", 0)
+    seed = as_seed(seed)
+    dt = as_positive_scalar(dt, "dt")
+    init_std = as_positive_scalar(init_std, "init_std")
+    collapse_norm = as_positive_scalar(collapse_norm, "collapse_norm")
+    max_norm = as_norm_bound(max_norm, "max_norm")
+    C = eta_x.size
+    state = seed_streams(seed, C)
+    (w,) = init_normal(state, C, (2,), init_std)
+    diverged = np.zeros(C, dtype=np.bool_)
+    sdt = np.sqrt(eta_x * dt) * zeta_x               # √(η dt) ζ per chain
+    core(np.ascontiguousarray(x), np.ascontiguousarray(y), sdt, w, state, diverged, n_steps, dt,
+         max_norm * max_norm, ZIG_X, ZIG_R, CHUNK)
+    full = shape + (n_chains,)
+    collapsed = (~diverged) & (w[:, 0] ** 2 + w[:, 1] ** 2 < collapse_norm**2)
+    return TanhNeuronResult(
+        eta=eta_c.reshape(shape), zeta=zeta_c.reshape(shape),
+        collapsed=collapsed.reshape(full).mean(axis=-1), diverged=diverged.reshape(full).mean(axis=-1),
+        w=w.reshape(full + (2,)), diverged_chain=diverged.reshape(full),
+        correlation=float(np.mean(x * y)), second_moment=float(np.mean(x * x)), n_steps=n_steps,
+        dt=dt, init_std=init_std, collapse_norm=collapse_norm, max_norm=max_norm, seed=seed)
 
 
-def simulate_tanh_neuron(x, y, eta, n_steps, n_chains, seed, zeta=1.0, dt=1e-2, init_std=1e-3,
-                         collapse_norm=1e-2, max_norm=1e6) -> TanhNeuronResult:
-    r"""Collapse of the single tanh neuron f(x) = w₂ tanh(w₁x) under the SGD-noise SDE (numba).
-
-    dθ = −∇L dt + √η ζ (1/√m) Jᵀ(θ) dW, L = (1/2m) Σ_i (f(x_i) − y_i)², J the m×2 Jacobian
-    of the outputs, integrated by Euler–Maruyama. The m-dimensional noise enters only through
-    (1/√m)JᵀΔW ~ N(0, (JᵀJ/m)dt), so each step draws two normals and uses the Cholesky factor
-    of JᵀJ/m (the same law as m independent increments). Linearised at 0 the exponents are
-    ±σ'(0)c − ηs₂ζ²σ'(0)²/2: collapse iff ηζ²σ'(0)/2 > c/s₂ = Σx_iy_i/Σx_i².
-"""
-    return _simulate_tanh_neuron(_tanh_kernel, x, y, eta, n_steps, n_chains, seed, zeta, dt,
-                                 init_std, collapse_norm, max_norm)
+simulate_quartic_well_reference = simulate_quartic_well.reference
 
 
-def simulate_tanh_neuron_reference(x, y, eta, n_steps, n_chains, seed, zeta=1.0, dt=1e-2,
-                                   init_std=1e-3, collapse_norm=1e-2,
-                                   max_norm=1e6) -> TanhNeuronResult:
-    r"""Plain-NumPy reference of :func:`simulate_tanh_neuron` (same streams, same arithmetic).
-"""
-    return _simulate_tanh_neuron(_tanh_numpy, x, y, eta, n_steps, n_chains, seed, zeta, dt,
-                                 init_std, collapse_norm, max_norm)
-
-
-simulate_tanh_neuron.__doc__ += _TANH_DOC
-simulate_tanh_neuron_reference.__doc__ += _TANH_DOC
+simulate_tanh_neuron_reference = simulate_tanh_neuron.reference

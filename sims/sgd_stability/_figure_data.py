@@ -5,7 +5,7 @@ saddle, with nonlinear-SGD outcomes) and Figure 3 (a finite data set, all five p
 axis); the threshold and stochastic-collapse figures (4–6) are in ``_figure_data_thresholds``.
 Each figure is split in two: a small compute function here returning a frozen dataclass of plain
 arrays (tested for the qualitative facts the theory predicts), and a ``plot_*`` function in
-``_figure_plots`` drawing it. Nothing here imports matplotlib. Conventions: κ = s₁ = 1 (loss
+``_plots`` drawing it. Nothing here imports matplotlib. Conventions: κ = s₁ = 1 (loss
 ½(f − y)², σ'(0) = 1); batches i.i.d. across steps.
 """
 

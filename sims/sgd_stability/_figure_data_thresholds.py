@@ -5,7 +5,7 @@ Figure 4 (GD, mean-square and probabilistic stability thresholds vs batch size),
 (quartic-well collapse probability) and Figure 6 (teacher–student rank under label noise); the
 phase-diagram figures (1–3) are in ``_figure_data``. As there, each compute function returns a
 frozen dataclass of plain arrays (tested for the qualitative facts the theory predicts) drawn by a
-``plot_*`` function in ``_figure_plots``; nothing here imports matplotlib; simulators are
+``plot_*`` function in ``_plots``; nothing here imports matplotlib; simulators are
 imported on first use. Conventions: κ = s₁ = 1; batches i.i.d. across steps.
 """
 

@@ -3,7 +3,7 @@ Michaeli 2024; settings of spec SGD-S §4.4, §4.9, §5.2, §7).
 
 Importing this module registers the figures; ``sims.figures.make_figure(name)`` draws one.
 Data come from ``_figure_data`` and ``_figure_data_thresholds`` (frozen dataclasses, tested), drawing
-from ``_figure_plots``.
+from ``_plots``.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from ._figure_data_thresholds import (
     quartic_collapse,
     teacher_student_rank,
 )
-from ._figure_plots import (
+from ._plots import (
     plot_batch_thresholds,
     plot_finite_data,
     plot_phase_overlay,

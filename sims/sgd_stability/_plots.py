@@ -1,15 +1,433 @@
-"""Drawing of SGD-stability diagrams (kept apart from the computations)."""
+"""Drawing of the SGD-stability figures and phase diagram (data in ``_figure_data``, ``_figure_data_thresholds``).
+
+Each ``plot_*`` function takes the dataclass computed by its ``_figure_data`` function and
+``axes=None`` / ``ax=None``, returns the matplotlib Figure, never calls ``plt.show()`` and never
+touches pyplot (figures come from :func:`sims._style.new_figure`).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._style import new_figure, plot_style
+from .._style import axes_list, label_mesh, new_figure, plot_style
+
+__all__ = [
+    "PHASE_COLORS",
+    "plot_batch_thresholds",
+    "plot_finite_data",
+    "plot_phase_overlay",
+    "plot_quartic_collapse",
+    "plot_sgd_phase_diagram",
+    "plot_teacher_student_rank",
+]
 
 PHASE_COLORS = {
     "Ib": "#6baed6", "Ia": "#c6dbef", "I": "#6baed6", "II": "#fd8d3c", "III": "#74c476",
     "IV": "#bdbdbd", "undecided": "#ffffff", "diverged": "#636363",
 }
+_PHASE_NAMES = {
+    "Ib": "Ib correct (also L₂)", "Ia": "Ia correct (prob. only)", "I": "I correct sign",
+    "II": "II incorrect sign", "III": "III collapse", "IV": "IV unstable", "diverged": "diverged",
+    "undecided": "undecided",
+}
+_PLUS = dict(colors="k", linewidths=1.3, linestyles="solid")
+_MINUS = dict(colors="#b2182b", linewidths=1.3, linestyles="dashed")
+
+
+def _legend_handles(entries):
+    """Proxy artists: ("patch", color, label) or ("line", style dict, label)."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    out = []
+    for kind, style, label in entries:
+        if kind == "patch":
+            out.append(Patch(facecolor=style, edgecolor="0.5", label=label))
+        else:
+            out.append(Line2D([], [], label=label, **style))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Figures 1–2: phase diagram with nonlinear-SGD overlay
+# --------------------------------------------------------------------------------------------
+
+def _theory_curves(ax, analytic, show_l2=True):
+    """Zero contours of Λ± from the analytic grid, and the L₂ line."""
+    x, y = analytic.x, analytic.y
+    for key, style in (("lambda_plus", _PLUS), ("lambda_minus", _MINUS)):
+        vals = analytic.values[key]
+        if np.nanmin(vals) < 0 < np.nanmax(vals):
+            ax.contour(x, y, vals, levels=[0.0], **style)
+    if show_l2:
+        pts = analytic.boundaries.get("l2_line")
+        if pts is not None and len(pts):
+            pts = pts[np.argsort(pts[:, 1])]
+            keep = pts[:, 0] <= x.max()
+            ax.plot(pts[keep, 0], pts[keep, 1], color="#2166ac", ls=":", lw=1.5)
+
+
+def plot_phase_overlay(data, axes=None):
+    """Analytic phase diagram (left) and nonlinear-SGD outcomes (right), theory curves on both.
+
+    Left: exact labels of model A with the zero contours of Λ₊ (solid) and Λ₋ (dashed), the L₂
+    line 2E c/E c² (dotted) and, per simulated row, the first λ at which half the nonlinear runs
+    diverge (dash-dot): the minimum's instability, not a boundary of the saddle theory. Right:
+    majority outcome per simulated cell (numbers: fraction collapsed where it is strictly
+    between 0 and 1) under the same curves.
+
+    Parameters
+    ----------
+    data : PhaseOverlay
+        From :func:`sims.sgd_stability._figure_data.phase_overlay`.
+    axes : sequence of two Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    an, sim = data.analytic, data.simulated
+    with plot_style():
+        if axes is None:
+            fig, axes = new_figure(1, 2, figsize=(10.0, 4.3))
+        axes = axes_list(axes, 2)
+        fig = axes[0].figure
+        present = set(label_mesh(axes[0], an.x, an.y, an.labels, PHASE_COLORS, rasterized=True))
+        present |= set(label_mesh(axes[1], sim.x, sim.y, sim.labels, PHASE_COLORS, rasterized=True))
+        for ax in axes:
+            _theory_curves(ax, an)
+        edge = data.divergence_edge
+        if len(edge):
+            for ax in axes:
+                ax.plot(edge[:, 0], edge[:, 1], color="0.1", lw=1.4, ls="-.", marker="o", ms=2.5)
+        coll = sim.values["fraction_collapsed"]
+        for j, yv in enumerate(sim.y):
+            for i, xv in enumerate(sim.x):
+                f = coll[j, i]
+                if 0 < f < 1:
+                    axes[1].text(xv, yv, f"{f:.2f}".lstrip("0"), ha="center", va="center", fontsize=5.5,
+                                 color="w" if sim.labels[j, i] == "diverged" else "k")
+        if data.y == "noise":
+            crit, crit_label = data.critical_noise, f"σ_c = {data.critical_noise:.3g}: III needs σ > σ_c"
+            fixed = f"S = {data.batch_size}"
+        else:
+            crit, crit_label = data.critical_batch_size, f"S_c = (σ/σ_c(1))² = {data.critical_batch_size:.3g}"
+            fixed = f"σ = {data.noise:g}"
+        for ax in axes:
+            ax.axhline(crit, color="#238b45", lw=0.9, ls=(0, (1, 2)))
+            ax.set_xlabel("learning rate λ")
+            ax.set_ylabel(an.y_name)
+            ax.set_xlim(0.0, an.x.max())
+            if data.y == "batch_size":                 # log₂ axis: the action is at small S
+                from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
+
+                ax.set_yscale("log", base=2)
+                ax.set_ylim(0.75, an.y.max() + 0.5)
+                ticks = [2**k for k in range(int(np.log2(max(an.y.max(), sim.y.max()))) + 1)]
+                ax.yaxis.set_major_locator(FixedLocator(ticks))
+                ax.yaxis.set_major_formatter(ScalarFormatter())
+                ax.yaxis.set_minor_locator(NullLocator())
+            else:
+                ax.set_ylim(min(an.y.min(), sim.y.min()), max(an.y.max(), sim.y.max()))
+            ax.grid(False)
+        n_steps, n_chains = sim.params["n_steps"], sim.params["n_chains"]
+        axes[0].set_title(f"(a) theory: exact Λ± of linearised SGD\n(model A, {fixed})")
+        axes[1].set_title(f"(b) nonlinear SGD f = Σu_iw_ix: majority of {n_chains} runs × {n_steps:g} steps\n"
+                          f"(numbers: fraction collapsed, ‖θ‖ < {data.collapse_norm:g})")
+        order = [n for n in ("Ib", "Ia", "I", "II", "III", "IV", "diverged") if n in present]
+        entries = [("patch", PHASE_COLORS[n], _PHASE_NAMES[n]) for n in order]
+        entries += [("line", dict(color="k", lw=1.3), "Λ₊ = 0"),
+                    ("line", dict(color="#b2182b", lw=1.3, ls="--"), "Λ₋ = 0"),
+                    ("line", dict(color="#2166ac", lw=1.5, ls=":"), "L₂ line 2Ec/Ec²"),
+                    ("line", dict(color="0.1", lw=1.4, ls="-.", marker="o", ms=2.5),
+                     "sim.: diverged ≥ 50 % (first λ)"),
+                    ("line", dict(color="#238b45", lw=0.9, ls=(0, (1, 2))), crit_label)]
+        fig.legend(handles=_legend_handles(entries), loc="outside lower center", ncol=6, fontsize=7,
+                   frameon=False)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Figure 3: finite data set
+# --------------------------------------------------------------------------------------------
+
+def plot_finite_data(data, axes=None, floor=-2.0, zoom=(1.9, 2.1)):
+    """Λ₊(λ), Λ₋(λ) of the finite data set with the phase bands shaded (two panels: full, zoom).
+
+    Values below ``floor`` (the −∞ spikes at λ = ±1/c_i) are clipped for display and the
+    singular points marked with triangles.
+
+    Parameters
+    ----------
+    data : FiniteDataExponents
+    axes : sequence of two Axes, optional
+    floor : float
+        Display floor of the exponents.
+    zoom : (float, float)
+        λ range of the second panel (default: around the phase-II band).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    with plot_style():
+        if axes is None:
+            fig, axes = new_figure(1, 2, figsize=(9.6, 3.7), gridspec_kw=dict(width_ratios=[3.0, 1.1]))
+        axes = axes_list(axes, 2)
+        fig = axes[0].figure
+        lp = np.maximum(data.lambda_plus, floor)
+        lm = np.maximum(data.lambda_minus, floor)
+        for k, ax in enumerate(axes):
+            lo_x, hi_x = (0.0, data.lr.max()) if k == 0 else zoom
+            for lo, hi, lab in zip(data.band_lo, data.band_hi, data.band_label):
+                ax.axvspan(lo, hi, color=PHASE_COLORS[lab], alpha=0.55, lw=0)
+                mid = 0.5 * (max(lo, lo_x) + min(hi, hi_x))
+                if min(hi, hi_x) - max(lo, lo_x) > 0.035 * (hi_x - lo_x):
+                    ax.text(mid, 0.985, lab, transform=ax.get_xaxis_transform(), ha="center", va="top",
+                            fontsize=7.5, fontweight="bold")
+            ax.axhline(0.0, color="0.3", lw=0.8)
+            ax.plot(data.lr, lp, color="k", lw=1.3)
+            ax.plot(data.lr, lm, color="#b2182b", lw=1.3, ls="--")
+            for pts, kw in ((data.singular_plus, dict(color="k")),
+                            (data.singular_minus, dict(color="#b2182b", mfc="none"))):
+                pts = pts[(pts >= lo_x) & (pts <= hi_x)]
+                if pts.size:                   # (an empty unclipped line breaks constrained layout)
+                    ax.plot(pts, np.full(pts.size, floor), "v", ms=5, clip_on=False, **kw)
+            ax.axvline(data.l2_line, color="#2166ac", ls=":", lw=1.3)
+            ax.axvline(data.gd_line, color="C1", ls="-.", lw=1.2)
+            ax.set_xlim(lo_x, hi_x)
+            ax.set_ylim(floor - 0.08, 1.05)
+            ax.set_xlabel("learning rate λ")
+            ax.grid(False)
+        axes[0].set_ylabel("Lyapunov exponent")
+        cs = ", ".join(f"{v:g}" for v in data.c).replace("-", "−")
+        axes[0].set_title(f"(a) finite data c = {{{cs}}}, S = 1: exact Λ± = mean log|1 ± λc_i|")
+        axes[1].set_title("(b) zoom: the phase-II window")
+        entries = [("line", dict(color="k", lw=1.3), "Λ₊ (correct direction a = u + w)"),
+                   ("line", dict(color="#b2182b", lw=1.3, ls="--"), "Λ₋ (incorrect direction b = u − w)"),
+                   ("line", dict(color="0.3", marker="v", ls="none"), f"−∞ at λ = ±1/c_i (clipped at {floor:g})"),
+                   ("line", dict(color="#2166ac", lw=1.3, ls=":"), f"L₂ line 2Ec/Ec² = {data.l2_line:.3g}"),
+                   ("line", dict(color="C1", lw=1.2, ls="-."), f"GD line 2/Ec = {data.gd_line:.3g}")]
+        entries += [("patch", PHASE_COLORS[n], _PHASE_NAMES[n]) for n in ("Ib", "Ia", "II", "III", "IV")
+                    if n in set(data.band_label)]
+        fig.legend(handles=_legend_handles(entries), loc="outside lower center", ncol=5, fontsize=7,
+                   frameon=False)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Figure 4: thresholds of the three notions vs batch size
+# --------------------------------------------------------------------------------------------
+
+def _intervals(ax, x, intervals, color, width=7, top=None):
+    for lo, hi in intervals:
+        if top is not None and lo > top:
+            continue
+        ax.vlines(x, lo, hi, color=color, lw=width, alpha=0.85)
+        if hi - lo < 0.04:                                   # keep thin windows visible
+            ax.plot([x], [0.5 * (lo + hi)], "D", color=color, ms=5)
+
+
+def plot_batch_thresholds(qr, exact, axes=None, floor=-0.9):
+    """GD, mean-square and probabilistic stability vs batch size (three panels).
+
+    (a) Top Lyapunov exponent Λ₁(η) of spec §7 case 6 by QR for each batch size (±3 SE band),
+    MS thresholds η*_var(B) (dotted) and the GD threshold (dashed). (b) Case 6 stable sets vs B:
+    probabilistic (bars: runs of QR-stable grid points), mean-square η*_var(B) (circles), GD
+    (dashed line). (c) The same for a 1-D regression, where every set is exact.
+
+    Parameters
+    ----------
+    qr : BatchThresholdsQR
+    exact : BatchThresholdsExact
+    axes : sequence of three Axes, optional
+    floor : float
+        Display floor of Λ₁ (−∞ cells, where the product vanished, are drawn at the floor).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    with plot_style():
+        if axes is None:
+            fig, axes = new_figure(1, 3, figsize=(11.0, 3.8), gridspec_kw=dict(width_ratios=[1.5, 1.0, 1.0]))
+        axes = axes_list(axes, 3)
+        fig = axes[0].figure
+        ax = axes[0]
+        colors = [f"C{k}" for k in range(len(qr.batch_sizes))]
+        for j, B in enumerate(qr.batch_sizes):
+            e = qr.exponent[j]
+            shown = np.clip(np.where(np.isneginf(e), floor, e), floor, None)
+            ax.fill_between(qr.lr, shown - 3 * qr.standard_error[j], shown + 3 * qr.standard_error[j],
+                            color=colors[j], alpha=0.25, lw=0)
+            ax.plot(qr.lr, shown, color=colors[j], lw=1.1, label=f"B = {B}")
+            dead = np.isneginf(e)
+            if dead.any():
+                ax.plot(qr.lr[dead], np.full(dead.sum(), floor), "v", color=colors[j], ms=5, clip_on=False)
+            ax.axvline(qr.ms_threshold[j], color=colors[j], ls=":", lw=1.2)
+        ax.axvline(qr.gd_threshold, color="k", ls="--", lw=1.0)
+        ax.axhline(0.0, color="0.3", lw=0.8)
+        ax.set_ylim(floor - 0.03, max(0.35, float(np.nanmax(np.where(np.isfinite(qr.exponent), qr.exponent, 0)))))
+        ax.set_xlim(0.0, qr.lr.max())
+        ax.set_xlabel("learning rate η")
+        ax.set_ylabel("top Lyapunov exponent Λ₁ (QR)")
+        rows = ", ".join(f"({a:g}, {b:g})" for a, b in qr.X)
+        ax.set_title(f"(a) case 6: x_i ∈ {{{rows}}}\nΛ₁ of Π(I − ηĤ_t) by QR (±3 SE)")
+        ax.plot([], [], color="0.3", ls=":", lw=1.2, label="η*_var(B) (mean square)")
+        ax.plot([], [], color="k", ls="--", lw=1.0, label="GD 2/λ_max(H)")
+        ax.plot([], [], "v", color="0.3", ms=5, label=f"Λ₁ = −∞ (drawn at {floor:g})")
+        ax.legend(loc="upper left", fontsize=6.5)
+
+        def thresholds(ax, Bs, intervals, ms, gd, title, top):
+            for j, B in enumerate(Bs):
+                _intervals(ax, B - 0.12, intervals[j], "#41ab5d", top=top)
+            ax.plot(Bs + 0.12, ms, "o", color="#2166ac", ms=6, label="mean square η*_var(B)")
+            ax.axhline(gd, color="k", ls="--", lw=1.0, label="GD 2/λ_max(H)")
+            ax.plot([], [], color="#41ab5d", lw=7, label="probabilistic: stable set")
+            ax.set_xticks(Bs)
+            ax.set_xlim(Bs.min() - 0.6, Bs.max() + 0.6)
+            ax.set_xlabel("batch size B (without replacement)")
+            ax.set_ylabel("learning rate η")
+            ax.set_title(title)
+
+        top = qr.lr.max()
+        thresholds(axes[1], qr.batch_sizes, qr.ps_intervals, qr.ms_threshold, qr.gd_threshold,
+                   "(b) case 6: stable sets\n(PS: QR-stable grid points)", top)
+        axes[1].set_ylim(0.0, top)
+        axes[1].legend(loc="upper left", fontsize=6.5)
+        xs = ", ".join(f"{v:g}" for v in exact.x)
+        thresholds(axes[2], exact.batch_sizes, exact.ps_intervals, exact.ms_threshold, exact.gd_threshold,
+                   f"(c) 1-D regression x = ({xs})\nall three exact", None)
+        axes[2].set_ylim(0.0, max(iv[-1][1] for iv in exact.ps_intervals) * 1.06)
+        axes[2].legend(loc="upper right", fontsize=6.5)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Figure 5: quartic-well collapse probability
+# --------------------------------------------------------------------------------------------
+
+def plot_quartic_collapse(data, axes=None):
+    """Collapse probability vs ζ (Euler–Maruyama) and the exponents behind it (two panels).
+
+    (a) Fraction of trajectories with θ_T² < collapse_sq per horizon T, with the SDE threshold
+    √(2μ), the Euler–Maruyama threshold and each horizon's finite-time 50 % estimate.
+    (b) The exponents μ − ζ²/2 (SDE) and (1/dt)E log|1 + μdt + ζ√dt Z| (EM) vs ζ; a collapse is
+    seen by time T once the exponent is below log(√collapse_sq/√μ)/T (horizontal lines).
+
+    Parameters
+    ----------
+    data : QuarticCollapse
+    axes : sequence of two Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from theory.sgd_stability import quartic_well_em_exponent
+
+    with plot_style():
+        if axes is None:
+            fig, axes = new_figure(1, 2, figsize=(9.6, 3.6))
+        axes = axes_list(axes, 2)
+        fig = axes[0].figure
+        colors = [f"C{k}" for k in range(len(data.horizons))]
+        ax = axes[0]
+        for k, T in enumerate(data.horizons):
+            ax.plot(data.zeta, data.probability[k], "o-", color=colors[k], ms=3.5, lw=1.1,
+                    label=f"EM, T = {T:g} ({data.n_chains} runs)")
+            ax.axvline(data.horizon_midpoint[k], color=colors[k], ls=":", lw=1.1)
+        ax.plot(data.zeta_grid, data.stationary_probability, color="k", lw=1.0, ls="--",
+                label="T → ∞ (SDE stationary law)")
+        ax.axvline(data.threshold, color="k", lw=1.2, label=f"√(2μ) = {data.threshold:.5f}")
+        ax.axvline(data.em_threshold, color="0.45", lw=1.2, ls="--",
+                   label=f"EM threshold (dt = {data.dt:g}) = {data.em_threshold:.5f}")
+        ax.plot([], [], color="0.3", ls=":", label="finite-T 50 % estimate")
+        ax.set_xlabel("noise scale ζ")
+        ax.set_ylabel(f"P(θ_T² < {data.collapse_sq:g})")
+        ax.set_title(f"(a) quartic well, μ = {data.mu:g}: collapse probability")
+        ax.set_ylim(-0.03, 1.03)
+        ax.legend(loc="upper left", fontsize=6.5)
+
+        ax = axes[1]
+        z = np.linspace(0.0, float(data.zeta.max()), 200)
+        ax.plot(z, data.mu - 0.5 * z**2, color="k", lw=1.3, label="SDE: μ − ζ²/2")
+        ax.plot(z, quartic_well_em_exponent(data.mu, z, data.dt), color="0.45", lw=1.2, ls="--",
+                label="EM: (1/dt) E log|1 + μdt + ζ√dt Z|")
+        level = 0.5 * np.log(data.collapse_sq) - 0.5 * np.log(data.mu)
+        for k, T in enumerate(data.horizons):
+            ax.axhline(level / T, color=colors[k], ls=":", lw=1.1,
+                       label=f"log(√{data.collapse_sq:g}/√μ)/T, T = {T:g}")
+        ax.axhline(0.0, color="0.3", lw=0.8)
+        ax.axvline(data.threshold, color="k", lw=0.8)
+        ax.set_xlabel("noise scale ζ")
+        ax.set_ylabel("log-growth rate at θ = 0")
+        ax.set_title("(b) exponent of the linearisation at 0")
+        ax.set_ylim(-3.0, data.mu + 0.2)
+        ax.legend(loc="lower left", fontsize=6.5)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Figure 6: teacher–student rank
+# --------------------------------------------------------------------------------------------
+
+def plot_teacher_student_rank(data, axes=None, profile_noise=(4.0, 10.0, 16.0)):
+    """Learned rank vs label noise (a) and the shrinkage of surviving modes (b).
+
+    (a) Theory #{k: ŝ_k > ησ²/2} (staircase), the stationary snapshot count (dotted), and the
+    simulated rank (mean, bars: min–max over trajectories). (b) Mean final u_kv_k vs ŝ_k for a
+    few σ, against max(ŝ_k − ησ²/2, 0).
+
+    Parameters
+    ----------
+    data : TeacherStudentRank
+    axes : sequence of two Axes, optional
+    profile_noise : sequence of float
+        σ values of panel (b) (the nearest simulated ones are used).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    with plot_style():
+        if axes is None:
+            fig, axes = new_figure(1, 2, figsize=(9.6, 3.7))
+        axes = axes_list(axes, 2)
+        fig = axes[0].figure
+        ax = axes[0]
+        ax.plot(data.noise_grid, data.theory_rank_grid, color="k", lw=1.3, drawstyle="steps-post",
+                label="theory #{k: ŝ_k > ησ²/2}")
+        ax.plot(data.noise, data.snapshot_rank, color="C1", ls=":", marker="s", ms=3, lw=1.2,
+                label=f"stationary snapshot count (u_kv_k > {data.active_tol:g})")
+        lo = data.mean_rank - data.rank.min(axis=-1)
+        hi = data.rank.max(axis=-1) - data.mean_rank
+        ax.errorbar(data.noise, data.mean_rank, yerr=[lo, hi], fmt="o", color="C0", ms=4, capsize=2, lw=1,
+                    label=f"SGD, {data.n_chains} runs × {data.n_steps} steps")
+        ax.set_xlabel("label noise σ")
+        ax.set_ylabel("learned rank")
+        ax.set_title(f"(a) diagonal teacher–student, η = {data.lr:g}/{data.n_samples}")
+        ax.legend(loc="upper right", fontsize=6.5)
+        ax = axes[1]
+        for k, sg in enumerate(profile_noise):
+            j = int(np.argmin(np.abs(data.noise - sg)))
+            c = f"C{k + 2}"
+            ax.plot(data.s_hat, data.mean_product[j], "o", color=c, ms=3.5, alpha=0.8,
+                    label=f"σ = {data.noise[j]:g}: SGD mean")
+            grid = np.linspace(0.0, float(data.s_hat.max()), 200)
+            ax.plot(grid, np.maximum(grid - 0.5 * data.eta * data.noise[j] ** 2, 0.0), color=c, lw=1.2)
+        ax.plot([], [], color="0.3", lw=1.2, label="max(ŝ_k − ησ²/2, 0)")
+        ax.set_xlabel("mode strength ŝ_k")
+        ax.set_ylabel("final u_k v_k (mean over runs)")
+        ax.set_title("(b) surviving modes shrink by ησ²/2")
+        ax.legend(loc="upper left", fontsize=6.5)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# phase diagram of sims.phase_diagram (computed in _phase.py)
+# --------------------------------------------------------------------------------------------
+
 # Zero sets are point clouds (several λ per row), drawn as dots; the two lines as lines.
 _CURVES = {
     "lambda_plus_zero": dict(color="k", marker="o", markersize=1.6, linestyle="none", label="Λ₊ = 0"),
@@ -35,16 +453,11 @@ def plot_sgd_phase_diagram(result, ax=None):
     -------
     matplotlib.figure.Figure
     """
-    from matplotlib.colors import ListedColormap
-
     with plot_style():
         if ax is None:
             fig, ax = new_figure(figsize=(5.6, 4.2))
         fig = ax.figure
-        present = [n for n in PHASE_COLORS if np.any(result.labels == n)]
-        codes = np.vectorize(present.index)(result.labels)
-        ax.pcolormesh(result.x, result.y, codes, cmap=ListedColormap([PHASE_COLORS[n] for n in present]),
-                      vmin=-0.5, vmax=len(present) - 0.5, shading="nearest")
+        present = label_mesh(ax, result.x, result.y, result.labels, PHASE_COLORS)
         for n in present:
             ax.plot([], [], "s", color=PHASE_COLORS[n], markeredgecolor="0.5", label=n)
         for key, style in _CURVES.items():

@@ -39,10 +39,11 @@ import numpy as np
 
 from theory._validate import as_finite_array
 
-from ._common import _as_count
+from .._chains import as_count
+from .._kernels import simulation
+from .._rng import ZIG_R, ZIG_X, NumpyStreams, as_seed, seed_streams
 from ._qr_kernel import _qr_kernel, _qr_numpy
-from ._qr_laws import _law_setup
-from ._rng import ZIG_R, ZIG_X, NumpyStreams, as_seed, seed_streams
+from ._qr_laws import FiniteRowsLaw, GaussianRowsLaw, TwoLayerVectorLaw, _law_setup
 
 __all__ = [
     "LyapunovResult",
@@ -163,8 +164,8 @@ def lyapunov_monte_carlo(lr, law, n_samples, seed, n_blocks=32) -> MonteCarloExp
     """
     lr = _as_lr(lr)
     sample = _scalar_sampler(law)
-    n_blocks = _as_count(n_blocks, "n_blocks", _MIN_BLOCKS)
-    n_samples = _as_count(n_samples, "n_samples", n_blocks)
+    n_blocks = as_count(n_blocks, "n_blocks", _MIN_BLOCKS)
+    n_samples = as_count(n_samples, "n_samples", n_blocks)
     seed = as_seed(seed)
     rng = np.random.default_rng(seed)
     lam = lr.ravel()
@@ -245,24 +246,98 @@ def _mgs_start(Z: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(Q)
 
 
-def _lyapunov_qr(core, lr, law, n_steps, seed, k, n_chains, burn_in, reorth_every,
-                 n_blocks) -> LyapunovResult:
+def _qr_case(law, k, reorth, lr=(0.1, 0.45, 0.5, 1.0), n_steps=160):
+    """Cases for the common kernel tests; ``law`` is a zero-argument factory."""
+    return lambda: ((list(lr), law(), n_steps, 5),
+                    dict(k=k, n_chains=2, reorth_every=reorth, n_blocks=16, burn_in=20))
+
+
+# Laws of every kind (with and without replacement, batches, κ and s₁); top exponent (k = 1,
+# r = 1) and full spectrum (k = None, r = 3). "Divergence" of a renormalised product is a step
+# whose factor exceeds the float range: λ = 1e305 overflows, reported as Λ = +inf and flagged.
+_X6 = np.array([[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+_QR_LAWS = {
+    "rows_replace": lambda: FiniteRowsLaw(_X6),
+    "rows_noreplace_S2": lambda: FiniteRowsLaw(_X6, batch_size=2, replace=False),
+    "gauss_d3": lambda: GaussianRowsLaw(3),
+    "gauss_d3_S2": lambda: GaussianRowsLaw(3, scale=0.5, batch_size=2),
+    "two_layer_d4": lambda: TwoLayerVectorLaw(4, 6.0),
+    "two_layer_d2_S3": lambda: TwoLayerVectorLaw(2, 1.0, batch_size=3, kappa=2.0, s1=0.5),
+}
+_QR_CASES = {
+    "default": _qr_case(lambda: GaussianRowsLaw(2), 1, 1),
+    **{f"{name}_k{k or 'all'}_r{r}": _qr_case(law, k, r)
+       for name, law in _QR_LAWS.items() for k, r in ((1, 1), (None, 3))},
+    "diverging": _qr_case(lambda: GaussianRowsLaw(2), None, 1, lr=(1.0, 1e305), n_steps=64),
+}
+
+
+@simulation("sgd_stability", backends={"numba": _qr_kernel, "numpy": _qr_numpy}, cases=_QR_CASES,
+            diverged=lambda result: result.overflow)
+def lyapunov_qr(core, lr, law, n_steps, seed, k=1, n_chains=1, burn_in=None, reorth_every=1,
+                n_blocks=32) -> LyapunovResult:
+    r"""Lyapunov exponents Λ_j = lim (1/t) log R_jj of M_t ⋯ M_1 by the QR method (numba kernel).
+
+    Λ₁ = lim_t (1/t) log‖M_t ⋯ M_1‖ decides probabilistic stability of linearised SGD
+    (spec §3.2: stable for every θ_0 iff Λ₁ < 0); Λ₁ + … + Λ_D = E log|det M| (sum rule; for
+    a rank-1 update det M = 1 − λ·scale·‖x‖²). Tracks k orthonormal directions per chain,
+    Q ← M_t Q, re-orthonormalised (MGS) with log R_jj accumulated in K blocks after burn-in;
+    the standard error is that of the block means. See the module docstring for the zero and
+    overflow rules.
+
+    Parameters
+    ----------
+    lr : float or array
+        Step sizes λ > 0, one cell each (any shape).
+    law : FiniteRowsLaw, GaussianRowsLaw or TwoLayerVectorLaw
+        Law of the i.i.d. factors M_t (dimension D).
+    n_steps : int
+        Measured steps per chain (after burn-in), ≥ n_blocks.
+    seed : int
+        Chain j of cell k (row-major) uses stream k·n_chains + j.
+    k : int or None, default 1
+        Number of exponents (1: top exponent; None or D: full spectrum).
+    n_chains : int, default 1
+        Independent replicas per cell; their blocks are pooled.
+    burn_in : int, optional
+        Discarded initial steps (default n_steps // 10; spec §8.2: ≳ 10/(Λ₁ − Λ₂)).
+    reorth_every : int, default 1
+        Steps between re-orthonormalisations r (extra ones happen before under/overflow).
+        r > 1 is faster but loses the trailing exponents once (Λ₁ − Λ_k)·r exceeds ~30.
+    n_blocks : int, default 32
+        Batch-means blocks per chain K (n_blocks·n_chains ≥ 30).
+
+    Returns
+    -------
+    LyapunovResult
+
+    Raises
+    ------
+    ValueError
+        Naming the argument: λ ≤ 0, k outside [1, D], too few blocks or steps, unknown law,
+        bad counts or seed.
+
+    References
+    ----------
+    Benettin, Galgani, Giorgilli, Strelcyn (1980), Meccanica 15; Ziyin et al. (2023),
+    arXiv 2303.13093, Theorem 3 (spec SGD-S §3.2, §8.2).
+    """
     lr = _as_lr(lr)
     kind, X, row_sq, scale, S, replace, noise, gain, D = _law_setup(law)
     if k is None:
         k = D
-    k = _as_count(k, "k", 1)
+    k = as_count(k, "k", 1)
     if k > D:
         raise ValueError(f"k must be <= the dimension D = {D} of the product; got {k}")
-    n_chains = _as_count(n_chains, "n_chains", 1)
-    n_blocks = _as_count(n_blocks, "n_blocks", 1)
+    n_chains = as_count(n_chains, "n_chains", 1)
+    n_blocks = as_count(n_blocks, "n_blocks", 1)
     if n_blocks * n_chains < _MIN_BLOCKS:
         raise ValueError(f"n_blocks·n_chains must be >= {_MIN_BLOCKS} for a batch-means standard "
                          f"error; got n_blocks = {n_blocks}, n_chains = {n_chains}")
-    n_steps = _as_count(n_steps, "n_steps", n_blocks)
+    n_steps = as_count(n_steps, "n_steps", n_blocks)
     seed = as_seed(seed)
-    burn_in = n_steps // 10 if burn_in is None else _as_count(burn_in, "burn_in", 0)
-    reorth_every = _as_count(reorth_every, "reorth_every", 1)
+    burn_in = n_steps // 10 if burn_in is None else as_count(burn_in, "burn_in", 0)
+    reorth_every = as_count(reorth_every, "reorth_every", 1)
 
     n_cells = lr.size
     C = n_cells * n_chains
@@ -312,71 +387,4 @@ def _lyapunov_qr(core, lr, law, n_steps, seed, k, n_chains, burn_in, reorth_ever
         n_chains=n_chains, reorth_every=reorth_every, k=k, seed=seed, law=law)
 
 
-_QR_DOC = """
-    Parameters
-    ----------
-    lr : float or array
-        Step sizes λ > 0, one cell each (any shape).
-    law : FiniteRowsLaw, GaussianRowsLaw or TwoLayerVectorLaw
-        Law of the i.i.d. factors M_t (dimension D).
-    n_steps : int
-        Measured steps per chain (after burn-in), ≥ n_blocks.
-    seed : int
-        Chain j of cell k (row-major) uses stream k·n_chains + j.
-    k : int or None, default 1
-        Number of exponents (1: top exponent; None or D: full spectrum).
-    n_chains : int, default 1
-        Independent replicas per cell; their blocks are pooled.
-    burn_in : int, optional
-        Discarded initial steps (default n_steps // 10; spec §8.2: ≳ 10/(Λ₁ − Λ₂)).
-    reorth_every : int, default 1
-        Steps between re-orthonormalisations r (extra ones happen before under/overflow).
-        r > 1 is faster but loses the trailing exponents once (Λ₁ − Λ_k)·r exceeds ~30.
-    n_blocks : int, default 32
-        Batch-means blocks per chain K (n_blocks·n_chains ≥ 30).
-
-    Returns
-    -------
-    LyapunovResult
-
-    Raises
-    ------
-    ValueError
-        Naming the argument: λ ≤ 0, k outside [1, D], too few blocks or steps, unknown law,
-        bad counts or seed.
-
-    References
-    ----------
-    Benettin, Galgani, Giorgilli, Strelcyn (1980), Meccanica 15; Ziyin et al. (2023),
-    arXiv 2303.13093, Theorem 3 (spec SGD-S §3.2, §8.2).
-"""
-
-
-def lyapunov_qr(lr, law, n_steps, seed, k=1, n_chains=1, burn_in=None, reorth_every=1,
-                n_blocks=32) -> LyapunovResult:
-    r"""Lyapunov exponents Λ_j = lim (1/t) log R_jj of M_t ⋯ M_1 by the QR method (numba kernel).
-
-    Λ₁ = lim_t (1/t) log‖M_t ⋯ M_1‖ decides probabilistic stability of linearised SGD
-    (spec §3.2: stable for every θ_0 iff Λ₁ < 0); Λ₁ + … + Λ_D = E log|det M| (sum rule; for
-    a rank-1 update det M = 1 − λ·scale·‖x‖²). Tracks k orthonormal directions per chain,
-    Q ← M_t Q, re-orthonormalised (MGS) with log R_jj accumulated in K blocks after burn-in;
-    the standard error is that of the block means. See the module docstring for the zero and
-    overflow rules.
-"""
-    return _lyapunov_qr(_qr_kernel, lr, law, n_steps, seed, k, n_chains, burn_in, reorth_every,
-                        n_blocks)
-
-
-def lyapunov_qr_reference(lr, law, n_steps, seed, k=1, n_chains=1, burn_in=None, reorth_every=1,
-                          n_blocks=32) -> LyapunovResult:
-    r"""Plain-NumPy reference of :func:`lyapunov_qr` (the test oracle).
-
-    Same random streams, updates, re-orthonormalisation schedule and floating-point order,
-    vectorised over the active chains; slow.
-"""
-    return _lyapunov_qr(_qr_numpy, lr, law, n_steps, seed, k, n_chains, burn_in, reorth_every,
-                        n_blocks)
-
-
-lyapunov_qr.__doc__ += _QR_DOC
-lyapunov_qr_reference.__doc__ += _QR_DOC
+lyapunov_qr_reference = lyapunov_qr.reference

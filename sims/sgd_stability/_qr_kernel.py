@@ -18,7 +18,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ._rng import NumpyStreams, normal, uniform
+from .._rng import NumpyStreams, normal, uniform
 
 _BIG = 1e100                 # re-orthonormalise before an entry passes this
 _BOUND_CAP = 1e4             # ... or the growth bound β since the last QR (zero test ∝ β)

@@ -17,7 +17,7 @@ import numpy as np
 
 from theory._validate import as_finite_array, as_finite_scalar, as_positive_scalar
 
-from ._common import _as_count
+from .._chains import as_count
 
 __all__ = ["FiniteRowsLaw", "GaussianRowsLaw", "TwoLayerVectorLaw"]
 
@@ -27,7 +27,7 @@ __all__ = ["FiniteRowsLaw", "GaussianRowsLaw", "TwoLayerVectorLaw"]
 # --------------------------------------------------------------------------------------------
 
 def _as_batch(batch_size) -> int:
-    return _as_count(batch_size, "batch_size", 1)
+    return as_count(batch_size, "batch_size", 1)
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class GaussianRowsLaw:
     batch_size: int = 1
 
     def __post_init__(self):
-        object.__setattr__(self, "dim", _as_count(self.dim, "dim", 1))
+        object.__setattr__(self, "dim", as_count(self.dim, "dim", 1))
         object.__setattr__(self, "scale", as_positive_scalar(self.scale, "scale"))
         object.__setattr__(self, "batch_size", _as_batch(self.batch_size))
 
@@ -126,7 +126,7 @@ class TwoLayerVectorLaw:
     s1: float = 1.0
 
     def __post_init__(self):
-        object.__setattr__(self, "dim", _as_count(self.dim, "dim", 1))
+        object.__setattr__(self, "dim", as_count(self.dim, "dim", 1))
         noise = as_finite_scalar(self.noise, "noise")
         if noise < 0:
             raise ValueError(f"noise must be >= 0; got {noise}")

@@ -10,7 +10,7 @@ oracle. Conventions (DESIGN.md): float64, ``@njit(cache=True)``, never fastmath;
 a xoshiro256** stream seeded from (seed, global chain index) (``_rng``), and kernel and
 reference draw the same numbers and perform the same floating-point operations in the same
 order, so they agree to roundoff (bit for bit in practice; transcendental functions go through
-libm in both). Chains are grouped in chunks of at most ``_CHUNK`` chains (``_common``); a thread
+libm in both). Chains are grouped in chunks of at most ``CHUNK`` chains (``sims._chains``); a thread
 takes a chunk (``prange``) and runs time outer, chains of the chunk inner, so the chunk's state
 stays in L1 and consecutive chains overlap in the pipeline. A chain's numbers depend only on its
 own stream: results do not depend on the number of threads, on the chunking or on the other cells.
@@ -32,8 +32,20 @@ from numba import njit, prange
 
 from theory._validate import as_positive_scalar
 
-from ._common import _CHUNK, _as_cells, _as_count, _as_norm_bound, _init_normal, _tanh_libm
-from ._rng import _INV53, ZIG_R, ZIG_X, NumpyStreams, _ziggurat, as_seed, next_u64, seed_streams
+from .._chains import (
+    CHUNK,
+    COLLAPSED,
+    DIVERGED,
+    LIVE,
+    as_cells,
+    as_count,
+    as_norm_bound,
+    freeze_stopped,
+    init_normal,
+    tanh_libm,
+)
+from .._kernels import simulation
+from .._rng import INV53, ZIG_R, ZIG_X, NumpyStreams, ziggurat, as_seed, next_u64, seed_streams
 
 __all__ = [
     "OUTCOMES",
@@ -44,7 +56,7 @@ __all__ = [
 
 #: Outcome codes of :func:`simulate_two_layer`, in code order 0, 1, 2, 3.
 OUTCOMES = ("collapsed", "diverged", "correct", "incorrect")
-_LIVE, _COLLAPSED, _DIVERGED, _CORRECT, _INCORRECT = -1, 0, 1, 2, 3
+_LIVE, _COLLAPSED, _DIVERGED, _CORRECT, _INCORRECT = LIVE, COLLAPSED, DIVERGED, 2, 3
 _U64 = np.uint64
 
 
@@ -133,7 +145,7 @@ def _ziggurat_pass(S0, S1, S2, S3, rs, us, ii, out, sgn, rej, zx, zr):
         S3[k] = s3
         rs[k] = r
         sgn[k] = 2.0 * np.float64((r >> _U64(8)) & _U64(1)) - 1.0
-        us[k] = 2.0 * (np.float64(r >> _U64(11)) * _INV53) - 1.0
+        us[k] = 2.0 * (np.float64(r >> _U64(11)) * INV53) - 1.0
         ii[k] = np.int64(r & _U64(255))
     n_rej = 0
     for k in range(n):
@@ -143,31 +155,12 @@ def _ziggurat_pass(S0, S1, S2, S3, rs, us, ii, out, sgn, rej, zx, zr):
         n_rej += abs(us[k]) >= zr[i]
     for q in range(n_rej):
         k = rej[q]
-        z, s0, s1, s2, s3 = _ziggurat(rs[k], zx, zr, S0[k], S1[k], S2[k], S3[k])
+        z, s0, s1, s2, s3 = ziggurat(rs[k], zx, zr, S0[k], S1[k], S2[k], S3[k])
         out[k] = z
         S0[k] = s0
         S1[k] = s1
         S2[k] = s2
         S3[k] = s3
-
-
-@njit(cache=True)
-def _record_events(n2s, live, outcome, stop, lo, n, step, div2, coll2):
-    """Freeze the live chains of a chunk that diverged or collapsed at ``step``; return how many."""
-    stopped = 0
-    for k in range(n):
-        if live[k] == 0.0:
-            continue
-        if not (n2s[k] <= div2):                     # also catches NaN
-            outcome[lo + k] = _DIVERGED
-        elif n2s[k] < coll2:
-            outcome[lo + k] = _COLLAPSED
-        else:
-            continue
-        stop[lo + k] = step
-        live[k] = 0.0
-        stopped += 1
-    return stopped
 
 
 @njit(cache=True)
@@ -272,7 +265,7 @@ def _two_layer_chunk(lr, noise, state, u, w, outcome, stop, lo, hi, n_steps, bat
                 U[i, k] = A[i, k] if f[k] > 0.0 else U[i, k]
                 W[i, k] = DA[i, k] if f[k] > 0.0 else W[i, k]
         if n_event:                                  # rare: collapse or divergence this step
-            n_live -= _record_events(n2s, live, outcome, stop, lo, n, s + 1, div2, coll2)
+            n_live -= freeze_stopped(n2s, live, outcome, stop, lo, n, s + 1, div2, coll2)
     for i in range(m):
         for k in range(n):
             u[lo + k, i] = U[i, k]
@@ -338,7 +331,7 @@ def _two_layer_chunk_1(lr, noise, state, u, w, outcome, stop, lo, hi, n_steps, g
             ww[k] = wn if commit else wc
             n_event += live[k] > 0.0 and not (inside and n2 >= coll2)
         if n_event:                                  # rare: collapse or divergence this step
-            n_live -= _record_events(n2s, live, outcome, stop, lo, n, s + 1, div2, coll2)
+            n_live -= freeze_stopped(n2s, live, outcome, stop, lo, n, s + 1, div2, coll2)
     for k in range(n):
         u[lo + k, 0] = uu[k]
         w[lo + k, 0] = ww[k]
@@ -396,7 +389,7 @@ def _two_layer_numpy(lr, noise, state, u, w, outcome, stop, n_steps, batch, tanh
                 for i in range(m):
                     h = ww[:, i] * x
                     if tanh_act:
-                        t = _tanh_libm(h)
+                        t = tanh_libm(h)
                         a[:, i] = t
                         da[:, i] = 1.0 - t * t
                     else:
@@ -425,59 +418,46 @@ def _two_layer_numpy(lr, noise, state, u, w, outcome, stop, n_steps, batch, tanh
     state[...] = streams.s
 
 
-def _simulate_two_layer(core, lr, noise, n_steps, n_chains, seed, width, batch_size, init_scale,
-                        activation, data, kappa, collapse_norm, max_norm) -> TwoLayerSGDResult:
-    shape, lr_c, noise_c = _as_cells(lr, noise, "lr", "noise", True, False)
-    n_steps = _as_count(n_steps, "n_steps", 0)
-    n_chains = _as_count(n_chains, "n_chains", 1)
-    seed = as_seed(seed)
-    width = _as_count(width, "width", 1)
-    batch_size = _as_count(batch_size, "batch_size", 1)
-    init_scale = as_positive_scalar(init_scale, "init_scale")
-    activation = _as_choice(activation, "activation", ("linear", "tanh"))
-    data = _as_choice(data, "data", ("A", "B"))
-    kappa = as_positive_scalar(kappa, "kappa")
-    collapse_norm = as_positive_scalar(collapse_norm, "collapse_norm")
-    max_norm = _as_norm_bound(max_norm, "max_norm")
-    if collapse_norm >= max_norm:
-        raise ValueError(f"collapse_norm must be < max_norm; got {collapse_norm:g} >= {max_norm:g}")
-
-    n_cells = lr_c.size
-    C = n_cells * n_chains
-    state = seed_streams(seed, C)
-    u, w = _init_normal(state, C, (width, width), init_scale)
-    n2 = np.zeros(C)
-    for i in range(width):
-        n2 = n2 + u[:, i] * u[:, i]
-        n2 = n2 + w[:, i] * w[:, i]
-    outcome = np.full(C, _LIVE, dtype=np.int8)
-    stop = np.full(C, -1, dtype=np.int64)
-    coll2 = collapse_norm * collapse_norm
-    outcome[n2 < coll2] = _COLLAPSED
-    stop[n2 < coll2] = 0
-    core(np.repeat(lr_c, n_chains), np.repeat(noise_c, n_chains), state, u, w, outcome, stop,
-         n_steps, batch_size,
-         activation == "tanh", data == "B", kappa, coll2, max_norm * max_norm, ZIG_X, ZIG_R,
-         _CHUNK)
-    live = outcome == _LIVE
-    beta = np.zeros(C)
-    for i in range(width):
-        beta = beta + u[:, i] * w[:, i]
-    # E[xy] = κ E[x²] > 0 in both data models: correct means sign(Σ u_i w_i) > 0
-    outcome[live & (beta > 0)] = _CORRECT
-    outcome[live & ~(beta > 0)] = _INCORRECT
-    outcome = outcome.reshape(shape + (n_chains,))
-    fr = _fractions(outcome, range(4))
-    return TwoLayerSGDResult(
-        lr=lr_c.reshape(shape), noise=noise_c.reshape(shape), collapsed=fr[0], diverged=fr[1],
-        correct=fr[2], incorrect=fr[3], outcome=outcome, stop_step=stop.reshape(shape + (n_chains,)),
-        u=u.reshape(shape + (n_chains, width)), w=w.reshape(shape + (n_chains, width)),
-        n_steps=n_steps, width=width, batch_size=batch_size, init_scale=init_scale,
-        activation=activation, data=data, kappa=kappa, collapse_norm=collapse_norm,
-        max_norm=max_norm, seed=seed)
+def _two_layer_case(lr, noise, n_steps=300, n_chains=12, **kw):
+    """Cases for the common kernel tests (cells: lr × noise)."""
+    return lambda: ((lr, noise, n_steps, n_chains, 3), kw)
 
 
-_TWO_LAYER_DOC = """
+# Default: small steps and noise (λ ≤ 0.1, σ ≤ 1), where no run diverges; the others cover the
+# fused m = 1 path, tanh, data model B with κ ≠ 1, batches. Divergence: every minimum uw = 1 of
+# m = 1 has curvature ≥ 2, so λ = 3 (σ = 0) and λ = 0.9 with σ = 1 throw every run out.
+_GRID = ([0.05, 0.2, 0.9], [[0.0], [6.0]])
+_TWO_LAYER_CASES = {
+    "default": _two_layer_case([0.05, 0.1], [[0.0], [1.0]], width=4),
+    "width4": _two_layer_case(*_GRID, width=4),
+    "width1": _two_layer_case(*_GRID, width=1),
+    "width1_tanh": _two_layer_case(*_GRID, width=1, activation="tanh"),
+    "width1_B_kappa2": _two_layer_case(*_GRID, width=1, data="B", kappa=2.0),
+    "width2_tanh_S3_B": _two_layer_case(*_GRID, width=2, activation="tanh", batch_size=3, data="B"),
+    "width3_S2_init0.1": _two_layer_case(*_GRID, width=3, batch_size=2, init_scale=0.1),
+    "diverging": _two_layer_case([0.9, 3.0], [1.0, 0.0], n_steps=500, n_chains=20, width=1),
+}
+
+
+@simulation("sgd_stability", backends={"numba": _two_layer_kernel, "numpy": _two_layer_numpy},
+            cases=_TWO_LAYER_CASES)
+def simulate_two_layer(core, lr, noise, n_steps, n_chains, seed, width=4, batch_size=1, init_scale=1e-3,
+                       activation="linear", data="A", kappa=1.0, collapse_norm=1e-12,
+                       max_norm=1e6) -> TwoLayerSGDResult:
+    r"""Nonlinear SGD of f(x) = Σ_{i≤m} u_i σ(w_i x) from near the saddle θ = 0 (numba kernel).
+
+    Each step draws a batch of S samples and takes θ ← θ − λ∇L̂, with
+    L̂ = (1/S) Σ_j (κ/2)(f(x_j) − y_j)²:
+
+        u_i ← u_i − (λκ/S) Σ_j r_j σ(w_i x_j),   w_i ← w_i − (λκ/S) Σ_j r_j u_i σ'(w_i x_j) x_j,
+
+    r_j = f(x_j) − y_j. θ = 0 is a Type-II saddle; linearised, a_i = u_i + w_i and
+    b_i = u_i − w_i are multiplied by 1 ± λc_t, c_t = κs₁(1/S)Σ x_j y_j (spec §4.1), so the
+    phase is set by Λ± = E log|1 ± λc|. The nonlinear run decides what actually happens:
+    collapse (‖θ‖ < collapse_norm), divergence (‖θ‖ > max_norm or non-finite: the minimum's
+    own instability, spec §4.9), or escape with the correct (Σ u_i w_i > 0, same sign as
+    E xy) or incorrect sign, read at the end. Collapsed and diverged trajectories stop early.
+
     Parameters
     ----------
     lr : float or array
@@ -524,43 +504,55 @@ _TWO_LAYER_DOC = """
     ----------
     Ziyin, Li, Galanti, Ueda (2023), "The probabilistic stability of stochastic gradient
     descent", arXiv 2303.13093 (spec SGD-S §4.1, §4.9).
-"""
+    """
+    shape, lr_c, noise_c = as_cells(lr, noise, "lr", "noise", True, False)
+    n_steps = as_count(n_steps, "n_steps", 0)
+    n_chains = as_count(n_chains, "n_chains", 1)
+    seed = as_seed(seed)
+    width = as_count(width, "width", 1)
+    batch_size = as_count(batch_size, "batch_size", 1)
+    init_scale = as_positive_scalar(init_scale, "init_scale")
+    activation = _as_choice(activation, "activation", ("linear", "tanh"))
+    data = _as_choice(data, "data", ("A", "B"))
+    kappa = as_positive_scalar(kappa, "kappa")
+    collapse_norm = as_positive_scalar(collapse_norm, "collapse_norm")
+    max_norm = as_norm_bound(max_norm, "max_norm")
+    if collapse_norm >= max_norm:
+        raise ValueError(f"collapse_norm must be < max_norm; got {collapse_norm:g} >= {max_norm:g}")
+
+    n_cells = lr_c.size
+    C = n_cells * n_chains
+    state = seed_streams(seed, C)
+    u, w = init_normal(state, C, (width, width), init_scale)
+    n2 = np.zeros(C)
+    for i in range(width):
+        n2 = n2 + u[:, i] * u[:, i]
+        n2 = n2 + w[:, i] * w[:, i]
+    outcome = np.full(C, _LIVE, dtype=np.int8)
+    stop = np.full(C, -1, dtype=np.int64)
+    coll2 = collapse_norm * collapse_norm
+    outcome[n2 < coll2] = _COLLAPSED
+    stop[n2 < coll2] = 0
+    core(np.repeat(lr_c, n_chains), np.repeat(noise_c, n_chains), state, u, w, outcome, stop,
+         n_steps, batch_size,
+         activation == "tanh", data == "B", kappa, coll2, max_norm * max_norm, ZIG_X, ZIG_R,
+         CHUNK)
+    live = outcome == _LIVE
+    beta = np.zeros(C)
+    for i in range(width):
+        beta = beta + u[:, i] * w[:, i]
+    # E[xy] = κ E[x²] > 0 in both data models: correct means sign(Σ u_i w_i) > 0
+    outcome[live & (beta > 0)] = _CORRECT
+    outcome[live & ~(beta > 0)] = _INCORRECT
+    outcome = outcome.reshape(shape + (n_chains,))
+    fr = _fractions(outcome, range(4))
+    return TwoLayerSGDResult(
+        lr=lr_c.reshape(shape), noise=noise_c.reshape(shape), collapsed=fr[0], diverged=fr[1],
+        correct=fr[2], incorrect=fr[3], outcome=outcome, stop_step=stop.reshape(shape + (n_chains,)),
+        u=u.reshape(shape + (n_chains, width)), w=w.reshape(shape + (n_chains, width)),
+        n_steps=n_steps, width=width, batch_size=batch_size, init_scale=init_scale,
+        activation=activation, data=data, kappa=kappa, collapse_norm=collapse_norm,
+        max_norm=max_norm, seed=seed)
 
 
-def simulate_two_layer(lr, noise, n_steps, n_chains, seed, width=4, batch_size=1, init_scale=1e-3,
-                       activation="linear", data="A", kappa=1.0, collapse_norm=1e-12,
-                       max_norm=1e6) -> TwoLayerSGDResult:
-    r"""Nonlinear SGD of f(x) = Σ_{i≤m} u_i σ(w_i x) from near the saddle θ = 0 (numba kernel).
-
-    Each step draws a batch of S samples and takes θ ← θ − λ∇L̂, with
-    L̂ = (1/S) Σ_j (κ/2)(f(x_j) − y_j)²:
-
-        u_i ← u_i − (λκ/S) Σ_j r_j σ(w_i x_j),   w_i ← w_i − (λκ/S) Σ_j r_j u_i σ'(w_i x_j) x_j,
-
-    r_j = f(x_j) − y_j. θ = 0 is a Type-II saddle; linearised, a_i = u_i + w_i and
-    b_i = u_i − w_i are multiplied by 1 ± λc_t, c_t = κs₁(1/S)Σ x_j y_j (spec §4.1), so the
-    phase is set by Λ± = E log|1 ± λc|. The nonlinear run decides what actually happens:
-    collapse (‖θ‖ < collapse_norm), divergence (‖θ‖ > max_norm or non-finite: the minimum's
-    own instability, spec §4.9), or escape with the correct (Σ u_i w_i > 0, same sign as
-    E xy) or incorrect sign, read at the end. Collapsed and diverged trajectories stop early.
-"""
-    return _simulate_two_layer(_two_layer_kernel, lr, noise, n_steps, n_chains, seed, width,
-                               batch_size, init_scale, activation, data, kappa, collapse_norm,
-                               max_norm)
-
-
-def simulate_two_layer_reference(lr, noise, n_steps, n_chains, seed, width=4, batch_size=1,
-                                 init_scale=1e-3, activation="linear", data="A", kappa=1.0,
-                                 collapse_norm=1e-12, max_norm=1e6) -> TwoLayerSGDResult:
-    r"""Plain-NumPy reference of :func:`simulate_two_layer` (the test oracle).
-
-    Same random streams and the same arithmetic in the same order, vectorised over the live
-    trajectories; slow (use it to check the kernel).
-"""
-    return _simulate_two_layer(_two_layer_numpy, lr, noise, n_steps, n_chains, seed, width,
-                               batch_size, init_scale, activation, data, kappa, collapse_norm,
-                               max_norm)
-
-
-simulate_two_layer.__doc__ += _TWO_LAYER_DOC
-simulate_two_layer_reference.__doc__ += _TWO_LAYER_DOC
+simulate_two_layer_reference = simulate_two_layer.reference

@@ -203,9 +203,58 @@ def test_blowup_threshold_reported():
 
 
 def test_non_finite_field_reported():
-    res = gradient_flow(np.eye(2), [1.0, 1.0], 1e200, [1e200, 0.0], [0.0, 1.0])
-    assert res.diverged and not res.success
+    # ‖(a, w)‖ ≈ 1.4e200 is below max_norm = 1e300, but a·w = 1e400 overflows in the field
+    res = gradient_flow(np.eye(2), [1.0, 1.0], 1e200, [1e200, 0.0], [0.0, 1.0], max_norm=1e300)
+    assert res.diverged and not res.success and "non-finite" in res.message
     assert res.a[0] == 1e200 and np.isnan(res.a[-1])
+
+
+def _flows(a0, w0, t, y=(1.0, 2.0), **kw):
+    """Readout a(t), shape (T,), and result of the three simulators on one single-neuron problem."""
+    X, y = np.eye(2), np.array(y)
+    results = [gradient_flow(X, y, a0, w0, t, **kw),
+               gradient_flow_wide(X, y, [[a0]], [w0], t, **kw),
+               gradient_flow_relu(X, y, [a0], [w0], t, **kw)]
+    return [(np.ravel(res.A if hasattr(res, "A") else res.a), res) for res in results]
+
+
+def test_divergence_before_the_first_requested_time_is_reported():
+    # The blow-up (‖(a, w)‖ reaching 1.2 from ≈1.1, as above) happens before t = 5, the first
+    # requested time: no entry is reached, and the run reports divergence instead of crashing.
+    a0, w0 = init_from_beta(np.array([0.1, 0.1]), 1.2)
+    for a, res in _flows(a0, w0, [5.0, 10.0], y=(2.0, 2.0), max_norm=1.2):
+        assert res.diverged and not res.success and "max_norm" in res.message
+        assert np.isnan(a).all()
+
+
+def test_initial_state_beyond_max_norm_is_divergence():
+    for a, res in _flows(1.0, np.array([0.5, 0.0]), [0.0, 1.0], max_norm=1.0):
+        assert res.diverged and not res.success and "initial state norm" in res.message
+        assert a[0] == 1.0 and np.isnan(a[-1])
+
+
+@pytest.mark.parametrize("delta", [1e6, -1e6])
+def test_stiff_flow_switches_to_radau_and_returns_quickly(delta):
+    # |δ| = 1e6: the fast direction relaxes at rate ≈ |δ| (ρ·t_end ≈ 1e7), so DOP853 would need
+    # ≳ 1e6 steps (minutes); the driver detects it and integrates with Radau. Each run takes
+    # ~0.2 s alone; 20 s leaves room for a loaded machine.
+    import time
+    a0, w0 = (np.sqrt(delta), np.array([0.1, 0.0])) if delta > 0 else (0.1, np.array([np.sqrt(-delta), 0.0]))
+    t = np.array([0.0, 1e-4, 1.0, 10.0])
+    tic = time.perf_counter()
+    results = _flows(a0, w0, t)
+    assert time.perf_counter() - tic < 20.0
+    exact = exact_solution(a0, w0, np.array([1.0, 2.0]), t)
+    scale = np.sqrt(abs(delta))
+    for a, res in results:
+        assert res.success and res.method == "Radau" and "stiff" in res.message
+        # Radau at rtol = 1e-10: the global error stays within 100 rtol of the state scale √|δ|
+        np.testing.assert_allclose(a, exact.a, rtol=0, atol=1e-8 * scale)
+
+
+def test_non_stiff_flow_keeps_dop853():
+    res = gradient_flow(np.eye(2), [0.0, 1.0], 1.0, [0.5, 0.0], [0.0, 1.0, 20.0])
+    assert res.method == "DOP853" and "stiff" not in res.message
 
 
 # --------------------------------------------------------------------------------------------

@@ -43,17 +43,15 @@ def _assert_same(r1, r2, fields):
 # single neuron
 # --------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("eta_a,eta_w,loss", [(1.0, 1.0, "sum"), (2.0, 0.4, "sum"),
-                                              (0.7, 1.5, "mean")])
-def test_kernel_matches_reference(eta_a, eta_w, loss):
+# Kernel == oracle bit for bit, thread independence, no NaN and divergence reporting are
+# checked for every registered kernel in test_kernel_registry.py; here: what is specific.
+
+def test_result_shapes_and_record_schedule():
     X, y, rng = _data(0)
-    a0, w0 = _grid(rng, np.linspace(-3, 3, 13), 3, eta_a, eta_w)
-    kw = dict(lr=0.01, n_steps=400, eta_a=eta_a, eta_w=eta_w, record_every=7, loss=loss)
-    r1 = gradient_descent(X, y, a0, w0, **kw)
-    r2 = gradient_descent_reference(X, y, a0, w0, **kw)
+    a0, w0 = _grid(rng, np.linspace(-3, 3, 13), 3)
+    r1 = gradient_descent(X, y, a0, w0, lr=0.01, n_steps=400, record_every=7)
     assert r1.a.shape == (13, r1.steps.size) and r1.w.shape == (13, r1.steps.size, 3)
     assert r1.steps[0] == 0 and r1.steps[-1] == 400
-    _assert_same(r1, r2, ["a", "w", "beta", "delta"])
     assert not r1.diverged.any()
 
 
@@ -138,16 +136,6 @@ def test_divergence_is_reported_per_chain():
     assert np.all(r.a[3, k:] == r.a[3, -1])
 
 
-def test_huge_lr_diverges_without_nan():
-    X, y, rng = _data(5)
-    a0, w0 = _grid(rng, [-1.0, 0.0, 1.0], 3)
-    r = gradient_descent(X, y, a0, w0, 1e3, 50, record_every=1)
-    assert r.diverged.all() and np.all(r.diverged_at >= 1)
-    assert np.isfinite(r.a).all() and np.isfinite(r.w).all() and np.isfinite(r.beta).all()
-    ref = gradient_descent_reference(X, y, a0, w0, 1e3, 50, record_every=1)
-    _assert_same(r, ref, ["a", "w"])
-
-
 def test_saddle_chain_stays_put():
     X, y, _ = _data(6)
     r = gradient_descent(X, y, [0.0, 1.0], [[0.0, 0.0, 0.0], [0.5, 0.5, 0.5]], 0.01, 100)
@@ -163,20 +151,6 @@ def _relu_batch(seed, C=5, n=12, m=6, d=3):
     rng = np.random.default_rng(seed)
     return (rng.standard_normal((n, d)), rng.standard_normal(n), rng.standard_normal((C, m)),
             rng.standard_normal((C, m, d)), rng)
-
-
-@pytest.mark.parametrize("leak,eta_a,eta_w,loss", [(0.0, 1.0, 1.0, "mean"),
-                                                   (0.25, 1.8, 0.5, "mean"),
-                                                   (0.1, 0.6, 1.3, "sum")])
-def test_relu_kernel_matches_reference(leak, eta_a, eta_w, loss):
-    X, y, a0, W0, _ = _relu_batch(0)
-    kw = dict(lr=0.01, n_steps=300, leak=leak, eta_a=eta_a, eta_w=eta_w, record_every=11,
-              loss=loss)
-    r1 = gradient_descent_relu(X, y, a0, W0, **kw)
-    r2 = gradient_descent_relu_reference(X, y, a0, W0, **kw)
-    _assert_same(r1, r2, ["a", "W", "delta", "train_loss"])
-    assert r1.train_loss[:, -1].max() < r1.train_loss[:, 0].min() or \
-        np.all(r1.train_loss[:, -1] < r1.train_loss[:, 0])
 
 
 def test_relu_per_chain_data_and_train_loss():
@@ -236,14 +210,6 @@ def test_relu_converges_to_gradient_flow():
     # first order; kinks add O(h) jitter to the constant, hence the wider band than the
     # smooth single-neuron test
     assert np.all((ratios > 1.6) & (ratios < 2.5)), (errors, ratios)
-
-
-def test_relu_divergence_flagged():
-    X, y, a0, W0, _ = _relu_batch(3, C=3)
-    r = gradient_descent_relu(X, y, a0, W0, 50.0, 100, record_every=1)
-    assert r.diverged.all() and np.isfinite(r.W).all() and np.isfinite(r.train_loss).all()
-    ref = gradient_descent_relu_reference(X, y, a0, W0, 50.0, 100, record_every=1)
-    _assert_same(r, ref, ["a", "W", "train_loss"])
 
 
 # --------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from sims.sgd_stability._figure_data_thresholds import (  # noqa: E402
     teacher_student_rank,
     teacher_student_singular_values,
 )
-from sims.sgd_stability._figure_plots import (  # noqa: E402
+from sims.sgd_stability._plots import (  # noqa: E402
     plot_batch_thresholds,
     plot_finite_data,
     plot_phase_overlay,

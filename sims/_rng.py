@@ -1,4 +1,4 @@
-"""Per-chain random streams shared by the sgd_stability kernels and their NumPy references.
+"""Per-chain random streams shared by every stochastic simulation kernel and its NumPy oracle.
 
 Every simulated chain owns a xoshiro256** state (Blackman & Vigna 2021, "Scrambled linear
 pseudorandom number generators", ACM TOMS 47) of four uint64 words, seeded from ``(seed, chain
@@ -16,9 +16,9 @@ A kernel and its reference therefore draw bit-identical numbers for every chain,
 number of threads or the order in which chains are visited. ``sign_normal`` also takes a
 Rademacher sign from an unused bit of the ziggurat's first word (data model A).
 
-Maintenance: numba's on-disk cache (``cache=True``) of a kernel in ``_qr_kernel``, ``_sgd``,
-``_collapse_sims`` or ``_collapse_modes`` is keyed on that module's source only; after editing
-this file delete ``__pycache__/*.nbi``/``*.nbc`` here, or the kernels keep the old generator.
+Maintenance: numba's on-disk cache (``cache=True``) of a kernel is keyed on that kernel module's
+source only; after editing this file delete the ``__pycache__/*.nbi``/``*.nbc`` files of the
+kernel modules (``sims/*/__pycache__``), or the kernels keep the old generator.
 """
 
 from __future__ import annotations
@@ -29,13 +29,14 @@ import numbers
 import numpy as np
 from numba import njit
 
-__all__ = ["NumpyStreams", "ZIG_R", "ZIG_X", "seed_streams"]
+__all__ = ["INV53", "NumpyStreams", "ZIG_R", "ZIG_X", "as_seed", "next_u64", "normal", "rademacher",
+           "seed_streams", "sign_normal", "uniform", "ziggurat"]
 
 _U = np.uint64
 _GAMMA = _U(0x9E3779B97F4A7C15)
 _MIX1 = _U(0xBF58476D1CE4E5B9)
 _MIX2 = _U(0x94D049BB133111EB)
-_INV53 = 2.0 ** -53
+INV53 = 2.0 ** -53
 _MAX_SEED = 2**64 - 1
 
 # ZIGNOR tables, 256 layers: right edge R of the base strip and common layer area V
@@ -121,7 +122,7 @@ def next_u64(s0, s1, s2, s3):
 def uniform(s0, s1, s2, s3):
     """Uniform on [0, 1) with 53 random bits."""
     r, s0, s1, s2, s3 = next_u64(s0, s1, s2, s3)
-    return np.float64(r >> _U(11)) * _INV53, s0, s1, s2, s3
+    return np.float64(r >> _U(11)) * INV53, s0, s1, s2, s3
 
 
 @njit(cache=True, inline="always")
@@ -132,7 +133,7 @@ def rademacher(s0, s1, s2, s3):
 
 
 @njit(cache=True, inline="always")
-def _ziggurat(r, zx, zr, s0, s1, s2, s3):
+def ziggurat(r, zx, zr, s0, s1, s2, s3):
     """Normal from a first 64-bit word r (already drawn), drawing more words only on rejection.
 
     Written inline (no call to a separate jitted function on the slow path: returning the
@@ -141,15 +142,15 @@ def _ziggurat(r, zx, zr, s0, s1, s2, s3):
     """
     while True:
         i = np.intp(r & _U(255))
-        u = 2.0 * (np.float64(r >> _U(11)) * _INV53) - 1.0
+        u = 2.0 * (np.float64(r >> _U(11)) * INV53) - 1.0
         if abs(u) < zr[i]:                           # inside layer i's rectangle (≈ 99 %)
             return u * zx[i], s0, s1, s2, s3
         if i == 0:                                   # base strip: exact tail beyond R
             while True:
                 r, s0, s1, s2, s3 = next_u64(s0, s1, s2, s3)
-                e1 = np.float64((r >> _U(11)) + _U(1)) * _INV53    # (0, 1]: log is finite
+                e1 = np.float64((r >> _U(11)) + _U(1)) * INV53    # (0, 1]: log is finite
                 r, s0, s1, s2, s3 = next_u64(s0, s1, s2, s3)
-                e2 = np.float64((r >> _U(11)) + _U(1)) * _INV53
+                e2 = np.float64((r >> _U(11)) + _U(1)) * INV53
                 x = math.log(e1) / _ZIG_TAIL
                 y = math.log(e2)
                 if not (-2.0 * y < x * x):
@@ -160,7 +161,7 @@ def _ziggurat(r, zx, zr, s0, s1, s2, s3):
         f0 = math.exp(-0.5 * (zx[i] * zx[i] - x * x))
         f1 = math.exp(-0.5 * (zx[i + 1] * zx[i + 1] - x * x))
         r, s0, s1, s2, s3 = next_u64(s0, s1, s2, s3)
-        v = np.float64(r >> _U(11)) * _INV53
+        v = np.float64(r >> _U(11)) * INV53
         if f1 + v * (f0 - f1) < 1.0:
             return x, s0, s1, s2, s3
         r, s0, s1, s2, s3 = next_u64(s0, s1, s2, s3)   # rejected: start over
@@ -170,7 +171,7 @@ def _ziggurat(r, zx, zr, s0, s1, s2, s3):
 def normal(zx, zr, s0, s1, s2, s3):
     """Standard normal by the ziggurat (zx, zr: ``ZIG_X``, ``ZIG_R``)."""
     r, s0, s1, s2, s3 = next_u64(s0, s1, s2, s3)
-    return _ziggurat(r, zx, zr, s0, s1, s2, s3)
+    return ziggurat(r, zx, zr, s0, s1, s2, s3)
 
 
 @njit(cache=True, inline="always")
@@ -183,7 +184,7 @@ def sign_normal(zx, zr, s0, s1, s2, s3):
     """
     r, s0, s1, s2, s3 = next_u64(s0, s1, s2, s3)
     x = 2.0 * np.float64((r >> _U(8)) & _U(1)) - 1.0
-    z, s0, s1, s2, s3 = _ziggurat(r, zx, zr, s0, s1, s2, s3)
+    z, s0, s1, s2, s3 = ziggurat(r, zx, zr, s0, s1, s2, s3)
     return x, z, s0, s1, s2, s3
 
 
@@ -261,7 +262,7 @@ class NumpyStreams:
         return r
 
     def uniform(self, idx=None) -> np.ndarray:
-        return (self.next_u64(idx) >> _U(11)).astype(np.float64) * _INV53
+        return (self.next_u64(idx) >> _U(11)).astype(np.float64) * INV53
 
     def rademacher(self, idx=None) -> np.ndarray:
         return 2.0 * (self.next_u64(idx) >> _U(63)).astype(np.float64) - 1.0
@@ -285,7 +286,7 @@ class NumpyStreams:
         pos = np.arange(chains.size)                 # positions in ``out`` still pending
         while True:
             i = (r & _U(255)).astype(np.intp)
-            u = 2.0 * ((r >> _U(11)).astype(np.float64) * _INV53) - 1.0
+            u = 2.0 * ((r >> _U(11)).astype(np.float64) * INV53) - 1.0
             fast = np.abs(u) < ZIG_R[i]
             out[pos[fast]] = u[fast] * ZIG_X[i[fast]]
             pos, i, u = pos[~fast], i[~fast], u[~fast]
@@ -310,8 +311,8 @@ class NumpyStreams:
         out = np.empty(chains.size)
         pos = np.arange(chains.size)
         while pos.size:
-            e1 = ((self.next_u64(chains[pos]) >> _U(11)) + _U(1)).astype(np.float64) * _INV53
-            e2 = ((self.next_u64(chains[pos]) >> _U(11)) + _U(1)).astype(np.float64) * _INV53
+            e1 = ((self.next_u64(chains[pos]) >> _U(11)) + _U(1)).astype(np.float64) * INV53
+            e2 = ((self.next_u64(chains[pos]) >> _U(11)) + _U(1)).astype(np.float64) * INV53
             x = _libm(math.log, e1) / _ZIG_TAIL
             y = _libm(math.log, e2)
             acc = ~(-2.0 * y < x * x)
