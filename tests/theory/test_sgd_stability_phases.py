@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -97,17 +97,30 @@ def test_boundary_conventions():
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.floats(-3.0, 3.0), min_size=1, max_size=8).filter(lambda v: np.mean(v) > 1e-3),
        st.floats(1e-3, 20.0))
+@example([0.59765625], 1.681)  # 1 − λc = −0.0047: a fixed 1e-12 slack was below the rounding
 def test_l2_never_predicts_collapse_and_ms_implies_ps(values, lr):
     # E(1 + λc)² = 1 + 2λE c + λ²E c² > 1 (spec §4.2), and Jensen: Λ± ≤ ½ log E(1 ± λc)².
-    # Slack 1e-12: rounding of the O(1) logs.
+    # Equality holds for a point mass, so the slack is the rounding. Λ± is a mean of logs of
+    # 1 ± λc_i, each formed with relative error ≤ eps·(1 + λ|c_i|)/|1 ± λc_i|; the L₂ exponent is
+    # log1p(λ(λm₂ ± 2m₁)), whose argument E(1 ± λc)² is formed with absolute error
+    # ≤ eps·(1 + 2λ|m₁| + λ²m₂), i.e. relative error that over E(1 ± λc)². The logs pass relative
+    # errors on as absolute ones. Over 30,000 draws crowded near λc = 1 the excess peaked at 2.0×
+    # the sum of the two condition numbers; allow 4× (+inf when a term vanishes exactly, where
+    # Λ = −inf and the inequality holds trivially).
     ex = phase_exponents(lr, values)
     assert ex.l2_plus > 0 and ex.gd_plus > 0
-    assert ex.lambda_plus <= 0.5 * ex.l2_plus + 1e-12
-    assert ex.lambda_minus <= 0.5 * ex.l2_minus + 1e-12
+    v = np.asarray(values)
+    m1, m2 = np.mean(v), np.mean(v**2)
+    with np.errstate(divide="ignore"):
+        slack = {sign: 4 * np.finfo(float).eps * (np.max((1 + lr * np.abs(v)) / np.abs(1 + sign * lr * v))
+                                                  + (1 + 2 * lr * abs(m1) + lr**2 * m2)
+                                                  / np.mean((1 + sign * lr * v) ** 2))
+                 for sign in (1, -1)}
+    assert ex.lambda_plus <= 0.5 * ex.l2_plus + slack[1]
+    assert ex.lambda_minus <= 0.5 * ex.l2_minus + slack[-1]
     assert ex.l2_minus < 0 or ex.label != "Ib"
     # the record's MS exponent is log E(1 − λc)² (exp: −inf ↔ 0 when every 1 − λc_i vanishes);
     # 1e-12 relative to the size of the terms covers rounding of the moment formula
-    v = np.asarray(values)
     ms = np.mean((1 - lr * v) ** 2)
     assert abs(math.exp(ex.l2_minus) - ms) <= 1e-12 * (1 + lr**2 * np.mean(v**2))
 
