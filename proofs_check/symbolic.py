@@ -53,7 +53,9 @@ import numpy as np
 if TYPE_CHECKING:  # annotations only; sympy is imported inside the functions that need it
     import sympy
 
-from ._claim import Comparison
+from ._claim import Check, Comparison, Nontrivial, Perturbation, claim
+from ._mp_eval import _Evaluator
+from ._simplify import _describe, _try_simplify
 
 __all__ = [
     "CLAIM_SETTING",
@@ -61,11 +63,16 @@ __all__ = [
     "NUMERIC_TOLERANCE_REASON",
     "IdentityResult",
     "OdeSolutionResult",
+    "SEEDS",
+    "SEEDS_REASON",
+    "SymbolicCheck",
+    "WRONG_IDENTITY",
     "check_identity",
     "claim_kwargs",
     "check_equal",
     "check_ode_solution",
     "sample_points",
+    "symbolic_claim",
     "to_comparison",
     "tolerance_for",
 ]
@@ -190,251 +197,6 @@ class OdeSolutionResult:
 
     def summary(self) -> dict[str, Any]:
         return {name: r.summary() for name, r in self.parts.items()}
-
-
-# --------------------------------------------------------------------------------------------
-# symbolic strategies under a hard budget: they run in a forked child that is killed when the
-# budget is spent (no signals: an exception raised by a timer lands wherever the interpreter
-# is, e.g. inside an import or a finalizer, and breaks the caller)
-
-
-def _strategies():
-    import sympy
-
-    return (
-        ("expand", False, sympy.expand),
-        ("cancel", False, lambda e: sympy.cancel(sympy.together(e))),
-        ("simplify", True, sympy.simplify),
-        ("rewrite(exp)+simplify", True, lambda e: sympy.simplify(e.rewrite(sympy.exp))),
-    )
-
-
-def _size_exceeds(expr: sympy.Basic, limit: int) -> bool:
-    """True if the expression tree has more than ``limit`` nodes (stops counting early)."""
-    import sympy
-
-    for i, _ in enumerate(sympy.preorder_traversal(expr)):
-        if i >= limit:
-            return True
-    return False
-
-
-def _describe(entries: list[sympy.Expr], limit: int = 2000) -> str:
-    """Printable form of the checked expression; large ones are summarised (printing a big
-    expression costs more than checking it)."""
-    import sympy
-
-    parts = []
-    for e in entries:
-        if _size_exceeds(e, 400):
-            parts.append(f"<expression with > 400 nodes, {len(e.free_symbols)} symbols>")
-        else:
-            parts.append(sympy.sstr(e))
-    text = "; ".join(parts)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _try_simplify(entries: list[sympy.Expr], budget: float, max_ops: int):
-    """Try to reduce every entry to 0 within ``budget`` seconds: (all_zero, strategy, timed_out).
-
-    The strategies run in a forked child process (POSIX) that is killed at the deadline, so
-    nothing in this process is interrupted. Without fork only the cheap strategies run.
-    """
-    import multiprocessing
-
-    if all(e == 0 for e in entries):
-        return True, "trivial", False
-    if budget <= 0:
-        return False, None, True
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return _simplify_entries(entries, float("inf"), max_ops, cheap_only=True)
-    ctx = multiprocessing.get_context("fork")
-    receive, send = ctx.Pipe(duplex=False)
-
-    def child():
-        try:
-            send.send(_simplify_entries(entries, time.monotonic() + budget, max_ops))
-        except BaseException:  # any failure in the child is "not simplified", never a verdict
-            send.send((False, None, False))
-
-    proc = ctx.Process(target=child, daemon=True)
-    proc.start()
-    send.close()
-    try:
-        result = receive.recv() if receive.poll(budget) else (False, None, True)
-    except EOFError:  # the child died without answering
-        result = (False, None, False)
-    finally:
-        proc.kill()
-        proc.join()
-        receive.close()
-    return result
-
-
-def _simplify_entries(entries, end: float, max_ops: int, cheap_only: bool = False):
-    """The strategies themselves, run until ``end`` (time.monotonic) between strategies."""
-    if all(e == 0 for e in entries):
-        return True, "trivial", False
-    used: str | None = None
-    timed_out = False
-    for entry in entries:
-        if entry == 0:
-            continue
-        big = _size_exceeds(entry, max_ops)
-        done = False
-        for name, expensive, fn in _strategies():
-            if expensive and (big or cheap_only):
-                timed_out = True
-                continue
-            if time.monotonic() >= end:
-                return False, None, True
-            try:
-                reduced = fn(entry)
-            except Exception:  # a strategy failing is not a verdict; try the next one
-                continue
-            if reduced == 0:
-                order = [s[0] for s in _strategies()]
-                if used is None or order.index(name) > order.index(used):
-                    used = name
-                done = True
-                break
-        if not done:
-            return False, None, timed_out
-    return True, used, timed_out
-
-
-# --------------------------------------------------------------------------------------------
-# numeric evaluation with a running rounding-error bound
-
-
-def _mp_number(node: sympy.Expr, dps: int):
-    import mpmath
-    import sympy
-
-    value = sympy.N(node, dps + 10)
-    re, im = value.as_real_imag()
-    re_mp = mpmath.mpf(sympy.Float(re, dps + 10)._mpf_)
-    if im == 0:
-        return re_mp
-    return mpmath.mpc(re_mp, mpmath.mpf(sympy.Float(im, dps + 10)._mpf_))
-
-
-class _Evaluator:
-    """Evaluate a sympy expression with mpmath at the current precision, with error bound E.
-
-    ``E`` is in units of the working epsilon: the computed value differs from the exact value
-    of the expression at the (exact) sample point by about ``eps * E``.
-    """
-
-    def __init__(self, dps: int):
-        self.dps = dps
-        self._funcs: dict[Any, Callable] = {}
-        self._partials: dict[Any, list[Callable | None]] = {}
-        self._fallback: dict[Any, tuple[list, Callable]] = {}
-
-    def _function(self, node):
-        import sympy
-
-        key = (node.func, len(node.args))
-        if key not in self._funcs:
-            dummies = [sympy.Dummy(f"x{i}", real=True) for i in range(len(node.args))]
-            applied = node.func(*dummies)
-            self._funcs[key] = sympy.lambdify(dummies, applied, modules="mpmath")
-            partials: list[Callable | None] = []
-            for d in dummies:
-                try:
-                    der = sympy.diff(applied, d)
-                    if der.has(sympy.Derivative, sympy.Subs, sympy.DiracDelta):
-                        raise ValueError
-                    partials.append(sympy.lambdify(dummies, der, modules="mpmath"))
-                except Exception:
-                    partials.append(None)
-            self._partials[key] = partials
-        return self._funcs[key], self._partials[key]
-
-    def evaluate(self, expr: sympy.Expr, point: Mapping[sympy.Symbol, Any]):
-        import mpmath
-        import sympy
-
-        memo: dict[Any, tuple[Any, Any]] = {}
-
-        def ev(node):
-            hit = memo.get(node)
-            if hit is not None:
-                return hit
-            if node.is_Symbol:
-                out = (point[node], mpmath.mpf(0))  # sample points are exact binary floats
-            elif node.is_Integer:
-                out = (mpmath.mpf(int(node)), mpmath.mpf(0))
-            elif node.is_Number or node.is_NumberSymbol or node is sympy.I:
-                v = _mp_number(node, self.dps)
-                out = (v, abs(v))
-            elif node.is_Add:
-                vals = [ev(a) for a in node.args]
-                v = mpmath.fsum(x[0] for x in vals)
-                out = (v, mpmath.fsum(x[1] for x in vals) + abs(v))
-            elif node.is_Mul:
-                vals = [ev(a) for a in node.args]
-                absv = [abs(x[0]) for x in vals]
-                v = mpmath.fprod(x[0] for x in vals)
-                # first order: sum_i E_i * prod_{j != i} |v_j|, via prefix/suffix products
-                k = len(vals)
-                suffix = [mpmath.mpf(1)] * (k + 1)
-                for i in range(k - 1, -1, -1):
-                    suffix[i] = suffix[i + 1] * absv[i]
-                err = mpmath.mpf(0)
-                prefix = mpmath.mpf(1)
-                for i, (_, e_i) in enumerate(vals):
-                    if e_i:
-                        err += e_i * prefix * suffix[i + 1]
-                    prefix *= absv[i]
-                out = (v, err + abs(v))
-            elif node.is_Pow:
-                (vb, eb), (ve, ee) = ev(node.base), ev(node.exp)
-                if node.exp.is_Integer:
-                    n = int(node.exp)
-                    if n == 0:
-                        out = (mpmath.mpf(1), mpmath.mpf(0))
-                    else:
-                        if n < 0 and vb == 0:
-                            raise ZeroDivisionError
-                        v = vb ** n
-                        out = (v, abs(n) * abs(vb) ** (n - 1) * eb + abs(v) if eb else abs(v))
-                else:
-                    v = mpmath.power(vb, ve)
-                    if vb == 0:
-                        out = (v, abs(v) + eb)
-                    else:
-                        rel = abs(ve) * eb / abs(vb) + abs(mpmath.log(vb)) * ee + 1
-                        out = (v, abs(v) * rel)
-            elif isinstance(node, sympy.Function) and node.args:
-                f, partials = self._function(node)
-                vals = [ev(a) for a in node.args]
-                args = [x[0] for x in vals]
-                v = f(*args)
-                err = abs(v)
-                for (vi, ei), dfi in zip(vals, partials):
-                    if not ei:
-                        continue
-                    try:
-                        if dfi is None:
-                            raise ValueError
-                        err += abs(dfi(*args)) * ei
-                    except Exception:
-                        err += ei * max(mpmath.mpf(1), abs(v) / abs(vi) if vi else mpmath.mpf(1))
-                out = (v, err)
-            else:  # Piecewise, Max, ...: evaluate as a whole; bound = its own size
-                key = node
-                if key not in self._fallback:
-                    syms = sorted(node.free_symbols, key=lambda s: s.name)
-                    self._fallback[key] = (syms, sympy.lambdify(syms, node, modules="mpmath"))
-                syms, f = self._fallback[key]
-                v = f(*[point[s] for s in syms])
-                out = (v, abs(v))
-            memo[node] = out
-            return out
-
-        return ev(expr)
 
 
 # --------------------------------------------------------------------------------------------
@@ -708,18 +470,27 @@ def check_ode_solution(solution, rhs, t: sympy.Symbol, *,
     return OdeSolutionResult(residual=res, initial=init_res)
 
 
+def _term_size(result: IdentityResult | OdeSolutionResult) -> float:
+    parts = result.parts.values() if isinstance(result, OdeSolutionResult) else (result,)
+    return max(r.error_scale for r in parts)
+
+
 def to_comparison(results: Mapping[str, IdentityResult | OdeSolutionResult],
                   notes: Mapping[str, Any] | None = None) -> Comparison:
     """Fold several identity checks into one claim :class:`~proofs_check._claim.Comparison`.
 
-    ``error`` is the largest numeric relative residual, ``tolerance`` the smallest
-    ``10**(-dps/2)``; ``prediction`` is 0.0 (every residual vanishes), ``observed`` the error.
+    One :class:`~proofs_check._claim.Check` per identity (its numeric relative residual against
+    ``10**(-dps/2)``, unit ``"relative residual"``); the claim's error is the largest residual.
+    ``prediction`` is 0.0 (every residual vanishes), ``observed`` the largest residual.
+    Non-vacuity: at least one identity is evaluated on terms of nonzero size (``E > 0``; an
+    identity that sympy already reduced to the literal 0 while it was built has ``E = 0``).
     ``details`` holds each identity's summary (simplification status included) and ``notes``.
     """
     if not results:
         raise ValueError("results must not be empty")
+    checks = tuple(Check(name, r.max_rel_numeric, r.tolerance, "relative residual")
+                   for name, r in results.items())
     error = max(r.max_rel_numeric for r in results.values())
-    tol = min(r.tolerance for r in results.values())
     details: dict[str, Any] = {
         "identities": {name: r.summary() for name, r in results.items()},
         "all_simplified_to_zero": all(r.simplified_to_zero for r in results.values()),
@@ -728,12 +499,26 @@ def to_comparison(results: Mapping[str, IdentityResult | OdeSolutionResult],
     }
     if notes:
         details.update(notes)
-    return Comparison(prediction=0.0, observed=error, error=error, tolerance=tol, details=details)
+    n_sized = sum(_term_size(r) > 0 for r in results.values())
+    return Comparison(prediction=0.0, observed=error, checks=checks,
+                      label="residual of each identity (predicted 0) / largest relative residual",
+                      nontrivial=Nontrivial("identities evaluated on terms of nonzero size", n_sized, 1),
+                      details=details)
 
+
+# --------------------------------------------------------------------------------------------
+# symbolic claims
 
 # Default setting of a symbolic Claim: mpmath precision, sample points, and the sympy budget
 # (a certificate of exactness, not the verdict; see the module docstring).
 CLAIM_SETTING = {"dps": DEFAULT_DPS, "n_points": 8, "simplify_timeout": 1.0}
+
+SEEDS = range(5)
+SEEDS_REASON = ("the seed draws the sample points; a true identity leaves a residual ~10^-dps at any "
+                "point of its domain, so five independent draws of n_points points each")
+#: The wrong prediction every symbolic claim must catch: each residual shifted by 1e-10, i.e. the
+#: identity made false by a relative 1e-10 (far above 10^(-dps/2)) on O(1) terms.
+WRONG_IDENTITY = Perturbation(absolute=1e-10)
 
 
 def claim_kwargs(setting: Mapping, seed: int, **extra) -> dict:
@@ -742,3 +527,82 @@ def claim_kwargs(setting: Mapping, seed: int, **extra) -> dict:
            "simplify_timeout": float(setting["simplify_timeout"])}
     out.update(extra)
     return out
+
+
+class SymbolicCheck:
+    """What the body of a :func:`symbolic_claim` receives.
+
+    ``setting`` and ``seed`` are the claim's; :meth:`identity` and :meth:`ode` are
+    :func:`check_identity` and :func:`check_ode_solution` with the setting's ``dps``,
+    ``n_points``, ``simplify_timeout`` and the seed filled in (keywords override them). When the
+    claim is checked with a perturbation, every residual is shifted by ``perturb(0.0)`` (the
+    identity is made wrong) and the symbolic strategies are skipped (the numeric check decides).
+    :meth:`kw` gives the plain keyword arguments, for control checks that must not be perturbed.
+    """
+
+    def __init__(self, setting: Mapping, seed: int, perturb: Perturbation):
+        self.setting = setting
+        self.seed = seed
+        self._shift = float(perturb(0.0))
+
+    def kw(self, **extra) -> dict:
+        return claim_kwargs(self.setting, self.seed, **extra)
+
+    def _perturbed(self, extra: dict) -> dict:
+        if self._shift:
+            extra.setdefault("simplify", False)
+        return self.kw(**extra)
+
+    def _shifted(self, entries):
+        import sympy
+
+        return [e + sympy.Rational(self._shift) for e in entries] if self._shift else entries
+
+    def identity(self, expr, symbols=None, **extra) -> IdentityResult:
+        """:func:`check_identity` of ``expr`` with the claim's settings."""
+        kw = self._perturbed(extra)
+        expr = self._shifted(_as_entries(expr)) if self._shift else expr
+        return check_identity(expr, symbols, **kw)
+
+    def ode(self, solution, rhs, t, **extra) -> OdeSolutionResult:
+        """:func:`check_ode_solution` with the claim's settings (a perturbation shifts the
+        right-hand side and the initial value)."""
+        import sympy
+
+        kw = self._perturbed(extra)
+        if self._shift:
+            shift = sympy.Rational(self._shift)
+            if callable(rhs) and not isinstance(rhs, sympy.Basic):
+                f = rhs
+                rhs = lambda sol, t_: [r + shift for r in f(sol, t_)]  # noqa: E731
+            else:
+                rhs = [sympy.sympify(r) + shift for r in (rhs if isinstance(rhs, (list, tuple)) else [rhs])]
+            init = kw.pop("initial", None)
+            if init is not None:
+                kw["initial"] = [sympy.sympify(i) + shift for i in (init if isinstance(init, (list, tuple))
+                                                                     else [init])]
+        return check_ode_solution(solution, rhs, t, **kw)
+
+
+def symbolic_claim(name: str, *, source: str, statement: str, setting: Mapping[str, Any] | None = None,
+                   slow: bool = False):
+    """Register a symbolic claim: ``body(ck: SymbolicCheck) -> results`` or ``(results, notes)``.
+
+    ``results`` maps identity names to :class:`IdentityResult` / :class:`OdeSolutionResult`; they
+    are folded by :func:`to_comparison`. The claim's setting is :data:`CLAIM_SETTING` updated by
+    ``setting``; its tolerance reason is :data:`NUMERIC_TOLERANCE_REASON`, its seeds
+    :data:`SEEDS` and its wrong prediction :data:`WRONG_IDENTITY`.
+    """
+
+    def decorate(body: Callable[[SymbolicCheck], Any]):
+        def compute(setting: dict, seed: int, perturb: Perturbation) -> Comparison:
+            out = body(SymbolicCheck(setting, seed, perturb))
+            results, notes = out if isinstance(out, tuple) else (out, None)
+            return to_comparison(results, notes)
+
+        compute.__name__, compute.__doc__ = body.__name__, body.__doc__
+        return claim(name, source=source, statement=statement, tolerance_reason=NUMERIC_TOLERANCE_REASON,
+                     setting={**CLAIM_SETTING, **(setting or {})}, seeds=SEEDS, seeds_reason=SEEDS_REASON,
+                     wrong=WRONG_IDENTITY, slow=slow)(compute)
+
+    return decorate
