@@ -207,8 +207,8 @@ class Comparison:
         """
         checks = self.checks
         if len({(c.tolerance, c.unit) for c in checks}) == 1:
-            worst = max(checks, key=lambda c: c.error if math.isfinite(c.error) else math.inf)
-            err = math.inf if any(not math.isfinite(c.error) for c in checks) else worst.error
+            bad = [c.error for c in checks if not math.isfinite(c.error)]   # NaN stays NaN
+            err = bad[0] if bad else max(c.error for c in checks)
             return err, checks[0].tolerance, checks[0].unit
         return max(c.ratio for c in checks), 1.0, "× tolerance"
 

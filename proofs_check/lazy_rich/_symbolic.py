@@ -52,7 +52,7 @@ def _time_derivative(expr, params, velocities):
 
 
 # ------------------------------------------------------------------------------------------
-# §10.1 conservation
+# conservation
 
 
 @symbolic_claim("lazy_rich.symbolic.conservation",
@@ -159,14 +159,14 @@ def _conservation(ck: SymbolicCheck):
 
 
 # ------------------------------------------------------------------------------------------
-# §10.2 function-space metric
+# function-space metric
 
 
 @symbolic_claim("lazy_rich.symbolic.function_space_metric",
                 source=f"{cite('kunin2024', '§3, function-space dynamics')}; docs/lazy_rich.md#function-space-metric-and-ntk; docs/lazy_rich.md#symbolic-identities",
                 statement="M = η_w a² I + η_a wwᵀ equals ½(R+δ)I + ½(R−δ)β̂β̂ᵀ with R = √(δ² + 4η_aη_w‖β‖²), "
                           "η_w a² = (R+δ)/2, η_a‖w‖² = (R−δ)/2, β̇ = −M g, M has eigenvalue R along β̂ and "
-                          "(R+δ)/2 across; the §1 init a0(β0, δ) reproduces β0 and δ.",
+                          "(R+δ)/2 across; the init a0(β0, δ) of docs/lazy_rich.md#reduction-to-unit-rates reproduces β0 and δ.",
                 setting={"d": 3})
 def _function_space_metric(ck: SymbolicCheck):
     import sympy as sp
@@ -191,7 +191,7 @@ def _function_space_metric(ck: SymbolicCheck):
     perp = sp.Matrix([-beta[1], beta[0]] + [0] * (d - 2))
     res["eigenvalues"] = ck.identity([M_fs * beta - R * beta, M_fs * perp - (R + delta) / 2 * perp])
 
-    # §1 init from (β0, δ, sign): a0 = sign √((δ + √(δ² + 4η_aη_w‖β0‖²))/(2η_w)), w0 = β0/a0.
+    # init from (β0, δ, sign): a0 = sign √((δ + √(δ² + 4η_aη_w‖β0‖²))/(2η_w)), w0 = β0/a0.
     b = sp.Matrix(sp.symbols(f"b1:{d + 1}", real=True))
     dl = sp.Symbol("delta", real=True)
     for sgn in (1, -1):
@@ -204,7 +204,7 @@ def _function_space_metric(ck: SymbolicCheck):
 
 
 # ------------------------------------------------------------------------------------------
-# §10.3 mirror potential
+# mirror potential
 
 
 @symbolic_claim("lazy_rich.symbolic.mirror_potential",
@@ -258,15 +258,15 @@ def _mirror_potential(ck: SymbolicCheck):
 
 
 # ------------------------------------------------------------------------------------------
-# §10.4 ODE solutions
+# ODE solutions
 
 
 @symbolic_claim("lazy_rich.symbolic.closed_form_ode",
                 source=f"{cite('kunin2024', '§3, exact solution')}; docs/lazy_rich.md#exact-solution-for-whitened-input; docs/lazy_rich.md#symbolic-identities",
                 statement="The scalar form of ϑ(τ) = e^{Aτ}ϑ0/ρ(τ) (d = 2: q∥, q⊥, P) satisfies "
                           "ϑ̇ = Aϑ − ½‖ϑ‖²ϑ with ϑ(0) = ϑ0, and on P0² − ‖Q0‖² = δ̃ it solves the unit-rate "
-                          "gradient flow Q̇ = −P(PQ − β*), Ṗ = −Qᵀ(PQ − β*); the §1 map reduces general rates "
-                          "to unit rates; the §3.2 limit ϑ∞ is a fixed point with P∞² = (δ̃ + √(δ̃² + 4s²))/2.")
+                          "gradient flow Q̇ = −P(PQ − β*), Ṗ = −Qᵀ(PQ − β*); the unit-rate map reduces general rates "
+                          "to unit rates; the limit ϑ∞ is a fixed point with P∞² = (δ̃ + √(δ̃² + 4s²))/2.")
 def _closed_form_ode(ck: SymbolicCheck):
     import sympy as sp
 
@@ -302,7 +302,7 @@ def _closed_form_ode(ck: SymbolicCheck):
         sol, gf_rhs, tau, state=[x1, x2, x3], initial=[q, r, P0],
         **dict(intervals=intervals))
 
-    # §3.2 limit: ϑ∞ = sign(c₊)(√(ω − δ̃/2), 0, √(ω + δ̃/2)) is a fixed point, with ‖ϑ∞‖² = 2ω and
+    # limit: ϑ∞ = sign(c₊)(√(ω − δ̃/2), 0, √(ω + δ̃/2)) is a fixed point, with ‖ϑ∞‖² = 2ω and
     # P∞² = ω + δ̃/2 = (δ̃ + √(δ̃² + 4s²))/2.
     om = sp.sqrt(s**2 + dt**2 / 4)
     lim = [sp.sqrt(om - dt / 2), sp.Integer(0), sp.sqrt(om + dt / 2)]
@@ -311,7 +311,7 @@ def _closed_form_ode(ck: SymbolicCheck):
         fixed + [lim[2] ** 2 - (dt + sp.sqrt(dt**2 + 4 * s**2)) / 2],
         **dict(intervals=intervals))
 
-    # §1 map: P = (η_w/η_a)^{1/4} a, Q = (η_a/η_w)^{1/4} w, τ = k t, k = √(η_aη_w).
+    # unit-rate map: P = (η_w/η_a)^{1/4} a, Q = (η_a/η_w)^{1/4} w, τ = k t, k = √(η_aη_w).
     eta_a, eta_w = sp.symbols("eta_a eta_w", positive=True)
     a = sp.Symbol("a", real=True)
     w = sp.Matrix(sp.symbols("w1 w2", real=True))
@@ -510,7 +510,7 @@ def _delta_zero(ck: SymbolicCheck):
 
 
 # ------------------------------------------------------------------------------------------
-# §10.5 discrete GD
+# discrete GD
 
 
 @symbolic_claim("lazy_rich.symbolic.gd_step_delta",
@@ -559,7 +559,7 @@ def _gd_step(ck: SymbolicCheck):
 
 
 # ------------------------------------------------------------------------------------------
-# §10.6 δ-balanced wide networks and the hyperbolic entropy
+# δ-balanced wide networks and the hyperbolic entropy
 
 
 @symbolic_claim("lazy_rich.symbolic.delta_balanced",
@@ -648,7 +648,7 @@ def _delta_balanced(ck: SymbolicCheck):
 
 
 # ------------------------------------------------------------------------------------------
-# §10.7 rank-1 closed form
+# rank-1 closed form
 
 
 @symbolic_claim("lazy_rich.symbolic.rank_one_limit",

@@ -87,7 +87,7 @@ def _subseed(seed: int, *parts: int) -> int:
 
 
 # --------------------------------------------------------------------------------------------
-# §3.1 Theorem 1 (rank-1 / scalar laws)
+# Theorem 1 (rank-1 / scalar laws)
 
 
 @claim("sgd_stability.rank1_criterion",
@@ -143,7 +143,7 @@ def _rank1_criterion(setting, seed, perturb):
 
 
 # --------------------------------------------------------------------------------------------
-# §4.3 Gaussian closed form vs quadrature vs Monte Carlo
+# Gaussian closed form vs quadrature vs Monte Carlo
 
 
 @claim("sgd_stability.closed_form_vs_quadrature_vs_mc",
@@ -202,7 +202,7 @@ def _closed_form_vs_quadrature_vs_mc(setting, seed, perturb):
 
 
 # --------------------------------------------------------------------------------------------
-# §3.2, §8.2 QR (Benettin) exponents
+# QR (Benettin) exponents
 
 
 def _row_batches(X: np.ndarray, S: int, replace: bool) -> np.ndarray:
@@ -345,7 +345,7 @@ def _qr_sum_rule(setting, seed, perturb):
 
 
 # --------------------------------------------------------------------------------------------
-# §2, §3.3, §7: GD, mean-square and probabilistic stable sets differ
+# GD, mean-square and probabilistic stable sets differ
 
 
 def _interval_mismatches(got, expected, tol) -> int:
@@ -434,7 +434,7 @@ def _notions_disagree(setting, seed, perturb):
 
 
 # --------------------------------------------------------------------------------------------
-# §6 Mulayoff & Michaeli Thm 3
+# Mulayoff & Michaeli Thm 3
 
 
 def _kron_power(M, r):

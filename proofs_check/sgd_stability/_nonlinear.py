@@ -33,7 +33,7 @@ _EULER_LOG2 = 0.5 * (np.euler_gamma + math.log(2.0))   # −E log|Z|, Z ~ N(0, 1
 
 
 # --------------------------------------------------------------------------------------------
-# §4.2, §4.9 phase labels vs nonlinear SGD
+# phase labels vs nonlinear SGD
 
 
 def _lundberg_exponent(lr, law):
@@ -151,7 +151,7 @@ def _phase_labels_vs_sgd(setting, seed, perturb):
 
 
 # --------------------------------------------------------------------------------------------
-# §5.2 stochastic collapse
+# stochastic collapse
 
 
 @claim("sgd_stability.collapse_thresholds",

@@ -34,7 +34,7 @@ def _gaussian_moment(k: int):
 
 
 # ------------------------------------------------------------------------------------------
-# §3.1 small-λ expansion
+# small-λ expansion
 
 
 @symbolic_claim("sgd_stability.symbolic.small_lr_expansion",
@@ -84,7 +84,7 @@ def _small_lr_expansion(ck: SymbolicCheck):
 
 
 # ------------------------------------------------------------------------------------------
-# §6 second-moment operator (Mulayoff & Michaeli Thm 2) and the 1-D threshold (Thm 3)
+# second-moment operator (Mulayoff & Michaeli Thm 2) and the 1-D threshold (Thm 3)
 
 
 def _kron(A, B):
@@ -159,7 +159,7 @@ def _eta_var_1d(ck: SymbolicCheck):
 
 
 # ------------------------------------------------------------------------------------------
-# §4.1 toy model: Type-II saddle and rotated coordinates
+# toy model: Type-II saddle and rotated coordinates
 
 
 @symbolic_claim("sgd_stability.symbolic.rotated_coordinates",
@@ -204,7 +204,7 @@ def _rotated_coordinates(ck: SymbolicCheck):
 
 
 # ------------------------------------------------------------------------------------------
-# §5 stochastic collapse: Itô rate and the quartic-well density
+# stochastic collapse: Itô rate and the quartic-well density
 
 
 @symbolic_claim("sgd_stability.symbolic.ito_rate",
@@ -260,7 +260,7 @@ def _quartic_well_density(ck: SymbolicCheck):
 
 
 # ------------------------------------------------------------------------------------------
-# §4.3 Gaussian log-moment: ₂F₂ form = Poisson–digamma series = quadrature
+# Gaussian log-moment: ₂F₂ form = Poisson–digamma series = quadrature
 
 
 @claim("sgd_stability.symbolic.gaussian_log_moment",

@@ -264,9 +264,11 @@ def test_to_comparison_folds_results():
     good = check_identity(sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1)
     bad = check_identity(sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1 + sp.Rational(1, 10**20) * x)
     cmp_ok = to_comparison({"a": good})
-    assert cmp_ok.error <= cmp_ok.tolerance and cmp_ok.prediction == 0.0
+    error, tol, unit = cmp_ok.combined
+    assert error <= tol and cmp_ok.prediction == 0.0 and unit == "relative residual"
     cmp = to_comparison({"a": good, "b": bad}, notes={"n": 1})
-    assert cmp.error == bad.max_rel_numeric > cmp.tolerance
+    assert cmp.combined[0] == bad.max_rel_numeric > cmp.combined[1]
+    assert [c.name for c in cmp.checks] == ["a", "b"] and not cmp.checks[1].passed
     assert cmp.details["identities"]["b"]["passed"] is False and cmp.details["n"] == 1
     assert "simplified_to_zero" in cmp.details["identities"]["a"]
     with pytest.raises(ValueError):
