@@ -387,10 +387,10 @@ def _num(value: Any, width: int) -> str:
     """A number or a short numeric array, in ``width`` characters at most."""
     arr = np.asarray(value, dtype=float)
     if arr.ndim == 0:
-        text = f"{float(arr):.4g}"
+        text = f"{float(arr):.6g}"
     else:
         flat = arr.ravel()
-        text = "[" + ", ".join(f"{v:.3g}" for v in flat[:3]) + (", …]" if flat.size > 3 else "]")
+        text = "[" + ", ".join(f"{v:.4g}" for v in flat[:3]) + (", …]" if flat.size > 3 else "]")
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
@@ -415,7 +415,7 @@ def format_table(reports: list[Report], source_width: int = 34) -> str:
         verdict = "PASS" if r.passed else "FAIL"
         if r.nontrivial is not None and not r.nontrivial.holds:
             verdict = "FAIL (vacuous)"
-        rows.append((r.claim, _clip(src, source_width), _num(r.prediction, 16), _num(r.observed, 16),
+        rows.append((r.claim, _clip(src, source_width), _num(r.prediction, 18), _num(r.observed, 18),
                      f"{r.error:.2e}", f"{r.tolerance:.1e}", _UNIT_SHORT.get(r.unit, r.unit), verdict))
         if r.unit == "× tolerance":  # a composite error: show each sub-check
             for c in r.checks:
@@ -423,7 +423,10 @@ def format_table(reports: list[Report], source_width: int = 34) -> str:
                              _UNIT_SHORT[c.unit], "ok" if c.passed else "FAIL"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     widths[0] = min(widths[0], 46)
-    lines = ["  ".join(_clip(cell, w).ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    def cut(cell, w):
+        return cell if len(cell) <= w else cell[: w - 1] + "…"
+
+    lines = ["  ".join(cut(cell, w).ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     n_pass = sum(r.passed for r in reports)
     lines.append(f"{n_pass} passed, {len(reports) - n_pass} failed")
