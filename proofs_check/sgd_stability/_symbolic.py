@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 
 from proofs_check._claim import Comparison, Check, Nontrivial, Perturbation, cite, claim
-from proofs_check.symbolic import SymbolicCheck, symbolic_claim
+from proofs_check.symbolic import SymbolicCheck, difference, symbolic_claim
 
 
 def _moments_to_expectation(poly_in_z, z, moments):
@@ -64,23 +64,23 @@ def _small_lr_expansion(ck: SymbolicCheck):
             raise ValueError(f"small_lr_expansion({n}) has unexpected symbols {theory_poly.free_symbols}")
         exact = sum(pi * sp.log(1 - lr * hi) for pi, hi in zip(p, h))
         taylor = sp.series(exact, lr, 0, n + 1).removeO()
-        res[f"order_{n}_taylor"] = ck.identity(sp.expand(taylor - theory_poly.xreplace(subs)), **kw)
+        res[f"order_{n}_taylor"] = ck.identity(difference(taylor, theory_poly.xreplace(subs)), **kw)
     m1, m2 = sp.Symbol("m1", real=True), sp.Symbol("m2", positive=True)
     second = -lr * m1 - lr**2 * m2 / 2
-    res["second_order_saddle_rule_root"] = ck.identity(second.subs(lr, -2 * m1 / m2),
-                                                          )
+    root = -2 * m1 / m2      # second = −λm1 − λ²m2/2 vanishes there: −λm1 = λ²m2/2
+    res["second_order_saddle_rule_root"] = ck.identity(difference(-root * m1, root**2 * m2 / 2))
     # Λ₊ = E log(1 + λc) = λm1 − λ²m2/2 + λ³m3/3 + …: its order-2 part vanishes on the L₂ line,
     # which is also where E(1 − λc)² = 1; the two boundaries separate at order λ³ (coefficient m3/3).
     l2_line = 2 * m1 / m2
     plus = sum(pi * sp.log(1 + lr * hi) for pi, hi in zip(p, h))
     plus3 = sp.series(plus, lr, 0, 4).removeO()
     res["lambda_plus_series"] = ck.identity(
-        sp.expand(plus3 - (lr * m[1] - lr**2 * m[2] / 2 + lr**3 * m[3] / 3)), **kw)
+        difference(plus3, lr * m[1] - lr**2 * m[2] / 2 + lr**3 * m[3] / 3), **kw)
+    # on the line: λm1 − λ²m2/2 = 0 and 1 − 2λm1 + λ²m2 = 1, i.e. λm1 = λ²m2/2 and 2λm1 = λ²m2
     res["order2_zero_on_l2_line"] = ck.identity(
-        [(lr * m1 - lr**2 * m2 / 2).subs(lr, l2_line), (1 - 2 * lr * m1 + lr**2 * m2 - 1).subs(lr, l2_line)],
-        )
-    return res, ({"orders": tuple(int(o) for o in ck.setting["orders"]),
-                       "note": "Λ₊ − (order-2 part) = λ³m3/3 + O(λ⁴): the III boundary leaves the L₂ line at O(λ³)"})
+        [difference(l2_line * m1, l2_line**2 * m2 / 2), difference(2 * l2_line * m1, l2_line**2 * m2)])
+    return res, {"orders": tuple(int(o) for o in ck.setting["orders"]),
+                 "note": "Λ₊ − (order-2 part) = λ³m3/3 + O(λ⁴): the III boundary leaves the L₂ line at O(λ³)"}
 
 
 # ------------------------------------------------------------------------------------------
@@ -116,15 +116,15 @@ def _second_moment_forms(ck: SymbolicCheck):
     C = (_kron(Hm, I2) + _kron(I2, Hm)) / 2
     D = (1 - p) * _kron(Hm, Hm) + p / n * sum((_kron(H, H) for H in Hs), sp.zeros(4))
     q_cd = sp.eye(4) - 2 * eta * C + eta**2 * D
-    res = {"kron_eq_mixture": ck.identity((q_kron - q_mix).applyfunc(sp.expand), **kw),
-           "kron_eq_I_minus_2etaC_plus_eta2D": ck.identity((q_kron - q_cd).applyfunc(sp.expand), **kw)}
+    res = {"kron_eq_mixture": ck.identity(difference(q_kron, q_mix), **kw),
+           "kron_eq_I_minus_2etaC_plus_eta2D": ck.identity(difference(q_kron, q_cd), **kw)}
     for B in range(1, n + 1):
         batches = list(itertools.combinations(range(n), B))
         enum = sum((_kron(I2 - eta * sum((Hs[i] for i in b), sp.zeros(2)) / B,
                           I2 - eta * sum((Hs[i] for i in b), sp.zeros(2)) / B) for b in batches),
                    sp.zeros(4)) / len(batches)
         pB = sp.Rational(n - B, B * (n - 1))
-        res[f"batch_enumeration_B{B}"] = ck.identity((enum - q_kron.subs(p, pB)).applyfunc(sp.expand),
+        res[f"batch_enumeration_B{B}"] = ck.identity(difference(enum, q_kron.subs(p, pB)),
                                                          **dict(intervals={"eta": (0.05, 1.0)}))
     return res
 
@@ -149,11 +149,11 @@ def _eta_var_1d(ck: SymbolicCheck):
     Q = (1 - p) * (1 - eta * H) ** 2 + p * sum((1 - eta * hi) ** 2 for hi in h) / n
     Q_kron = (1 - eta * H) ** 2 + p * eta**2 * (m2 - H**2)
     res = {
-        "mixture_eq_kron_1d": ck.identity(sp.expand(Q - Q_kron), **kw),
+        "mixture_eq_kron_1d": ck.identity(difference(Q, Q_kron), **kw),
         "Q_at_eta_star_is_1": ck.identity(sp.together(Q.subs(eta, eta_star) - 1), **kw),
-        "B1_gives_2Eh_over_Eh2": ck.identity(sp.together(eta_star.subs(p, 1) - 2 * H / m2), **kw),
-        "Bn_gives_gd": ck.identity(sp.together(eta_star.subs(p, 0) - 2 / H), **kw),
-        "d_eta_star_dp": ck.identity(sp.together(sp.diff(eta_star, p) + 2 * H * (m2 - H**2) / den**2), **kw),
+        "B1_gives_2Eh_over_Eh2": ck.identity(difference(eta_star.subs(p, 1), 2 * H / m2), **kw),
+        "Bn_gives_gd": ck.identity(difference(eta_star.subs(p, 0), 2 / H), **kw),
+        "d_eta_star_dp": ck.identity(difference(sp.diff(eta_star, p), -2 * H * (m2 - H**2) / den**2), **kw),
     }
     return res, {"note": "Var(h) = mean h² − H² ≥ 0, so dη*/dp ≤ 0; p decreases in B"}
 
@@ -194,12 +194,12 @@ def _rotated_coordinates(ck: SymbolicCheck):
     hess = [sp.hessian(loss(x, y), theta).subs(zero) for x, y in zip(xs, ys)]
     expected = [sp.Matrix(4, 4, lambda i, j: -kappa * s1 * x * y if {i, j} in ({0, 2}, {1, 3}) else 0)
                 for x, y in zip(xs, ys)]
-    res["hessian_entries"] = ck.identity([H - E for H, E in zip(hess, expected)])
+    res["hessian_entries"] = ck.identity([difference(H, E) for H, E in zip(hess, expected)])
     c = kappa * s1 * sum(x * y for x, y in zip(xs, ys)) / S
     Mt = sp.eye(4) - lr * sum(hess, sp.zeros(4)) / S
     R = sp.Matrix([[1, 0, 1, 0], [0, 1, 0, 1], [1, 0, -1, 0], [0, 1, 0, -1]])   # (a1, a2, b1, b2) = R θ
     res["rotation_diagonalises"] = ck.identity(
-        (R * Mt * R.inv() - sp.diag(1 + lr * c, 1 + lr * c, 1 - lr * c, 1 - lr * c)).applyfunc(sp.expand))
+        difference(R * Mt * R.inv(), sp.diag(1 + lr * c, 1 + lr * c, 1 - lr * c, 1 - lr * c)))
     return res
 
 
@@ -238,7 +238,7 @@ def _ito_rate(ck: SymbolicCheck):
     series = sp.series(sp.log(1 + eps**2 * b + eps * g * z), eps, 0, 6).removeO()
     expectation = _moments_to_expectation(series, z, _gaussian_moment)
     target = eps**2 * (b - g**2 / 2) + eps**4 * (-b**2 / 2 + b * g**2 - sp.Rational(3, 4) * g**4)
-    res["discrete_log_growth_series"] = ck.identity(sp.expand(expectation - target))
+    res["discrete_log_growth_series"] = ck.identity(difference(expectation, target))
     return res, {"note": "ε² = dt (Euler–Maruyama) or λ (SGD step): drift − ½ noise² at leading order"}
 
 

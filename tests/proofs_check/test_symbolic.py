@@ -16,6 +16,7 @@ from proofs_check.symbolic import (
     check_equal,
     check_identity,
     check_ode_solution,
+    difference,
     sample_points,
     to_comparison,
     tolerance_for,
@@ -273,6 +274,20 @@ def test_to_comparison_folds_results():
     assert "simplified_to_zero" in cmp.details["identities"]["a"]
     with pytest.raises(ValueError):
         to_comparison({})
+
+
+def test_vacuous_identities_fail_and_difference_keeps_terms():
+    # x − x is the literal 0 before the check: nothing is evaluated, so a claim made only of such
+    # identities is vacuous; the unevaluated difference keeps the terms for the numeric check.
+    vacuous = to_comparison({"a": check_identity(x - x), "b": check_identity(sp.expand((x + 1) ** 2 - x**2 - 2 * x - 1))})
+    assert not vacuous.nontrivial.holds and vacuous.details["reduced_before_the_check"] == ["a", "b"]
+    kept = check_identity(difference(sp.expand((x + 1) ** 2), x**2 + 2 * x + 1))
+    assert kept.passed and kept.error_scale > 0 and kept.simplified_to_zero
+    assert to_comparison({"a": kept}).nontrivial.holds
+    assert not check_identity(difference(x**2, x**2 + sp.Rational(1, 10**12))).passed
+    assert len(difference(sp.eye(2), sp.eye(2))) == 4
+    with pytest.raises(ValueError, match="same shape"):
+        difference(sp.eye(2), sp.eye(3))
 
 
 @settings(deadline=None, max_examples=10)
