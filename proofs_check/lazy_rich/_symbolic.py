@@ -54,12 +54,13 @@ def _time_derivative(expr, params, velocities):
 # conservation
 
 
-@symbolic_claim("lazy_rich.symbolic.conservation",
-                source=f"{cite('kunin2024', '§3, §5 (conserved quantities)')}; docs/lazy_rich.md#symbolic-identities",
-                statement="Under gradient flow with layer rates, δ = η_w a² − η_a‖w‖² (single neuron), "
-                          "the matrix Δ = η_w AᵀA − η_a WWᵀ (wide), the layerwise deep-linear quantities and "
-                          "each leaky-ReLU neuron's δ_k have zero time derivative (ReLU cross terms do not).",
-                setting={"d": 3, "n": 2, "wide_shape": (1, 2, 2), "relu_neurons": 2})
+@symbolic_claim(
+    "lazy_rich.symbolic.conservation",
+    source=f"{cite('kunin2024', '§3, §5 (conserved quantities)')}; docs/lazy_rich.md#symbolic-identities",
+    statement="Under gradient flow with layer rates, δ = η_w a² − η_a‖w‖² (single neuron), "
+              "the matrix Δ = η_w AᵀA − η_a WWᵀ (wide), the layerwise deep-linear quantities and "
+              "each leaky-ReLU neuron's δ_k have zero time derivative (ReLU cross terms do not).",
+    setting={"d": 3, "n": 2, "wide_shape": (1, 2, 2), "relu_neurons": 2})
 def _conservation(ck: SymbolicCheck):
     import sympy as sp
 
@@ -161,12 +162,14 @@ def _conservation(ck: SymbolicCheck):
 # function-space metric
 
 
-@symbolic_claim("lazy_rich.symbolic.function_space_metric",
-                source=f"{cite('kunin2024', '§3, function-space dynamics')}; docs/lazy_rich.md#function-space-metric-and-ntk; docs/lazy_rich.md#symbolic-identities",
-                statement="M = η_w a² I + η_a wwᵀ equals ½(R+δ)I + ½(R−δ)β̂β̂ᵀ with R = √(δ² + 4η_aη_w‖β‖²), "
-                          "η_w a² = (R+δ)/2, η_a‖w‖² = (R−δ)/2, β̇ = −M g, M has eigenvalue R along β̂ and "
-                          "(R+δ)/2 across; the init a0(β0, δ) of docs/lazy_rich.md#reduction-to-unit-rates reproduces β0 and δ.",
-                setting={"d": 3})
+@symbolic_claim(
+    "lazy_rich.symbolic.function_space_metric",
+    source=f"{cite('kunin2024', '§3, function-space dynamics')}; docs/lazy_rich.md#function-space-metric-and-ntk; "
+           "docs/lazy_rich.md#symbolic-identities",
+    statement="M = η_w a² I + η_a wwᵀ equals ½(R+δ)I + ½(R−δ)β̂β̂ᵀ with R = √(δ² + 4η_aη_w‖β‖²), "
+              "η_w a² = (R+δ)/2, η_a‖w‖² = (R−δ)/2, β̇ = −M g, M has eigenvalue R along β̂ and "
+              "(R+δ)/2 across; the init a0(β0, δ) of docs/lazy_rich.md#reduction-to-unit-rates reproduces β0 and δ.",
+    setting={"d": 3})
 def _function_space_metric(ck: SymbolicCheck):
     import sympy as sp
 
@@ -206,11 +209,13 @@ def _function_space_metric(ck: SymbolicCheck):
 # mirror potential
 
 
-@symbolic_claim("lazy_rich.symbolic.mirror_potential",
-                source=f"{cite('kunin2024', '§4, implicit bias / mirror flow')}; docs/lazy_rich.md#implicit-bias-for-general-x; docs/lazy_rich.md#symbolic-identities",
-                statement="With R = √(δ² + 4‖β‖²) and Φ_δ = (R − 2δ)√(R + δ)/(2√2) (unit rates): Φ₀ = ‖β‖^{3/2}, "
-                          "∇Φ_δ = (3/2)√((R−δ)/2) β̂, M·∇²Φ_δ = ∇²Φ_δ·M = (3/2)|a| I, and the explicit inverse "
-                          "mirror map inverts ∇Φ_δ.")
+@symbolic_claim(
+    "lazy_rich.symbolic.mirror_potential",
+    source=f"{cite('kunin2024', '§4, implicit bias / mirror flow')}; docs/lazy_rich.md#implicit-bias-for-general-x; "
+           "docs/lazy_rich.md#symbolic-identities",
+    statement="With R = √(δ² + 4‖β‖²) and Φ_δ = (R − 2δ)√(R + δ)/(2√2) (unit rates): Φ₀ = ‖β‖^{3/2}, "
+              "∇Φ_δ = (3/2)√((R−δ)/2) β̂, M·∇²Φ_δ = ∇²Φ_δ·M = (3/2)|a| I, and the explicit inverse "
+              "mirror map inverts ∇Φ_δ.")
 def _mirror_potential(ck: SymbolicCheck):
     import sympy as sp
 
@@ -260,12 +265,14 @@ def _mirror_potential(ck: SymbolicCheck):
 # ODE solutions
 
 
-@symbolic_claim("lazy_rich.symbolic.closed_form_ode",
-                source=f"{cite('kunin2024', '§3, exact solution')}; docs/lazy_rich.md#exact-solution-for-whitened-input; docs/lazy_rich.md#symbolic-identities",
-                statement="The scalar form of ϑ(τ) = e^{Aτ}ϑ0/ρ(τ) (d = 2: q∥, q⊥, P) satisfies "
-                          "ϑ̇ = Aϑ − ½‖ϑ‖²ϑ with ϑ(0) = ϑ0, and on P0² − ‖Q0‖² = δ̃ it solves the unit-rate "
-                          "gradient flow Q̇ = −P(PQ − β*), Ṗ = −Qᵀ(PQ − β*); the unit-rate map reduces general rates "
-                          "to unit rates; the limit ϑ∞ is a fixed point with P∞² = (δ̃ + √(δ̃² + 4s²))/2.")
+@symbolic_claim(
+    "lazy_rich.symbolic.closed_form_ode",
+    source=f"{cite('kunin2024', '§3, exact solution')}; docs/lazy_rich.md#exact-solution-for-whitened-input; "
+           "docs/lazy_rich.md#symbolic-identities",
+    statement="The scalar form of ϑ(τ) = e^{Aτ}ϑ0/ρ(τ) (d = 2: q∥, q⊥, P) satisfies "
+              "ϑ̇ = Aϑ − ½‖ϑ‖²ϑ with ϑ(0) = ϑ0, and on P0² − ‖Q0‖² = δ̃ it solves the unit-rate "
+              "gradient flow Q̇ = −P(PQ − β*), Ṗ = −Qᵀ(PQ − β*); the unit-rate map reduces general rates "
+              "to unit rates; the limit ϑ∞ is a fixed point with P∞² = (δ̃ + √(δ̃² + 4s²))/2.")
 def _closed_form_ode(ck: SymbolicCheck):
     import sympy as sp
 
@@ -328,12 +335,14 @@ def _closed_form_ode(ck: SymbolicCheck):
     return res, {"basis": "Q = q_par * beta_hat_star + r_perp * e_perp, beta_star = s e1"}
 
 
-@symbolic_claim("lazy_rich.symbolic.reduced_odes_from_flow",
-                source=f"{cite('kunin2024', 'appendix (Riccati/Bernoulli forms)')}; docs/lazy_rich.md#riccati-and-bernoulli-forms; docs/lazy_rich.md#symbolic-identities",
-                statement="Along the whitened single-neuron flow with rates, μ = a‖w‖ obeys "
-                          "μ̇ = −R(μ)(μ − sφ), φ = cos∠(w, β*) obeys φ̇ = s(1 − φ²)(δ + R)/(2μ), "
-                          "ν = η_a wᵀβ*/a obeys ν̇ = η_aη_w s² − δν − ν², ȧ = a(δ + ν − η_w a²), "
-                          "q = 1/a² obeys q̇ = −2(δ + ν)q + 2η_w, and ẇ⊥ = −η_w a² w⊥.")
+@symbolic_claim(
+    "lazy_rich.symbolic.reduced_odes_from_flow",
+    source=f"{cite('kunin2024', 'appendix (Riccati/Bernoulli forms)')}; docs/lazy_rich.md#riccati-and-bernoulli-forms; "
+           "docs/lazy_rich.md#symbolic-identities",
+    statement="Along the whitened single-neuron flow with rates, μ = a‖w‖ obeys "
+              "μ̇ = −R(μ)(μ − sφ), φ = cos∠(w, β*) obeys φ̇ = s(1 − φ²)(δ + R)/(2μ), "
+              "ν = η_a wᵀβ*/a obeys ν̇ = η_aη_w s² − δν − ν², ȧ = a(δ + ν − η_w a²), "
+              "q = 1/a² obeys q̇ = −2(δ + ν)q + 2η_w, and ẇ⊥ = −η_w a² w⊥.")
 def _reduced_odes(ck: SymbolicCheck):
     import sympy as sp
 
@@ -374,12 +383,14 @@ def _riccati_nu(t, dl, D, c):
     return (-dl + D * sp.tanh(D * t / 2 + c)) / 2
 
 
-@symbolic_claim("lazy_rich.symbolic.riccati_solution",
-                source=f"{cite('kunin2024', 'appendix (Riccati/Bernoulli forms)')}; docs/lazy_rich.md#riccati-and-bernoulli-forms; docs/lazy_rich.md#symbolic-identities",
-                statement="ν(t) = ½(−δ + D tanh(Dt/2 + c)), D = √(δ² + 4η_aη_w s²), solves "
-                          "ν̇ = η_aη_w s² − δν − ν² with ν(0) = ν0 for c = artanh((δ + 2ν0)/D) and, when "
-                          "|δ + 2ν0| > D, for c = arcoth((δ + 2ν0)/D) + iπ/2; at unit rates "
-                          "(ν0 − ν₋)·a0 = c₊, so ν0 < ν₋ ⇔ sign(c₊) ≠ sign(a0).")
+@symbolic_claim(
+    "lazy_rich.symbolic.riccati_solution",
+    source=f"{cite('kunin2024', 'appendix (Riccati/Bernoulli forms)')}; docs/lazy_rich.md#riccati-and-bernoulli-forms; "
+           "docs/lazy_rich.md#symbolic-identities",
+    statement="ν(t) = ½(−δ + D tanh(Dt/2 + c)), D = √(δ² + 4η_aη_w s²), solves "
+              "ν̇ = η_aη_w s² − δν − ν² with ν(0) = ν0 for c = artanh((δ + 2ν0)/D) and, when "
+              "|δ + 2ν0| > D, for c = arcoth((δ + 2ν0)/D) + iπ/2; at unit rates "
+              "(ν0 − ν₋)·a0 = c₊, so ν0 < ν₋ ⇔ sign(c₊) ≠ sign(a0).")
 def _riccati(ck: SymbolicCheck):
     import sympy as sp
 
@@ -414,13 +425,15 @@ def _riccati(ck: SymbolicCheck):
     return res, {"branch": "complex branch checked on |δ + 2ν0| > 1.05 D"}
 
 
-@symbolic_claim("lazy_rich.symbolic.bernoulli_solution",
-                source=f"{cite('kunin2024', 'appendix (Bernoulli form)')}; docs/lazy_rich.md#riccati-and-bernoulli-forms; docs/lazy_rich.md#symbolic-identities",
-                statement="q(t) = e^{−δt} cosh²c/cosh²(Dt/2 + c)·[q0 + (2η_w/cosh²c) I(t)] with "
-                          "I(t) = (e^{δt} − 1)/(2δ) + [E(t) − E(0)]/(2(δ² − D²)) solves "
-                          "q̇ = −2(δ + ν(t))q + 2η_w, q(0) = q0, on both branches of c, and with "
-                          "(e^{δt} − 1)/(2δ) → t/2 at δ = 0.",
-                setting={"simplify_timeout": 0.5})
+@symbolic_claim(
+    "lazy_rich.symbolic.bernoulli_solution",
+    source=f"{cite('kunin2024', 'appendix (Bernoulli form)')}; docs/lazy_rich.md#riccati-and-bernoulli-forms; "
+           "docs/lazy_rich.md#symbolic-identities",
+    statement="q(t) = e^{−δt} cosh²c/cosh²(Dt/2 + c)·[q0 + (2η_w/cosh²c) I(t)] with "
+              "I(t) = (e^{δt} − 1)/(2δ) + [E(t) − E(0)]/(2(δ² − D²)) solves "
+              "q̇ = −2(δ + ν(t))q + 2η_w, q(0) = q0, on both branches of c, and with "
+              "(e^{δt} − 1)/(2δ) → t/2 at δ = 0.",
+    setting={"simplify_timeout": 0.5})
 def _bernoulli(ck: SymbolicCheck):
     import sympy as sp
 
@@ -463,12 +476,14 @@ def _bernoulli(ck: SymbolicCheck):
     return res
 
 
-@symbolic_claim("lazy_rich.symbolic.delta_zero_solution",
-                source=f"{cite('kunin2024', 'appendix (δ = 0 solution)')}; {cite('saxe2014')}; docs/lazy_rich.md#balanced-and-extreme-limits; docs/lazy_rich.md#symbolic-identities",
-                statement="At δ = 0 (unit rates, μ0 > 0) z = artanh(φ0) + st, φ = tanh z, "
-                          "μ = s(1 + cosh 2z)/(2z + sinh 2z + C) and β̂(t) = tanh z β̂* + (cosh z0/cosh z)"
-                          "(β̂0 − tanh z0 β̂*) make β = μβ̂ solve β̇ = −‖β‖(I + β̂β̂ᵀ)(β − β*); Saxe's sigmoid "
-                          "solves τu̇ = 2u(s − u).")
+@symbolic_claim(
+    "lazy_rich.symbolic.delta_zero_solution",
+    source=f"{cite('kunin2024', 'appendix (δ = 0 solution)')}; {cite('saxe2014')}; "
+           "docs/lazy_rich.md#balanced-and-extreme-limits; docs/lazy_rich.md#symbolic-identities",
+    statement="At δ = 0 (unit rates, μ0 > 0) z = artanh(φ0) + st, φ = tanh z, "
+              "μ = s(1 + cosh 2z)/(2z + sinh 2z + C) and β̂(t) = tanh z β̂* + (cosh z0/cosh z)"
+              "(β̂0 − tanh z0 β̂*) make β = μβ̂ solve β̇ = −‖β‖(I + β̂β̂ᵀ)(β − β*); Saxe's sigmoid "
+              "solves τu̇ = 2u(s − u).")
 def _delta_zero(ck: SymbolicCheck):
     import mpmath
     import sympy as sp
@@ -512,12 +527,14 @@ def _delta_zero(ck: SymbolicCheck):
 # discrete GD
 
 
-@symbolic_claim("lazy_rich.symbolic.gd_step_delta",
-                source=f"{cite('kunin2024', '§3 (discrete-time identity ours)')}; docs/lazy_rich.md#numerics-and-tolerances; docs/lazy_rich.md#symbolic-identities",
-                statement="One GD step a ← a − hη_a∂_aL, w ← w − hη_w∂_wL changes δ by exactly "
-                          "h²η_aη_w(η_a(∂_aL)² − η_w‖∂_wL‖²); for the wide net Δ changes by "
-                          "h²η_aη_w(η_a ∂_AᵀL ∂_AL − η_w ∂_WL ∂_WLᵀ).",
-                setting={"d": 3, "n": 2, "wide_shape": (2, 2, 2), "simplify_timeout": 3.0})
+@symbolic_claim(
+    "lazy_rich.symbolic.gd_step_delta",
+    source=f"{cite('kunin2024', '§3 (discrete-time identity ours)')}; docs/lazy_rich.md#numerics-and-tolerances; "
+           "docs/lazy_rich.md#symbolic-identities",
+    statement="One GD step a ← a − hη_a∂_aL, w ← w − hη_w∂_wL changes δ by exactly "
+              "h²η_aη_w(η_a(∂_aL)² − η_w‖∂_wL‖²); for the wide net Δ changes by "
+              "h²η_aη_w(η_a ∂_AᵀL ∂_AL − η_w ∂_WL ∂_WLᵀ).",
+    setting={"d": 3, "n": 2, "wide_shape": (2, 2, 2), "simplify_timeout": 3.0})
 def _gd_step(ck: SymbolicCheck):
     import sympy as sp
 
@@ -560,13 +577,15 @@ def _gd_step(ck: SymbolicCheck):
 # δ-balanced wide networks and the hyperbolic entropy
 
 
-@symbolic_claim("lazy_rich.symbolic.delta_balanced",
-                source=f"{cite('kunin2024', '§5, wide/multi-output networks')}; docs/lazy_rich.md#wide-and-deep-linear-networks; docs/lazy_rich.md#symbolic-identities",
-                statement="For δ-balanced networks (Δ = AᵀA − WWᵀ = δI, unit rates) AAᵀ = ½(δI + √(δ²I + 4ββᵀ)) "
-                          "and WᵀW = ½(−δI + √(δ²I + 4βᵀβ)) (scalar, diagonal, rotated square, funnel δ < 0, "
-                          "inverted funnel δ > 0); the hyperbolic entropy has Φ″ = 1/√(δ² + 4σ²) and turns the "
-                          "mode law σ̇ = −√(δ² + 4σ²)(σ − s) into the mirror flow d/dt Φ′(σ) = −(σ − s).",
-                setting={"simplify_timeout": 0.5})
+@symbolic_claim(
+    "lazy_rich.symbolic.delta_balanced",
+    source=f"{cite('kunin2024', '§5, wide/multi-output networks')}; docs/lazy_rich.md#wide-and-deep-linear-networks; "
+           "docs/lazy_rich.md#symbolic-identities",
+    statement="For δ-balanced networks (Δ = AᵀA − WWᵀ = δI, unit rates) AAᵀ = ½(δI + √(δ²I + 4ββᵀ)) "
+              "and WᵀW = ½(−δI + √(δ²I + 4βᵀβ)) (scalar, diagonal, rotated square, funnel δ < 0, "
+              "inverted funnel δ > 0); the hyperbolic entropy has Φ″ = 1/√(δ² + 4σ²) and turns the "
+              "mode law σ̇ = −√(δ² + 4σ²)(σ − s) into the mirror flow d/dt Φ′(σ) = −(σ − s).",
+    setting={"simplify_timeout": 0.5})
 def _delta_balanced(ck: SymbolicCheck):
     import sympy as sp
 
@@ -649,12 +668,14 @@ def _delta_balanced(ck: SymbolicCheck):
 # rank-1 closed form
 
 
-@symbolic_claim("lazy_rich.symbolic.rank_one_limit",
-                source=f"{cite('kunin2024', '§4 (rank-1 data in 2-D)')}; docs/lazy_rich.md#closed-form-bregman-projection; docs/lazy_rich.md#symbolic-identities",
-                statement="For n = 1, d = 2 (unit rates, a > 0): a∞² = κ + √(κ² + c²), κ = (k² + δ)/2 solves "
-                          "a⁴ − (δ + k²)a² − c² = 0, which is conservation of δ at the interpolating limit "
-                          "w∞ = (c/a∞)x̂ + k n̂; the null component of w is conserved and "
-                          "k = √(√(‖β0‖² + δ²/4) − δ/2)(β̂0·n̂).")
+@symbolic_claim(
+    "lazy_rich.symbolic.rank_one_limit",
+    source=f"{cite('kunin2024', '§4 (rank-1 data in 2-D)')}; docs/lazy_rich.md#closed-form-bregman-projection; "
+           "docs/lazy_rich.md#symbolic-identities",
+    statement="For n = 1, d = 2 (unit rates, a > 0): a∞² = κ + √(κ² + c²), κ = (k² + δ)/2 solves "
+              "a⁴ − (δ + k²)a² − c² = 0, which is conservation of δ at the interpolating limit "
+              "w∞ = (c/a∞)x̂ + k n̂; the null component of w is conserved and "
+              "k = √(√(‖β0‖² + δ²/4) − δ/2)(β̂0·n̂).")
 def _rank_one(ck: SymbolicCheck):
     import sympy as sp
 

@@ -147,7 +147,8 @@ def _rank1_criterion(setting, seed, perturb):
 
 
 @claim("sgd_stability.closed_form_vs_quadrature_vs_mc",
-       source=f"{cite('ziyin2023', 'Thm 1 (the closed form is our derivation)')}; docs/sgd_stability.md#gaussian-closed-form; docs/sgd_stability.md#data-models",
+       source=f"{cite('ziyin2023', 'Thm 1 (the closed form is our derivation)')}; "
+              "docs/sgd_stability.md#gaussian-closed-form; docs/sgd_stability.md#data-models",
        statement="E log|1 − λh| for Gaussian h (Poisson–digamma closed form) and for the model-B "
                  "correlation law (double-exponential quadrature over χ²_S) agree with forced adaptive "
                  "quadrature to 1e-10 and with Monte Carlo to k standard errors.",
@@ -356,7 +357,8 @@ def _interval_mismatches(got, expected, tol) -> int:
 
 
 @claim("sgd_stability.notions_disagree",
-       source=f"{cite('ziyin2023', 'Thm 1 and the ordering of the notions')}; {cite('mulayoff2024', 'Thm 1, 3')}; docs/sgd_stability.md#four-notions-of-stability; docs/sgd_stability.md#reference-cases",
+       source=f"{cite('ziyin2023', 'Thm 1 and the ordering of the notions')}; {cite('mulayoff2024', 'Thm 1, 3')}; "
+              "docs/sgd_stability.md#four-notions-of-stability; docs/sgd_stability.md#reference-cases",
        statement="On the scalar reference laws the GD, mean-square and probabilistic stable sets of λ are the "
                  "stated (different) interval lists — PS can exceed GD, fall short of it, have several "
                  "components, or be a window at a saddle where GD and MS are empty — and Monte-Carlo "
@@ -382,7 +384,8 @@ def _notions_disagree(setting, seed, perturb):
         return [tuple(float(e) for e in perturb(np.asarray(iv, dtype=float))) for iv in intervals]
 
     tol, k = float(setting["end_tol"]), float(setting["k_se"])
-    cases = [(law_def, wrong(gd), wrong(ms), wrong(ps), "closed form") for law_def, gd, ms, ps in setting["finite_cases"]]
+    cases = [(law_def, wrong(gd), wrong(ms), wrong(ps), "closed form")
+             for law_def, gd, ms, ps in setting["finite_cases"]]
     for law_def in setting["continuous_cases"]:   # GD and MS from exact moments; PS ends checked below
         m1, m2 = _law_moments(law_def)
         cases.append((law_def, wrong([(0.0, 2.0 / m1)] if m1 > 0 else []),
@@ -445,8 +448,10 @@ def _kron_power(M, r):
 
 
 @claim("sgd_stability.mean_square_threshold",
-       source=f"{cite('mulayoff2024', 'Thm 2, Thm 3, Prop 1')}; docs/sgd_stability.md#mean-square-threshold; docs/sgd_stability.md#reference-cases",
-       statement="On the 2-D regression reference case (x = (2,0), (0,1), (1,1), batches without replacement) ρ(Q(η*_var)) = 1 "
+       source=f"{cite('mulayoff2024', 'Thm 2, Thm 3, Prop 1')}; docs/sgd_stability.md#mean-square-threshold; "
+              "docs/sgd_stability.md#reference-cases",
+       statement="On the 2-D regression reference case (x = (2,0), (0,1), (1,1), batches without replacement) "
+                 "ρ(Q(η*_var)) = 1 "
                  "for B = 1, 2, 3, Q equals the batch-enumerated E[M⊗M], simulated E‖θ_t‖² follows Q "
                  "(decaying at 0.95η*_var, constant at η*_var, growing at 1.05η*_var), and B = n gives GD.",
        tolerance_reason="error = max of |ρ − 1|/1e-9, max|Q − E[M⊗M]|/1e-12, |η*(B=n) − η_GD|/η_GD/1e-12 "

@@ -65,7 +65,8 @@ def _lundberg_exponent(lr, law):
 
 
 @claim("sgd_stability.phase_labels_vs_sgd",
-       source=f"{cite('ziyin2023', 'Thm 1 applied to the toy model')}; docs/sgd_stability.md#phases-of-the-two-layer-net; docs/sgd_stability.md#nonlinear-check",
+       source=f"{cite('ziyin2023', 'Thm 1 applied to the toy model')}; "
+              "docs/sgd_stability.md#phases-of-the-two-layer-net; docs/sgd_stability.md#nonlinear-check",
        statement="Nonlinear SGD of f = Σ_{i≤4} u_i w_i x (model A, S = 1, init 1e-3·N(0,1)) collapses to the "
                  "origin saddle where phase III (Λ₊ < 0, Λ₋ < 0) is predicted and escapes with the correct "
                  "sign where it is not, on cells away from the boundaries.",
@@ -140,8 +141,9 @@ def _phase_labels_vs_sgd(setting, seed, perturb):
                                "cells_with_divergence": diverging,
                                "divergence_note": "Divergence is the minimum's instability (after escaping the "
                                "saddle, label-noise kicks ~λσ on the quartic loss blow up), which the saddle "
-                               "theory does not describe (docs/sgd_stability.md#nonlinear-check); in III cells a run that diverged first "
-                               "escaped by a fluctuation, so collapse is required of the non-diverged runs.",
+                               "theory does not describe (docs/sgd_stability.md#nonlinear-check); in III cells a "
+                               "run that diverged first escaped by a fluctuation, so collapse is required of the "
+                               "non-diverged runs.",
                                "recurrence_note": "Near the I/III boundary the nonlinear model is recurrent: "
                                "after escaping, the label noise at the minimum sends θ back towards the saddle, "
                                "and with a finite collapse norm the collapsed fraction grows with the run length "
@@ -155,7 +157,8 @@ def _phase_labels_vs_sgd(setting, seed, perturb):
 
 
 @claim("sgd_stability.collapse_thresholds",
-       source=f"{cite('chen2023', 'quartic well, single neuron, teacher–student examples')}; docs/sgd_stability.md#collapse-examples",
+       source=f"{cite('chen2023', 'quartic well, single neuron, teacher–student examples')}; "
+              "docs/sgd_stability.md#collapse-examples",
        statement="Simulations collapse exactly where theory says: the quartic well iff ζ > √(2μ) (also the EM "
                  "threshold), with the linear-regime EM rate (1/dt)E log|1 + μdt + ζ√dt Z|; the tanh neuron iff "
                  "ηζ²σ'(0)/2 > Σxy/Σx²; the teacher–student mode k iff ŝ_k < ησ²/2 (effective rank).",

@@ -37,13 +37,15 @@ def _gaussian_moment(k: int):
 # small-λ expansion
 
 
-@symbolic_claim("sgd_stability.symbolic.small_lr_expansion",
-                source=f"{cite('ziyin2023', 'Eqs. 10-11')}; docs/sgd_stability.md#the-lyapunov-criterion; docs/sgd_stability.md#symbolic-identities",
-                statement="theory.small_lr_expansion(n) is the order-n Taylor polynomial of E log|1 − λh| in λ "
-                          "(checked on a 3-atom law with symbolic atoms and weights); its order-2 truncation "
-                          "vanishes at the second-order saddle rule λ = −2E h/E h², and the Λ₊ = 0 boundary and "
-                          "the L₂ line λ = 2E c/E c² agree to second order.",
-                setting={"orders": (1, 2, 3, 4, 6)})
+@symbolic_claim(
+    "sgd_stability.symbolic.small_lr_expansion",
+    source=f"{cite('ziyin2023', 'Eqs. 10-11')}; docs/sgd_stability.md#the-lyapunov-criterion; "
+           "docs/sgd_stability.md#symbolic-identities",
+    statement="theory.small_lr_expansion(n) is the order-n Taylor polynomial of E log|1 − λh| in λ "
+              "(checked on a 3-atom law with symbolic atoms and weights); its order-2 truncation "
+              "vanishes at the second-order saddle rule λ = −2E h/E h², and the Λ₊ = 0 boundary and "
+              "the L₂ line λ = 2E c/E c² agree to second order.",
+    setting={"orders": (1, 2, 3, 4, 6)})
 def _small_lr_expansion(ck: SymbolicCheck):
     import sympy as sp
     from theory.sgd_stability import small_lr_expansion
@@ -93,13 +95,15 @@ def _kron(A, B):
     return kronecker_product(A, B)
 
 
-@symbolic_claim("sgd_stability.symbolic.second_moment_forms",
-                source=cite('mulayoff2024', "Thm 2 (Ma & Ying form) and Thm 3's C, D") + "; docs/sgd_stability.md#mean-square-threshold; docs/sgd_stability.md#symbolic-identities",
-                statement="For d = 2, n = 3 symbolic symmetric H_i: the Kronecker form (I−ηH)⊗(I−ηH) + p(η²/n)Σ(H_i⊗H_i − "
-                          "H⊗H), the mixture form (1−p)(I−ηH)⊗(I−ηH) + (p/n)Σ(I−ηH_i)⊗(I−ηH_i) and I − 2ηC + η²D agree, "
-                          "and for B = 1, 2, 3 they equal the exact E[M_B⊗M_B] over batches without replacement with "
-                          "p = (n − B)/(B(n − 1)).",
-                setting={"n": 3})
+@symbolic_claim(
+    "sgd_stability.symbolic.second_moment_forms",
+    source=cite('mulayoff2024', "Thm 2 (Ma & Ying form) and Thm 3's C, D")
+    + "; docs/sgd_stability.md#mean-square-threshold; docs/sgd_stability.md#symbolic-identities",
+    statement="For d = 2, n = 3 symbolic symmetric H_i: the Kronecker form (I−ηH)⊗(I−ηH) + p(η²/n)Σ(H_i⊗H_i − "
+              "H⊗H), the mixture form (1−p)(I−ηH)⊗(I−ηH) + (p/n)Σ(I−ηH_i)⊗(I−ηH_i) and I − 2ηC + η²D agree, "
+              "and for B = 1, 2, 3 they equal the exact E[M_B⊗M_B] over batches without replacement with "
+              "p = (n − B)/(B(n − 1)).",
+    setting={"n": 3})
 def _second_moment_forms(ck: SymbolicCheck):
     import sympy as sp
 
@@ -129,12 +133,14 @@ def _second_moment_forms(ck: SymbolicCheck):
     return res
 
 
-@symbolic_claim("sgd_stability.symbolic.eta_var_1d",
-                source=f"{cite('mulayoff2024', 'Thm 3 and Prop 1 in one dimension')}; docs/sgd_stability.md#mean-square-threshold; docs/sgd_stability.md#symbolic-identities",
-                statement="In 1-D, Q(η) = (1−p)(1−ηH)² + p·mean(1−ηh_i)² equals 1 at η*_var = 2H/((1−p)H² + p·mean h²), "
-                          "which is 2E h/E h² for B = 1 (p = 1) and the GD threshold 2/H for B = n (p = 0), and "
-                          "dη*/dp = −2H·Var(h)/((1−p)H² + p·mean h²)² ≤ 0 (η* non-decreasing in B).",
-                setting={"n": 3})
+@symbolic_claim(
+    "sgd_stability.symbolic.eta_var_1d",
+    source=f"{cite('mulayoff2024', 'Thm 3 and Prop 1 in one dimension')}; docs/sgd_stability.md#mean-square-threshold; "
+           "docs/sgd_stability.md#symbolic-identities",
+    statement="In 1-D, Q(η) = (1−p)(1−ηH)² + p·mean(1−ηh_i)² equals 1 at η*_var = 2H/((1−p)H² + p·mean h²), "
+              "which is 2E h/E h² for B = 1 (p = 1) and the GD threshold 2/H for B = n (p = 0), and "
+              "dη*/dp = −2H·Var(h)/((1−p)H² + p·mean h²)² ≤ 0 (η* non-decreasing in B).",
+    setting={"n": 3})
 def _eta_var_1d(ck: SymbolicCheck):
     import sympy as sp
 
@@ -162,13 +168,15 @@ def _eta_var_1d(ck: SymbolicCheck):
 # toy model: Type-II saddle and rotated coordinates
 
 
-@symbolic_claim("sgd_stability.symbolic.rotated_coordinates",
-                source=f"{cite('ziyin2023', 'toy two-layer model at the origin')}; docs/sgd_stability.md#phases-of-the-two-layer-net; docs/sgd_stability.md#symbolic-identities",
-                statement="For ℓ = (κ/2)(Σ_{i≤2} u_iσ(w_i x) − y)² with σ(z) = s₁z + s₂z²/2 + s₃z³/6, every per-sample "
-                          "gradient vanishes at θ = 0, the only Hessian entries there are ∂²ℓ/∂u_i∂w_i = −κs₁xy, and "
-                          "the batch map I − λĤ becomes diag(1 + λc, 1 + λc, 1 − λc, 1 − λc) in a_i = u_i + w_i, "
-                          "b_i = u_i − w_i, c = κs₁(1/S)Σ_j x_jy_j (S = 2).",
-                setting={"batch_size": 2})
+@symbolic_claim(
+    "sgd_stability.symbolic.rotated_coordinates",
+    source=f"{cite('ziyin2023', 'toy two-layer model at the origin')}; "
+           "docs/sgd_stability.md#phases-of-the-two-layer-net; docs/sgd_stability.md#symbolic-identities",
+    statement="For ℓ = (κ/2)(Σ_{i≤2} u_iσ(w_i x) − y)² with σ(z) = s₁z + s₂z²/2 + s₃z³/6, every per-sample "
+              "gradient vanishes at θ = 0, the only Hessian entries there are ∂²ℓ/∂u_i∂w_i = −κs₁xy, and "
+              "the batch map I − λĤ becomes diag(1 + λc, 1 + λc, 1 − λc, 1 − λc) in a_i = u_i + w_i, "
+              "b_i = u_i − w_i, c = κs₁(1/S)Σ_j x_jy_j (S = 2).",
+    setting={"batch_size": 2})
 def _rotated_coordinates(ck: SymbolicCheck):
     import sympy as sp
 
@@ -207,12 +215,14 @@ def _rotated_coordinates(ck: SymbolicCheck):
 # stochastic collapse: Itô rate and the quartic-well density
 
 
-@symbolic_claim("sgd_stability.symbolic.ito_rate",
-                source=f"{cite('chen2023', 'attractivity of invariant sets')}; docs/sgd_stability.md#stochastic-collapse; docs/sgd_stability.md#symbolic-identities",
-                statement="θ₀exp((b − g²/2)t + gW) solves dθ = bθdt + gθdW (rate b − g²/2, by Itô); for "
-                          "dθ = Bθdt + Σ_k G_kθdW_k in d = 2 with K = 2, Itô's formula gives d log‖θ‖ = "
-                          "[uᵀBu + ½Σ‖G_ku‖² − Σ(uᵀG_ku)²]dt + Σ uᵀG_ku dW_k; and E log|1 + ε²b + εgZ| = "
-                          "ε²(b − g²/2) + ε⁴(−b²/2 + bg² − ¾g⁴) + O(ε⁶) (the Euler–Maruyama exponent).")
+@symbolic_claim(
+    "sgd_stability.symbolic.ito_rate",
+    source=f"{cite('chen2023', 'attractivity of invariant sets')}; docs/sgd_stability.md#stochastic-collapse; "
+           "docs/sgd_stability.md#symbolic-identities",
+    statement="θ₀exp((b − g²/2)t + gW) solves dθ = bθdt + gθdW (rate b − g²/2, by Itô); for "
+              "dθ = Bθdt + Σ_k G_kθdW_k in d = 2 with K = 2, Itô's formula gives d log‖θ‖ = "
+              "[uᵀBu + ½Σ‖G_ku‖² − Σ(uᵀG_ku)²]dt + Σ uᵀG_ku dW_k; and E log|1 + ε²b + εgZ| = "
+              "ε²(b − g²/2) + ε⁴(−b²/2 + bg² − ¾g⁴) + O(ε⁶) (the Euler–Maruyama exponent).")
 def _ito_rate(ck: SymbolicCheck):
     import sympy as sp
 
@@ -242,10 +252,12 @@ def _ito_rate(ck: SymbolicCheck):
     return res, {"note": "ε² = dt (Euler–Maruyama) or λ (SGD step): drift − ½ noise² at leading order"}
 
 
-@symbolic_claim("sgd_stability.symbolic.quartic_well_density",
-                source=f"{cite('chen2023', 'quartic-well example')}; docs/sgd_stability.md#collapse-examples; docs/sgd_stability.md#symbolic-identities",
-                statement="p(θ) = θ^{2μ/ζ² − 2}e^{−θ²/ζ²} (θ > 0) has zero probability flux, (μθ − θ³)p − ½ d(ζ²θ²p)/dθ = 0, "
-                          "hence solves the stationary Fokker–Planck equation of the Itô SDE dθ = (μθ − θ³)dt + ζθdW.")
+@symbolic_claim(
+    "sgd_stability.symbolic.quartic_well_density",
+    source=f"{cite('chen2023', 'quartic-well example')}; docs/sgd_stability.md#collapse-examples; "
+           "docs/sgd_stability.md#symbolic-identities",
+    statement="p(θ) = θ^{2μ/ζ² − 2}e^{−θ²/ζ²} (θ > 0) has zero probability flux, (μθ − θ³)p − ½ d(ζ²θ²p)/dθ = 0, "
+              "hence solves the stationary Fokker–Planck equation of the Itô SDE dθ = (μθ − θ³)dt + ζθdW.")
 def _quartic_well_density(ck: SymbolicCheck):
     import sympy as sp
 
