@@ -32,12 +32,19 @@ import numpy as np
 from theory.catalog import implemented_theories, paper, theory_names
 
 __all__ = ["Check", "Claim", "cite", "Comparison", "Nontrivial", "Perturbation", "Report", "UNITS", "claim",
-           "format_table", "get_claim", "registry", "report_as_dict", "run_all"]
+           "format_table", "get_claim", "registry", "report_as_dict", "run_all", "worst_of"]
 
 #: Units an error and its tolerance may be stated in.
 UNITS = ("absolute", "relative", "standard errors", "count", "relative residual")
 
 _NAME = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
+
+
+def worst_of(*values: float) -> float:
+    """The largest of ``values``, NaN if any is NaN (Python's ``max`` drops a NaN that is not first,
+    which would let a failed computation pass)."""
+    vals = [float(v) for v in values]
+    return math.nan if any(math.isnan(v) for v in vals) else max(vals)
 
 
 def cite(key: str, where: str = "") -> str:
@@ -282,9 +289,9 @@ class Claim:
     setting: Mapping[str, Any]
     compute: Callable[[dict, int, Perturbation], Comparison]
     tolerance_reason: str
-    seeds: Sequence[int] = range(1)
-    seeds_reason: str = ""
-    wrong: Perturbation = Perturbation(relative=1e-2)
+    seeds: Sequence[int]
+    seeds_reason: str
+    wrong: Perturbation
     slow: bool = False
 
     def __post_init__(self):
@@ -336,8 +343,8 @@ _REGISTRY: dict[str, Claim] = {}
 
 
 def claim(name: str, *, source: str, statement: str, tolerance_reason: str, seeds: Sequence[int],
-          seeds_reason: str, wrong: Perturbation = Perturbation(relative=1e-2),
-          setting: Mapping[str, Any] | None = None, slow: bool = False):
+          seeds_reason: str, wrong: Perturbation, setting: Mapping[str, Any] | None = None,
+          slow: bool = False):
     """Decorator registering ``compute(setting, seed, perturb) -> Comparison`` as a :class:`Claim`.
 
     The claim is validated (name, seeds, ``wrong``) before it is registered, so a bad

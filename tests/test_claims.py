@@ -70,6 +70,20 @@ def test_no_citation_outside_the_repository():
             assert re.fullmatch(r"docs/\w+\.md#[a-z0-9-]+", ref), ref
 
 
+def test_no_spec_citation_in_the_package_source():
+    # Internal working notes are not part of the repository; code, docstrings and comments cite the
+    # papers and the docs pages instead.
+    from pathlib import Path
+
+    import proofs_check
+
+    pattern = re.compile(r"\bspec\b\s*(LR|SGD|§)|\bthe spec\b|\bspec's\b|\(spec\b|SGD-S|T-LR\d|\bLR §")
+    root = Path(proofs_check.__file__).parent
+    hits = [f"{path.relative_to(root)}:{i}" for path in sorted(root.rglob("*.py"))
+            for i, line in enumerate(path.read_text().splitlines(), 1) if pattern.search(line)]
+    assert not hits, hits
+
+
 def test_every_theory_module_registers_claims():
     # Every implemented theory must have claims (a theory without a check is unverified).
     from theory.catalog import implemented_theories

@@ -20,7 +20,7 @@ from theory.lazy_rich import (
     relaxation_rates,
 )
 
-from .._claim import Check, Comparison, Nontrivial, Perturbation, cite, claim
+from .._claim import Check, Comparison, Nontrivial, Perturbation, cite, claim, worst_of
 
 # Reference integrations: DOP853 at these tolerances has global errors ~1e-11 on the O(1),
 # t <= 50 trajectories used here (checked against the closed form in tests/theory).
@@ -31,8 +31,11 @@ DETERMINISTIC = "deterministic: the setting is the paper's fixed one and the see
 
 
 def _worst(pred: np.ndarray, obs: np.ndarray):
-    """(max |pred − obs|, pred and obs at the entry that sets it)."""
+    """(max |pred − obs|, pred and obs at the entry that sets it); inf if any entry is not finite,
+    so that tuples of these compare correctly with ``max``."""
     diff = np.abs(np.asarray(pred, dtype=float) - np.asarray(obs, dtype=float))
+    if not np.all(np.isfinite(diff)):
+        return float("inf"), float("nan"), float("nan")
     k = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
     return float(diff[k]), float(np.asarray(pred)[k]), float(np.asarray(obs)[k])
 
@@ -68,7 +71,7 @@ def _conservation_gf(setting, seed, perturb):
         if rel[k] > worst[0]:
             worst = (float(rel[k]), float(predicted), float(flow.delta[k]))
         moved.append(float(np.max(np.abs(eta_w * (flow.a**2 - flow.a[0] ** 2)) / scale)))
-    return Comparison(prediction=worst[1], observed=worst[2], error=max(errors), tolerance=1e-9, unit="relative",
+    return Comparison(prediction=worst[1], observed=worst[2], error=worst_of(*errors), tolerance=1e-9, unit="relative",
                       label="δ(0) and δ(t) at the case and time of the largest drift (relative to η_w a² + η_a‖w‖²)",
                       nontrivial=Nontrivial("smallest change of η_w a² along a run, relative to η_w a² + η_a‖w‖² "
                                             "(both terms move while δ does not)", min(moved), 1e-2),
@@ -292,7 +295,7 @@ def _implicit_bias_vs_gf(setting, seed, perturb):
         worst = max(worst, e)
         residuals.append(res)
         off_min_norm.append(float(np.max(np.abs(flow.beta[-1] - np.linalg.pinv(X) @ y))))
-    err = max(errors) if max(residuals) < 1e-10 else float("inf")
+    err = worst_of(*errors) if worst_of(*residuals) < 1e-10 else float("inf")
     return Comparison(prediction=worst[1], observed=worst[2], error=err, tolerance=1e-7, unit="absolute",
                       label="Bregman projection and GF limit, at the coordinate that differs most",
                       nontrivial=Nontrivial("smallest distance of the GF limit from the min-norm interpolant X⁺y "
@@ -412,8 +415,8 @@ def _delta_balanced_wide(setting, seed, perturb):
     t = np.linspace(0, setting["t_max"], 21)
     flow = gradient_flow_wide(X, Y, A0, W0, t, **TIGHT)
     predicted_delta = perturb(delta * np.eye(h))
-    err_delta = max(float(np.max(np.abs(conserved_matrix(flow.A[k], flow.W[k]) - predicted_delta)))
-                    for k in range(len(t)))
+    err_delta = worst_of(*(float(np.max(np.abs(conserved_matrix(flow.A[k], flow.W[k]) - predicted_delta)))
+                           for k in range(len(t))))
     worst = (-1.0, 0.0, 0.0)
     for k in range(len(t)):
         factors = delta_balanced_factors(flow.beta[k], delta)

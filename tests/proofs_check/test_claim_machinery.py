@@ -18,6 +18,7 @@ from proofs_check._claim import (
     format_table,
     registry,
     report_as_dict,
+    worst_of,
 )
 
 OK = Nontrivial("test", 1.0, 0.5)
@@ -138,3 +139,9 @@ def test_registry_table_and_json():
     assert d["passed"] is False and d["error"] == "inf" and d["details"] == {"x": 1, "flag": True}
     assert d["checks"][0]["unit"] == "absolute" and d["nontrivial"]["what"] == "test"
     json.dumps(d, allow_nan=False)
+
+
+def test_worst_of_keeps_nan():
+    assert worst_of(1.0, 3.0, 2.0) == 3.0
+    assert math.isnan(worst_of(1.0, float("nan"))) and math.isnan(worst_of(float("nan"), 1.0))
+    assert max(1.0, float("nan")) == 1.0  # why worst_of exists: Python's max drops this NaN
