@@ -27,7 +27,7 @@ from theory.sgd_stability import (
 )
 
 from .._claim import Comparison, Nontrivial, Perturbation, cite, claim
-from ._dynamics import DETERMINISTIC_OUTCOMES, _subseed
+from ._dynamics import SIMULATION_SEEDS, _subseed
 
 _EULER_LOG2 = 0.5 * (np.euler_gamma + math.log(2.0))   # −E log|Z|, Z ~ N(0, 1)
 
@@ -75,7 +75,7 @@ def _lundberg_exponent(lr, law):
                         "cells (Λ₊ ≥ min_margin and Lundberg bound e^{−r*a} ≤ ruin_max on the linear walk ever "
                         "reaching the collapse norm): collapsed and incorrect fractions ≤ 1 − escape_level. "
                         "Divergence is reported, not counted.",
-       seeds=range(5), seeds_reason=DETERMINISTIC_OUTCOMES, wrong=Perturbation(relative=-0.4),
+       seeds=range(5), seeds_reason=SIMULATION_SEEDS, wrong=Perturbation(relative=-0.4),
        setting=dict(noises=(2.0, 5.0, 6.0), lrs=tuple(round(0.02 * i, 2) for i in range(1, 15)),
                     n_steps=20_000, n_chains=40, width=4, init_scale=1e-3, collapse_norm=1e-12,
                     collapse_level=0.9, escape_level=0.9, min_margin=0.01, ruin_max=1e-3, min_informative=0.25))
@@ -166,7 +166,7 @@ def _phase_labels_vs_sgd(setting, seed, perturb):
                         "chosen clearly on either side (collapse rates ≥ 4 sd of the log-walk over the run; "
                         "surviving teacher–student modes with stationary Gamma shape ≥ 0.5 before the lr drop), and "
                         "each simulated EM rate within k = 4 SE (SE = sd(log|θ_T|)/√n/(T dt)) of the EM exponent.",
-       seeds=range(5), seeds_reason=DETERMINISTIC_OUTCOMES, wrong=Perturbation(relative=1.0),
+       seeds=range(5), seeds_reason=SIMULATION_SEEDS, wrong=Perturbation(relative=1.0),
        setting=dict(mu=1.5, dt=0.0025, quartic_zetas=(0.5, 1.2, 2.5, 3.0), quartic_steps=32_000, quartic_chains=200,
                     rate_zetas=(1.2, 1.6, 1.9, 2.5), rate_steps=4000, rate_chains=2000, rate_init=1e-20,
                     tanh_etas=(0.25, 0.5, 4.0, 6.0), tanh_zeta=1.0, tanh_m=32, tanh_steps=3000, tanh_chains=100,
