@@ -41,15 +41,39 @@ _NAME = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+")
 
 
 def worst_of(*values: float) -> float:
-    """The largest of ``values``, NaN if any is NaN (Python's ``max`` drops a NaN that is not first,
-    which would let a failed computation pass)."""
+    """The largest of ``values``, NaN if any is NaN.
+
+    Python's ``max`` drops a NaN that is not its first argument, which would let a failed
+    computation pass a claim.
+
+    Parameters
+    ----------
+    *values : float
+        At least one number.
+
+    Returns
+    -------
+    float
+    """
     vals = [float(v) for v in values]
     return math.nan if any(math.isnan(v) for v in vals) else max(vals)
 
 
 def cite(key: str, where: str = "") -> str:
-    """``"<authors> <year>, <where>"`` for the paper ``theory.catalog.PAPERS[key]`` (a claim's
-    source names its papers through this, so each paper is defined once)."""
+    """Short citation of a catalogued paper, for a claim's ``source``.
+
+    Parameters
+    ----------
+    key : str
+        A key of ``theory.catalog.PAPERS`` (``"kunin2024"``); ValueError otherwise.
+    where : str
+        Section, theorem or equation, e.g. ``"§3, exact solution"`` or ``"Thm 1"``.
+
+    Returns
+    -------
+    str
+        ``"<authors> <year>, <where>"`` (``"Kunin et al. 2024, §3"``).
+    """
     short = paper(key).cite()
     return f"{short}, {where}" if where else short
 
@@ -349,6 +373,16 @@ def claim(name: str, *, source: str, statement: str, tolerance_reason: str, seed
 
     The claim is validated (name, seeds, ``wrong``) before it is registered, so a bad
     registration raises and leaves the registry as it was.
+
+    Parameters
+    ----------
+    name, source, statement, tolerance_reason, seeds, seeds_reason, wrong, setting, slow
+        The :class:`Claim` fields (``setting`` None means no settings).
+
+    Returns
+    -------
+    callable
+        The decorator; it returns the registered :class:`Claim`.
     """
 
     def decorate(compute: Callable[[dict, int, Perturbation], Comparison]) -> Claim:
@@ -371,7 +405,18 @@ def _load_all() -> None:
 
 
 def registry(theory: str | None = None) -> dict[str, Claim]:
-    """All registered claims (optionally of one theory), by name."""
+    """All registered claims, by name.
+
+    Parameters
+    ----------
+    theory : str or None
+        Only this catalogued theory's claims (ValueError for an unknown name).
+
+    Returns
+    -------
+    dict of str to Claim
+        Sorted by name.
+    """
     _load_all()
     if theory is not None and theory not in theory_names():
         raise ValueError(f"theory must be one of {list(theory_names())}; got {theory!r}")
@@ -379,7 +424,17 @@ def registry(theory: str | None = None) -> dict[str, Claim]:
 
 
 def get_claim(name: str) -> Claim:
-    """The registered claim called ``name``."""
+    """The registered claim called ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A registered claim name (ValueError otherwise, listing the known ones).
+
+    Returns
+    -------
+    Claim
+    """
     claims = registry()
     if name not in claims:
         raise ValueError(f"no claim named {name!r}; known: {sorted(claims)}")
@@ -411,9 +466,22 @@ _UNIT_SHORT = {"absolute": "abs", "relative": "rel", "standard errors": "SE", "c
 
 
 def format_table(reports: list[Report], source_width: int = 34) -> str:
-    """Plain-text table (about 150 columns): claim, source, prediction, observed, error,
-    tolerance, unit, pass; claims with several tolerances list their sub-checks below them, and
-    a vacuous setting is marked."""
+    """Plain-text table of reports (at most about 160 columns).
+
+    Columns: claim, source, prediction, observed, error, tolerance, unit, pass. A claim whose
+    checks have different tolerances lists its sub-checks below it; a vacuous setting is marked
+    ``FAIL (vacuous)``.
+
+    Parameters
+    ----------
+    reports : list of Report
+    source_width : int
+        Characters of the source column.
+
+    Returns
+    -------
+    str
+    """
     claims = registry()
     header = ("claim", "paper / section", "prediction", "observed", "error", "tolerance", "unit", "pass")
     rows = [header]
@@ -442,7 +510,25 @@ def format_table(reports: list[Report], source_width: int = 34) -> str:
 
 def run_all(theory: str | None = None, names: list[str] | None = None, seed: int = 0,
             include_slow: bool = True, verbose: bool = True) -> list[Report]:
-    """Check every registered claim (or those named / of one theory); print the table."""
+    """Check every registered claim (or those named / of one theory) and print the table.
+
+    Parameters
+    ----------
+    theory : str or None
+        Only this theory's claims.
+    names : list of str or None
+        Only these claims (ValueError for unknown names).
+    seed : int
+        Seed passed to every claim.
+    include_slow : bool
+        False skips claims marked slow.
+    verbose : bool
+        Print :func:`format_table` of the reports.
+
+    Returns
+    -------
+    list of Report
+    """
     claims = registry(theory)
     if names is not None:
         missing = [n for n in names if n not in claims]
@@ -490,5 +576,16 @@ def _jsonable(v: Any) -> Any:
 
 
 def report_as_dict(report: Report) -> dict:
-    """JSON-ready view of a report (``json.dumps`` accepts it with ``allow_nan=False``)."""
+    """JSON-ready view of a report.
+
+    Parameters
+    ----------
+    report : Report
+
+    Returns
+    -------
+    dict
+        Plain Python types only (numpy scalars and arrays converted, non-finite floats as the
+        strings ``"inf"``/``"nan"``): ``json.dumps(..., allow_nan=False)`` accepts it.
+    """
     return {f.name: _jsonable(getattr(report, f.name)) for f in dataclasses.fields(report)}
