@@ -16,6 +16,7 @@ from proofs_check.symbolic import (
     check_equal,
     check_identity,
     check_ode_solution,
+    difference,
     sample_points,
     to_comparison,
     tolerance_for,
@@ -264,13 +265,30 @@ def test_to_comparison_folds_results():
     good = check_identity(sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1)
     bad = check_identity(sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1 + sp.Rational(1, 10**20) * x)
     cmp_ok = to_comparison({"a": good})
-    assert cmp_ok.error <= cmp_ok.tolerance and cmp_ok.prediction == 0.0
+    error, tol, unit = cmp_ok.combined
+    assert error <= tol and cmp_ok.prediction == 0.0 and unit == "relative residual"
     cmp = to_comparison({"a": good, "b": bad}, notes={"n": 1})
-    assert cmp.error == bad.max_rel_numeric > cmp.tolerance
+    assert cmp.combined[0] == bad.max_rel_numeric > cmp.combined[1]
+    assert [c.name for c in cmp.checks] == ["a", "b"] and not cmp.checks[1].passed
     assert cmp.details["identities"]["b"]["passed"] is False and cmp.details["n"] == 1
     assert "simplified_to_zero" in cmp.details["identities"]["a"]
     with pytest.raises(ValueError):
         to_comparison({})
+
+
+def test_vacuous_identities_fail_and_difference_keeps_terms():
+    # x − x is the literal 0 before the check: nothing is evaluated, so a claim made only of such
+    # identities is vacuous; the unevaluated difference keeps the terms for the numeric check.
+    expanded = sp.expand((x + 1) ** 2 - x**2 - 2 * x - 1)     # sympy has already proved it: 0
+    vacuous = to_comparison({"a": check_identity(x - x), "b": check_identity(expanded)})
+    assert not vacuous.nontrivial.holds and vacuous.details["reduced_before_the_check"] == ["a", "b"]
+    kept = check_identity(difference(sp.expand((x + 1) ** 2), x**2 + 2 * x + 1))
+    assert kept.passed and kept.error_scale > 0 and kept.simplified_to_zero
+    assert to_comparison({"a": kept}).nontrivial.holds
+    assert not check_identity(difference(x**2, x**2 + sp.Rational(1, 10**12))).passed
+    assert len(difference(sp.eye(2), sp.eye(2))) == 4
+    with pytest.raises(ValueError, match="same shape"):
+        difference(sp.eye(2), sp.eye(3))
 
 
 @settings(deadline=None, max_examples=10)
