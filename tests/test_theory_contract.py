@@ -57,13 +57,14 @@ def _plot(seed):
 '''
 
 _CLAIMS = '''
-from proofs_check import Comparison, claim
+from proofs_check import Comparison, Nontrivial, Perturbation, claim
 
 
 @claim("foo.always_fails", source="nowhere", statement="1 = 2.", tolerance_reason="none",
-       setting={})
-def _always_fails(setting, seed):
-    return Comparison(prediction=1.0, observed=2.0, error=1.0, tolerance=0.0)
+       seeds=range(1), seeds_reason="deterministic", wrong=Perturbation(absolute=1.0))
+def _always_fails(setting, seed, perturb):
+    return Comparison(prediction=perturb(1.0), observed=2.0, error=1.0, tolerance=0.0, unit="absolute",
+                      nontrivial=Nontrivial("the difference", 1.0, 0.5))
 '''
 
 
