@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory._validate import as_finite_array, as_finite_scalar, as_positive_scalar
+from theory.validate import as_finite_array, as_finite_scalar, as_positive_scalar
 from theory.lazy_rich._exact import (
     exact_solution,
     init_from_beta,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from theory._validate import as_finite_array, as_finite_scalar, as_positive_scalar
+from theory.validate import as_finite_array, as_finite_scalar, as_positive_scalar
 from theory.lazy_rich._types import Crossing
 
 __all__ = [

@@ -20,13 +20,12 @@ state. No NaN or inf leaves these functions.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
 
-from theory._validate import as_finite_array, as_positive_scalar
+from theory.validate import as_count, as_finite_array, as_positive_scalar
 
 from ._flow import _loss_scale
 
@@ -45,11 +44,7 @@ _MAX_NORM_LIMIT = 1e150      # max_norm² must stay finite for the ``norm² <= b
 
 
 def _as_n_steps(n_steps) -> int:
-    if isinstance(n_steps, (bool, np.bool_)) or not isinstance(n_steps, numbers.Integral):
-        raise ValueError(f"n_steps must be a non-negative integer; got {n_steps!r}")
-    if n_steps < 0:
-        raise ValueError(f"n_steps must be >= 0; got {n_steps}")
-    return int(n_steps)
+    return as_count(n_steps, "n_steps", minimum=0)
 
 
 def _record_schedule(n_steps: int, record_every, record_steps) -> np.ndarray:
@@ -66,10 +61,8 @@ def _record_schedule(n_steps: int, record_every, record_steps) -> np.ndarray:
         return rs.astype(np.int64)
     if record_every is None:
         record_every = max(1, math.ceil(n_steps / 1000))
-    if (isinstance(record_every, (bool, np.bool_)) or not isinstance(record_every, numbers.Integral)
-            or record_every < 1):
-        raise ValueError(f"record_every must be a positive integer; got {record_every!r}")
-    rs = np.arange(0, n_steps + 1, int(record_every), dtype=np.int64)
+    record_every = as_count(record_every, "record_every")
+    rs = np.arange(0, n_steps + 1, record_every, dtype=np.int64)
     if rs[-1] != n_steps:
         rs = np.append(rs, np.int64(n_steps))
     return rs

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from theory._validate import as_finite_array, as_finite_scalar, as_positive_scalar
+from theory.validate import as_finite_array, as_finite_scalar, as_positive_scalar
 
 from ._flow import _loss_scale
 from ._gd import _as_max_norm, _as_n_steps, _chains, _record_schedule

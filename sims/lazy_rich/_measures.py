@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory._validate import as_finite_array, as_finite_scalar, as_positive_scalar
+from theory.validate import as_finite_array, as_finite_scalar, as_positive_scalar
 
 __all__ = [
     "hamming_distance",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory._validate import as_finite_array, as_finite_scalar
+from theory.validate import as_finite_array, as_finite_scalar
 from theory.lazy_rich._exact import (
     _kernel_distance_batch,
     _limit_batch,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from theory._validate import as_finite_array, as_positive_scalar
+from theory.validate import as_finite_array, as_positive_scalar
 
 from ._common import _CHUNK, _FLUSH, _as_count, _as_norm_bound, _cells_and_chains, _init_normal
 from ._rng import ZIG_R, ZIG_X, NumpyStreams, as_seed, normal, seed_streams

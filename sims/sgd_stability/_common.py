@@ -11,11 +11,10 @@ bit from libm, which the numba kernels use).
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from theory._validate import as_finite_array, as_positive_scalar
+from theory.validate import as_count, as_finite_array, as_positive_scalar
 
 from ._rng import NumpyStreams
 
@@ -25,11 +24,7 @@ _FLUSH = 1e-300    # |θ| below this is set to 0: θ = 0 is invariant, and subno
 
 
 def _as_count(x, name: str, minimum: int) -> int:
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral):
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {x!r}")
-    if x < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {x}")
-    return int(x)
+    return as_count(x, name, minimum=minimum)
 
 
 def _as_norm_bound(x, name: str) -> float:

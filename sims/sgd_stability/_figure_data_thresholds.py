@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special, stats
 
-from theory._validate import as_finite_array, as_positive_scalar
+from theory.validate import as_finite_array, as_positive_scalar
 from theory.sgd_stability import (
     effective_rank,
     gd_threshold,

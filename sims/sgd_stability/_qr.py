@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from theory._validate import as_finite_array
+from theory.validate import as_finite_array
 
 from ._common import _as_count
 from ._qr_kernel import _qr_kernel, _qr_numpy

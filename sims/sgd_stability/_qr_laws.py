@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory._validate import as_finite_array, as_finite_scalar, as_positive_scalar
+from theory.validate import as_finite_array, as_finite_scalar, as_positive_scalar
 
 from ._common import _as_count
 

@@ -24,10 +24,11 @@ this file delete ``__pycache__/*.nbi``/``*.nbc`` here, or the kernels keep the o
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 from numba import njit
+
+from theory.validate import as_seed
 
 __all__ = ["NumpyStreams", "ZIG_R", "ZIG_X", "seed_streams"]
 
@@ -36,7 +37,6 @@ _GAMMA = _U(0x9E3779B97F4A7C15)
 _MIX1 = _U(0xBF58476D1CE4E5B9)
 _MIX2 = _U(0x94D049BB133111EB)
 _INV53 = 2.0 ** -53
-_MAX_SEED = 2**64 - 1
 
 # ZIGNOR tables, 256 layers: right edge R of the base strip and common layer area V
 # (Marsaglia & Tsang 2000 constants). X[0] = V/f(R) is the base strip's width, X[1] = R,
@@ -72,15 +72,6 @@ def _mix64(z: np.ndarray) -> np.ndarray:
     z = (z ^ (z >> _U(30))) * _MIX1
     z = (z ^ (z >> _U(27))) * _MIX2
     return z ^ (z >> _U(31))
-
-
-def as_seed(seed) -> int:
-    """Validate a seed: an integer in [0, 2**64)."""
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
-        raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
-    if not 0 <= int(seed) <= _MAX_SEED:
-        raise ValueError(f"seed must be in [0, 2**64); got {seed}")
-    return int(seed)
 
 
 def seed_streams(seed: int, n_streams: int) -> np.ndarray:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from theory._validate import as_positive_scalar
+from theory.validate import as_choice, as_positive_scalar
 
 from ._common import _CHUNK, _as_cells, _as_count, _as_norm_bound, _init_normal, _tanh_libm
 from ._rng import _INV53, ZIG_R, ZIG_X, NumpyStreams, _ziggurat, as_seed, next_u64, seed_streams
@@ -52,10 +52,7 @@ _U64 = np.uint64
 # validation
 # --------------------------------------------------------------------------------------------
 
-def _as_choice(x, name: str, choices: tuple) -> str:
-    if not isinstance(x, str) or x not in choices:
-        raise ValueError(f"{name} must be one of {choices}; got {x!r}")
-    return x
+_as_choice = as_choice
 
 
 def _fractions(outcome: np.ndarray, codes) -> list[np.ndarray]:

@@ -1,9 +1,9 @@
-"""The shared input validators (theory/_validate.py): every error names the argument."""
+"""The shared input validators (theory/validate.py): every error names the argument."""
 
 import numpy as np
 import pytest
 
-from theory._validate import (as_finite_array, as_finite_scalar, as_learning_rates, as_positive_scalar,
+from theory.validate import (as_finite_array, as_finite_scalar, as_learning_rates, as_positive_scalar,
                               as_sign)
 
 

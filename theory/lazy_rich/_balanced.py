@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import exprel
 
-from .._validate import as_finite_array, as_finite_scalar, as_positive_scalar, as_sign
-from .._validate import as_learning_rates as _rates
+from ..validate import as_finite_array, as_finite_scalar, as_positive_scalar, as_sign
+from ..validate import as_learning_rates as _rates
 from ._trajectory import NeuronTrajectory, _target, _times
 
 __all__ = [

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_finite_array, as_finite_scalar, as_sign
-from .._validate import as_learning_rates as _rates
+from ..validate import as_finite_array, as_finite_scalar, as_sign
+from ..validate import as_learning_rates as _rates
 
 __all__ = [
     "ExactSolution",

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.optimize
 
-from .._validate import as_finite_array, as_finite_scalar, as_positive_scalar, as_sign
+from ..validate import as_count, as_finite_array, as_finite_scalar, as_positive_scalar, as_sign
 from ._mirror import (
     _conjugate_shifted,
     _grad,
@@ -451,9 +451,7 @@ def implicit_bias_cvxpy(X, y, beta0, depth=None, *, solver_options=None):
     if depth is None:
         L = 2
     else:
-        if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 2:
-            raise ValueError(f"depth must be None or an integer >= 2; got {depth!r}")
-        L = int(depth)
+        L = as_count(depth, "depth", minimum=2)
     p = 1.0 + 1.0 / L
     nb0 = float(np.linalg.norm(beta0))
     z0 = p * nb0 ** (1.0 / L) * beta0 / nb0 if nb0 > 0 else np.zeros_like(beta0)

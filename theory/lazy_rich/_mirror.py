@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_finite_array, as_finite_scalar
+from ..validate import as_finite_array, as_finite_scalar
 
 __all__ = [
     "inverse_mirror_map",

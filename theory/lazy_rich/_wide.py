@@ -8,13 +8,12 @@ flow Ẇ = −η_w AᵀG, Ȧ = −η_a GWᵀ with G = βXᵀX − YᵀX. The h×
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_finite_array, as_finite_scalar, as_positive_scalar, as_sign
-from .._validate import as_learning_rates as _rates
+from ..validate import as_count, as_finite_array, as_finite_scalar, as_positive_scalar, as_sign
+from ..validate import as_learning_rates as _rates
 from ._exact import exact_solution, init_from_beta
 
 __all__ = [
@@ -38,9 +37,7 @@ __all__ = [
 
 
 def _positive_int(x, name: str) -> int:
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral) or x < 1:
-        raise ValueError(f"{name} must be a positive integer; got {x!r}")
-    return int(x)
+    return as_count(x, name)
 
 
 def _root_plus(delta: float, sigma: np.ndarray) -> np.ndarray:

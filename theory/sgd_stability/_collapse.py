@@ -21,7 +21,7 @@ import numpy as np
 from scipy import optimize, stats
 from scipy.special import gammaln
 
-from .._validate import as_finite_array, as_finite_scalar, as_positive_scalar
+from ..validate import as_finite_array, as_finite_scalar, as_positive_scalar
 from ._laws import expected_log_abs
 
 __all__ = [

@@ -16,11 +16,11 @@ The moment exponent g(p) = log E|1 − λh|^p is convex with g(0) = 0 and g'(0�
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 from scipy import optimize
 
+from ..validate import as_choice, as_count
 from ._laws import _as_law, _finite, _FiniteLaw, _Law
 
 __all__ = [
@@ -34,6 +34,8 @@ __all__ = [
 ]
 
 _NOTIONS = ("gd", "mean_square", "probabilistic")
+_MAX_GRID = 10**6       # n_grid: each point is one law evaluation
+_MAX_ORDER = 64         # series order: the sympy expansion grows quadratically in it
 _RTOL = 1e-14            # brentq relative tolerance for interval ends (≈ 60 ulp)
 _DEFAULT_SPAN = 10.0     # default lr_max = _DEFAULT_SPAN · 2/E|h| (ten GD thresholds)
 
@@ -288,10 +290,8 @@ def stable_learning_rates(h, notion, lr_max=None, *, n_grid=400, lr_min_ratio=1e
     [(0.0, 0.229844), (0.870156, 1.1)]
     """
     law = _as_law(h, "h", method)
-    if notion not in _NOTIONS:
-        raise ValueError(f"notion must be one of {_NOTIONS}; got {notion!r}")
-    if isinstance(n_grid, (bool, np.bool_)) or not isinstance(n_grid, numbers.Integral) or n_grid < 2:
-        raise ValueError(f"n_grid must be an integer >= 2; got {n_grid!r}")
+    as_choice(notion, "notion", _NOTIONS)
+    n_grid = as_count(n_grid, "n_grid", minimum=2, maximum=_MAX_GRID)
     ratio = float(_finite(lr_min_ratio, "lr_min_ratio"))
     if not 0.0 < ratio < 1.0:
         raise ValueError(f"lr_min_ratio must be in (0, 1); got {ratio}")
@@ -466,9 +466,7 @@ def small_lr_expansion(order):
     """
     import sympy as sp
 
-    if isinstance(order, (bool, np.bool_)) or not isinstance(order, numbers.Integral) or order < 1:
-        raise ValueError(f"order must be a positive integer; got {order!r}")
-    order = int(order)
+    order = as_count(order, "order", maximum=_MAX_ORDER)
     lr = sp.Symbol("lr", positive=True)
     hsym = sp.Symbol("h", real=True)
     ser = sp.series(sp.log(1 - lr * hsym), lr, 0, order + 1).removeO()
@@ -501,10 +499,9 @@ def small_lr_lyapunov(lr, h, order):
     """
     law = _as_law(h, "h")
     lr = _as_lr(lr)
-    if isinstance(order, (bool, np.bool_)) or not isinstance(order, numbers.Integral) or order < 1:
-        raise ValueError(f"order must be a positive integer; got {order!r}")
+    order = as_count(order, "order", maximum=_MAX_ORDER)
     out = np.zeros(lr.shape)
-    for k in range(int(order), 0, -1):            # Horner in λ: −λ(m_1 + λ(m_2/2 + …))
+    for k in range(order, 0, -1):            # Horner in λ: −λ(m_1 + λ(m_2/2 + …))
         out = (out + law.moment(k) / k) * lr
     out = -out
     return float(out) if out.ndim == 0 else out

@@ -15,13 +15,12 @@ and for H_i ⪰ 0 the iterates are MS-stable iff η < η*_var = 2/λ_max(C†D) 
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg, optimize
 
-from .._validate import as_finite_array, as_positive_scalar
+from ..validate import as_count, as_finite_array, as_positive_scalar
 
 __all__ = [
     "MeanSquareBounds",
@@ -61,11 +60,10 @@ def _hessians(hessians, *, psd: bool) -> np.ndarray:
 
 
 def _batch(batch_size, n: int) -> int:
-    if isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, numbers.Integral):
-        raise ValueError(f"batch_size must be an integer in 1..n = {n}; got {batch_size!r}")
-    if not 1 <= batch_size <= n:
+    batch_size = as_count(batch_size, "batch_size")
+    if batch_size > n:
         raise ValueError(f"batch_size must be in 1..n = {n} (batches without replacement); got {batch_size}")
-    return int(batch_size)
+    return batch_size
 
 
 def batch_factor(n, batch_size):
@@ -89,9 +87,8 @@ def batch_factor(n, batch_size):
     >>> batch_factor(3, 2)
     0.25
     """
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n must be a positive integer; got {n!r}")
-    B = _batch(batch_size, int(n))
+    n = as_count(n, "n")
+    B = _batch(batch_size, n)
     if n == 1:
         return 0.0
     return (n - B) / (B * (n - 1))

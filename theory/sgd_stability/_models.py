@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import itertools
 import math
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import integrate, special, stats
 
-from .._validate import as_finite_array, as_positive_scalar
-from ._laws import _log_abs_affine, gaussian_expected_log_abs
+from ..validate import as_count, as_finite_array, as_positive_scalar
+from ._laws import _MAX_MOMENT, _log_abs_affine, gaussian_expected_log_abs
 
 __all__ = [
     "GaussianInputLaw",
@@ -41,9 +40,7 @@ def _nonnegative(x, name: str) -> float:
 
 
 def _batch_size(S) -> int:
-    if isinstance(S, (bool, np.bool_)) or not isinstance(S, numbers.Integral) or S < 1:
-        raise ValueError(f"batch_size must be a positive integer; got {S!r}")
-    return int(S)
+    return as_count(S, "batch_size")
 
 
 # ================================================================================================
@@ -156,8 +153,7 @@ class GaussianInputLaw:
     # -- moments ------------------------------------------------------------------------------
     def moment(self, k) -> float:
         """E c^k (k ≥ 1 integer), exact."""
-        if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral) or k < 1:
-            raise ValueError(f"k must be a positive integer; got {k!r}")
+        k = as_count(k, "k", maximum=_MAX_MOMENT)
         half = self.batch_size / 2.0
         total = 0.0
         for j in range(0, int(k) + 1, 2):          # E Z^j = (j − 1)!!, odd moments vanish

@@ -18,14 +18,14 @@ batch enumeration) — are in ``_models``.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize
 
-from .._validate import as_finite_array, as_positive_scalar
+from ..validate import as_choice, as_count, as_finite_array, as_positive_scalar
 from ._laws import _as_law
+from ._lyapunov import _MAX_GRID
 from ._models import _batch_size, model_a_law, model_b_law
 
 __all__ = [
@@ -285,11 +285,9 @@ def phase_boundaries(noise_values, batch_size=1, lr_max=10.0, model="A", *, kapp
     lr_min = 1e-4 * lr_max if lr_min is None else as_positive_scalar(lr_min, "lr_min")
     if lr_min >= lr_max:
         raise ValueError(f"lr_min must be < lr_max; got {lr_min} >= {lr_max}")
-    if isinstance(n_grid, (bool, np.bool_)) or not isinstance(n_grid, numbers.Integral) or n_grid < 2:
-        raise ValueError(f"n_grid must be an integer >= 2; got {n_grid!r}")
-    if model not in ("A", "B"):
-        raise ValueError(f"model must be 'A' or 'B'; got {model!r}")
-    grid = np.geomspace(lr_min, lr_max, int(n_grid))
+    n_grid = as_count(n_grid, "n_grid", minimum=2, maximum=_MAX_GRID)
+    as_choice(model, "model", ("A", "B"))
+    grid = np.geomspace(lr_min, lr_max, n_grid)
     plus_z, minus_z, l2, gd = [], [], [], []
     for sigma in noise:
         law = _as_law(_model_law(model, sigma, S, kappa, s1), "c")
