@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from theory.validate import as_finite_array, as_finite_scalar, as_positive_scalar
-from theory.lazy_rich._exact import (
+from theory.lazy_rich import (
     exact_solution,
     init_from_beta,
     kernel_distance,
@@ -293,7 +293,7 @@ def implicit_bias_paths(x=(0.5, 1.0), y=1.1, beta0=(0.4, 0.05), deltas=DELTAS, T
     -------
     ImplicitBiasPaths
     """
-    from theory.lazy_rich._implicit_bias import (
+    from theory.lazy_rich import (
         downstream_limit_bias,
         implicit_bias,
         lazy_limit_bias,

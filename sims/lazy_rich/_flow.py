@@ -22,7 +22,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from theory.validate import as_finite_array, as_finite_scalar, as_positive_scalar
-from theory.lazy_rich._types import Crossing
+from theory.lazy_rich import Crossing
 
 __all__ = [
     "GradientFlowResult",

@@ -17,9 +17,14 @@ from __future__ import annotations
 import numpy as np
 
 from theory.validate import as_finite_array, as_finite_scalar
-from theory.sgd_stability._laws import expected_log_abs, law_moment
-from theory.sgd_stability._models import model_a_law, model_b_law
-from theory.sgd_stability._phases import classify_phase, phase_boundaries
+from theory.sgd_stability import (
+    classify_phase,
+    expected_log_abs,
+    law_moment,
+    model_a_law,
+    model_b_law,
+    phase_boundaries,
+)
 
 from ..phase import PhaseDiagram
 

@@ -414,21 +414,21 @@ class LimitPrediction:
 
     Attributes
     ----------
-    a_inf : float
+    a_inf : float or ndarray of shape (B,)
         Limit readout a∞ = sign(c₊)·√((δ + √(δ² + 4η_aη_w s²)) / (2η_w)).
-    w_inf : ndarray of shape (d,)
+    w_inf : ndarray of shape (d,) or (B, d)
         Limit first-layer weights β*/a∞.
-    flips : bool
+    flips : bool or ndarray of shape (B,)
         True iff a changes sign along the flow (sign(c₊) ≠ sign(a0)).
-    c_plus : float
+    c_plus : float or ndarray of shape (B,)
         Coefficient of ϑ0 on the growing eigenvector (s, ω + δ̃/2) of the 2×2 block;
         c₊ = 0 is the basin boundary (the flow then goes to the saddle β = 0).
     """
 
-    a_inf: float
+    a_inf: float | np.ndarray
     w_inf: np.ndarray
-    flips: bool
-    c_plus: float
+    flips: bool | np.ndarray
+    c_plus: float | np.ndarray
 
 
 def limit_prediction(a0, w0, beta_star, eta_a=1.0, eta_w=1.0) -> LimitPrediction:
@@ -439,6 +439,22 @@ def limit_prediction(a0, w0, beta_star, eta_a=1.0, eta_w=1.0) -> LimitPrediction
     η_w a∞² = (δ + √(δ² + 4η_aη_w s²))/2. a flips sign iff sign(c₊) ≠ sign(a0); impossible for
     δ > 0. Equivalent to the Riccati criterion ν0 < ν₋ (Kunin et al. 2024, App.; spec §3.3).
 
+    Parameters
+    ----------
+    a0 : float or array of shape (B,)
+        Initial readout weight(s); an array gives B initialisations at once.
+    w0 : array of shape (d,), or (B, d) when ``a0`` is an array
+        Initial first-layer weights.
+    beta_star : array of shape (d,)
+        Target β* (nonzero).
+    eta_a, eta_w : float, default 1.0
+        Layer learning rates (> 0).
+
+    Returns
+    -------
+    LimitPrediction
+        With scalar fields, or fields of leading length B when ``a0`` is an array.
+
     Raises
     ------
     ValueError
@@ -447,19 +463,26 @@ def limit_prediction(a0, w0, beta_star, eta_a=1.0, eta_w=1.0) -> LimitPrediction
     """
     eta_a, eta_w = _rates(eta_a, eta_w)
     beta_star = as_finite_array(beta_star, "beta_star", ndim=1)
-    a0 = as_finite_scalar(a0, "a0")
-    w0 = as_finite_array(w0, "w0", shape=beta_star.shape)
-    if a0 == 0 and not np.any(w0):
+    batch = np.ndim(a0) == 1
+    if batch:
+        a0 = as_finite_array(a0, "a0", ndim=1)
+        w0 = as_finite_array(w0, "w0", shape=(a0.shape[0],) + beta_star.shape)
+    else:
+        a0 = np.array([as_finite_scalar(a0, "a0")])
+        w0 = as_finite_array(w0, "w0", shape=beta_star.shape)[None]
+    if np.any((a0 == 0) & ~np.any(w0, axis=-1)):
         raise ValueError("a0 = 0 and w0 = 0 is the saddle of the flow; choose a0 or w0 nonzero")
     if not np.any(beta_star):
         raise ValueError("beta_star must be nonzero (with beta_star = 0 the flow decays to beta = 0)")
-    a_inf, c_plus = _limit_batch(np.array([a0]), w0[None], beta_star, eta_a, eta_w)
-    if c_plus[0] == 0:
+    a_inf, c_plus = _limit_batch(a0, w0, beta_star, eta_a, eta_w)
+    if np.any(c_plus == 0):
         raise ValueError("the initialisation lies on the basin boundary c_plus = 0: the flow converges "
                          "to the saddle beta = 0, not to beta_star")
+    flips = (a0 != 0) & (np.sign(a0) != np.sign(a_inf))
+    if batch:
+        return LimitPrediction(a_inf=a_inf, w_inf=beta_star / a_inf[:, None], flips=flips, c_plus=c_plus)
     a_inf = float(a_inf[0])
-    return LimitPrediction(a_inf=a_inf, w_inf=beta_star / a_inf,
-                           flips=bool(a0 != 0 and np.sign(a0) != np.sign(a_inf)), c_plus=float(c_plus[0]))
+    return LimitPrediction(a_inf=a_inf, w_inf=beta_star / a_inf, flips=bool(flips[0]), c_plus=float(c_plus[0]))
 
 
 def _limit_batch(a0, w0, beta_star, eta_a, eta_w):
@@ -502,18 +525,34 @@ def kernel_distance(a0, w0, a, w, compat=False):
 
     Parameters
     ----------
-    a0 : float
-    w0 : array of shape (d,)
-    a : float or array of shape (T,)
-    w : array of shape (d,) or (T, d)
+    a0 : float or array of shape (B,)
+        Initial readout weight; an array gives B initialisations at once.
+    w0 : array of shape (d,), or (B, d) when ``a0`` is an array
+    a : float or array of shape (T,); (B, T) when ``a0`` is an array
+    w : array of shape (d,) or (T, d); (B, T, d) when ``a0`` is an array
     compat : bool, default False
         Reproduce the published code's formula, which uses a(0)² instead of a(t)² in the cross
         term of ‖Kt‖² (2a0²‖w‖²). Wrong; offered only to compare with the published figure.
 
     Returns
     -------
-    float or ndarray of shape (T,), in [0, 1].
+    float or ndarray of shape (T,) or (B, T), in [0, 1].
     """
+    if not isinstance(compat, (bool, np.bool_)):
+        raise ValueError(f"compat must be a bool; got {type(compat).__name__}")
+    if np.ndim(a0) == 1:
+        a0 = as_finite_array(a0, "a0", ndim=1)
+        w0 = as_finite_array(w0, "w0", ndim=2)
+        B, d = w0.shape
+        if a0.shape[0] != B:
+            raise ValueError(f"a0 of shape {a0.shape} and w0 of shape {w0.shape} disagree on B")
+        a = as_finite_array(a, "a", ndim=2)
+        w = as_finite_array(w, "w", shape=(B, a.shape[1], d))
+        if a.shape[0] != B:
+            raise ValueError(f"a must have shape (B, T) = ({B}, T); got {a.shape}")
+        if np.any((a0 == 0) & ~np.any(w0, axis=-1)):
+            raise ValueError("a0 = 0 and w0 = 0 give a zero kernel K0; the kernel distance is undefined")
+        return _kernel_distance_batch(a0, w0, a, w, compat)
     a0 = as_finite_scalar(a0, "a0")
     w0 = as_finite_array(w0, "w0", ndim=1)
     d = w0.shape[0]
