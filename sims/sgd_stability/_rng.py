@@ -178,37 +178,6 @@ def sign_normal(zx, zr, s0, s1, s2, s3):
     return x, z, s0, s1, s2, s3
 
 
-@njit(cache=True)
-def _fill(kind, state, out):
-    """Test helper: out[c, j] = j-th draw of chain c (0 uniform, 1 normal, 2 sign, 3 bits,
-    4/5 sign/normal of ``sign_normal``)."""
-    for c in range(out.shape[0]):
-        s0, s1, s2, s3 = state[0, c], state[1, c], state[2, c], state[3, c]
-        for j in range(out.shape[1]):
-            if kind == 0:
-                v, s0, s1, s2, s3 = uniform(s0, s1, s2, s3)
-            elif kind == 1:
-                v, s0, s1, s2, s3 = normal(ZIG_X, ZIG_R, s0, s1, s2, s3)
-            elif kind == 2:
-                v, s0, s1, s2, s3 = rademacher(s0, s1, s2, s3)
-            elif kind == 4 or kind == 5:
-                sg, z, s0, s1, s2, s3 = sign_normal(ZIG_X, ZIG_R, s0, s1, s2, s3)
-                v = sg if kind == 4 else z
-            else:
-                r, s0, s1, s2, s3 = next_u64(s0, s1, s2, s3)
-                v = np.float64(r >> _U(11))
-            out[c, j] = v
-        state[0, c], state[1, c], state[2, c], state[3, c] = s0, s1, s2, s3
-
-
-def draw_kernel(kind: str, seed: int, n_streams: int, n_draws: int) -> np.ndarray:
-    """Draws of the numba generator, array of shape (n_streams, n_draws) (for tests)."""
-    codes = {"uniform": 0, "normal": 1, "rademacher": 2, "bits": 3, "pair_sign": 4, "pair_normal": 5}
-    out = np.empty((n_streams, n_draws))
-    _fill(codes[kind], seed_streams(seed, n_streams), out)
-    return out
-
-
 # --------------------------------------------------------------------------------------------
 # NumPy twin, vectorised over chains
 # --------------------------------------------------------------------------------------------
