@@ -17,7 +17,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["MAX_COUNT", "MAX_SEED", "as_choice", "as_count", "as_finite_array", "as_finite_scalar",
+__all__ = ["MAX_COUNT", "MAX_SEED", "as_bool", "as_choice", "as_count", "as_finite_array", "as_finite_scalar",
            "as_learning_rates", "as_positive_array", "as_positive_scalar", "as_seed", "as_sign",
            "check_work", "format_value"]
 
@@ -256,6 +256,25 @@ def as_seed(seed, name: str = "seed") -> int:
     if not 0 <= int(seed) <= MAX_SEED:
         raise ValueError(f"{name} must be in [0, 2**64); got {int(seed)}")
     return int(seed)
+
+
+def as_bool(x, name: str) -> bool:
+    """Return a flag as a Python bool; only ``bool`` and ``numpy.bool_`` are accepted.
+
+    Parameters
+    ----------
+    x : bool
+        A truthy object such as ``"no"`` or ``[0]`` is an error, not ``True``.
+    name : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    bool
+    """
+    if not isinstance(x, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False; got {type(x).__name__} {format_value(x)}")
+    return bool(x)
 
 
 def as_sign(x, name: str) -> int:

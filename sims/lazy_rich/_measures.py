@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory.validate import as_finite_array, as_finite_scalar, as_positive_scalar
+from theory.validate import as_bool, as_finite_array, as_finite_scalar, as_positive_scalar
 
 __all__ = [
     "hamming_distance",
@@ -76,7 +76,8 @@ def ntk_gram(X, a, w, weighted=False, eta_a=1.0, eta_w=1.0):
     if (a.ndim == 1) != (w.ndim == 2) or (a.ndim == 1 and a.shape[0] != w.shape[0]):
         raise ValueError(f"a of shape {a.shape} and w of shape {w.shape} must share the time axis "
                          "(a: () with w: (d,), or a: (T,) with w: (T, d))")
-    ca, cw = _rates(eta_a, eta_w) if weighted else (1.0, 1.0)
+    rates = _rates(eta_a, eta_w)        # validated even when unused: a bad rate is a bad call
+    ca, cw = rates if as_bool(weighted, "weighted") else (1.0, 1.0)
     XX = X @ X.T
     Xw = w @ X.T                                             # (n,) or (T, n)
     return (cw * a**2)[..., None, None] * XX + ca * Xw[..., :, None] * Xw[..., None, :]
@@ -174,7 +175,8 @@ def relu_ntk_gram(X, a, W, leak=0.0, weighted=False, eta_a=1.0, eta_w=1.0):
     if (a.ndim == 2) != (W.ndim == 3) or (a.ndim == 2 and a.shape[0] != W.shape[0]):
         raise ValueError(f"a of shape {a.shape} and W of shape {W.shape} must share the time axis")
     leak = _leak(leak)
-    ca, cw = _rates(eta_a, eta_w) if weighted else (1.0, 1.0)
+    rates = _rates(eta_a, eta_w)        # validated even when unused: a bad rate is a bad call
+    ca, cw = rates if as_bool(weighted, "weighted") else (1.0, 1.0)
     Z = X @ np.swapaxes(W, -1, -2)                           # (..., n, m)
     pos = Z > 0
     S = np.where(pos, Z, leak * Z)

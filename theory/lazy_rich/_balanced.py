@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import exprel
 
-from ..validate import as_finite_array, as_finite_scalar, as_positive_scalar, as_sign
+from ..validate import as_bool, as_finite_array, as_finite_scalar, as_positive_scalar, as_sign
 from ..validate import as_learning_rates as _rates
 from ._trajectory import NeuronTrajectory, _target, _times
 
@@ -207,7 +207,7 @@ def saxe_escape_time(s, mu0, exact=False) -> float:
     mu0 = as_positive_scalar(mu0, "mu0")
     if not mu0 < s:
         raise ValueError(f"mu0 must be < s (escape from a small initialisation); got mu0 = {mu0}, s = {s}")
-    if exact:
+    if as_bool(exact, "exact"):
         return float(np.log(s / mu0 - 1.0) / (2.0 * s))
     return float(np.log(s / mu0) / (2.0 * s))
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..validate import as_finite_array, as_finite_scalar, as_sign
+from ..validate import as_bool, as_finite_array, as_finite_scalar, as_sign
 from ..validate import as_learning_rates as _rates
 
 __all__ = [
@@ -186,12 +186,12 @@ class ExactSolution:
     @property
     def mu(self) -> np.ndarray:
         """Signed magnitude μ = a‖w‖ (paper's figure quantity)."""
-        return signed_magnitude(self.a, self.w)
+        return _signed_magnitude(self.a, self.w)
 
     @property
     def phi(self) -> np.ndarray:
         """Alignment φ = cos∠(w, β*)."""
-        return alignment(self.w, self.beta_star)
+        return _alignment(self.w, self.beta_star)
 
     @property
     def loss(self) -> np.ndarray:
@@ -201,11 +201,31 @@ class ExactSolution:
 
 def signed_magnitude(a, w):
     """μ = a‖w‖, the signed magnitude of β = a·w (spec LR §0). ``w`` has shape (..., d)."""
+    a = as_finite_array(a, "a")
+    w = as_finite_array(w, "w", ndim=tuple(range(1, 33)))
+    try:
+        np.broadcast_shapes(a.shape, w.shape[:-1])
+    except ValueError:
+        raise ValueError(f"a of shape {a.shape} does not broadcast against w of shape {w.shape} "
+                         "(a: (...), w: (..., d))") from None
+    return _signed_magnitude(a, w)
+
+
+def _signed_magnitude(a, w):
     return np.asarray(a) * np.linalg.norm(w, axis=-1)
 
 
 def alignment(w, beta_star):
     """φ = cos∠(w, β*) = wᵀβ*/(‖w‖‖β*‖); NaN-free: 0 where w = 0."""
+    beta_star = as_finite_array(beta_star, "beta_star", ndim=1)
+    w = as_finite_array(w, "w", ndim=tuple(range(1, 33)))
+    if w.shape[-1] != beta_star.shape[0]:
+        raise ValueError(f"w must have last axis of length d = {beta_star.shape[0]} (len(beta_star)); "
+                         f"got shape {w.shape}")
+    return _alignment(w, beta_star)
+
+
+def _alignment(w, beta_star):
     w = np.asarray(w, dtype=np.float64)
     beta_star = np.asarray(beta_star, dtype=np.float64)
     norms = np.linalg.norm(w, axis=-1) * np.linalg.norm(beta_star)
@@ -538,8 +558,7 @@ def kernel_distance(a0, w0, a, w, compat=False):
     -------
     float or ndarray of shape (T,) or (B, T), in [0, 1].
     """
-    if not isinstance(compat, (bool, np.bool_)):
-        raise ValueError(f"compat must be a bool; got {type(compat).__name__}")
+    compat = as_bool(compat, "compat")
     if np.ndim(a0) == 1:
         a0 = as_finite_array(a0, "a0", ndim=1)
         w0 = as_finite_array(w0, "w0", ndim=2)

@@ -128,7 +128,10 @@ def _unit_rate_init(beta0: np.ndarray, delta_u: float):
 
 def _crossing_direction(crossings, *, prob, q0, delta, delta_u, eta_a, eta_w, sign, rtol):
     """Σ_i sign_before_i · Q(t_i) after validating the crossings (unit-rate Q)."""
+    if isinstance(crossings, (str, bytes)) or not hasattr(crossings, "__iter__"):
+        raise ValueError(f"crossings must be a sequence of Crossing; got {type(crossings).__name__}")
     crossings = tuple(crossings)
+    rtol = as_positive_scalar(rtol, "crossing_rtol")    # validated even when there are no crossings
     d = q0.shape[0]
     if not crossings:
         return np.zeros(d)

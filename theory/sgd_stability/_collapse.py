@@ -21,7 +21,9 @@ import numpy as np
 from scipy import optimize, stats
 from scipy.special import gammaln
 
-from ..validate import as_finite_array, as_finite_scalar, as_positive_scalar
+from ..validate import as_bool, as_count, as_finite_array, as_finite_scalar, as_positive_scalar, as_seed
+
+_MAX_STARTS = 10**6      # n_grid, n_starts: each is one local optimisation or evaluation
 from ._laws import expected_log_abs
 
 __all__ = [
@@ -176,10 +178,9 @@ def max_log_norm_drift(B, G, *, n_grid: int = 720, n_starts: int = 32, seed: int
     """
     B, G = _drift_and_noise(B, G)
     d = B.shape[0]
-    if int(n_grid) != n_grid or n_grid < 8:
-        raise ValueError(f"n_grid must be an integer >= 8; got {n_grid!r}")
-    if int(n_starts) != n_starts or n_starts < 0:
-        raise ValueError(f"n_starts must be an integer >= 0; got {n_starts!r}")
+    n_grid = as_count(n_grid, "n_grid", minimum=8, maximum=_MAX_STARTS)
+    n_starts = as_count(n_starts, "n_starts", minimum=0, maximum=_MAX_STARTS)
+    seed = as_seed(seed)
     if d == 1:
         return LogNormDriftMax(value=log_norm_drift(B, G, [1.0]), direction=np.ones(1), method="exact")
     if d == 2:
@@ -303,7 +304,7 @@ def quartic_well_stationary_density(theta, mu, zeta, normalized: bool = False):
     theta = as_finite_array(theta, "theta")
     power = 2.0 * mu / zeta**2 - 2.0
     log_norm = 0.0
-    if normalized:
+    if as_bool(normalized, "normalized"):
         if power <= -1.0:
             raise ValueError(f"zeta must be < sqrt(2 mu) = {math.sqrt(2 * mu):.6g} for a normalisable density "
                              f"(stochastic collapse otherwise); got zeta = {zeta}")
@@ -511,7 +512,7 @@ def mode_exponents(singular_values, eta, sigma, discrete: bool = False):
         raise ValueError(f"singular_values must be 1-D; got shape {s.shape}")
     eta = as_positive_scalar(eta, "eta")
     sigma = _nonnegative(sigma, "sigma")
-    if not discrete:
+    if not as_bool(discrete, "discrete"):
         return s - 0.5 * eta * sigma**2
     law = stats.norm()
     return np.array([float(expected_log_abs(1.0 + eta * sk, eta * sigma, law)) for sk in s]) / eta

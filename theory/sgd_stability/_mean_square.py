@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, optimize
 
-from ..validate import as_count, as_finite_array, as_positive_scalar
+from ..validate import as_count, as_finite_array, as_positive_scalar, as_seed
 
 __all__ = [
     "MeanSquareBounds",
@@ -293,6 +293,8 @@ def mean_square_bounds(hessians, batch_size, *, n_starts=8, seed=0):
     H = _hessians(hessians, psd=True)
     n, d, _ = H.shape
     B = _batch(batch_size, n)
+    n_starts = as_count(n_starts, "n_starts", minimum=0, maximum=10**6)   # one local search each
+    seed = as_seed(seed)
     p = batch_factor(n, B)
     Hm = H.mean(axis=0)
     w, V = np.linalg.eigh(Hm)
@@ -313,7 +315,7 @@ def mean_square_bounds(hessians, batch_size, *, n_starts=8, seed=0):
     denom = (1.0 - p) * float(np.sum(Hm * Hm)) + p * float(np.mean(np.sum(H * H, axis=(1, 2))))
     best = top
     rng = np.random.default_rng(seed)
-    starts = [V[:, k] for k in range(d)] + [rng.normal(size=d) for _ in range(int(n_starts))]
+    starts = [V[:, k] for k in range(d)] + [rng.normal(size=d) for _ in range(n_starts)]
     for v0 in starts:
         res = optimize.minimize(lambda v: -quotient(v), v0, method="Nelder-Mead" if d == 1 else "BFGS")
         best = max(best, -float(res.fun))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import integrate, special, stats
 
-from ..validate import as_count, as_finite_array, as_positive_scalar
+from ..validate import as_choice, as_count, as_finite_array, as_positive_scalar
 from ._laws import _MAX_MOMENT, _log_abs_affine, gaussian_expected_log_abs
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 _SAMPLINGS = ("with_replacement", "without_replacement_within_batch")
+_MAX_BATCHES = 10**7     # max_batches: distinct batches are enumerated, about 8·S bytes each
 
 
 def _nonnegative(x, name: str) -> float:
@@ -362,8 +363,8 @@ def model_c_law(c=None, *, x=None, y=None, batch_size=1, sampling="with_replacem
     if N == 0:
         raise ValueError("c must contain at least one data point")
     S = _batch_size(batch_size)
-    if sampling not in _SAMPLINGS:
-        raise ValueError(f"sampling must be one of {_SAMPLINGS}; got {sampling!r}")
+    as_choice(sampling, "sampling", _SAMPLINGS)
+    max_batches = as_count(max_batches, "max_batches", maximum=_MAX_BATCHES)
     if S == 1:
         return vals.copy()
     if sampling == "without_replacement_within_batch":
