@@ -13,13 +13,17 @@ of overflowing int64 or running for ever.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
 import numbers
+import re
 
 import numpy as np
 
 __all__ = ["MAX_COUNT", "MAX_SEED", "as_bool", "as_choice", "as_count", "as_finite_array", "as_finite_scalar",
            "as_learning_rates", "as_positive_array", "as_positive_scalar", "as_seed", "as_sign",
-           "check_work", "format_value"]
+           "check_scipy_law", "check_work", "format_value", "guard_numerics"]
 
 #: Largest count any function accepts. Counts multiply (steps x chains x samples) and index
 #: int64 arrays; 10**12 elementary steps is hours of compute, far past any intended run.
@@ -216,6 +220,40 @@ def check_work(work: int, what: str, *, maximum: int = MAX_COUNT) -> None:
         raise ValueError(f"{what} must be <= {maximum} (the run would not finish); got {work}")
 
 
+def check_scipy_law(law, name: str) -> None:
+    """Check that a frozen SciPy distribution has finite, valid parameters.
+
+    SciPy freezes ``scipy.stats.norm(loc=nan)`` or ``uniform(scale=-1)`` without complaint and
+    then returns NaN everywhere; this turns that into an error naming the argument.
+
+    Parameters
+    ----------
+    law : frozen scipy.stats distribution
+        Anything with ``args``, ``kwds`` and ``support()`` (other objects pass unchecked).
+    name : str
+        Argument name used in error messages.
+
+    Returns
+    -------
+    None
+    """
+    if not (hasattr(law, "args") and hasattr(law, "kwds") and callable(getattr(law, "support", None))):
+        return
+    family = getattr(getattr(law, "dist", None), "name", type(law).__name__)
+    for value in list(law.args) + list(law.kwds.values()):
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            continue
+        if arr.ndim != 0:
+            raise ValueError(f"{name}: the {family} law must have scalar parameters; got shape {arr.shape}")
+        if not np.isfinite(arr):
+            raise ValueError(f"{name}: the {family} law's parameters must be finite; got {format_value(float(arr))}")
+    lo, hi = law.support()
+    if np.isnan(lo) or np.isnan(hi):
+        raise ValueError(f"{name}: invalid parameters for the {family} law (args {law.args}, kwds {law.kwds})")
+
+
 def as_choice(x, name: str, choices) -> str:
     """Return ``x`` if it is one of the strings ``choices``.
 
@@ -309,3 +347,130 @@ def as_learning_rates(eta_a, eta_w) -> tuple[float, float]:
         ``(eta_a, eta_w)``.
     """
     return as_positive_scalar(eta_a, "eta_a"), as_positive_scalar(eta_w, "eta_w")
+
+
+# ------------------------------------------------------------------------------------------------
+# numerical breakdown at the public boundary
+# ------------------------------------------------------------------------------------------------
+
+_HUGE, _TINY = 1e100, 1e-100     # magnitudes named as "extreme" when a computation breaks down
+
+
+def _has_nan(x, depth: int = 0) -> bool:
+    if depth > 4:
+        return False
+    if isinstance(x, (float, np.floating)):
+        return bool(np.isnan(x))
+    if isinstance(x, np.ndarray):
+        return bool(np.issubdtype(x.dtype, np.floating) and np.isnan(x).any())
+    if isinstance(x, (tuple, list)):
+        return any(_has_nan(v, depth + 1) for v in x)
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return any(_has_nan(getattr(x, f.name), depth + 1) for f in dataclasses.fields(x))
+    return False
+
+
+def _bindable(fn, args, kwargs) -> bool:
+    try:
+        inspect.signature(fn).bind(*args, **kwargs)
+    except TypeError:
+        return False
+    return True
+
+
+def _numeric_arguments(fn, args, kwargs) -> dict:
+    """name -> float64 array of every argument of the call that is numeric."""
+    try:
+        bound = inspect.signature(fn).bind(*args, **kwargs)
+    except TypeError:
+        return {}
+    out = {}
+    for name, value in bound.arguments.items():
+        if isinstance(value, (bool, np.bool_, str)) or value is None:
+            continue
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):
+            continue
+        if arr.size:
+            out[name] = arr
+    return out
+
+
+def _is_extreme(arr: np.ndarray) -> bool:
+    mag = np.abs(arr[arr != 0])
+    return bool(mag.size) and bool(not np.all(np.isfinite(mag)) or mag.max() > _HUGE or mag.min() < _TINY)
+
+
+def _describe(arrays: dict) -> str:
+    """The extreme arguments (|x| > 1e100, 0 < |x| < 1e-100, non-finite), else all of them."""
+    chosen = {k: v for k, v in arrays.items() if _is_extreme(v)} or arrays
+
+    def show(name, arr):
+        if arr.ndim == 0:
+            return f"{name} = {format_value(float(arr))}"
+        mag = np.abs(arr)
+        return f"{name} (shape {arr.shape}, |values| up to {format_value(float(mag.max()))})"
+
+    return ", ".join(show(k, v) for k, v in chosen.items()) or "these arguments"
+
+
+def guard_numerics(fn=None, *, nan_ok: bool = False):
+    """Decorator for public functions: numerical breakdown becomes a ``ValueError`` naming inputs.
+
+    Validators reject invalid input; this guard catches valid but extreme input (1e308, 1e-300)
+    for which the float64 evaluation breaks down, and reports it instead of leaking it:
+
+    - ``OverflowError``, ``ZeroDivisionError`` or ``FloatingPointError`` from the computation;
+    - an error raised deep inside NumPy/SciPy whose message names none of the arguments;
+    - a ``RuntimeError`` of the computation when some argument is extreme;
+    - NaN in the result (unless ``nan_ok``, for functions that document NaN as a value).
+
+    The ``ValueError`` names the arguments with extreme magnitudes (|x| > 1e100 or
+    0 < |x| < 1e-100), or every numeric argument when none is extreme. Valid calls are
+    untouched: the guard adds a try block and a NaN scan of the result.
+
+    Parameters
+    ----------
+    fn : callable
+        The public function.
+    nan_ok : bool, default False
+        Let NaN through (the function documents it as a result).
+
+    Returns
+    -------
+    callable
+        The wrapped function (same signature and docstring).
+    """
+    if fn is None:
+        return functools.partial(guard_numerics, nan_ok=nan_ok)
+    params = tuple(inspect.signature(fn).parameters)
+
+    def names_an_argument(message: str) -> bool:
+        return any(re.search(rf"(?<![A-Za-z0-9_]){re.escape(p)}(?![A-Za-z0-9_])", message) for p in params)
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            result = fn(*args, **kwargs)
+        except (OverflowError, ZeroDivisionError, FloatingPointError) as exc:
+            raise ValueError(f"{fn.__name__}: float64 overflow or division by zero for "
+                             f"{_describe(_numeric_arguments(fn, args, kwargs))}; inputs this extreme are "
+                             "outside the range this computation supports") from exc
+        except (ValueError, TypeError) as exc:
+            if (type(exc) in (ValueError, TypeError) and names_an_argument(str(exc))) or not _bindable(fn, args, kwargs):
+                raise
+            raise ValueError(f"{fn.__name__}: {exc} (arguments: "
+                             f"{_describe(_numeric_arguments(fn, args, kwargs))})") from exc
+        except RuntimeError as exc:
+            arrays = _numeric_arguments(fn, args, kwargs)
+            if not any(_is_extreme(v) for v in arrays.values()):
+                raise
+            raise ValueError(f"{fn.__name__}: {exc} (extreme input: {_describe(arrays)})") from exc
+        if not nan_ok and _has_nan(result):
+            raise ValueError(f"{fn.__name__}: the result is NaN for "
+                             f"{_describe(_numeric_arguments(fn, args, kwargs))}; inputs this extreme are "
+                             "outside the range this computation supports")
+        return result
+
+    return wrapper

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from theory.validate import as_bool, as_finite_array, as_finite_scalar, as_positive_scalar
+from theory.validate import guard_numerics
 
 __all__ = [
     "hamming_distance",
@@ -34,6 +35,7 @@ def _time_axis(x, name, core_ndim):
                      f"got shape {x.shape}")
 
 
+@guard_numerics
 def ntk_gram(X, a, w, weighted=False, eta_a=1.0, eta_w=1.0):
     r"""Neural tangent kernel Gram matrix of the single neuron f(x) = a·wᵀx on the inputs X.
 
@@ -83,6 +85,7 @@ def ntk_gram(X, a, w, weighted=False, eta_a=1.0, eta_w=1.0):
     return (cw * a**2)[..., None, None] * XX + ca * Xw[..., :, None] * Xw[..., None, :]
 
 
+@guard_numerics
 def kernel_distance_from_grams(K0, Kt):
     r"""Kernel distance S = 1 − ⟨K0, Kt⟩_F / (‖K0‖_F ‖Kt‖_F) (Fort et al. 2020).
 
@@ -134,6 +137,7 @@ def _leak(leak):
     return leak
 
 
+@guard_numerics
 def relu_ntk_gram(X, a, W, leak=0.0, weighted=False, eta_a=1.0, eta_w=1.0):
     r"""NTK Gram matrix of the shallow (leaky-)ReLU network f(x) = Σ_k a_k σ(w_kᵀx).
 
@@ -186,6 +190,7 @@ def relu_ntk_gram(X, a, W, leak=0.0, weighted=False, eta_a=1.0, eta_w=1.0):
     return ca * K_a + cw * K_w
 
 
+@guard_numerics
 def hamming_distance(X, W0, Wt):
     r"""Activation Hamming distance H = (1/n) Σ_i Σ_k 1[pattern of w_k(t)ᵀx_i ≠ that of w_k(0)ᵀx_i].
 
@@ -224,6 +229,7 @@ def hamming_distance(X, W0, Wt):
     return float(H) if H.ndim == 0 else H
 
 
+@guard_numerics
 def parameter_distance(a0, W0, at, Wt):
     r"""Parameter distance √(‖W_t − W_0‖_F² + ‖a_t − a_0‖²) (spec LR §7).
 

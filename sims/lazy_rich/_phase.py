@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from theory.validate import as_finite_array, as_finite_scalar
+from theory.validate import guard_numerics
 from theory.lazy_rich import (
     exact_solution,
     init_from_beta,
@@ -24,6 +25,7 @@ __all__ = ["lazy_rich_phase_diagram", "delayed_rich_delta"]
 _Y_AXES = ("scale", "alignment")
 
 
+@guard_numerics
 def delayed_rich_delta(s: float, delay_ratio: float) -> float:
     r"""δ below which direction learning is ``delay_ratio`` times slower than the radial fit.
 

@@ -365,7 +365,7 @@ def _simulate_tanh_neuron(core, x, y, eta, n_steps, n_chains, seed, zeta, dt, in
     seed = as_seed(seed)
     dt = as_positive_scalar(dt, "dt")
     init_std = as_positive_scalar(init_std, "init_std")
-    collapse_norm = as_positive_scalar(collapse_norm, "collapse_norm")
+    collapse_norm = _as_norm_bound(collapse_norm, "collapse_norm")
     max_norm = _as_norm_bound(max_norm, "max_norm")
     C = eta_x.size
     state = seed_streams(seed, C)

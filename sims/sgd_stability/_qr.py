@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from theory.validate import as_finite_array
+from theory.validate import as_finite_array, check_scipy_law, guard_numerics
 
 from ._common import _as_count
 from ._qr_kernel import _qr_kernel, _qr_numpy
@@ -98,6 +98,8 @@ class MonteCarloExponent:
 
 def _scalar_sampler(law):
     if hasattr(law, "rvs"):                          # frozen scipy.stats law (or alike)
+        check_scipy_law(law, "law")
+
         def sample(rng, size):
             h = np.asarray(law.rvs(size=size, random_state=rng), dtype=np.float64)
             if not np.all(np.isfinite(h)):
@@ -113,6 +115,7 @@ def _scalar_sampler(law):
     return lambda rng, size: atoms[rng.integers(0, atoms.size, size=size)]
 
 
+@guard_numerics
 def lyapunov_monte_carlo(lr, law, n_samples, seed, n_blocks=32) -> MonteCarloExponent:
     r"""Monte-Carlo Lyapunov exponent Λ(λ) = E log|1 − λh| of the scalar product Π(1 − λh_t).
 
@@ -352,6 +355,7 @@ _QR_DOC = """
 """
 
 
+@guard_numerics
 def lyapunov_qr(lr, law, n_steps, seed, k=1, n_chains=1, burn_in=None, reorth_every=1,
                 n_blocks=32) -> LyapunovResult:
     r"""Lyapunov exponents Λ_j = lim (1/t) log R_jj of M_t ⋯ M_1 by the QR method (numba kernel).
@@ -367,6 +371,7 @@ def lyapunov_qr(lr, law, n_steps, seed, k=1, n_chains=1, burn_in=None, reorth_ev
                         n_blocks)
 
 
+@guard_numerics
 def lyapunov_qr_reference(lr, law, n_steps, seed, k=1, n_chains=1, burn_in=None, reorth_every=1,
                           n_blocks=32) -> LyapunovResult:
     r"""Plain-NumPy reference of :func:`lyapunov_qr` (the test oracle).

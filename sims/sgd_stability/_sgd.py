@@ -434,7 +434,7 @@ def _simulate_two_layer(core, lr, noise, n_steps, n_chains, seed, width, batch_s
     activation = _as_choice(activation, "activation", ("linear", "tanh"))
     data = _as_choice(data, "data", ("A", "B"))
     kappa = as_positive_scalar(kappa, "kappa")
-    collapse_norm = as_positive_scalar(collapse_norm, "collapse_norm")
+    collapse_norm = _as_norm_bound(collapse_norm, "collapse_norm")
     max_norm = _as_norm_bound(max_norm, "max_norm")
     if collapse_norm >= max_norm:
         raise ValueError(f"collapse_norm must be < max_norm; got {collapse_norm:g} >= {max_norm:g}")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..validate import as_bool, as_finite_array, as_finite_scalar, as_sign
+from ..validate import guard_numerics
 from ..validate import as_learning_rates as _rates
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
 
 
 
+@guard_numerics
 def conserved_delta(a, w, eta_a=1.0, eta_w=1.0):
     r"""Conserved quantity δ = η_w a² − η_a ‖w‖² of the single-neuron gradient flow.
 
@@ -69,6 +71,7 @@ def conserved_delta(a, w, eta_a=1.0, eta_w=1.0):
     return float(out) if np.ndim(out) == 0 else out
 
 
+@guard_numerics
 def init_from_beta(beta0, delta, eta_a=1.0, eta_w=1.0, sign=1):
     r"""Initialisation (a0, w0) with a0·w0 = β0 and conserved quantity δ.
 
@@ -117,6 +120,7 @@ def init_from_beta(beta0, delta, eta_a=1.0, eta_w=1.0, sign=1):
     return float(a0), beta0 / a0
 
 
+@guard_numerics
 def function_space_metric(beta, delta, eta_a=1.0, eta_w=1.0):
     r"""The preconditioner M(β; δ) of the function-space flow β̇ = −M(β) g(β).
 
@@ -199,6 +203,7 @@ class ExactSolution:
         return 0.5 * np.sum((self.beta - self.beta_star) ** 2, axis=-1)
 
 
+@guard_numerics
 def signed_magnitude(a, w):
     """μ = a‖w‖, the signed magnitude of β = a·w (spec LR §0). ``w`` has shape (..., d)."""
     a = as_finite_array(a, "a")
@@ -215,6 +220,7 @@ def _signed_magnitude(a, w):
     return np.asarray(a) * np.linalg.norm(w, axis=-1)
 
 
+@guard_numerics
 def alignment(w, beta_star):
     """φ = cos∠(w, β*) = wᵀβ*/(‖w‖‖β*‖); NaN-free: 0 where w = 0."""
     beta_star = as_finite_array(beta_star, "beta_star", ndim=1)
@@ -337,6 +343,7 @@ def _unit_rate_flow(P0, Q0, beta_star, delta_u, tau):
     return P, Q
 
 
+@guard_numerics
 def exact_solution(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> ExactSolution:
     r"""Exact gradient-flow solution of the single-neuron model for whitened input.
 
@@ -451,6 +458,7 @@ class LimitPrediction:
     c_plus: float | np.ndarray
 
 
+@guard_numerics
 def limit_prediction(a0, w0, beta_star, eta_a=1.0, eta_w=1.0) -> LimitPrediction:
     r"""Limit, basin and sign-flip prediction for whitened input (spec LR §3.2).
 
@@ -519,6 +527,7 @@ def _limit_batch(a0, w0, beta_star, eta_a, eta_w):
     return np.sign(c_plus) * np.sqrt(up) / scale_a, c_plus
 
 
+@guard_numerics
 def relaxation_rates(beta_star, delta, eta_a=1.0, eta_w=1.0) -> tuple[float, float]:
     r"""Local relaxation rates (λ⊥, λ∥) of gradient flow near β* (spec LR §3.2).
 
@@ -535,6 +544,7 @@ def relaxation_rates(beta_star, delta, eta_a=1.0, eta_w=1.0) -> tuple[float, flo
     return lam_perp, R
 
 
+@guard_numerics
 def kernel_distance(a0, w0, a, w, compat=False):
     r"""Kernel distance S(0, t) of the single neuron for whitened input (X = I_d).
 
@@ -579,6 +589,9 @@ def kernel_distance(a0, w0, a, w, compat=False):
     w = as_finite_array(w, "w", ndim=(1, 2))
     if w.shape[-1] != d:
         raise ValueError(f"w must have last axis of length d = {d} (len(w0)); got shape {w.shape}")
+    if w.shape[:-1] != a.shape:
+        raise ValueError(f"a of shape {a.shape} and w of shape {w.shape} must share the time axis "
+                         "(a: () with w: (d,), or a: (T,) with w: (T, d))")
     if a0 == 0 and not np.any(w0):
         raise ValueError("a0 = 0 and w0 = 0 give a zero kernel K0; the kernel distance is undefined")
     S = _kernel_distance_batch(np.atleast_1d(a0), np.atleast_2d(w0), a.reshape(1, -1), w.reshape(1, -1, d), compat)

@@ -27,6 +27,7 @@ import numpy as np
 import scipy.optimize
 
 from ..validate import as_count, as_finite_array, as_finite_scalar, as_positive_scalar, as_sign
+from ..validate import guard_numerics
 from ._mirror import (
     _conjugate_shifted,
     _grad,
@@ -237,6 +238,7 @@ def _dual_newton(prob: _Problem, z: np.ndarray, delta_u: float, max_iter: int = 
     return beta
 
 
+@guard_numerics
 def implicit_bias(X, y, beta0, delta, eta_a=1.0, eta_w=1.0, sign=1, crossings=(), *,
                   method="closed_form", crossing_rtol=1e-6):
     r"""Gradient-flow limit β∞ = argmin_{Xβ=y} Φ_δ̃(β) − z0ᵀβ, z0 = ∇Φ_δ̃(β0) (+ crossing jumps).
@@ -328,6 +330,7 @@ def implicit_bias(X, y, beta0, delta, eta_a=1.0, eta_w=1.0, sign=1, crossings=()
     return beta
 
 
+@guard_numerics
 def implicit_bias_nlp(X, y, beta0, delta, eta_a=1.0, eta_w=1.0):
     r"""Bregman projection argmin_{Xβ=y} Φ_δ̃(β) − ∇Φ_δ̃(β0)ᵀβ by a generic constrained solver.
 
@@ -414,6 +417,7 @@ class ConvexImplicitBiasResult:
     stationarity_residual: float
 
 
+@guard_numerics
 def implicit_bias_cvxpy(X, y, beta0, depth=None, *, solver_options=None):
     r"""Convex program argmin_{Xβ=y} ‖β‖^p − z0ᵀβ, p = 1 + 1/L, z0 = p‖β0‖^{1/L}β̂0 (CLARABEL).
 
@@ -481,6 +485,7 @@ def implicit_bias_cvxpy(X, y, beta0, depth=None, *, solver_options=None):
 # Limits and the rank-1 closed form
 # --------------------------------------------------------------------------------------------
 
+@guard_numerics
 def lazy_limit_bias(X, y, beta0):
     r"""Lazy (δ → +∞) limit of the implicit bias: β∞ = β0 + X⁺(y − Xβ0).
 
@@ -505,6 +510,7 @@ def lazy_limit_bias(X, y, beta0):
     return prob.beta_star + prob.null_part(beta0)
 
 
+@guard_numerics
 def downstream_limit_bias(X, y, beta0):
     r"""Downstream (δ → −∞) limit of the gradient-flow limit: X⁺y + σ·(‖X⁺y‖/‖P_Rβ0‖)·P_Nβ0.
 
@@ -554,6 +560,7 @@ def downstream_limit_bias(X, y, beta0):
     return prob.beta_star + np.sign(align) * (c / row) * prob.null_part(beta0)
 
 
+@guard_numerics
 def rank1_implicit_bias(x, y, beta0, delta):
     r"""Rank-1, 2-D closed form β∞ = β* + k·a∞·n̂, a∞² = κ + √(κ² + c²), κ = (k² + δ)/2.
 

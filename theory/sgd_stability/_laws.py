@@ -38,7 +38,8 @@ import warnings
 import numpy as np
 from scipy import integrate, special, stats
 
-from ..validate import as_count
+from ..validate import as_choice, as_count, as_finite_array, as_finite_scalar, check_scipy_law
+from ..validate import guard_numerics
 
 __all__ = [
     "expected_log_abs",
@@ -147,6 +148,7 @@ def _gauss_elog(a, b, mu=0.0, s=1.0):
     return out.reshape(shape)
 
 
+@guard_numerics
 def gaussian_expected_log_abs(alpha, beta):
     r"""E log|α + β·Z|, Z ~ N(0, 1), in closed form (spec SGD-S §4.3).
 
@@ -503,19 +505,12 @@ class _Divergent(Exception):
 
 
 def _finite(x, name):
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be array-like of real numbers; got {type(x).__name__}") from exc
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (no NaN or inf)")
-    return arr
+    return as_finite_array(x, name)
 
 
 def _as_law(law, name: str = "h", method: str = "auto") -> _Law:
     """Validate and wrap a curvature law (module docstring); errors name ``name``."""
-    if method not in ("auto", "quad"):
-        raise ValueError(f"method must be 'auto' or 'quad'; got {method!r}")
+    as_choice(method, "method", ("auto", "quad"))
     if isinstance(law, _Law):
         return law
     if isinstance(law, _FrozenDiscrete):
@@ -523,6 +518,7 @@ def _as_law(law, name: str = "h", method: str = "auto") -> _Law:
                          "probabilities and quadrature over a density does not apply); pass the atoms "
                          "as an array of equally likely values, repeating atoms to set weights")
     if isinstance(law, _FrozenContinuous):
+        check_scipy_law(law, name)
         return _ScipyLaw(law, name, method)
     if isinstance(law, stats.rv_continuous) or isinstance(law, stats.rv_discrete):
         raise ValueError(f"{name}: pass a frozen SciPy distribution, e.g. scipy.stats.norm(loc, scale), "
@@ -555,6 +551,7 @@ def _as_law(law, name: str = "h", method: str = "auto") -> _Law:
 # public helpers
 # ================================================================================================
 
+@guard_numerics
 def expected_log_abs(a, b, law, *, method="auto"):
     r"""E log|a + b·X|, X ~ ``law``, broadcast over ``a`` and ``b`` (spec SGD-S §3.1, §4.3, §8.1).
 
@@ -596,6 +593,7 @@ def expected_log_abs(a, b, law, *, method="auto"):
     return float(out) if np.ndim(out) == 0 else out
 
 
+@guard_numerics
 def log_expected_abs_power(a, b, p, law, *, method="auto"):
     r"""log E|a + b·X|^p for scalar a, b and p ≥ 0 (array), X ~ ``law`` (spec SGD-S §3.3).
 
@@ -622,8 +620,8 @@ def log_expected_abs_power(a, b, p, law, *, method="auto"):
     0.69314718056
     """
     law_ = _as_law(law, "law", method)
-    a = float(_finite(a, "a"))
-    b = float(_finite(b, "b"))
+    a = as_finite_scalar(a, "a")
+    b = as_finite_scalar(b, "b")
     p = _finite(p, "p")
     if np.any(p < 0):
         raise ValueError("p must be >= 0")
@@ -631,6 +629,7 @@ def log_expected_abs_power(a, b, p, law, *, method="auto"):
     return float(out) if np.ndim(out) == 0 else out
 
 
+@guard_numerics
 def law_moment(law, k):
     r"""Raw moment m_k = E h^k of a curvature law (exact mean for finite laws; SciPy's moment).
 

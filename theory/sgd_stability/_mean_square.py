@@ -21,6 +21,7 @@ import numpy as np
 from scipy import linalg, optimize
 
 from ..validate import as_count, as_finite_array, as_positive_scalar, as_seed
+from ..validate import guard_numerics
 
 __all__ = [
     "MeanSquareBounds",
@@ -66,6 +67,7 @@ def _batch(batch_size, n: int) -> int:
     return batch_size
 
 
+@guard_numerics
 def batch_factor(n, batch_size):
     r"""Finite-population factor p = (n − B)/(B(n − 1)) of batches without replacement (spec §1, §6).
 
@@ -103,6 +105,7 @@ def _operators(H: np.ndarray, p: float):
     return Hm, C, 0.5 * (D + D.T)
 
 
+@guard_numerics
 def gd_threshold(hessians):
     r"""Mean (GD) stability threshold η*_mean = 2/λ_max(H), H = (1/n) Σ H_i (spec §6, Thm 1).
 
@@ -128,6 +131,7 @@ def gd_threshold(hessians):
     return 2.0 / lam if lam > 0 else float("inf")
 
 
+@guard_numerics
 def mean_square_threshold(hessians, batch_size):
     r"""Exact mean-square threshold η*_var = 2/λ_max(C†D) (Mulayoff & Michaeli 2023, Thm 3; spec §6).
 
@@ -175,6 +179,7 @@ def mean_square_threshold(hessians, batch_size):
     return 2.0 / mu if mu > 0 else float("inf")
 
 
+@guard_numerics
 def second_moment_operator(hessians, batch_size, lr, *, form="kron"):
     r"""Second-moment operator Q with vec Σ_{t+1} = Q vec Σ_t (Mulayoff & Michaeli Thm 2; spec §6).
 
@@ -220,6 +225,7 @@ def second_moment_operator(hessians, batch_size, lr, *, form="kron"):
     return 0.5 * (Q + Q.T)
 
 
+@guard_numerics
 def spectral_radius_second_moment(hessians, batch_size, lr):
     r"""ρ(Q(η)), the spectral radius of the second-moment operator (spec §6, Thm 2 and Thm 6).
 
@@ -265,6 +271,7 @@ class MeanSquareBounds:
     optimized: float
 
 
+@guard_numerics
 def mean_square_bounds(hessians, batch_size, *, n_starts=8, seed=0):
     r"""Prop 3 / Eq. 24 upper bounds on η*_var (Mulayoff & Michaeli 2023; spec §6).
 

@@ -19,6 +19,7 @@ import numpy as np
 from scipy import integrate, special, stats
 
 from ..validate import as_choice, as_count, as_finite_array, as_positive_scalar
+from ..validate import guard_numerics
 from ._laws import _MAX_MOMENT, _log_abs_affine, gaussian_expected_log_abs
 
 __all__ = [
@@ -48,6 +49,7 @@ def _batch_size(S) -> int:
 # laws of the per-step correlation c (spec §4.4)
 # ================================================================================================
 
+@guard_numerics
 def model_a_law(noise, batch_size=1, kappa=1.0, s1=1.0):
     r"""Model A (Rademacher input): c ~ N(κs₁, (κs₁σ)²/S) exactly.
 
@@ -250,6 +252,7 @@ class GaussianInputLaw:
         return out
 
 
+@guard_numerics
 def model_b_law(noise, batch_size=1, kappa=1.0, s1=1.0) -> GaussianInputLaw:
     r"""Model B (Gaussian input): the law of c as a :class:`GaussianInputLaw` (spec SGD-S §4.4 (B)).
 
@@ -306,6 +309,7 @@ class WeightedFiniteLaw:
         return self.moment(2)
 
 
+@guard_numerics
 def model_c_law(c=None, *, x=None, y=None, batch_size=1, sampling="with_replacement", kappa=None, s1=None,
                 max_batches=1_000_000):
     r"""Model C (finite data set): the exact law of the batch mean c = (1/S) Σ_{j∈B} c_j.

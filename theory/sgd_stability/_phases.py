@@ -24,6 +24,7 @@ import numpy as np
 from scipy import optimize
 
 from ..validate import as_choice, as_count, as_finite_array, as_positive_scalar
+from ..validate import guard_numerics
 from ._laws import _as_law
 from ._lyapunov import _MAX_GRID
 from ._models import _batch_size, model_a_law, model_b_law
@@ -102,6 +103,7 @@ def _law_moments(law) -> tuple[float, float]:
     return float(m1), float(m2)
 
 
+@guard_numerics
 def phase_exponents(lr, c, kappa_s1=None, criterion="l2") -> PhaseExponents:
     r"""Λ± = E log|1 ± λc|, the L₂ and GD exponents, and the phase label of spec §4.2.
 
@@ -178,6 +180,7 @@ def phase_exponents(lr, c, kappa_s1=None, criterion="l2") -> PhaseExponents:
                           l2_line=2.0 * m1 / m2, gd_line=2.0 / m1, criterion=criterion)
 
 
+@guard_numerics
 def classify_phase(lr, c, kappa_s1=None, criterion="l2"):
     r"""Phase label ("Ia", "Ib", "II", "III", "IV") of the origin saddle at each learning rate.
 
@@ -250,6 +253,7 @@ def _zeros(f, grid, vals):
     return np.array(sorted(roots))
 
 
+@guard_numerics
 def phase_boundaries(noise_values, batch_size=1, lr_max=10.0, model="A", *, kappa=1.0, s1=1.0, lr_min=None,
                      n_grid=400) -> PhaseBoundaries:
     r"""Boundary curves of the phase diagram in (λ, σ): zeros of Λ±, the L₂ and GD lines.
@@ -324,6 +328,7 @@ def _collapse_margin(law, scale):
     return best if np.isfinite(best) else 1.0       # no interior minimum: no window at all
 
 
+@guard_numerics
 def critical_collapse_noise(batch_size=1, model="A", kappa=1.0, s1=1.0) -> float:
     r"""Smallest label noise σ_c at which phase III (collapse) exists for some learning rate.
 
