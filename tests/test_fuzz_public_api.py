@@ -28,6 +28,8 @@ from hypothesis import strategies as st
 from public_calls import CALLS, SKIPPED
 from scipy import stats
 
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")   # overflow warnings on extreme input
+
 PUBLIC = ("theory.lazy_rich", "theory.sgd_stability", "theory.catalog", "sims", "sims.lazy_rich",
           "sims.sgd_stability", "sims.figures", "sims.phase", "sims.testing")
 CALL_SECONDS = 20          # a valid call here takes < 1 s (numba compilation aside); 20 s is a hang
@@ -275,15 +277,42 @@ def _names_other(message, kwargs):
                for k in kwargs)
 
 
-@settings(max_examples=400, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(st.sampled_from(FUZZ))
-def test_fuzz_one_argument_at_a_time(target):
-    _check_one(*target)
-
-
-@pytest.mark.slow
 @pytest.mark.parametrize("target", FUZZ, ids=lambda t: f"{t[0]}-{t[1]}")
-def test_fuzz_exhaustive(target):
-    # every perturbation, for the full suite (the hypothesis test above samples 400 of them)
+def test_fuzz_extremes(target):
+    # every hand-picked extreme of every argument (about 5,000 calls, a few seconds)
     _check_one(*target)
+
+
+ARGUMENTS = [(q, name, valid) for q in sorted(CALLS) for name, valid in _arguments(q)[2]]
+
+
+def _random_like(valid):
+    """A hypothesis strategy of values of the same kind as ``valid``, any magnitude."""
+    floats = st.floats(allow_nan=True, allow_infinity=True, width=64)
+    if isinstance(valid, (bool, np.bool_)):
+        return st.one_of(st.booleans(), st.integers(-2, 2), st.text(max_size=3))
+    if isinstance(valid, str):
+        return st.one_of(st.text(max_size=12), st.just(valid))
+    if isinstance(valid, (int, np.integer)):
+        # small counts, or counts past every bound; mid-range counts are valid, just slow
+        return st.one_of(st.integers(-5, 40), st.integers(10**12 + 1, 2**70), st.integers(-(2**70), -5), floats)
+    if isinstance(valid, (float, np.floating)):
+        return floats
+    if isinstance(valid, (list, tuple, np.ndarray)) and len(valid) > 0:
+        try:
+            shape = np.asarray(valid, dtype=np.float64).shape
+        except (TypeError, ValueError):
+            return st.none()
+        same = st.lists(floats, min_size=math.prod(shape), max_size=math.prod(shape)).map(
+            lambda xs: np.array(xs, dtype=np.float64).reshape(shape))
+        other = st.lists(floats, min_size=0, max_size=6).map(lambda xs: np.array(xs, dtype=np.float64))
+        return st.one_of(same, other)
+    return st.none()
+
+
+@settings(max_examples=600, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.data())
+def test_fuzz_random_values_one_argument_at_a_time(data):
+    qualname, name, valid = data.draw(st.sampled_from(ARGUMENTS))
+    _check_one(qualname, name, data.draw(_random_like(valid)))

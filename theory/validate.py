@@ -21,7 +21,7 @@ import re
 
 import numpy as np
 
-__all__ = ["MAX_COUNT", "MAX_SEED", "as_bool", "as_choice", "as_count", "as_finite_array", "as_finite_scalar",
+__all__ = ["MAX_COUNT", "MAX_ENTRIES", "MAX_SEED", "as_bool", "as_choice", "as_count", "as_finite_array", "as_finite_scalar",
            "as_learning_rates", "as_positive_array", "as_positive_scalar", "as_seed", "as_sign",
            "check_scipy_law", "check_work", "format_value", "guard_numerics"]
 
@@ -201,8 +201,13 @@ def as_count(x, name: str, *, minimum: int = 1, maximum: int = MAX_COUNT) -> int
     return x
 
 
-def check_work(work: int, what: str, *, maximum: int = MAX_COUNT) -> None:
-    """Refuse a run whose size (a product of counts) exceeds ``maximum`` elementary steps.
+#: Largest number of float64 entries one result or state array may hold (512 MiB).
+MAX_ENTRIES = 2**26
+
+
+def check_work(work: int, what: str, *, maximum: int = MAX_COUNT,
+               why: str = "the run would not finish") -> None:
+    """Refuse a run whose size (a product of counts) exceeds ``maximum``.
 
     Parameters
     ----------
@@ -211,13 +216,16 @@ def check_work(work: int, what: str, *, maximum: int = MAX_COUNT) -> None:
     what : str
         The product written with argument names, e.g. ``"n_steps * n_chains"``.
     maximum : int, default MAX_COUNT
+        Elementary steps (time); pass :data:`MAX_ENTRIES` to bound memory.
+    why : str
+        The reason, for the message.
 
     Returns
     -------
     None
     """
     if work > maximum:
-        raise ValueError(f"{what} must be <= {maximum} (the run would not finish); got {work}")
+        raise ValueError(f"{what} must be <= {maximum} ({why}); got {work}")
 
 
 def check_scipy_law(law, name: str) -> None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from theory.validate import as_count, as_finite_array, as_positive_scalar
+from theory.validate import MAX_ENTRIES, as_count, as_finite_array, as_positive_scalar, check_work
 
 from ._flow import _loss_scale
 
@@ -62,10 +62,19 @@ def _record_schedule(n_steps: int, record_every, record_steps) -> np.ndarray:
     if record_every is None:
         record_every = max(1, math.ceil(n_steps / 1000))
     record_every = as_count(record_every, "record_every")
+    check_work(n_steps // record_every + 1, "n_steps / record_every (records)", maximum=MAX_ENTRIES,
+               why="memory; record less often")
     rs = np.arange(0, n_steps + 1, record_every, dtype=np.int64)
     if rs[-1] != n_steps:
         rs = np.append(rs, np.int64(n_steps))
     return rs
+
+
+def _check_gd_run(n_steps: int, n_records: int, chains: int, record_size: int, per_step: int) -> None:
+    """Recorded trajectories must fit in memory and the run must finish."""
+    check_work(n_records * chains * record_size, "recorded entries (records * chains * parameters)",
+               maximum=MAX_ENTRIES, why="memory; record less often")
+    check_work(n_steps * chains * per_step, "n_steps * chains * (cost of one step)")
 
 
 def _as_max_norm(max_norm) -> float:
@@ -275,6 +284,7 @@ def _gradient_descent(core, X, y, a0, w0, lr, n_steps, eta_a, eta_w, record_ever
     eta_a = as_positive_scalar(eta_a, "eta_a")
     eta_w = as_positive_scalar(eta_w, "eta_w")
     steps = _record_schedule(n_steps, record_every, record_steps)
+    _check_gd_run(n_steps, steps.size, a0c.shape[0], d, d * d)
     max_norm = _as_max_norm(max_norm)
     c = _loss_scale(loss, n)
 

@@ -28,7 +28,7 @@ from numba import njit
 from theory.validate import as_finite_array, as_finite_scalar, as_positive_scalar
 
 from ._flow import _loss_scale
-from ._gd import _as_max_norm, _as_n_steps, _chains, _record_schedule
+from ._gd import _as_max_norm, _as_n_steps, _chains, _check_gd_run, _record_schedule
 
 __all__ = [
     "ReluGradientDescentResult",
@@ -282,6 +282,7 @@ def _gradient_descent_relu(core, X, y, a0, W0, lr, n_steps, leak, eta_a, eta_w, 
     eta_a = as_positive_scalar(eta_a, "eta_a")
     eta_w = as_positive_scalar(eta_w, "eta_w")
     steps = _record_schedule(n_steps, record_every, record_steps)
+    _check_gd_run(n_steps, steps.size, a0c.shape[0], a0c.shape[-1] * (d + 1), a0c.shape[-1] * n * d)
     max_norm = _as_max_norm(max_norm)
     c = _loss_scale(loss, n)
     a, W, train_loss, diverged, diverged_at = core(

@@ -27,7 +27,7 @@ from numba import njit, prange
 
 from theory.validate import as_finite_array, as_positive_scalar
 
-from ._common import _CHUNK, _FLUSH, _as_count, _as_norm_bound, _cells_and_chains, _init_normal
+from ._common import _CHUNK, _FLUSH, _as_count, _as_norm_bound, _cells_and_chains, _check_run, _init_normal
 from ._rng import ZIG_R, ZIG_X, NumpyStreams, as_seed, normal, seed_streams
 
 __all__ = [
@@ -164,6 +164,7 @@ def _simulate_modes(core, s_hat, noise, lr, n_steps, n_chains, seed, n_samples, 
     active_tol = as_positive_scalar(active_tol, "active_tol")
     max_norm = _as_norm_bound(max_norm, "max_norm")
     K = s_hat.size
+    _check_run(noise_c.size, n_chains, n_steps, 2 * K)
     C = noise_x.size
     state = seed_streams(seed, C)
     u, v = _init_normal(state, C, (K, K), init_scale)

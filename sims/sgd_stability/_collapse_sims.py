@@ -29,7 +29,8 @@ from numba import njit, prange
 
 from theory.validate import as_finite_array, as_positive_scalar
 
-from ._common import _CHUNK, _FLUSH, _as_count, _as_norm_bound, _cells_and_chains, _init_normal, _tanh_libm
+from ._common import (_CHUNK, _FLUSH, _as_count, _as_norm_bound, _cells_and_chains, _check_run, _init_normal,
+                      _tanh_libm)
 from ._rng import ZIG_R, ZIG_X, NumpyStreams, as_seed, normal, seed_streams
 
 __all__ = [
@@ -131,6 +132,7 @@ def _simulate_quartic_well(core, zeta, n_steps, n_chains, seed, mu, dt, init_std
     init_std = as_positive_scalar(init_std, "init_std")
     collapse_sq = as_positive_scalar(collapse_sq, "collapse_sq")
     max_abs = _as_norm_bound(max_abs, "max_abs")
+    _check_run(zeta_c.size, n_chains, n_steps, 1)
     C = zeta_x.size
     state = seed_streams(seed, C)
     (theta,) = _init_normal(state, C, (1,), init_std)
@@ -367,6 +369,7 @@ def _simulate_tanh_neuron(core, x, y, eta, n_steps, n_chains, seed, zeta, dt, in
     init_std = as_positive_scalar(init_std, "init_std")
     collapse_norm = _as_norm_bound(collapse_norm, "collapse_norm")
     max_norm = _as_norm_bound(max_norm, "max_norm")
+    _check_run(eta_c.size, n_chains, n_steps, 2)
     C = eta_x.size
     state = seed_streams(seed, C)
     (w,) = _init_normal(state, C, (2,), init_std)

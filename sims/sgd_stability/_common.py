@@ -14,17 +14,28 @@ import math
 
 import numpy as np
 
-from theory.validate import as_count, as_finite_array, as_positive_scalar
+from theory.validate import MAX_ENTRIES, as_count, as_finite_array, as_positive_scalar, check_work
 
 from ._rng import NumpyStreams
 
 _CHUNK = 256                 # chains per work unit (state of a chunk fits in L1)
 _MAX_NORM_LIMIT = 1e150      # max_norm² must stay finite
 _FLUSH = 1e-300    # |θ| below this is set to 0: θ = 0 is invariant, and subnormals are ~100x slower
+_MAX_STATE = MAX_ENTRIES     # float64 state entries over all chains (512 MiB per state array)
 
 
 def _as_count(x, name: str, minimum: int) -> int:
     return as_count(x, name, minimum=minimum)
+
+
+def _check_run(n_cells: int, n_chains: int, n_steps: int, state_size: int, per_step: int = 1) -> None:
+    """Refuse runs whose chain state does not fit in memory or whose work would not finish."""
+    chains = n_cells * n_chains
+    if chains * state_size > _MAX_STATE:
+        raise ValueError(f"n_chains = {n_chains} over {n_cells} cells ({chains} chains of {state_size} "
+                         f"parameters) must hold at most {_MAX_STATE} parameters in all")
+    check_work(chains * state_size * per_step * max(n_steps, 1),
+               "n_steps * n_chains * cells * parameters (* batch_size)")
 
 
 def _as_norm_bound(x, name: str) -> float:
@@ -57,6 +68,7 @@ def _as_cells(first, second, first_name, second_name, first_positive, second_pos
 def _cells_and_chains(first, second, first_name, second_name, n_chains, first_positive=False,
                       second_positive=False):
     shape, a, b = _as_cells(first, second, first_name, second_name, first_positive, second_positive)
+    _check_run(a.size, n_chains, 0, 1)
     return shape, a, b, np.repeat(a, n_chains), np.repeat(b, n_chains)
 
 

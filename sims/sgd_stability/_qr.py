@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from theory.validate import as_finite_array, check_scipy_law, guard_numerics
+from theory.validate import as_finite_array, check_scipy_law, check_work, guard_numerics
 
-from ._common import _as_count
+from ._common import _MAX_STATE, _as_count, _check_run
 from ._qr_kernel import _qr_kernel, _qr_numpy
 from ._qr_laws import _law_setup
 from ._rng import ZIG_R, ZIG_X, NumpyStreams, as_seed, seed_streams
@@ -168,6 +168,9 @@ def lyapunov_monte_carlo(lr, law, n_samples, seed, n_blocks=32) -> MonteCarloExp
     sample = _scalar_sampler(law)
     n_blocks = _as_count(n_blocks, "n_blocks", _MIN_BLOCKS)
     n_samples = _as_count(n_samples, "n_samples", n_blocks)
+    if n_samples // n_blocks > _MAX_STATE:          # one block of samples is held in memory
+        raise ValueError(f"n_samples / n_blocks must be <= {_MAX_STATE}; got {n_samples // n_blocks}")
+    check_work(n_samples * lr.size, "n_samples * lr.size")
     seed = as_seed(seed)
     rng = np.random.default_rng(seed)
     lam = lr.ravel()
@@ -268,6 +271,7 @@ def _lyapunov_qr(core, lr, law, n_steps, seed, k, n_chains, burn_in, reorth_ever
     reorth_every = _as_count(reorth_every, "reorth_every", 1)
 
     n_cells = lr.size
+    _check_run(n_cells, n_chains, n_steps, D * k)
     C = n_cells * n_chains
     lr_x = np.repeat(lr.ravel(), n_chains)
     state = seed_streams(seed, C)

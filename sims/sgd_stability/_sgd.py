@@ -32,7 +32,7 @@ from numba import njit, prange
 
 from theory.validate import as_choice, as_positive_scalar
 
-from ._common import _CHUNK, _as_cells, _as_count, _as_norm_bound, _init_normal, _tanh_libm
+from ._common import _CHUNK, _as_cells, _as_count, _as_norm_bound, _check_run, _init_normal, _tanh_libm
 from ._rng import _INV53, ZIG_R, ZIG_X, NumpyStreams, _ziggurat, as_seed, next_u64, seed_streams
 
 __all__ = [
@@ -440,6 +440,7 @@ def _simulate_two_layer(core, lr, noise, n_steps, n_chains, seed, width, batch_s
         raise ValueError(f"collapse_norm must be < max_norm; got {collapse_norm:g} >= {max_norm:g}")
 
     n_cells = lr_c.size
+    _check_run(n_cells, n_chains, n_steps, 2 * width, per_step=batch_size)
     C = n_cells * n_chains
     state = seed_streams(seed, C)
     u, w = _init_normal(state, C, (width, width), init_scale)
