@@ -257,6 +257,16 @@ def _growing_direction(s, half):
 _SCALED_FLOOR = np.finfo(np.float64).tiny * 2.0**53
 
 
+def _omega_plus_half(s, half, omega):
+    """ω + δ̃/2 ≥ 0 without cancellation: s²/(ω − δ̃/2) when δ̃ < 0.
+
+    For δ̃ ≪ 0 the sum ω + δ̃/2 ≈ s²/|δ̃| is a difference of two numbers of size |δ̃|/2; formed
+    directly it keeps only ~log10(s²/(eps·δ̃²)) digits, none at all for |δ̃| ≳ 1e8·s, and it
+    multiplies τ ~ |δ̃|/s² in the exponent of the perpendicular decay.
+    """
+    return np.where(half >= 0, omega + half, s**2 / np.where(half >= 0, 1.0, omega - half))
+
+
 def _log_space_rows(tau, s, half, omega, c_plus, c_minus, u_q, u_p, r_perp2):
     """Same closed form with every term as sign·exp(log-magnitude − log ρ): never under/overflows.
 
@@ -266,21 +276,25 @@ def _log_space_rows(tau, s, half, omega, c_plus, c_minus, u_q, u_p, r_perp2):
     with np.errstate(divide="ignore"):
         tt = tau[None, :]
         om, hb = omega[:, None], half[:, None]
+        oph = _omega_plus_half(s, hb, om)                        # ω + δ̃/2, no cancellation
         em = -np.expm1(-2.0 * om * tt)
         log_sh = np.log(np.divide(em, 2.0 * om, out=np.broadcast_to(tt, em.shape).copy(), where=om > 0))
         dabs = 2.0 * np.abs(hb)
+        # log of the q⊥ integral times e^{−2ωτ}: the exponent (max(0, −δ̃) − 2ω)τ is −2(ω + δ̃/2)τ
+        # for δ̃ < 0 and −2ωτ otherwise, formed without cancellation.
         log_perp_int = np.log(np.divide(-np.expm1(-dabs * tt), dabs, out=np.broadcast_to(tt, em.shape).copy(),
-                                        where=dabs > 0)) + np.maximum(0.0, -2.0 * hb) * tt
+                                        where=dabs > 0)) - 2.0 * np.where(hb < 0, oph, om) * tt
         log_cp, log_cm = np.log(np.abs(c_plus))[:, None], np.log(np.abs(c_minus))[:, None]
+        # log(ρ²e^{−2ωτ}): every term relative to e^{2ωτ}, so no two large logs are subtracted.
         log_rho2 = np.logaddexp.reduce(np.stack([
-            np.zeros_like(em),                                   # the 1
+            -2.0 * om * tt,                                      # the 1
             np.log(r_perp2)[:, None] + log_perp_int,             # q⊥ part
-            2 * log_cp + 2.0 * om * tt + log_sh,                 # c₊²(e^{2ωτ} − 1)/(2ω)
-            2 * log_cm + log_sh,                                 # c₋²(1 − e^{−2ωτ})/(2ω)
+            2 * log_cp + log_sh,                                 # c₊²(e^{2ωτ} − 1)/(2ω)
+            2 * log_cm + log_sh - 2.0 * om * tt,                 # c₋²(1 − e^{−2ωτ})/(2ω)
         ]), axis=0)
-        grow = np.sign(c_plus)[:, None] * np.exp(log_cp + om * tt - log_rho2 / 2)    # c₊e^{ωτ}/ρ
-        decay = np.sign(c_minus)[:, None] * np.exp(log_cm - om * tt - log_rho2 / 2)  # c₋e^{−ωτ}/ρ
-        perp = np.exp(-hb * tt - log_rho2 / 2)
+        grow = np.sign(c_plus)[:, None] * np.exp(log_cp - log_rho2 / 2)                # c₊e^{ωτ}/ρ
+        decay = np.sign(c_minus)[:, None] * np.exp(log_cm - 2.0 * om * tt - log_rho2 / 2)  # c₋e^{−ωτ}/ρ
+        perp = np.exp(-oph * tt - log_rho2 / 2)                                         # e^{−δ̃τ/2}/ρ
     uq, up = u_q[:, None], u_p[:, None]
     return grow * up + decay * uq, grow * uq - decay * up, perp
 
@@ -312,7 +326,7 @@ def _unit_rate_flow(P0, Q0, beta_star, delta_u, tau):
     e2 = 1.0 - em                                    # e^{−2ωτ}
     # (1 − e^{−2ωτ})/(2ω) → τ as ω → 0 (expm1 keeps it accurate for tiny ω).
     sh = np.divide(em, 2.0 * om, out=np.broadcast_to(tt, em.shape).copy(), where=om > 0)
-    perp = np.exp(-(half[:, None] + om) * tt)        # e^{−δ̃τ/2}·e^{−ωτ}, exponent ≤ 0
+    perp = np.exp(-_omega_plus_half(s, half[:, None], om) * tt)   # e^{−δ̃τ/2}·e^{−ωτ}, exponent ≤ 0
 
     cp, cm = c_plus[:, None], c_minus[:, None]
     uq, upp = up_q[:, None], up_p[:, None]
