@@ -8,7 +8,6 @@ checks that every public callable is in exactly one of the two tables.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 X3 = np.array([[1.0, 0.2], [0.1, 1.0], [0.5, -0.3]])
 Y3 = np.array([1.0, -0.5, 0.3])

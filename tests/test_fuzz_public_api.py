@@ -248,6 +248,7 @@ def _has_nan(x, depth=0):
 DOCUMENTED_NAN = {
     "theory.sgd_stability.tail_index": "NaN when the Lyapunov exponent is >= 0 (no positive root)",
     "theory.lazy_rich.mu_phi_rhs": "phi' is NaN or inf at mu = 0 for delta >= 0 (phi undefined)",
+    "sims.lazy_rich.kernel_distance_from_grams": "NaN where Kt = 0 (the distance is undefined)",
 }
 
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from theory.validate import as_finite_array, as_finite_scalar, as_positive_scalar
 from theory.lazy_rich import Crossing
+from theory.validate import as_finite_array, as_finite_scalar, as_positive_scalar
 
 __all__ = [
     "GradientFlowResult",

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory.validate import as_bool, as_finite_array, as_finite_scalar, as_positive_scalar
-from theory.validate import guard_numerics
+from theory.validate import as_bool, as_finite_array, as_finite_scalar, as_positive_scalar, guard_numerics
 
 __all__ = [
     "hamming_distance",
@@ -85,7 +84,7 @@ def ntk_gram(X, a, w, weighted=False, eta_a=1.0, eta_w=1.0):
     return (cw * a**2)[..., None, None] * XX + ca * Xw[..., :, None] * Xw[..., None, :]
 
 
-@guard_numerics
+@guard_numerics(nan_ok=True)           # NaN documented: Kt = 0 has no direction
 def kernel_distance_from_grams(K0, Kt):
     r"""Kernel distance S = 1 − ⟨K0, Kt⟩_F / (‖K0‖_F ‖Kt‖_F) (Fort et al. 2020).
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory.validate import as_finite_array, as_finite_scalar
-from theory.validate import guard_numerics
 from theory.lazy_rich import (
     exact_solution,
     init_from_beta,
@@ -17,6 +15,7 @@ from theory.lazy_rich import (
     limit_prediction,
     relaxation_rates,
 )
+from theory.validate import as_finite_array, as_finite_scalar, format_value, guard_numerics
 
 from ..phase import PhaseDiagram
 
@@ -120,7 +119,7 @@ def lazy_rich_phase_diagram(*, x="delta", y="scale", x_values=None, y_values=Non
         simulated cells and ``max_abs_error_kernel_distance`` against the closed form.
     """
     if x != "delta":
-        raise ValueError(f"x must be 'delta'; got {x!r}")
+        raise ValueError(f"x must be 'delta'; got {format_value(x)}")
     if y not in _Y_AXES:
         raise ValueError(f"y must be one of {_Y_AXES}; got {y!r}")
     beta_star = as_finite_array(beta_star, "beta_star", shape=(2,))

@@ -29,8 +29,7 @@ from numba import njit, prange
 
 from theory.validate import as_finite_array, as_positive_scalar
 
-from ._common import (_CHUNK, _FLUSH, _as_count, _as_norm_bound, _cells_and_chains, _check_run, _init_normal,
-                      _tanh_libm)
+from ._common import _CHUNK, _FLUSH, _as_count, _as_norm_bound, _cells_and_chains, _check_run, _init_normal, _tanh_libm
 from ._rng import ZIG_R, ZIG_X, NumpyStreams, as_seed, normal, seed_streams
 
 __all__ = [

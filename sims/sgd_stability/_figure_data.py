@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory.validate import as_choice, as_count, as_finite_array, as_positive_scalar
 from theory.sgd_stability import (
     classify_phase,
     critical_collapse_noise,
@@ -23,6 +22,7 @@ from theory.sgd_stability import (
     phase_exponents,
     stable_learning_rates,
 )
+from theory.validate import as_choice, as_count, as_finite_array, as_positive_scalar
 
 from ..phase import PhaseDiagram
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory.validate import as_finite_array, as_finite_scalar
 from theory.sgd_stability import (
     classify_phase,
     expected_log_abs,
@@ -25,6 +24,7 @@ from theory.sgd_stability import (
     model_b_law,
     phase_boundaries,
 )
+from theory.validate import as_finite_array, as_finite_scalar, format_value
 
 from ..phase import PhaseDiagram
 
@@ -88,7 +88,7 @@ def sgd_stability_phase_diagram(*, x="lr", y="noise", x_values=None, y_values=No
         ``boundaries``: zero sets of Λ± and the L₂ and GD lines as (λ, y) point lists.
     """
     if x != "lr":
-        raise ValueError(f"x must be 'lr'; got {x!r}")
+        raise ValueError(f"x must be 'lr'; got {format_value(x)}")
     if y not in _Y_AXES:
         raise ValueError(f"y must be one of {_Y_AXES}; got {y!r}")
     if method not in _METHODS:

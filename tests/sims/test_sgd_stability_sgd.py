@@ -15,7 +15,6 @@ import pytest
 from scipy import integrate, stats
 
 from sims.sgd_stability import _rng
-from sims.testing import draw_kernel
 from sims.sgd_stability._collapse_modes import (
     simulate_teacher_student_modes,
     simulate_teacher_student_modes_reference,
@@ -31,6 +30,7 @@ from sims.sgd_stability._sgd import (
     simulate_two_layer,
     simulate_two_layer_reference,
 )
+from sims.testing import draw_kernel
 
 
 def _elog(a: float, b: float) -> float:

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..validate import as_bool, as_finite_array, as_finite_scalar, as_sign
-from ..validate import guard_numerics
+from ..validate import as_bool, as_finite_array, as_finite_scalar, as_sign, guard_numerics
 from ..validate import as_learning_rates as _rates
 
 __all__ = [

@@ -26,8 +26,15 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.optimize
 
-from ..validate import as_count, as_finite_array, as_finite_scalar, as_positive_scalar, as_sign
-from ..validate import guard_numerics
+from ..validate import (
+    as_choice,
+    as_count,
+    as_finite_array,
+    as_finite_scalar,
+    as_positive_scalar,
+    as_sign,
+    guard_numerics,
+)
 from ._mirror import (
     _conjugate_shifted,
     _grad,
@@ -317,8 +324,7 @@ def implicit_bias(X, y, beta0, delta, eta_a=1.0, eta_w=1.0, sign=1, crossings=()
     beta0, delta, eta_a, eta_w, delta_u = _beta0_and_rates(beta0, delta, eta_a, eta_w, X.shape[1])
     prob = _problem(X, y)
     sign = as_sign(sign, "sign")
-    if method not in ("closed_form", "dual"):
-        raise ValueError(f"method must be 'closed_form' or 'dual'; got {method!r}")
+    as_choice(method, "method", ("closed_form", "dual"))
     p0sq, q0 = _unit_rate_init(beta0, delta_u)
     cross_sum = _crossing_direction(crossings, prob=prob, q0=q0, delta=delta, delta_u=delta_u,
                                     eta_a=eta_a, eta_w=eta_w, sign=sign, rtol=crossing_rtol)

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..validate import as_finite_array, as_finite_scalar
-from ..validate import guard_numerics
+from ..validate import as_finite_array, as_finite_scalar, guard_numerics
 
 __all__ = [
     "inverse_mirror_map",

@@ -22,8 +22,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import exprel
 
-from ..validate import as_finite_array, as_finite_scalar, as_positive_scalar
-from ..validate import guard_numerics
+from ..validate import as_finite_array, as_finite_scalar, as_positive_scalar, guard_numerics
 from ..validate import as_learning_rates as _rates
 from ._trajectory import NeuronTrajectory, _target, _times
 

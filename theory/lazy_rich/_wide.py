@@ -12,8 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..validate import as_count, as_finite_array, as_finite_scalar, as_positive_scalar, as_sign
-from ..validate import guard_numerics
+from ..validate import (
+    as_count,
+    as_finite_array,
+    as_finite_scalar,
+    as_positive_scalar,
+    as_sign,
+    guard_numerics,
+)
 from ..validate import as_learning_rates as _rates
 from ._exact import exact_solution, init_from_beta
 

@@ -21,8 +21,15 @@ import numpy as np
 from scipy import optimize, stats
 from scipy.special import gammaln
 
-from ..validate import as_bool, as_count, as_finite_array, as_finite_scalar, as_positive_scalar, as_seed
-from ..validate import guard_numerics
+from ..validate import (
+    as_bool,
+    as_count,
+    as_finite_array,
+    as_finite_scalar,
+    as_positive_scalar,
+    as_seed,
+    guard_numerics,
+)
 
 _MAX_STARTS = 10**6      # n_grid, n_starts: each is one local optimisation or evaluation
 from ._laws import expected_log_abs

@@ -38,8 +38,7 @@ import warnings
 import numpy as np
 from scipy import integrate, special, stats
 
-from ..validate import as_choice, as_count, as_finite_array, as_finite_scalar, check_scipy_law
-from ..validate import guard_numerics
+from ..validate import as_choice, as_count, as_finite_array, as_finite_scalar, check_scipy_law, guard_numerics
 
 __all__ = [
     "expected_log_abs",

@@ -20,8 +20,7 @@ import math
 import numpy as np
 from scipy import optimize
 
-from ..validate import as_choice, as_count, as_finite_scalar, as_positive_scalar, format_value
-from ..validate import guard_numerics
+from ..validate import as_choice, as_count, as_finite_scalar, as_positive_scalar, format_value, guard_numerics
 from ._laws import _as_law, _finite, _FiniteLaw, _Law
 
 __all__ = [

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, optimize
 
-from ..validate import as_count, as_finite_array, as_positive_scalar, as_seed
-from ..validate import guard_numerics
+from ..validate import as_choice, as_count, as_finite_array, as_positive_scalar, as_seed, guard_numerics
 
 __all__ = [
     "MeanSquareBounds",
@@ -221,7 +220,7 @@ def second_moment_operator(hessians, batch_size, lr, *, form="kron"):
         Mi = eye[None] - eta * H
         Q = (1.0 - p) * np.kron(M, M) + p * np.einsum("iab,icd->acbd", Mi, Mi).reshape(d * d, d * d) / n
     else:
-        raise ValueError(f"form must be 'kron' or 'mixture'; got {form!r}")
+        as_choice(form, "form", ("kron", "mixture"))
     return 0.5 * (Q + Q.T)
 
 

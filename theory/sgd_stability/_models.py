@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import integrate, special, stats
 
-from ..validate import as_choice, as_count, as_finite_array, as_positive_scalar
-from ..validate import guard_numerics
+from ..validate import as_choice, as_count, as_finite_array, as_positive_scalar, format_value, guard_numerics
 from ._laws import _MAX_MOMENT, _log_abs_affine, gaussian_expected_log_abs
 
 __all__ = [
@@ -180,8 +179,7 @@ class GaussianInputLaw:
     # -- E log|a + b c| -----------------------------------------------------------------------
     def expected_log_abs(self, a, b, method: str = "de"):
         """E log|a + b·c|, broadcast over ``a`` and ``b`` (class docstring)."""
-        if method not in ("de", "quad"):
-            raise ValueError(f"method must be 'de' or 'quad'; got {method!r}")
+        as_choice(method, "method", ("de", "quad"))
         a, b = np.broadcast_arrays(as_finite_array(a, "a"), as_finite_array(b, "b"))
         shape = a.shape
         a, b = a.ravel(), b.ravel()
@@ -287,7 +285,7 @@ class WeightedFiniteLaw:
         if v.size == 0:
             raise ValueError("values must be non-empty")
         if np.any(p <= 0) or abs(p.sum() - 1.0) > 1e-12:
-            raise ValueError(f"probabilities must be > 0 and sum to 1; got sum {p.sum()!r}")
+            raise ValueError(f"probabilities must be > 0 and sum to 1; got sum {format_value(p.sum())}")
         object.__setattr__(self, "values", v)
         object.__setattr__(self, "probabilities", p)
 

@@ -23,8 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
-from ..validate import as_choice, as_count, as_finite_array, as_positive_scalar
-from ..validate import guard_numerics
+from ..validate import as_choice, as_count, as_finite_array, as_positive_scalar, format_value, guard_numerics
 from ._laws import _as_law
 from ._lyapunov import _MAX_GRID
 from ._models import _batch_size, model_a_law, model_b_law
@@ -145,11 +144,10 @@ def phase_exponents(lr, c, kappa_s1=None, criterion="l2") -> PhaseExponents:
     ValueError
         If E c ≤ 0 or the law is invalid (naming c), lr ≤ 0 (naming lr), or a bad criterion.
     """
-    if criterion not in _CRITERIA:
-        raise ValueError(f"criterion must be one of {_CRITERIA}; got {criterion!r}")
+    as_choice(criterion, "criterion", _CRITERIA)
     lr_arr = as_finite_array(lr, "lr")
     if np.any(lr_arr <= 0):
-        raise ValueError(f"lr must be > 0; got min {lr_arr.min()!r}")
+        raise ValueError(f"lr must be > 0; got min {format_value(lr_arr.min())}")
     law = _as_law(c, "c")
     scale = _scale(kappa_s1)
     m1, m2 = _law_moments(law)
@@ -237,11 +235,8 @@ class PhaseBoundaries:
 
 
 def _model_law(model, noise, S, kappa, s1):
-    if model == "A":
-        return model_a_law(noise, S, kappa, s1)
-    if model == "B":
-        return model_b_law(noise, S, kappa, s1)
-    raise ValueError(f"model must be 'A' or 'B'; got {model!r}")
+    law = model_a_law if as_choice(model, "model", ("A", "B")) == "A" else model_b_law
+    return law(noise, S, kappa, s1)
 
 
 def _zeros(f, grid, vals):
@@ -353,8 +348,7 @@ def critical_collapse_noise(batch_size=1, model="A", kappa=1.0, s1=1.0) -> float
     """
     S = _batch_size(batch_size)
     scale = as_positive_scalar(kappa, "kappa") * as_positive_scalar(s1, "s1")
-    if model not in ("A", "B"):
-        raise ValueError(f"model must be 'A' or 'B'; got {model!r}")
+    as_choice(model, "model", ("A", "B"))
 
     def margin(sigma):
         return _collapse_margin(_model_law(model, sigma, S, kappa, s1), scale)
