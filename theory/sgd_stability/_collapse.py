@@ -31,7 +31,8 @@ from ..validate import (
     guard_numerics,
 )
 
-_MAX_STARTS = 10**6      # n_grid, n_starts: each is one local optimisation or evaluation
+_MAX_GRID = 10**6        # n_grid: one vectorised evaluation per angle
+_MAX_STARTS = 10**4      # n_starts: one local optimisation each (~ms): 10**4 is already seconds
 from ._laws import expected_log_abs
 
 __all__ = [
@@ -188,7 +189,7 @@ def max_log_norm_drift(B, G, *, n_grid: int = 720, n_starts: int = 32, seed: int
     """
     B, G = _drift_and_noise(B, G)
     d = B.shape[0]
-    n_grid = as_count(n_grid, "n_grid", minimum=8, maximum=_MAX_STARTS)
+    n_grid = as_count(n_grid, "n_grid", minimum=8, maximum=_MAX_GRID)
     n_starts = as_count(n_starts, "n_starts", minimum=0, maximum=_MAX_STARTS)
     seed = as_seed(seed)
     if d == 1:

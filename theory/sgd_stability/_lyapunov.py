@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 _NOTIONS = ("gd", "mean_square", "probabilistic")
-_MAX_GRID = 10**6       # n_grid: each point is one law evaluation
+_MAX_GRID = 10**5       # n_grid: each point is one law evaluation (a quadrature for SciPy laws)
 _MAX_ORDER = 64         # series order: the sympy expansion grows quadratically in it
 _RTOL = 1e-14            # brentq relative tolerance for interval ends (≈ 60 ulp)
 _DEFAULT_SPAN = 10.0     # default lr_max = _DEFAULT_SPAN · 2/E|h| (ten GD thresholds)

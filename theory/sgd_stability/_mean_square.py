@@ -299,7 +299,7 @@ def mean_square_bounds(hessians, batch_size, *, n_starts=8, seed=0):
     H = _hessians(hessians, psd=True)
     n, d, _ = H.shape
     B = _batch(batch_size, n)
-    n_starts = as_count(n_starts, "n_starts", minimum=0, maximum=10**6)   # one local search each
+    n_starts = as_count(n_starts, "n_starts", minimum=0, maximum=10**4)   # one local search each (~ms)
     seed = as_seed(seed)
     p = batch_factor(n, B)
     Hm = H.mean(axis=0)
