@@ -6,11 +6,12 @@ matplotlib is imported inside plotting functions.
 
 from . import lazy_rich as lazy_rich
 from . import sgd_stability as sgd_stability
+from .figures import FigureSpec as FigureSpec
 from .figures import figure_registry as figure_registry
 from .figures import generate_figures as generate_figures
 from .figures import make_figure as make_figure
 from .phase import PhaseDiagram as PhaseDiagram
 from .phase import phase_diagram as phase_diagram
 
-__all__ = ["PhaseDiagram", "figure_registry", "generate_figures", "lazy_rich", "make_figure",
+__all__ = ["FigureSpec", "PhaseDiagram", "figure_registry", "generate_figures", "lazy_rich", "make_figure",
            "phase_diagram", "sgd_stability"]

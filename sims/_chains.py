@@ -16,19 +16,19 @@ squared norms, so ``max_norm`` is capped at :data:`MAX_NORM_LIMIT` (its square s
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 from numba import njit
 
-from theory._validate import as_finite_array, as_positive_scalar
+from theory import validate
+from theory.validate import MAX_ENTRIES, as_finite_array, as_positive_scalar, check_work
 
 from ._rng import NumpyStreams
 
 __all__ = [
     "CHUNK", "COLLAPSED", "DIVERGED", "FLUSH", "LIVE", "MAX_NORM_LIMIT", "as_cells", "as_count",
-    "as_norm_bound", "broadcast_chains", "cells_and_chains", "freeze_stopped", "init_normal",
-    "record_schedule", "tanh_libm",
+    "as_norm_bound", "broadcast_chains", "cells_and_chains", "check_records", "check_run", "freeze_stopped",
+    "init_normal", "record_schedule", "tanh_libm",
 ]
 
 CHUNK = 256                 # chains per work unit of a parallel kernel (a chunk's state fits in L1)
@@ -44,12 +44,25 @@ LIVE, COLLAPSED, DIVERGED = -1, 0, 1
 # --------------------------------------------------------------------------------------------
 
 def as_count(x, name: str, minimum: int) -> int:
-    """Validate an integer count ``x >= minimum`` (bool and float rejected), naming ``name``."""
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral):
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {x!r}")
-    if x < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {x}")
-    return int(x)
+    """Validate an integer count ``x >= minimum`` (the package's rule: :func:`theory.validate.as_count`)."""
+    return validate.as_count(x, name, minimum=minimum)
+
+
+def check_run(n_cells: int, n_chains: int, n_steps: int, state_size: int, per_step: int = 1) -> None:
+    """Refuse runs whose chain state does not fit in memory or whose work would not finish."""
+    chains = n_cells * n_chains
+    if chains * state_size > MAX_ENTRIES:
+        raise ValueError(f"n_chains = {n_chains} over {n_cells} cells ({chains} chains of {state_size} "
+                         f"parameters) must hold at most {MAX_ENTRIES} parameters in all")
+    check_work(chains * state_size * per_step * max(n_steps, 1),
+               "n_steps * n_chains * cells * parameters (* batch_size)")
+
+
+def check_records(n_steps: int, n_records: int, chains: int, record_size: int, per_step: int) -> None:
+    """Recorded trajectories must fit in memory and the run must finish."""
+    check_work(n_records * chains * record_size, "recorded entries (records * chains * parameters)",
+               maximum=MAX_ENTRIES, why="memory; record less often")
+    check_work(n_steps * chains * per_step, "n_steps * chains * (cost of one step)")
 
 
 def as_norm_bound(x, name: str = "max_norm") -> float:
@@ -78,10 +91,10 @@ def record_schedule(n_steps: int, record_every, record_steps) -> np.ndarray:
         return rs.astype(np.int64)
     if record_every is None:
         record_every = max(1, math.ceil(n_steps / 1000))
-    if (isinstance(record_every, (bool, np.bool_)) or not isinstance(record_every, numbers.Integral)
-            or record_every < 1):
-        raise ValueError(f"record_every must be a positive integer; got {record_every!r}")
-    rs = np.arange(0, n_steps + 1, int(record_every), dtype=np.int64)
+    record_every = as_count(record_every, "record_every", 1)
+    check_work(n_steps // record_every + 1, "n_steps / record_every (records)", maximum=MAX_ENTRIES,
+               why="memory; record less often")
+    rs = np.arange(0, n_steps + 1, record_every, dtype=np.int64)
     if rs[-1] != n_steps:
         rs = np.append(rs, np.int64(n_steps))
     return rs
@@ -133,6 +146,7 @@ def cells_and_chains(first, second, first_name, second_name, n_chains, first_pos
                      second_positive=False):
     """:func:`as_cells`, plus both parameters repeated ``n_chains`` times (one entry per chain)."""
     shape, a, b = as_cells(first, second, first_name, second_name, first_positive, second_positive)
+    check_run(a.size, n_chains, 0, 1)
     return shape, a, b, np.repeat(a, n_chains), np.repeat(b, n_chains)
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from theory._validate import as_finite_array, as_positive_scalar
+from theory.validate import as_finite_array, as_positive_scalar
 
 __all__ = ["STIFF_LIMIT", "Integration", "as_t_eval", "as_tolerances", "integrate",
            "stiffness_estimate"]

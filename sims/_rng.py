@@ -24,12 +24,13 @@ kernel modules (``sims/*/__pycache__``), or the kernels keep the old generator.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 from numba import njit
 
-__all__ = ["INV53", "NumpyStreams", "ZIG_R", "ZIG_X", "as_seed", "next_u64", "normal", "rademacher",
+from theory.validate import as_seed
+
+__all__ = ["INV53", "NumpyStreams", "ZIG_R", "ZIG_X", "next_u64", "normal", "rademacher",
            "seed_streams", "sign_normal", "uniform", "ziggurat"]
 
 _U = np.uint64
@@ -37,7 +38,6 @@ _GAMMA = _U(0x9E3779B97F4A7C15)
 _MIX1 = _U(0xBF58476D1CE4E5B9)
 _MIX2 = _U(0x94D049BB133111EB)
 INV53 = 2.0 ** -53
-_MAX_SEED = 2**64 - 1
 
 # ZIGNOR tables, 256 layers: right edge R of the base strip and common layer area V
 # (Marsaglia & Tsang 2000 constants). X[0] = V/f(R) is the base strip's width, X[1] = R,
@@ -73,15 +73,6 @@ def _mix64(z: np.ndarray) -> np.ndarray:
     z = (z ^ (z >> _U(30))) * _MIX1
     z = (z ^ (z >> _U(27))) * _MIX2
     return z ^ (z >> _U(31))
-
-
-def as_seed(seed) -> int:
-    """Validate a seed: an integer in [0, 2**64)."""
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
-        raise ValueError(f"seed must be a non-negative integer; got {seed!r}")
-    if not 0 <= int(seed) <= _MAX_SEED:
-        raise ValueError(f"seed must be in [0, 2**64); got {seed}")
-    return int(seed)
 
 
 def seed_streams(seed: int, n_streams: int) -> np.ndarray:
@@ -186,37 +177,6 @@ def sign_normal(zx, zr, s0, s1, s2, s3):
     x = 2.0 * np.float64((r >> _U(8)) & _U(1)) - 1.0
     z, s0, s1, s2, s3 = ziggurat(r, zx, zr, s0, s1, s2, s3)
     return x, z, s0, s1, s2, s3
-
-
-@njit(cache=True)
-def _fill(kind, state, out):
-    """Test helper: out[c, j] = j-th draw of chain c (0 uniform, 1 normal, 2 sign, 3 bits,
-    4/5 sign/normal of ``sign_normal``)."""
-    for c in range(out.shape[0]):
-        s0, s1, s2, s3 = state[0, c], state[1, c], state[2, c], state[3, c]
-        for j in range(out.shape[1]):
-            if kind == 0:
-                v, s0, s1, s2, s3 = uniform(s0, s1, s2, s3)
-            elif kind == 1:
-                v, s0, s1, s2, s3 = normal(ZIG_X, ZIG_R, s0, s1, s2, s3)
-            elif kind == 2:
-                v, s0, s1, s2, s3 = rademacher(s0, s1, s2, s3)
-            elif kind == 4 or kind == 5:
-                sg, z, s0, s1, s2, s3 = sign_normal(ZIG_X, ZIG_R, s0, s1, s2, s3)
-                v = sg if kind == 4 else z
-            else:
-                r, s0, s1, s2, s3 = next_u64(s0, s1, s2, s3)
-                v = np.float64(r >> _U(11))
-            out[c, j] = v
-        state[0, c], state[1, c], state[2, c], state[3, c] = s0, s1, s2, s3
-
-
-def draw_kernel(kind: str, seed: int, n_streams: int, n_draws: int) -> np.ndarray:
-    """Draws of the numba generator, array of shape (n_streams, n_draws) (for tests)."""
-    codes = {"uniform": 0, "normal": 1, "rademacher": 2, "bits": 3, "pair_sign": 4, "pair_normal": 5}
-    out = np.empty((n_streams, n_draws))
-    _fill(codes[kind], seed_streams(seed, n_streams), out)
-    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from theory.catalog import implemented_theories, theory_info
+from theory.validate import as_choice, as_seed, format_value
 
-__all__ = ["FigureSpec", "figure_registry", "generate_figures", "make_figure", "register_figure",
+__all__ = ["FORMATS", "FigureSpec", "figure_registry", "generate_figures", "make_figure", "register_figure",
            "save_figure"]
 
 
@@ -34,6 +35,23 @@ class FigureSpec:
 
     ``make(**params, seed=seed)`` returns a matplotlib Figure. ``claims`` names the
     proofs_check claims that back what the figure shows (listed on the docs page).
+
+    Attributes
+    ----------
+    name : str
+        Registry key and file stem (``figures/<name>.png``).
+    theory : str
+        The catalogued theory the figure belongs to.
+    make : callable
+        ``make(**params, seed=seed)`` draws the figure.
+    params : mapping
+        Default keyword arguments of ``make``.
+    seed : int
+        Default seed.
+    description : str
+        One line shown in the manifest.
+    claims : tuple of str
+        Names of the claims that back the figure.
     """
 
     name: str
@@ -47,12 +65,35 @@ class FigureSpec:
 
 _FIGURES: dict[str, FigureSpec] = {}
 _FILE_MODE = 0o644
+FORMATS = ("png", "svg", "pdf")     # file suffixes save_figure writes (matplotlib backends)
 
 
 def register_figure(name: str, *, theory: str, params: Mapping[str, Any] | None = None, seed: int = 0,
                     description: str = "", claims: tuple[str, ...] = ()):
-    """Decorator registering ``make(**params, seed)`` as figure ``name``."""
+    """Decorator registering ``make(**params, seed)`` as figure ``name``.
+
+    Parameters
+    ----------
+    name : str
+        Registry key; a valid file stem (letters, digits, ``_``), unique.
+    theory : str
+        A theory of :mod:`theory.catalog`.
+    params : mapping, optional
+        Default keyword arguments of the decorated function.
+    seed : int, default 0
+    description : str, default ""
+    claims : tuple of str, default ()
+        Claims backing the figure.
+
+    Returns
+    -------
+    callable
+        The decorator; it returns the function unchanged.
+    """
     theory_info(theory)  # ValueError naming the catalogued theories
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"name must be a string of letters, digits and '_'; got {format_value(name)}")
+    seed = as_seed(seed)
 
     def decorate(make):
         if name in _FIGURES:
@@ -65,7 +106,18 @@ def register_figure(name: str, *, theory: str, params: Mapping[str, Any] | None 
 
 
 def figure_registry(theory: str | None = None) -> dict[str, FigureSpec]:
-    """Every registered figure (optionally of one theory), by name."""
+    """Every registered figure (optionally of one theory), by name.
+
+    Parameters
+    ----------
+    theory : str, optional
+        Keep only this theory's figures.
+
+    Returns
+    -------
+    dict of str to FigureSpec
+        Sorted by name.
+    """
     if theory is not None:
         theory_info(theory)
     for name in implemented_theories():
@@ -83,15 +135,34 @@ def _package_version() -> str:
 
 
 def save_figure(fig, path: str | os.PathLike) -> str:
-    """Save ``fig`` to ``path`` atomically; return the file's sha256."""
+    """Save ``fig`` to ``path`` atomically; return the file's sha256.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    path : str or os.PathLike
+        Target file; its suffix (``.png``, ``.svg`` or ``.pdf``) chooses the format.
+
+    Returns
+    -------
+    str
+        Hex sha256 of the written bytes.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise ValueError(f"path must be a str or os.PathLike; got {type(path).__name__}")
     path = Path(path)
+    fmt = path.suffix[1:].lower()
+    if fmt not in FORMATS:
+        raise ValueError(f"path must end in one of {tuple('.' + f for f in FORMATS)}; got {str(path)!r}")
+    if not hasattr(fig, "savefig"):
+        raise ValueError(f"fig must be a matplotlib Figure; got {type(fig).__name__}")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
         # Fixed metadata so that the same figure gives the same bytes (hash stable across runs).
-        meta = {"Software": None} if path.suffix == ".png" else {"Date": None}
-        fig.savefig(tmp, metadata=meta)
+        meta = {"Software": None} if fmt == "png" else {"Date": None}
+        fig.savefig(tmp, format=fmt, metadata=meta)
         digest = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
         os.chmod(tmp, _FILE_MODE)  # mkstemp creates 0600; a saved figure is an ordinary file
         os.replace(tmp, path)
@@ -111,7 +182,19 @@ def _write_json_atomic(obj, path: Path) -> None:
 
 
 def make_figure(name: str, **overrides):
-    """Draw registered figure ``name`` (parameters overridable) and return the Figure."""
+    """Draw registered figure ``name`` (parameters overridable) and return the Figure.
+
+    Parameters
+    ----------
+    name : str
+        A name of :func:`figure_registry`.
+    **overrides
+        Replace registered parameters (and ``seed``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
     from ._style import plot_style
 
     figures = figure_registry()
@@ -131,18 +214,31 @@ def generate_figures(names=None, outdir: str | os.PathLike = "figures", fmt: str
                      progress: bool | None = None) -> dict[str, Path]:
     """Regenerate figures (all, or ``names``) into ``outdir`` and update ``manifest.json``.
 
-    Returns a mapping name → written path. ``progress=None`` shows a bar only on a terminal.
+    Parameters
+    ----------
+    names : iterable of str, optional
+        Figures to draw (default: all registered).
+    outdir : str or os.PathLike, default "figures"
+    fmt : {"png", "svg", "pdf"}, default "png"
+    progress : bool, optional
+        Show a progress bar; None shows one only on a terminal.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        Name → written file.
     """
     from tqdm.auto import tqdm
 
     figures = figure_registry()
     if names is None:
         names = list(figures)
+    if isinstance(names, str) or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"names must be a list of figure names; got {format_value(names)}")
     missing = [n for n in names if n not in figures]
     if missing:
         raise ValueError(f"names contains unknown figures {missing}; known: {sorted(figures)}")
-    if fmt not in ("png", "svg", "pdf"):
-        raise ValueError(f"fmt must be 'png', 'svg' or 'pdf'; got {fmt!r}")
+    as_choice(fmt, "fmt", FORMATS)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     manifest_path = outdir / "manifest.json"

@@ -12,6 +12,7 @@ import numpy as np
 
 from theory.catalog import DEFAULT_PHASE_SYSTEM as DEFAULT_SYSTEM
 from theory.catalog import phase_systems
+from theory.validate import as_choice
 
 __all__ = ["PhaseDiagram", "phase_diagram", "DEFAULT_SYSTEM", "phase_systems"]
 
@@ -53,12 +54,28 @@ class PhaseDiagram:
     params: Mapping[str, Any] = field(default_factory=dict)
 
     def save(self, path: str | os.PathLike | None = None) -> Path:
-        """Save the figure atomically (default ``figures/phase_<system>.png``); return the path."""
+        """Save the figure atomically (default ``figures/phase_<system>.png``); return the path.
+
+        Parameters
+        ----------
+        path : str or os.PathLike, optional
+            Target file ending in ``.png``, ``.svg`` or ``.pdf``; a path without a suffix gets
+            ``.png``.
+
+        Returns
+        -------
+        pathlib.Path
+            The written file.
+        """
         from .figures import save_figure
 
         if self.figure is None:
             raise ValueError("this phase diagram was computed with plot=False; there is no figure to save")
+        if path is not None and not isinstance(path, (str, os.PathLike)):
+            raise ValueError(f"path must be a str or os.PathLike; got {type(path).__name__}")
         path = Path(path) if path is not None else Path("figures") / f"phase_{self.system}.png"
+        if not path.suffix:
+            path = path.with_suffix(".png")
         save_figure(self.figure, path)
         return path
 
@@ -82,9 +99,18 @@ def phase_diagram(system: str = DEFAULT_SYSTEM, *, plot: bool = True,
     save : bool, path or None, default None
         True saves to ``figures/phase_<system>.png`` (relative to the working directory); a path
         saves there; False saves nothing; None saves when ``plot`` is True.
+
+    Returns
+    -------
+    PhaseDiagram
     """
-    if system not in phase_systems():
-        raise ValueError(f"system must be one of {list(phase_systems())}; got {system!r}")
+    as_choice(system, "system", phase_systems())
+    if not isinstance(plot, (bool, np.bool_)):
+        raise ValueError(f"plot must be a bool; got {type(plot).__name__}")
+    if save is not None and not isinstance(save, (bool, np.bool_, str, os.PathLike)):
+        raise ValueError(f"save must be a bool, None, or a path; got {type(save).__name__}")
+    if isinstance(save, np.bool_):
+        save = bool(save)
     compute = getattr(importlib.import_module(f"sims.{system}"), f"{system}_phase_diagram")
     if save is None:
         save = plot

@@ -5,7 +5,9 @@ Imports only numpy and scipy at import time. One module per paper:
 ``theory.ntp`` (Thrampoulidis 2024), ``theory.rf_risk`` (Simon et al. 2023).
 """
 
+from . import catalog as catalog
 from . import lazy_rich as lazy_rich
 from . import sgd_stability as sgd_stability
+from . import validate as validate
 
-__all__ = ["lazy_rich", "sgd_stability"]
+__all__ = ["catalog", "lazy_rich", "sgd_stability", "validate"]

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .validate import format_value
+
 __all__ = ["DEFAULT_PHASE_SYSTEM", "PAPERS", "Paper", "THEORIES", "TheoryInfo", "implemented_theories", "paper",
            "phase_systems", "theory_info", "theory_names"]
 
@@ -170,13 +172,13 @@ def phase_systems() -> tuple[str, ...]:
 
 def theory_info(name: str) -> TheoryInfo:
     """The catalogue entry of theory ``name``; ``ValueError`` naming the choices otherwise."""
-    if name not in THEORIES:
-        raise ValueError(f"theory must be one of {list(THEORIES)}; got {name!r}")
+    if not isinstance(name, str) or name not in THEORIES:
+        raise ValueError(f"theory must be one of {list(THEORIES)}; got {format_value(name)}")
     return THEORIES[name]
 
 
 def paper(key: str) -> Paper:
     """The paper with ``key``; ``ValueError`` naming the choices otherwise."""
-    if key not in PAPERS:
-        raise ValueError(f"paper must be one of {list(PAPERS)}; got {key!r}")
+    if not isinstance(key, str) or key not in PAPERS:
+        raise ValueError(f"paper must be one of {list(PAPERS)}; got {format_value(key)}")
     return PAPERS[key]

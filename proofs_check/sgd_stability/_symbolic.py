@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 
-from proofs_check._claim import Comparison, Check, Nontrivial, Perturbation, cite, claim
+from proofs_check._claim import Check, Comparison, Nontrivial, Perturbation, cite, claim
 from proofs_check.symbolic import SymbolicCheck, difference, symbolic_claim
 
 
@@ -48,6 +48,7 @@ def _gaussian_moment(k: int):
     setting={"orders": (1, 2, 3, 4, 6)})
 def _small_lr_expansion(ck: SymbolicCheck):
     import sympy as sp
+
     from theory.sgd_stability import small_lr_expansion
 
     kw = dict(intervals={"p1": (0.05, 0.45), "p2": (0.05, 0.45), "lr": (0.05, 0.5)})
@@ -68,7 +69,6 @@ def _small_lr_expansion(ck: SymbolicCheck):
         taylor = sp.series(exact, lr, 0, n + 1).removeO()
         res[f"order_{n}_taylor"] = ck.identity(difference(taylor, theory_poly.xreplace(subs)), **kw)
     m1, m2 = sp.Symbol("m1", real=True), sp.Symbol("m2", positive=True)
-    second = -lr * m1 - lr**2 * m2 / 2
     root = -2 * m1 / m2      # second = −λm1 − λ²m2/2 vanishes there: −λm1 = λ²m2/2
     res["second_order_saddle_rule_root"] = ck.identity(difference(-root * m1, root**2 * m2 / 2))
     # Λ₊ = E log(1 + λc) = λm1 − λ²m2/2 + λ³m3/3 + …: its order-2 part vanishes on the L₂ line,

@@ -5,9 +5,10 @@ numba GD kernels (imported on first use, so ``import sims`` stays numpy/scipy on
 feature-learning measures; the lazy/rich phase diagram.
 """
 
-import importlib
-
+from .._lazy import lazy_exports
 from ._flow import GradientFlowResult as GradientFlowResult
+from ._flow import ReluGradientFlowResult as ReluGradientFlowResult
+from ._flow import WideGradientFlowResult as WideGradientFlowResult
 from ._flow import gradient_flow as gradient_flow
 from ._flow import gradient_flow_relu as gradient_flow_relu
 from ._flow import gradient_flow_wide as gradient_flow_wide
@@ -22,21 +23,17 @@ from ._phase import lazy_rich_phase_diagram as lazy_rich_phase_diagram
 # Public names whose modules import numba: loaded on first attribute access.
 _LAZY = {
     "GradientDescentResult": "._gd",
+    "ReluGradientDescentResult": "._gd_relu",
     "gradient_descent": "._gd",
     "gradient_descent_reference": "._gd",
     "gradient_descent_relu": "._gd_relu",
     "gradient_descent_relu_reference": "._gd_relu",
 }
-
-
-def __getattr__(name):
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
 __all__ = sorted([
-    "GradientFlowResult", "delayed_rich_delta", "gradient_flow", "gradient_flow_relu", "gradient_flow_wide",
-    "hamming_distance", "kernel_distance_from_grams", "lazy_rich_phase_diagram", "ntk_gram",
-    "parameter_distance", "relu_ntk_gram", *_LAZY,
+    "GradientFlowResult", "ReluGradientFlowResult", "WideGradientFlowResult", "delayed_rich_delta",
+    "gradient_flow", "gradient_flow_relu", "gradient_flow_wide", "hamming_distance",
+    "kernel_distance_from_grams", "lazy_rich_phase_diagram", "ntk_gram", "parameter_distance",
+    "relu_ntk_gram", *_LAZY,
 ])

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory._validate import as_finite_array, as_finite_scalar, as_positive_scalar
-from theory.lazy_rich._exact import (
+from theory.lazy_rich import (
     exact_solution,
     init_from_beta,
     kernel_distance,
     limit_prediction,
 )
+from theory.validate import MAX_ENTRIES, as_count, as_finite_array, as_finite_scalar, as_positive_scalar
 
 __all__ = [
     "BasinRuns",
@@ -50,9 +50,7 @@ def _as_deltas(deltas, name="deltas") -> np.ndarray:
 
 def _times(T, n_t, name_T="T", name_n="n_t") -> np.ndarray:
     T = as_positive_scalar(T, name_T)
-    if int(n_t) != n_t or n_t < 2:
-        raise ValueError(f"{name_n} must be an integer >= 2; got {n_t!r}")
-    return np.linspace(0.0, T, int(n_t))
+    return np.linspace(0.0, T, as_count(n_t, name_n, minimum=2, maximum=MAX_ENTRIES))
 
 
 # --------------------------------------------------------------------------------------------
@@ -293,7 +291,7 @@ def implicit_bias_paths(x=(0.5, 1.0), y=1.1, beta0=(0.4, 0.05), deltas=DELTAS, T
     -------
     ImplicitBiasPaths
     """
-    from theory.lazy_rich._implicit_bias import (
+    from theory.lazy_rich import (
         downstream_limit_bias,
         implicit_bias,
         lazy_limit_bias,
@@ -530,8 +528,7 @@ def basin_runs(beta_star=(1.0, 0.25), deltas=(0.0, -2.0, -10.0), a_start=-4.0, e
     a_start = as_finite_scalar(a_start, "a_start")
     eps = as_positive_scalar(eps, "eps")
     T = as_positive_scalar(T, "T")
-    if int(n_t) != n_t or n_t < 3:
-        raise ValueError(f"n_t must be an integer >= 3; got {n_t!r}")
+    n_t = as_count(n_t, "n_t", minimum=3, maximum=MAX_ENTRIES)
     # Log-spaced samples: the runs act on scales from t ~ 0.1 (fast approach) to ~T/2 (escape).
     t = np.concatenate([[0.0], np.geomspace(min(1e-3, T / 10), T, int(n_t) - 1)])
     pert = np.array([-eps, eps])

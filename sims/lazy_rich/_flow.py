@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory._validate import as_finite_array, as_finite_scalar, as_positive_scalar
-from theory.lazy_rich._types import Crossing
+from theory.lazy_rich import Crossing
+from theory.validate import as_finite_array, as_finite_scalar, as_positive_scalar
 
 from .._ode import as_t_eval, as_tolerances, integrate
 

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from theory._validate import as_finite_array, as_positive_scalar
+from theory.validate import as_finite_array, as_positive_scalar
 
-from .._chains import as_count, as_norm_bound, broadcast_chains, record_schedule
+from .._chains import as_count, as_norm_bound, broadcast_chains, check_records, record_schedule
 from .._kernels import simulation
 from ._flow import _loss_scale
 
@@ -299,6 +299,7 @@ def gradient_descent(core, X, y, a0, w0, lr, n_steps, eta_a=1.0, eta_w=1.0, reco
     eta_a = as_positive_scalar(eta_a, "eta_a")
     eta_w = as_positive_scalar(eta_w, "eta_w")
     steps = record_schedule(n_steps, record_every, record_steps)
+    check_records(n_steps, steps.size, a0c.shape[0], d, d * d)
     max_norm = as_norm_bound(max_norm)
     c = _loss_scale(loss, n)
 

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from theory._validate import as_finite_array, as_finite_scalar, as_positive_scalar
+from theory.validate import as_finite_array, as_finite_scalar, as_positive_scalar
 
-from .._chains import as_count, as_norm_bound, broadcast_chains, record_schedule
+from .._chains import as_count, as_norm_bound, broadcast_chains, check_records, record_schedule
 from .._kernels import simulation
 from ._flow import _loss_scale
 
@@ -360,6 +360,7 @@ def gradient_descent_relu(core, X, y, a0, W0, lr, n_steps, leak=0.0, eta_a=1.0, 
     eta_a = as_positive_scalar(eta_a, "eta_a")
     eta_w = as_positive_scalar(eta_w, "eta_w")
     steps = record_schedule(n_steps, record_every, record_steps)
+    check_records(n_steps, steps.size, a0c.shape[0], a0c.shape[-1] * (d + 1), a0c.shape[-1] * n * d)
     max_norm = as_norm_bound(max_norm)
     c = _loss_scale(loss, n)
     a, W, train_loss, diverged, diverged_at = core(

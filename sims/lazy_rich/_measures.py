@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory._validate import as_finite_array, as_finite_scalar, as_positive_scalar
+from theory.validate import as_bool, as_finite_array, as_finite_scalar, as_positive_scalar, guard_numerics
 
 __all__ = [
     "hamming_distance",
@@ -34,6 +34,7 @@ def _time_axis(x, name, core_ndim):
                      f"got shape {x.shape}")
 
 
+@guard_numerics
 def ntk_gram(X, a, w, weighted=False, eta_a=1.0, eta_w=1.0):
     r"""Neural tangent kernel Gram matrix of the single neuron f(x) = a·wᵀx on the inputs X.
 
@@ -76,12 +77,14 @@ def ntk_gram(X, a, w, weighted=False, eta_a=1.0, eta_w=1.0):
     if (a.ndim == 1) != (w.ndim == 2) or (a.ndim == 1 and a.shape[0] != w.shape[0]):
         raise ValueError(f"a of shape {a.shape} and w of shape {w.shape} must share the time axis "
                          "(a: () with w: (d,), or a: (T,) with w: (T, d))")
-    ca, cw = _rates(eta_a, eta_w) if weighted else (1.0, 1.0)
+    rates = _rates(eta_a, eta_w)        # validated even when unused: a bad rate is a bad call
+    ca, cw = rates if as_bool(weighted, "weighted") else (1.0, 1.0)
     XX = X @ X.T
     Xw = w @ X.T                                             # (n,) or (T, n)
     return (cw * a**2)[..., None, None] * XX + ca * Xw[..., :, None] * Xw[..., None, :]
 
 
+@guard_numerics(nan_ok=True)           # NaN documented: Kt = 0 has no direction
 def kernel_distance_from_grams(K0, Kt):
     r"""Kernel distance S = 1 − ⟨K0, Kt⟩_F / (‖K0‖_F ‖Kt‖_F) (Fort et al. 2020).
 
@@ -133,6 +136,7 @@ def _leak(leak):
     return leak
 
 
+@guard_numerics
 def relu_ntk_gram(X, a, W, leak=0.0, weighted=False, eta_a=1.0, eta_w=1.0):
     r"""NTK Gram matrix of the shallow (leaky-)ReLU network f(x) = Σ_k a_k σ(w_kᵀx).
 
@@ -174,7 +178,8 @@ def relu_ntk_gram(X, a, W, leak=0.0, weighted=False, eta_a=1.0, eta_w=1.0):
     if (a.ndim == 2) != (W.ndim == 3) or (a.ndim == 2 and a.shape[0] != W.shape[0]):
         raise ValueError(f"a of shape {a.shape} and W of shape {W.shape} must share the time axis")
     leak = _leak(leak)
-    ca, cw = _rates(eta_a, eta_w) if weighted else (1.0, 1.0)
+    rates = _rates(eta_a, eta_w)        # validated even when unused: a bad rate is a bad call
+    ca, cw = rates if as_bool(weighted, "weighted") else (1.0, 1.0)
     Z = X @ np.swapaxes(W, -1, -2)                           # (..., n, m)
     pos = Z > 0
     S = np.where(pos, Z, leak * Z)
@@ -184,6 +189,7 @@ def relu_ntk_gram(X, a, W, leak=0.0, weighted=False, eta_a=1.0, eta_w=1.0):
     return ca * K_a + cw * K_w
 
 
+@guard_numerics
 def hamming_distance(X, W0, Wt):
     r"""Activation Hamming distance H = (1/n) Σ_i Σ_k 1[pattern of w_k(t)ᵀx_i ≠ that of w_k(0)ᵀx_i].
 
@@ -222,6 +228,7 @@ def hamming_distance(X, W0, Wt):
     return float(H) if H.ndim == 0 else H
 
 
+@guard_numerics
 def parameter_distance(a0, W0, at, Wt):
     r"""Parameter distance √(‖W_t − W_0‖_F² + ‖a_t − a_0‖²) (spec LR §7).
 

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory._validate import as_finite_array, as_finite_scalar
-from theory.lazy_rich._exact import (
-    _kernel_distance_batch,
-    _limit_batch,
+from theory.lazy_rich import (
     exact_solution,
     init_from_beta,
     kernel_distance,
+    limit_prediction,
     relaxation_rates,
 )
+from theory.validate import as_finite_array, as_finite_scalar, format_value, guard_numerics
 
 from ..phase import PhaseDiagram
 
@@ -25,6 +24,7 @@ __all__ = ["lazy_rich_phase_diagram", "delayed_rich_delta"]
 _Y_AXES = ("scale", "alignment")
 
 
+@guard_numerics
 def delayed_rich_delta(s: float, delay_ratio: float) -> float:
     r"""δ below which direction learning is ``delay_ratio`` times slower than the radial fit.
 
@@ -119,7 +119,7 @@ def lazy_rich_phase_diagram(*, x="delta", y="scale", x_values=None, y_values=Non
         simulated cells and ``max_abs_error_kernel_distance`` against the closed form.
     """
     if x != "delta":
-        raise ValueError(f"x must be 'delta'; got {x!r}")
+        raise ValueError(f"x must be 'delta'; got {format_value(x)}")
     if y not in _Y_AXES:
         raise ValueError(f"y must be one of {_Y_AXES}; got {y!r}")
     beta_star = as_finite_array(beta_star, "beta_star", shape=(2,))
@@ -153,10 +153,9 @@ def lazy_rich_phase_diagram(*, x="delta", y="scale", x_values=None, y_values=Non
     t = np.concatenate([[0.0], np.logspace(-3, np.log10(t_max), n_times - 1)])
     sol = exact_solution(a0, w0, beta_star, t)
 
-    a_inf, _ = _limit_batch(a0, w0, beta_star, 1.0, 1.0)
-    w_inf = beta_star / a_inf[:, None]
-    S_final = _kernel_distance_batch(a0, w0, a_inf[:, None], w_inf[:, None, :])[:, 0]
-    S_t = _kernel_distance_batch(a0, w0, sol.a, sol.w)
+    limit = limit_prediction(a0, w0, beta_star)
+    S_final = kernel_distance(a0, w0, limit.a_inf[:, None], limit.w_inf[:, None, :])[:, 0]
+    S_t = kernel_distance(a0, w0, sol.a, sol.w)
     loss = sol.loss
     t_learn = _first_crossing_time(t, -loss, -learn_fraction * loss[:, 0])
     t_half = _first_crossing_time(t, S_t, 0.5 * S_final)

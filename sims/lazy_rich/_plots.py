@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory._validate import as_positive_scalar
+from theory.validate import as_positive_scalar
 
 from .._style import axes_list, figure_for, label_mesh, new_figure, plot_style
 from ._figure_data import (

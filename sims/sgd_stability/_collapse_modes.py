@@ -25,11 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from theory._validate import as_finite_array, as_positive_scalar
+from theory.validate import as_finite_array, as_positive_scalar, as_seed
 
-from .._chains import CHUNK, FLUSH, as_count, as_norm_bound, cells_and_chains, init_normal
+from .._chains import CHUNK, FLUSH, as_count, as_norm_bound, cells_and_chains, check_run, init_normal
 from .._kernels import simulation
-from .._rng import ZIG_R, ZIG_X, NumpyStreams, as_seed, normal, seed_streams
+from .._rng import ZIG_R, ZIG_X, NumpyStreams, normal, seed_streams
 
 __all__ = [
     "TeacherStudentResult",
@@ -229,6 +229,7 @@ def simulate_teacher_student_modes(core, s_hat, noise, lr, n_steps, n_chains, se
     active_tol = as_positive_scalar(active_tol, "active_tol")
     max_norm = as_norm_bound(max_norm, "max_norm")
     K = s_hat.size
+    check_run(noise_c.size, n_chains, n_steps, 2 * K)
     C = noise_x.size
     state = seed_streams(seed, C)
     u, v = init_normal(state, C, (K, K), init_scale)

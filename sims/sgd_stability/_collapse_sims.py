@@ -27,11 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from theory._validate import as_finite_array, as_positive_scalar
+from theory.validate import as_finite_array, as_positive_scalar, as_seed
 
-from .._chains import CHUNK, FLUSH, as_count, as_norm_bound, cells_and_chains, init_normal, tanh_libm
+from .._chains import CHUNK, FLUSH, as_count, as_norm_bound, cells_and_chains, check_run, init_normal, tanh_libm
 from .._kernels import simulation
-from .._rng import ZIG_R, ZIG_X, NumpyStreams, as_seed, normal, seed_streams
+from .._rng import ZIG_R, ZIG_X, NumpyStreams, normal, seed_streams
 
 __all__ = [
     "QuarticWellResult",
@@ -185,6 +185,7 @@ def simulate_quartic_well(core, zeta, n_steps, n_chains, seed, mu=1.5, dt=0.0025
     init_std = as_positive_scalar(init_std, "init_std")
     collapse_sq = as_positive_scalar(collapse_sq, "collapse_sq")
     max_abs = as_norm_bound(max_abs, "max_abs")
+    check_run(zeta_c.size, n_chains, n_steps, 1)
     C = zeta_x.size
     state = seed_streams(seed, C)
     (theta,) = init_normal(state, C, (1,), init_std)
@@ -416,8 +417,9 @@ def simulate_tanh_neuron(core, x, y, eta, n_steps, n_chains, seed, zeta=1.0, dt=
     seed = as_seed(seed)
     dt = as_positive_scalar(dt, "dt")
     init_std = as_positive_scalar(init_std, "init_std")
-    collapse_norm = as_positive_scalar(collapse_norm, "collapse_norm")
+    collapse_norm = as_norm_bound(collapse_norm, "collapse_norm")
     max_norm = as_norm_bound(max_norm, "max_norm")
+    check_run(eta_c.size, n_chains, n_steps, 2)
     C = eta_x.size
     state = seed_streams(seed, C)
     (w,) = init_normal(state, C, (2,), init_std)

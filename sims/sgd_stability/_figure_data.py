@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory._validate import as_finite_array, as_positive_scalar
 from theory.sgd_stability import (
     classify_phase,
     critical_collapse_noise,
@@ -23,6 +22,7 @@ from theory.sgd_stability import (
     phase_exponents,
     stable_learning_rates,
 )
+from theory.validate import as_choice, as_count, as_finite_array, as_positive_scalar
 
 from ..phase import PhaseDiagram
 
@@ -39,9 +39,7 @@ FINITE_DATA_C = (2.0, 1.5, 0.8, -0.5, -1.2)
 
 
 def _count(x, name: str, minimum: int) -> int:
-    if isinstance(x, (bool, np.bool_)) or int(x) != x or x < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {x!r}")
-    return int(x)
+    return as_count(x, name, minimum=minimum)
 
 
 def _positive_grid(values, name: str) -> np.ndarray:
@@ -153,8 +151,7 @@ def phase_overlay(y="noise", *, lr_max=0.5, n_lr=200, n_noise=120, noise_max=10.
     from ..phase import phase_diagram
     from ._sgd import simulate_two_layer
 
-    if y not in ("noise", "batch_size"):
-        raise ValueError(f"y must be 'noise' or 'batch_size'; got {y!r}")
+    as_choice(y, "y", ("noise", "batch_size"))
     lr_max = as_positive_scalar(lr_max, "lr_max")
     n_lr = _count(n_lr, "n_lr", 2)
     n_noise = _count(n_noise, "n_noise", 2)
@@ -175,6 +172,8 @@ def phase_overlay(y="noise", *, lr_max=0.5, n_lr=200, n_noise=120, noise_max=10.
         default_sim_y = np.array([s for s in (1, 2, 3, 4, 6, 8, 12, 16, 24, 32) if s <= max_batch])
     sim_lr = np.arange(0.02, lr_max, 0.04) if sim_lr is None else _positive_grid(sim_lr, "sim_lr")
     sim_y = default_sim_y if sim_y is None else _positive_grid(sim_y, "sim_y")
+    if y == "batch_size" and np.any(sim_y != np.round(sim_y)):
+        raise ValueError("sim_y must hold integer batch sizes when y = 'batch_size'")
     analytic = phase_diagram("sgd_stability", x_values=lrs, y_values=ys, method="analytic", y=y, noise=noise,
                              batch_size=batch_size, model="A", seed=seed, save=False, plot=False)
 
@@ -182,7 +181,7 @@ def phase_overlay(y="noise", *, lr_max=0.5, n_lr=200, n_noise=120, noise_max=10.
     fractions = {name: np.empty(shape) for name, _ in _OUTCOME_LABELS}
     theory = np.empty(shape, dtype=object)
     for j, yv in enumerate(sim_y):
-        sigma, S = (float(yv), batch_size) if y == "noise" else (noise, _count(yv, "sim_y", 1))
+        sigma, S = (float(yv), batch_size) if y == "noise" else (noise, int(yv))
         run = simulate_two_layer(sim_lr, sigma, n_steps, n_chains, seed + j, width=width, batch_size=S,
                                  data="A", collapse_norm=collapse_norm)
         for name, _ in _OUTCOME_LABELS:

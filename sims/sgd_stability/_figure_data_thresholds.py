@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special, stats
 
-from theory._validate import as_finite_array, as_positive_scalar
 from theory.sgd_stability import (
     effective_rank,
     gd_threshold,
@@ -29,6 +28,7 @@ from theory.sgd_stability import (
     shrunk_singular_values,
     stable_learning_rates,
 )
+from theory.validate import as_finite_array, as_positive_scalar
 
 from ._figure_data import _count
 

@@ -16,10 +16,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from theory._validate import as_finite_array, as_finite_scalar
-from theory.sgd_stability._laws import expected_log_abs, law_moment
-from theory.sgd_stability._models import model_a_law, model_b_law
-from theory.sgd_stability._phases import classify_phase, phase_boundaries
+from theory.sgd_stability import (
+    classify_phase,
+    expected_log_abs,
+    law_moment,
+    model_a_law,
+    model_b_law,
+    phase_boundaries,
+)
+from theory.validate import as_finite_array, as_finite_scalar, format_value
 
 from ..phase import PhaseDiagram
 
@@ -83,7 +88,7 @@ def sgd_stability_phase_diagram(*, x="lr", y="noise", x_values=None, y_values=No
         ``boundaries``: zero sets of Λ± and the L₂ and GD lines as (λ, y) point lists.
     """
     if x != "lr":
-        raise ValueError(f"x must be 'lr'; got {x!r}")
+        raise ValueError(f"x must be 'lr'; got {format_value(x)}")
     if y not in _Y_AXES:
         raise ValueError(f"y must be one of {_Y_AXES}; got {y!r}")
     if method not in _METHODS:

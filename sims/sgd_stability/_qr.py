@@ -37,11 +37,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from theory._validate import as_finite_array
+from theory.validate import MAX_ENTRIES, as_finite_array, as_seed, check_scipy_law, check_work, guard_numerics
 
-from .._chains import as_count
+from .._chains import as_count, check_run
 from .._kernels import simulation
-from .._rng import ZIG_R, ZIG_X, NumpyStreams, as_seed, seed_streams
+from .._rng import ZIG_R, ZIG_X, NumpyStreams, seed_streams
 from ._qr_kernel import _qr_kernel, _qr_numpy
 from ._qr_laws import FiniteRowsLaw, GaussianRowsLaw, TwoLayerVectorLaw, _law_setup
 
@@ -99,6 +99,8 @@ class MonteCarloExponent:
 
 def _scalar_sampler(law):
     if hasattr(law, "rvs"):                          # frozen scipy.stats law (or alike)
+        check_scipy_law(law, "law")
+
         def sample(rng, size):
             h = np.asarray(law.rvs(size=size, random_state=rng), dtype=np.float64)
             if not np.all(np.isfinite(h)):
@@ -114,6 +116,7 @@ def _scalar_sampler(law):
     return lambda rng, size: atoms[rng.integers(0, atoms.size, size=size)]
 
 
+@guard_numerics
 def lyapunov_monte_carlo(lr, law, n_samples, seed, n_blocks=32) -> MonteCarloExponent:
     r"""Monte-Carlo Lyapunov exponent Λ(λ) = E log|1 − λh| of the scalar product Π(1 − λh_t).
 
@@ -166,6 +169,9 @@ def lyapunov_monte_carlo(lr, law, n_samples, seed, n_blocks=32) -> MonteCarloExp
     sample = _scalar_sampler(law)
     n_blocks = as_count(n_blocks, "n_blocks", _MIN_BLOCKS)
     n_samples = as_count(n_samples, "n_samples", n_blocks)
+    if n_samples // n_blocks > MAX_ENTRIES:          # one block of samples is held in memory
+        raise ValueError(f"n_samples / n_blocks must be <= {MAX_ENTRIES}; got {n_samples // n_blocks}")
+    check_work(n_samples * lr.size, "n_samples * lr.size")
     seed = as_seed(seed)
     rng = np.random.default_rng(seed)
     lam = lr.ravel()
@@ -274,6 +280,7 @@ _QR_CASES = {
 
 @simulation("sgd_stability", backends={"numba": _qr_kernel, "numpy": _qr_numpy}, cases=_QR_CASES,
             diverged=lambda result: result.overflow)
+@guard_numerics
 def lyapunov_qr(core, lr, law, n_steps, seed, k=1, n_chains=1, burn_in=None, reorth_every=1,
                 n_blocks=32) -> LyapunovResult:
     r"""Lyapunov exponents Λ_j = lim (1/t) log R_jj of M_t ⋯ M_1 by the QR method (numba kernel).
@@ -340,6 +347,7 @@ def lyapunov_qr(core, lr, law, n_steps, seed, k=1, n_chains=1, burn_in=None, reo
     reorth_every = as_count(reorth_every, "reorth_every", 1)
 
     n_cells = lr.size
+    check_run(n_cells, n_chains, n_steps, D * k)
     C = n_cells * n_chains
     lr_x = np.repeat(lr.ravel(), n_chains)
     state = seed_streams(seed, C)

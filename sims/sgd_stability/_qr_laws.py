@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory._validate import as_finite_array, as_finite_scalar, as_positive_scalar
+from theory.validate import as_bool, as_finite_array, as_finite_scalar, as_positive_scalar
 
 from .._chains import as_count
 
@@ -64,8 +64,7 @@ class FiniteRowsLaw:
         object.__setattr__(self, "X", X)
         object.__setattr__(self, "scale", as_positive_scalar(self.scale, "scale"))
         object.__setattr__(self, "batch_size", _as_batch(self.batch_size))
-        if not isinstance(self.replace, (bool, np.bool_)):
-            raise ValueError(f"replace must be a bool; got {self.replace!r}")
+        object.__setattr__(self, "replace", as_bool(self.replace, "replace"))
         object.__setattr__(self, "replace", bool(self.replace))
         if not self.replace and self.batch_size > X.shape[0]:
             raise ValueError(f"batch_size = {self.batch_size} exceeds the n = {X.shape[0]} rows of X "

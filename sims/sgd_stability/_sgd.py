@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
-from theory._validate import as_positive_scalar
+from theory.validate import as_choice, as_positive_scalar, as_seed
 
 from .._chains import (
     CHUNK,
@@ -40,12 +40,13 @@ from .._chains import (
     as_cells,
     as_count,
     as_norm_bound,
+    check_run,
     freeze_stopped,
     init_normal,
     tanh_libm,
 )
 from .._kernels import simulation
-from .._rng import INV53, ZIG_R, ZIG_X, NumpyStreams, ziggurat, as_seed, next_u64, seed_streams
+from .._rng import INV53, ZIG_R, ZIG_X, NumpyStreams, next_u64, seed_streams, ziggurat
 
 __all__ = [
     "OUTCOMES",
@@ -58,16 +59,6 @@ __all__ = [
 OUTCOMES = ("collapsed", "diverged", "correct", "incorrect")
 _LIVE, _COLLAPSED, _DIVERGED, _CORRECT, _INCORRECT = LIVE, COLLAPSED, DIVERGED, 2, 3
 _U64 = np.uint64
-
-
-# --------------------------------------------------------------------------------------------
-# validation
-# --------------------------------------------------------------------------------------------
-
-def _as_choice(x, name: str, choices: tuple) -> str:
-    if not isinstance(x, str) or x not in choices:
-        raise ValueError(f"{name} must be one of {choices}; got {x!r}")
-    return x
 
 
 def _fractions(outcome: np.ndarray, codes) -> list[np.ndarray]:
@@ -512,15 +503,16 @@ def simulate_two_layer(core, lr, noise, n_steps, n_chains, seed, width=4, batch_
     width = as_count(width, "width", 1)
     batch_size = as_count(batch_size, "batch_size", 1)
     init_scale = as_positive_scalar(init_scale, "init_scale")
-    activation = _as_choice(activation, "activation", ("linear", "tanh"))
-    data = _as_choice(data, "data", ("A", "B"))
+    activation = as_choice(activation, "activation", ("linear", "tanh"))
+    data = as_choice(data, "data", ("A", "B"))
     kappa = as_positive_scalar(kappa, "kappa")
-    collapse_norm = as_positive_scalar(collapse_norm, "collapse_norm")
+    collapse_norm = as_norm_bound(collapse_norm, "collapse_norm")
     max_norm = as_norm_bound(max_norm, "max_norm")
     if collapse_norm >= max_norm:
         raise ValueError(f"collapse_norm must be < max_norm; got {collapse_norm:g} >= {max_norm:g}")
 
     n_cells = lr_c.size
+    check_run(n_cells, n_chains, n_steps, 2 * width, per_step=batch_size)
     C = n_cells * n_chains
     state = seed_streams(seed, C)
     u, w = init_normal(state, C, (width, width), init_scale)

@@ -62,3 +62,26 @@ def test_style_does_not_leak():
     before = dict(mpl.rcParams)
     figures.make_figure("lazy_rich_dynamics")
     assert dict(mpl.rcParams) == before
+
+
+def test_save_path_needs_a_known_suffix_and_leaves_nothing_behind(tmp_path):
+    # A bare path used to write an empty file there and the image to a hidden .tmp-*.png beside it.
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from sims.figures import save_figure
+    from sims.phase import PhaseDiagram
+
+    fig = plt.figure()
+    for bad in ("out", "out.jpeg2000"):
+        with pytest.raises(ValueError, match="path must end in one of"):
+            save_figure(fig, tmp_path / bad)
+    assert list(tmp_path.iterdir()) == []
+    digest = save_figure(fig, tmp_path / "out.svg")
+    assert len(digest) == 64 and [p.name for p in tmp_path.iterdir()] == ["out.svg"]
+    diagram = PhaseDiagram(system="sgd_stability", x_name="lr", x=np.zeros(1), y_name="noise", y=np.zeros(1),
+                           values={}, labels=np.zeros((1, 1), dtype=str), figure=fig)
+    assert diagram.save(tmp_path / "phase") == tmp_path / "phase.png"          # a bare path gets .png
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.svg", "phase.png"]
+    assert (tmp_path / "phase.png").read_bytes()[:4] == b"\x89PNG"
+    plt.close(fig)

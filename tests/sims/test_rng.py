@@ -14,11 +14,12 @@ import pytest
 from scipy import stats
 
 from sims import _rng
+from sims.testing import draw_kernel
 
 
 @pytest.mark.parametrize("kind", ["bits", "uniform", "rademacher", "normal", "pair_sign", "pair_normal"])
 def test_numpy_streams_are_bit_identical_to_numba(kind):
-    got = _rng.draw_kernel(kind, 11, 40, 3000)
+    got = draw_kernel(kind, 11, 40, 3000)
     ns = _rng.NumpyStreams(_rng.seed_streams(11, 40))
     draw = {
         "bits": lambda: (ns.next_u64() >> np.uint64(11)).astype(np.float64),
@@ -36,7 +37,7 @@ def test_ziggurat_is_standard_normal():
     # 2e6 draws: KS and χ² (100 equiprobable bins) at level 1e-3, tail mass beyond the
     # ziggurat's R (exercises the tail path) within 4 binomial SE, for every seed 0..2
     for seed in range(3):
-        z = _rng.draw_kernel("normal", seed, 4, 500_000).ravel()
+        z = draw_kernel("normal", seed, 4, 500_000).ravel()
         assert stats.kstest(z, "norm").pvalue > 1e-3
         counts = np.bincount((stats.norm.cdf(z) * 100).astype(int), minlength=100)
         assert stats.chisquare(counts).pvalue > 1e-3
@@ -45,8 +46,8 @@ def test_ziggurat_is_standard_normal():
 
 
 def test_sign_normal_pair_is_independent():
-    s = _rng.draw_kernel("pair_sign", 3, 4, 250_000).ravel()
-    z = _rng.draw_kernel("pair_normal", 3, 4, 250_000).ravel()
+    s = draw_kernel("pair_sign", 3, 4, 250_000).ravel()
+    z = draw_kernel("pair_normal", 3, 4, 250_000).ravel()
     se = 1 / math.sqrt(s.size)                       # sd of a sample correlation under independence
     assert set(np.unique(s)) == {-1.0, 1.0} and abs(s.mean()) < 4 * se
     for g in (z, np.abs(z), z**2, (np.abs(z) > 2.0).astype(float)):

@@ -232,3 +232,22 @@ def test_log_space_path_matches_scaled_path():
     Q_log = par_log[:, :, None] * bhat + perp_log[:, :, None] * q_perp[:, None, :]
     np.testing.assert_allclose(P_log, P, rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(Q_log, Q, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("delta", [-1e1, -1e3, -1e6, -1e9, -1e13, -1e15, 1e13])
+def test_exact_solution_keeps_its_digits_at_large_delta(delta):
+    # For δ ≪ 0 the direction relaxes at λ⊥ = ω + δ̃/2 ≈ s²/|δ|, a difference of two numbers of
+    # size |δ|/2; formed directly it lost every digit beyond |δ| ~ 1e8 (β stayed at β0 for ever).
+    # The Riccati parametrisation is an independent closed form; both are evaluated to a few ulp,
+    # so they must agree to 1e-14 at every time scale of the flow, and δ must be conserved.
+    from theory.lazy_rich import conserved_delta, relaxation_rates, solution_via_riccati
+
+    beta_star = np.array([0.0, 1.0])
+    a0, w0 = init_from_beta(np.array([0.3, 0.1]), delta)
+    lam_perp, lam_par = relaxation_rates(beta_star, delta)
+    t = np.array([0.0, 1.0 / lam_par, 0.1 / lam_perp, 1.0 / lam_perp, 10.0 / lam_perp])
+    exact = exact_solution(a0, w0, beta_star, t)
+    riccati = solution_via_riccati(a0, w0, beta_star, t)
+    np.testing.assert_allclose(exact.beta, riccati.beta, rtol=0, atol=1e-14)
+    np.testing.assert_allclose(conserved_delta(exact.a, exact.w), delta, rtol=1e-14)
+    assert np.linalg.norm(exact.beta[-1] - beta_star) < 1e-3       # learned after 10/λ⊥

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import exprel
 
-from .._validate import as_finite_array, as_finite_scalar, as_positive_scalar, as_sign
-from .._validate import as_learning_rates as _rates
+from ..validate import as_bool, as_finite_array, as_finite_scalar, as_positive_scalar, as_sign, guard_numerics
+from ..validate import as_learning_rates as _rates
 from ._trajectory import NeuronTrajectory, _target, _times
 
 __all__ = [
@@ -59,6 +59,7 @@ class HyperbolicPoint:
 # balanced case δ = 0
 # --------------------------------------------------------------------------------------------
 
+@guard_numerics
 def balanced_solution(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> NeuronTrajectory:
     r"""Closed form for δ = 0: z = artanh(φ0) + st, φ = tanh z, μ = s(1 + cosh 2z)/(2z + sinh 2z + C).
 
@@ -151,6 +152,7 @@ def balanced_solution(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> NeuronTraje
                             delta=0.0, eta_a=eta_a, eta_w=eta_w)
 
 
+@guard_numerics
 def saxe_sigmoid(t, s, mu0):
     r"""Saxe's sigmoid μ(t) = s e^{2st}/(e^{2st} − 1 + s/μ0): aligned balanced learning.
 
@@ -179,6 +181,7 @@ def saxe_sigmoid(t, s, mu0):
     return float(out) if np.ndim(out) == 0 else out
 
 
+@guard_numerics
 def saxe_escape_time(s, mu0, exact=False) -> float:
     r"""Escape time from the plateau, t_esc ≈ ln(s/μ0)/(2s) (spec LR §3.4, §5).
 
@@ -207,7 +210,7 @@ def saxe_escape_time(s, mu0, exact=False) -> float:
     mu0 = as_positive_scalar(mu0, "mu0")
     if not mu0 < s:
         raise ValueError(f"mu0 must be < s (escape from a small initialisation); got mu0 = {mu0}, s = {s}")
-    if exact:
+    if as_bool(exact, "exact"):
         return float(np.log(s / mu0 - 1.0) / (2.0 * s))
     return float(np.log(s / mu0) / (2.0 * s))
 
@@ -216,6 +219,7 @@ def saxe_escape_time(s, mu0, exact=False) -> float:
 # hyperbolic angle (unit rates)
 # --------------------------------------------------------------------------------------------
 
+@guard_numerics
 def hyperbolic_angle(a, w, delta):
     r"""Hyperbolic angle θ of (a, w) on a² − ‖w‖² = δ: θ = arsinh(‖w‖/√δ) (δ > 0), arsinh(a/√|δ|) (δ < 0).
 
@@ -252,6 +256,7 @@ def hyperbolic_angle(a, w, delta):
     return float(theta) if np.ndim(theta) == 0 else theta
 
 
+@guard_numerics
 def from_hyperbolic_angle(theta, delta, sign_a=None) -> HyperbolicPoint:
     r"""Inverse map: δ > 0: a = ±√δ cosh θ, ‖w‖ = √δ sinh θ; δ < 0: a = √|δ| sinh θ, ‖w‖ = √|δ| cosh θ.
 
@@ -289,6 +294,7 @@ def from_hyperbolic_angle(theta, delta, sign_a=None) -> HyperbolicPoint:
     return HyperbolicPoint(a=a, w_norm=wn, mu=a * wn)
 
 
+@guard_numerics
 def alignment_from_hyperbolic_angle(nu, theta, s, delta):
     r"""Alignment from (ν, θ): φ = ν/(s tanh θ) (δ > 0), φ = ν tanh θ / s (δ < 0).
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_finite_array, as_finite_scalar, as_sign
-from .._validate import as_learning_rates as _rates
+from ..validate import as_bool, as_finite_array, as_finite_scalar, as_sign, guard_numerics
+from ..validate import as_learning_rates as _rates
 
 __all__ = [
     "ExactSolution",
@@ -35,6 +35,7 @@ __all__ = [
 
 
 
+@guard_numerics
 def conserved_delta(a, w, eta_a=1.0, eta_w=1.0):
     r"""Conserved quantity δ = η_w a² − η_a ‖w‖² of the single-neuron gradient flow.
 
@@ -69,6 +70,7 @@ def conserved_delta(a, w, eta_a=1.0, eta_w=1.0):
     return float(out) if np.ndim(out) == 0 else out
 
 
+@guard_numerics
 def init_from_beta(beta0, delta, eta_a=1.0, eta_w=1.0, sign=1):
     r"""Initialisation (a0, w0) with a0·w0 = β0 and conserved quantity δ.
 
@@ -117,6 +119,7 @@ def init_from_beta(beta0, delta, eta_a=1.0, eta_w=1.0, sign=1):
     return float(a0), beta0 / a0
 
 
+@guard_numerics
 def function_space_metric(beta, delta, eta_a=1.0, eta_w=1.0):
     r"""The preconditioner M(β; δ) of the function-space flow β̇ = −M(β) g(β).
 
@@ -186,12 +189,12 @@ class ExactSolution:
     @property
     def mu(self) -> np.ndarray:
         """Signed magnitude μ = a‖w‖ (paper's figure quantity)."""
-        return signed_magnitude(self.a, self.w)
+        return _signed_magnitude(self.a, self.w)
 
     @property
     def phi(self) -> np.ndarray:
         """Alignment φ = cos∠(w, β*)."""
-        return alignment(self.w, self.beta_star)
+        return _alignment(self.w, self.beta_star)
 
     @property
     def loss(self) -> np.ndarray:
@@ -199,13 +202,35 @@ class ExactSolution:
         return 0.5 * np.sum((self.beta - self.beta_star) ** 2, axis=-1)
 
 
+@guard_numerics
 def signed_magnitude(a, w):
     """μ = a‖w‖, the signed magnitude of β = a·w (spec LR §0). ``w`` has shape (..., d)."""
+    a = as_finite_array(a, "a")
+    w = as_finite_array(w, "w", ndim=tuple(range(1, 33)))
+    try:
+        np.broadcast_shapes(a.shape, w.shape[:-1])
+    except ValueError:
+        raise ValueError(f"a of shape {a.shape} does not broadcast against w of shape {w.shape} "
+                         "(a: (...), w: (..., d))") from None
+    return _signed_magnitude(a, w)
+
+
+def _signed_magnitude(a, w):
     return np.asarray(a) * np.linalg.norm(w, axis=-1)
 
 
+@guard_numerics
 def alignment(w, beta_star):
     """φ = cos∠(w, β*) = wᵀβ*/(‖w‖‖β*‖); NaN-free: 0 where w = 0."""
+    beta_star = as_finite_array(beta_star, "beta_star", ndim=1)
+    w = as_finite_array(w, "w", ndim=tuple(range(1, 33)))
+    if w.shape[-1] != beta_star.shape[0]:
+        raise ValueError(f"w must have last axis of length d = {beta_star.shape[0]} (len(beta_star)); "
+                         f"got shape {w.shape}")
+    return _alignment(w, beta_star)
+
+
+def _alignment(w, beta_star):
     w = np.asarray(w, dtype=np.float64)
     beta_star = np.asarray(beta_star, dtype=np.float64)
     norms = np.linalg.norm(w, axis=-1) * np.linalg.norm(beta_star)
@@ -231,6 +256,16 @@ def _growing_direction(s, half):
 _SCALED_FLOOR = np.finfo(np.float64).tiny * 2.0**53
 
 
+def _omega_plus_half(s, half, omega):
+    """ω + δ̃/2 ≥ 0 without cancellation: s²/(ω − δ̃/2) when δ̃ < 0.
+
+    For δ̃ ≪ 0 the sum ω + δ̃/2 ≈ s²/|δ̃| is a difference of two numbers of size |δ̃|/2; formed
+    directly it keeps only ~log10(s²/(eps·δ̃²)) digits, none at all for |δ̃| ≳ 1e8·s, and it
+    multiplies τ ~ |δ̃|/s² in the exponent of the perpendicular decay.
+    """
+    return np.where(half >= 0, omega + half, s**2 / np.where(half >= 0, 1.0, omega - half))
+
+
 def _log_space_rows(tau, s, half, omega, c_plus, c_minus, u_q, u_p, r_perp2):
     """Same closed form with every term as sign·exp(log-magnitude − log ρ): never under/overflows.
 
@@ -240,21 +275,25 @@ def _log_space_rows(tau, s, half, omega, c_plus, c_minus, u_q, u_p, r_perp2):
     with np.errstate(divide="ignore"):
         tt = tau[None, :]
         om, hb = omega[:, None], half[:, None]
+        oph = _omega_plus_half(s, hb, om)                        # ω + δ̃/2, no cancellation
         em = -np.expm1(-2.0 * om * tt)
         log_sh = np.log(np.divide(em, 2.0 * om, out=np.broadcast_to(tt, em.shape).copy(), where=om > 0))
         dabs = 2.0 * np.abs(hb)
+        # log of the q⊥ integral times e^{−2ωτ}: the exponent (max(0, −δ̃) − 2ω)τ is −2(ω + δ̃/2)τ
+        # for δ̃ < 0 and −2ωτ otherwise, formed without cancellation.
         log_perp_int = np.log(np.divide(-np.expm1(-dabs * tt), dabs, out=np.broadcast_to(tt, em.shape).copy(),
-                                        where=dabs > 0)) + np.maximum(0.0, -2.0 * hb) * tt
+                                        where=dabs > 0)) - 2.0 * np.where(hb < 0, oph, om) * tt
         log_cp, log_cm = np.log(np.abs(c_plus))[:, None], np.log(np.abs(c_minus))[:, None]
+        # log(ρ²e^{−2ωτ}): every term relative to e^{2ωτ}, so no two large logs are subtracted.
         log_rho2 = np.logaddexp.reduce(np.stack([
-            np.zeros_like(em),                                   # the 1
+            -2.0 * om * tt,                                      # the 1
             np.log(r_perp2)[:, None] + log_perp_int,             # q⊥ part
-            2 * log_cp + 2.0 * om * tt + log_sh,                 # c₊²(e^{2ωτ} − 1)/(2ω)
-            2 * log_cm + log_sh,                                 # c₋²(1 − e^{−2ωτ})/(2ω)
+            2 * log_cp + log_sh,                                 # c₊²(e^{2ωτ} − 1)/(2ω)
+            2 * log_cm + log_sh - 2.0 * om * tt,                 # c₋²(1 − e^{−2ωτ})/(2ω)
         ]), axis=0)
-        grow = np.sign(c_plus)[:, None] * np.exp(log_cp + om * tt - log_rho2 / 2)    # c₊e^{ωτ}/ρ
-        decay = np.sign(c_minus)[:, None] * np.exp(log_cm - om * tt - log_rho2 / 2)  # c₋e^{−ωτ}/ρ
-        perp = np.exp(-hb * tt - log_rho2 / 2)
+        grow = np.sign(c_plus)[:, None] * np.exp(log_cp - log_rho2 / 2)                # c₊e^{ωτ}/ρ
+        decay = np.sign(c_minus)[:, None] * np.exp(log_cm - 2.0 * om * tt - log_rho2 / 2)  # c₋e^{−ωτ}/ρ
+        perp = np.exp(-oph * tt - log_rho2 / 2)                                         # e^{−δ̃τ/2}/ρ
     uq, up = u_q[:, None], u_p[:, None]
     return grow * up + decay * uq, grow * uq - decay * up, perp
 
@@ -286,7 +325,7 @@ def _unit_rate_flow(P0, Q0, beta_star, delta_u, tau):
     e2 = 1.0 - em                                    # e^{−2ωτ}
     # (1 − e^{−2ωτ})/(2ω) → τ as ω → 0 (expm1 keeps it accurate for tiny ω).
     sh = np.divide(em, 2.0 * om, out=np.broadcast_to(tt, em.shape).copy(), where=om > 0)
-    perp = np.exp(-(half[:, None] + om) * tt)        # e^{−δ̃τ/2}·e^{−ωτ}, exponent ≤ 0
+    perp = np.exp(-_omega_plus_half(s, half[:, None], om) * tt)   # e^{−δ̃τ/2}·e^{−ωτ}, exponent ≤ 0
 
     cp, cm = c_plus[:, None], c_minus[:, None]
     uq, upp = up_q[:, None], up_p[:, None]
@@ -317,6 +356,7 @@ def _unit_rate_flow(P0, Q0, beta_star, delta_u, tau):
     return P, Q
 
 
+@guard_numerics
 def exact_solution(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> ExactSolution:
     r"""Exact gradient-flow solution of the single-neuron model for whitened input.
 
@@ -414,23 +454,24 @@ class LimitPrediction:
 
     Attributes
     ----------
-    a_inf : float
+    a_inf : float or ndarray of shape (B,)
         Limit readout a∞ = sign(c₊)·√((δ + √(δ² + 4η_aη_w s²)) / (2η_w)).
-    w_inf : ndarray of shape (d,)
+    w_inf : ndarray of shape (d,) or (B, d)
         Limit first-layer weights β*/a∞.
-    flips : bool
+    flips : bool or ndarray of shape (B,)
         True iff a changes sign along the flow (sign(c₊) ≠ sign(a0)).
-    c_plus : float
+    c_plus : float or ndarray of shape (B,)
         Coefficient of ϑ0 on the growing eigenvector (s, ω + δ̃/2) of the 2×2 block;
         c₊ = 0 is the basin boundary (the flow then goes to the saddle β = 0).
     """
 
-    a_inf: float
+    a_inf: float | np.ndarray
     w_inf: np.ndarray
-    flips: bool
-    c_plus: float
+    flips: bool | np.ndarray
+    c_plus: float | np.ndarray
 
 
+@guard_numerics
 def limit_prediction(a0, w0, beta_star, eta_a=1.0, eta_w=1.0) -> LimitPrediction:
     r"""Limit, basin and sign-flip prediction for whitened input (spec LR §3.2).
 
@@ -438,6 +479,22 @@ def limit_prediction(a0, w0, beta_star, eta_a=1.0, eta_w=1.0) -> LimitPrediction
     P∞ = sign(c₊)√(ω + δ̃/2), Q∞ = sign(c₊)√(ω − δ̃/2) β̂*, i.e. β∞ = β* and
     η_w a∞² = (δ + √(δ² + 4η_aη_w s²))/2. a flips sign iff sign(c₊) ≠ sign(a0); impossible for
     δ > 0. Equivalent to the Riccati criterion ν0 < ν₋ (Kunin et al. 2024, App.; spec §3.3).
+
+    Parameters
+    ----------
+    a0 : float or array of shape (B,)
+        Initial readout weight(s); an array gives B initialisations at once.
+    w0 : array of shape (d,), or (B, d) when ``a0`` is an array
+        Initial first-layer weights.
+    beta_star : array of shape (d,)
+        Target β* (nonzero).
+    eta_a, eta_w : float, default 1.0
+        Layer learning rates (> 0).
+
+    Returns
+    -------
+    LimitPrediction
+        With scalar fields, or fields of leading length B when ``a0`` is an array.
 
     Raises
     ------
@@ -447,19 +504,26 @@ def limit_prediction(a0, w0, beta_star, eta_a=1.0, eta_w=1.0) -> LimitPrediction
     """
     eta_a, eta_w = _rates(eta_a, eta_w)
     beta_star = as_finite_array(beta_star, "beta_star", ndim=1)
-    a0 = as_finite_scalar(a0, "a0")
-    w0 = as_finite_array(w0, "w0", shape=beta_star.shape)
-    if a0 == 0 and not np.any(w0):
+    batch = np.ndim(a0) == 1
+    if batch:
+        a0 = as_finite_array(a0, "a0", ndim=1)
+        w0 = as_finite_array(w0, "w0", shape=(a0.shape[0],) + beta_star.shape)
+    else:
+        a0 = np.array([as_finite_scalar(a0, "a0")])
+        w0 = as_finite_array(w0, "w0", shape=beta_star.shape)[None]
+    if np.any((a0 == 0) & ~np.any(w0, axis=-1)):
         raise ValueError("a0 = 0 and w0 = 0 is the saddle of the flow; choose a0 or w0 nonzero")
     if not np.any(beta_star):
         raise ValueError("beta_star must be nonzero (with beta_star = 0 the flow decays to beta = 0)")
-    a_inf, c_plus = _limit_batch(np.array([a0]), w0[None], beta_star, eta_a, eta_w)
-    if c_plus[0] == 0:
+    a_inf, c_plus = _limit_batch(a0, w0, beta_star, eta_a, eta_w)
+    if np.any(c_plus == 0):
         raise ValueError("the initialisation lies on the basin boundary c_plus = 0: the flow converges "
                          "to the saddle beta = 0, not to beta_star")
+    flips = (a0 != 0) & (np.sign(a0) != np.sign(a_inf))
+    if batch:
+        return LimitPrediction(a_inf=a_inf, w_inf=beta_star / a_inf[:, None], flips=flips, c_plus=c_plus)
     a_inf = float(a_inf[0])
-    return LimitPrediction(a_inf=a_inf, w_inf=beta_star / a_inf,
-                           flips=bool(a0 != 0 and np.sign(a0) != np.sign(a_inf)), c_plus=float(c_plus[0]))
+    return LimitPrediction(a_inf=a_inf, w_inf=beta_star / a_inf, flips=bool(flips[0]), c_plus=float(c_plus[0]))
 
 
 def _limit_batch(a0, w0, beta_star, eta_a, eta_w):
@@ -476,6 +540,7 @@ def _limit_batch(a0, w0, beta_star, eta_a, eta_w):
     return np.sign(c_plus) * np.sqrt(up) / scale_a, c_plus
 
 
+@guard_numerics
 def relaxation_rates(beta_star, delta, eta_a=1.0, eta_w=1.0) -> tuple[float, float]:
     r"""Local relaxation rates (λ⊥, λ∥) of gradient flow near β* (spec LR §3.2).
 
@@ -492,6 +557,7 @@ def relaxation_rates(beta_star, delta, eta_a=1.0, eta_w=1.0) -> tuple[float, flo
     return lam_perp, R
 
 
+@guard_numerics
 def kernel_distance(a0, w0, a, w, compat=False):
     r"""Kernel distance S(0, t) of the single neuron for whitened input (X = I_d).
 
@@ -502,18 +568,33 @@ def kernel_distance(a0, w0, a, w, compat=False):
 
     Parameters
     ----------
-    a0 : float
-    w0 : array of shape (d,)
-    a : float or array of shape (T,)
-    w : array of shape (d,) or (T, d)
+    a0 : float or array of shape (B,)
+        Initial readout weight; an array gives B initialisations at once.
+    w0 : array of shape (d,), or (B, d) when ``a0`` is an array
+    a : float or array of shape (T,); (B, T) when ``a0`` is an array
+    w : array of shape (d,) or (T, d); (B, T, d) when ``a0`` is an array
     compat : bool, default False
         Reproduce the published code's formula, which uses a(0)² instead of a(t)² in the cross
         term of ‖Kt‖² (2a0²‖w‖²). Wrong; offered only to compare with the published figure.
 
     Returns
     -------
-    float or ndarray of shape (T,), in [0, 1].
+    float or ndarray of shape (T,) or (B, T), in [0, 1].
     """
+    compat = as_bool(compat, "compat")
+    if np.ndim(a0) == 1:
+        a0 = as_finite_array(a0, "a0", ndim=1)
+        w0 = as_finite_array(w0, "w0", ndim=2)
+        B, d = w0.shape
+        if a0.shape[0] != B:
+            raise ValueError(f"a0 of shape {a0.shape} and w0 of shape {w0.shape} disagree on B")
+        a = as_finite_array(a, "a", ndim=2)
+        w = as_finite_array(w, "w", shape=(B, a.shape[1], d))
+        if a.shape[0] != B:
+            raise ValueError(f"a must have shape (B, T) = ({B}, T); got {a.shape}")
+        if np.any((a0 == 0) & ~np.any(w0, axis=-1)):
+            raise ValueError("a0 = 0 and w0 = 0 give a zero kernel K0; the kernel distance is undefined")
+        return _kernel_distance_batch(a0, w0, a, w, compat)
     a0 = as_finite_scalar(a0, "a0")
     w0 = as_finite_array(w0, "w0", ndim=1)
     d = w0.shape[0]
@@ -521,6 +602,9 @@ def kernel_distance(a0, w0, a, w, compat=False):
     w = as_finite_array(w, "w", ndim=(1, 2))
     if w.shape[-1] != d:
         raise ValueError(f"w must have last axis of length d = {d} (len(w0)); got shape {w.shape}")
+    if w.shape[:-1] != a.shape:
+        raise ValueError(f"a of shape {a.shape} and w of shape {w.shape} must share the time axis "
+                         "(a: () with w: (d,), or a: (T,) with w: (T, d))")
     if a0 == 0 and not np.any(w0):
         raise ValueError("a0 = 0 and w0 = 0 give a zero kernel K0; the kernel distance is undefined")
     S = _kernel_distance_batch(np.atleast_1d(a0), np.atleast_2d(w0), a.reshape(1, -1), w.reshape(1, -1, d), compat)

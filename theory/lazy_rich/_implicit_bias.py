@@ -26,7 +26,15 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.optimize
 
-from .._validate import as_finite_array, as_finite_scalar, as_positive_scalar, as_sign
+from ..validate import (
+    as_choice,
+    as_count,
+    as_finite_array,
+    as_finite_scalar,
+    as_positive_scalar,
+    as_sign,
+    guard_numerics,
+)
 from ._mirror import (
     _conjugate_shifted,
     _grad,
@@ -128,7 +136,10 @@ def _unit_rate_init(beta0: np.ndarray, delta_u: float):
 
 def _crossing_direction(crossings, *, prob, q0, delta, delta_u, eta_a, eta_w, sign, rtol):
     """Σ_i sign_before_i · Q(t_i) after validating the crossings (unit-rate Q)."""
+    if isinstance(crossings, (str, bytes)) or not hasattr(crossings, "__iter__"):
+        raise ValueError(f"crossings must be a sequence of Crossing; got {type(crossings).__name__}")
     crossings = tuple(crossings)
+    rtol = as_positive_scalar(rtol, "crossing_rtol")    # validated even when there are no crossings
     d = q0.shape[0]
     if not crossings:
         return np.zeros(d)
@@ -234,6 +245,7 @@ def _dual_newton(prob: _Problem, z: np.ndarray, delta_u: float, max_iter: int = 
     return beta
 
 
+@guard_numerics
 def implicit_bias(X, y, beta0, delta, eta_a=1.0, eta_w=1.0, sign=1, crossings=(), *,
                   method="closed_form", crossing_rtol=1e-6):
     r"""Gradient-flow limit β∞ = argmin_{Xβ=y} Φ_δ̃(β) − z0ᵀβ, z0 = ∇Φ_δ̃(β0) (+ crossing jumps).
@@ -312,8 +324,7 @@ def implicit_bias(X, y, beta0, delta, eta_a=1.0, eta_w=1.0, sign=1, crossings=()
     beta0, delta, eta_a, eta_w, delta_u = _beta0_and_rates(beta0, delta, eta_a, eta_w, X.shape[1])
     prob = _problem(X, y)
     sign = as_sign(sign, "sign")
-    if method not in ("closed_form", "dual"):
-        raise ValueError(f"method must be 'closed_form' or 'dual'; got {method!r}")
+    as_choice(method, "method", ("closed_form", "dual"))
     p0sq, q0 = _unit_rate_init(beta0, delta_u)
     cross_sum = _crossing_direction(crossings, prob=prob, q0=q0, delta=delta, delta_u=delta_u,
                                     eta_a=eta_a, eta_w=eta_w, sign=sign, rtol=crossing_rtol)
@@ -325,6 +336,7 @@ def implicit_bias(X, y, beta0, delta, eta_a=1.0, eta_w=1.0, sign=1, crossings=()
     return beta
 
 
+@guard_numerics
 def implicit_bias_nlp(X, y, beta0, delta, eta_a=1.0, eta_w=1.0):
     r"""Bregman projection argmin_{Xβ=y} Φ_δ̃(β) − ∇Φ_δ̃(β0)ᵀβ by a generic constrained solver.
 
@@ -411,6 +423,7 @@ class ConvexImplicitBiasResult:
     stationarity_residual: float
 
 
+@guard_numerics
 def implicit_bias_cvxpy(X, y, beta0, depth=None, *, solver_options=None):
     r"""Convex program argmin_{Xβ=y} ‖β‖^p − z0ᵀβ, p = 1 + 1/L, z0 = p‖β0‖^{1/L}β̂0 (CLARABEL).
 
@@ -451,9 +464,7 @@ def implicit_bias_cvxpy(X, y, beta0, depth=None, *, solver_options=None):
     if depth is None:
         L = 2
     else:
-        if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 2:
-            raise ValueError(f"depth must be None or an integer >= 2; got {depth!r}")
-        L = int(depth)
+        L = as_count(depth, "depth", minimum=2)
     p = 1.0 + 1.0 / L
     nb0 = float(np.linalg.norm(beta0))
     z0 = p * nb0 ** (1.0 / L) * beta0 / nb0 if nb0 > 0 else np.zeros_like(beta0)
@@ -480,6 +491,7 @@ def implicit_bias_cvxpy(X, y, beta0, depth=None, *, solver_options=None):
 # Limits and the rank-1 closed form
 # --------------------------------------------------------------------------------------------
 
+@guard_numerics
 def lazy_limit_bias(X, y, beta0):
     r"""Lazy (δ → +∞) limit of the implicit bias: β∞ = β0 + X⁺(y − Xβ0).
 
@@ -504,6 +516,7 @@ def lazy_limit_bias(X, y, beta0):
     return prob.beta_star + prob.null_part(beta0)
 
 
+@guard_numerics
 def downstream_limit_bias(X, y, beta0):
     r"""Downstream (δ → −∞) limit of the gradient-flow limit: X⁺y + σ·(‖X⁺y‖/‖P_Rβ0‖)·P_Nβ0.
 
@@ -553,6 +566,7 @@ def downstream_limit_bias(X, y, beta0):
     return prob.beta_star + np.sign(align) * (c / row) * prob.null_part(beta0)
 
 
+@guard_numerics
 def rank1_implicit_bias(x, y, beta0, delta):
     r"""Rank-1, 2-D closed form β∞ = β* + k·a∞·n̂, a∞² = κ + √(κ² + c²), κ = (k² + δ)/2.
 

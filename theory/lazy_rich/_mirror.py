@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_finite_array, as_finite_scalar
+from ..validate import as_finite_array, as_finite_scalar, guard_numerics
 
 __all__ = [
     "inverse_mirror_map",
@@ -51,6 +51,7 @@ def _norm_parts(beta: np.ndarray, delta: float):
     return nb, t, p2
 
 
+@guard_numerics
 def mirror_potential(beta, delta):
     r"""Mirror potential Φ_δ(β) = (1/(2√2))(R − 2δ)√(R + δ), R = √(δ² + 4‖β‖²).
 
@@ -91,6 +92,7 @@ def mirror_potential(beta, delta):
     return float(out) if np.ndim(out) == 0 else out
 
 
+@guard_numerics
 def mirror_potential_grad(beta, delta):
     r"""Mirror map ∇Φ_δ(β) = (3/2)√((R − δ)/2)·β̂ = (3/2)β/|P|, R = √(δ² + 4‖β‖²).
 
@@ -175,6 +177,7 @@ def _inverse_parts(z: np.ndarray, delta: float):
     return nz, t, p2
 
 
+@guard_numerics
 def inverse_mirror_map(z, delta):
     r"""Inverse mirror map: β with ∇Φ_δ(β) = z, namely β = √(t·max(0, t + δ))·ẑ, t = (2‖z‖/3)².
 

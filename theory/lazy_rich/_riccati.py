@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import exprel
 
-from .._validate import as_finite_array, as_finite_scalar, as_positive_scalar
-from .._validate import as_learning_rates as _rates
+from ..validate import as_finite_array, as_finite_scalar, as_positive_scalar, guard_numerics
+from ..validate import as_learning_rates as _rates
 from ._trajectory import NeuronTrajectory, _target, _times
 
 __all__ = [
@@ -64,6 +64,7 @@ def _scaled_exp_integral(rate, kappa, t):
 # (μ, φ) ODE
 # --------------------------------------------------------------------------------------------
 
+@guard_numerics(nan_ok=True)
 def mu_phi_rhs(mu, phi, s, delta, eta_a=1.0, eta_w=1.0):
     r"""Right-hand side of the (μ, φ) ODE: μ̇ = −R(μ)(μ − sφ), φ̇ = s(1 − φ²)(δ + R(μ))/(2μ).
 
@@ -116,6 +117,7 @@ def mu_phi_rhs(mu, phi, s, delta, eta_a=1.0, eta_w=1.0):
 # Riccati variable ν
 # --------------------------------------------------------------------------------------------
 
+@guard_numerics
 def riccati_fixed_points(s, delta, eta_a=1.0, eta_w=1.0) -> tuple[float, float]:
     r"""Fixed points ν± = (−δ ± D)/2, D = √(δ² + 4η_aη_w s²), of ν̇ = η_aη_w s² − δν − ν².
 
@@ -147,6 +149,7 @@ def riccati_fixed_points(s, delta, eta_a=1.0, eta_w=1.0) -> tuple[float, float]:
     return nu_minus, nu_plus
 
 
+@guard_numerics
 def riccati_nu(t, nu0, s, delta, eta_a=1.0, eta_w=1.0):
     r"""Riccati variable ν(t) = ½(−δ + D tanh(Dt/2 + c)), D = √(δ² + 4η_aη_w s²).
 
@@ -217,6 +220,7 @@ def riccati_nu(t, nu0, s, delta, eta_a=1.0, eta_w=1.0):
     return float(nu) if np.ndim(nu) == 0 else nu
 
 
+@guard_numerics
 def riccati_pole_time(nu0, s, delta, eta_a=1.0, eta_w=1.0) -> float:
     r"""Time t* = (1/D)·ln((|r| + 1)/(|r| − 1)) of the pole of ν(t), r = (δ + 2ν0)/D < −1.
 
@@ -250,6 +254,7 @@ def riccati_pole_time(nu0, s, delta, eta_a=1.0, eta_w=1.0) -> float:
     return float(np.log1p(2.0 / rm1) / D)
 
 
+@guard_numerics
 def flips_sign_riccati(a0, w0, beta_star, eta_a=1.0, eta_w=1.0) -> bool:
     r"""Whether the readout a(t) changes sign along the flow: ν0 < ν₋ with ν0 = η_a w0ᵀβ*/a0.
 
@@ -293,6 +298,7 @@ def flips_sign_riccati(a0, w0, beta_star, eta_a=1.0, eta_w=1.0) -> bool:
 # Riccati + Bernoulli full solution
 # --------------------------------------------------------------------------------------------
 
+@guard_numerics
 def solution_via_riccati(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> NeuronTrajectory:
     r"""Single-neuron trajectory from the Riccati variable ν and the Bernoulli equation for 1/a².
 

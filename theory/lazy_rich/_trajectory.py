@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_finite_array
+from ..validate import as_finite_array
 
 __all__ = ["NeuronTrajectory"]
 

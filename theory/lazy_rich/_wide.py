@@ -8,13 +8,19 @@ flow Ẇ = −η_w AᵀG, Ȧ = −η_a GWᵀ with G = βXᵀX − YᵀX. The h×
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_finite_array, as_finite_scalar, as_positive_scalar, as_sign
-from .._validate import as_learning_rates as _rates
+from ..validate import (
+    as_count,
+    as_finite_array,
+    as_finite_scalar,
+    as_positive_scalar,
+    as_sign,
+    guard_numerics,
+)
+from ..validate import as_learning_rates as _rates
 from ._exact import exact_solution, init_from_beta
 
 __all__ = [
@@ -38,9 +44,7 @@ __all__ = [
 
 
 def _positive_int(x, name: str) -> int:
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral) or x < 1:
-        raise ValueError(f"{name} must be a positive integer; got {x!r}")
-    return int(x)
+    return as_count(x, name)
 
 
 def _root_plus(delta: float, sigma: np.ndarray) -> np.ndarray:
@@ -55,6 +59,7 @@ def _root_plus(delta: float, sigma: np.ndarray) -> np.ndarray:
 # conserved quantities
 # --------------------------------------------------------------------------------------------
 
+@guard_numerics
 def conserved_matrix(A, W, eta_a=1.0, eta_w=1.0):
     r"""Conserved matrix Δ = η_w AᵀA − η_a WWᵀ of the two-layer linear network f(x) = AWx.
 
@@ -87,6 +92,7 @@ def conserved_matrix(A, W, eta_a=1.0, eta_w=1.0):
     return eta_w * np.swapaxes(A, -1, -2) @ A - eta_a * W @ np.swapaxes(W, -1, -2)
 
 
+@guard_numerics
 def deep_linear_conserved(weights, etas=None) -> list[np.ndarray]:
     r"""Layerwise conserved matrices (1/η_{l+1}) W_{l+1}ᵀW_{l+1} − (1/η_l) W_l W_lᵀ of a deep linear net.
 
@@ -144,6 +150,7 @@ class DeltaBalancedFactors:
     input_gram: np.ndarray
 
 
+@guard_numerics
 def delta_balanced_factors(beta, delta, hidden=None) -> DeltaBalancedFactors:
     r"""AAᵀ = ½(δI_c + √(δ²I_c + 4ββᵀ)) and WᵀW = ½(−δI_d + √(δ²I_d + 4βᵀβ)) for Δ = δI_h.
 
@@ -230,6 +237,7 @@ class WideWeights:
     W: np.ndarray
 
 
+@guard_numerics
 def delta_balanced_weights(beta0, delta, hidden, rotation=None) -> WideWeights:
     r"""A δ-balanced network with AW = β0 and AᵀA − WWᵀ = δ I_h (unit rates).
 
@@ -287,6 +295,7 @@ def delta_balanced_weights(beta0, delta, hidden, rotation=None) -> WideWeights:
 # decoupled modes
 # --------------------------------------------------------------------------------------------
 
+@guard_numerics
 def mode_dynamics_rhs(sigma, s, delta):
     r"""Decoupled-mode law σ̇ = −√(δ² + 4σ²)(σ − s).
 
@@ -330,6 +339,7 @@ class ModeSolution:
     w: np.ndarray
 
 
+@guard_numerics
 def mode_solution(sigma0, s, delta, t, sign=1) -> ModeSolution:
     r"""Closed-form σ(t) of σ̇ = −√(δ² + 4σ²)(σ − s), via the d = 1 single-neuron solution.
 
@@ -379,6 +389,7 @@ def mode_solution(sigma0, s, delta, t, sign=1) -> ModeSolution:
     return ModeSolution(t=t, sigma=sol.beta[:, 0], a=sol.a, w=sol.w[:, 0])
 
 
+@guard_numerics
 def hyperbolic_entropy(sigma, delta):
     r"""Hyperbolic-entropy potential Φ(σ) = ½[σ arcsinh(2σ/|δ|) − √(σ² + δ²/4)].
 
@@ -402,6 +413,7 @@ def hyperbolic_entropy(sigma, delta):
     return float(out) if np.ndim(out) == 0 else out
 
 
+@guard_numerics
 def hyperbolic_entropy_grad(sigma, delta):
     r"""Mirror map Φ′(σ) = ½ arcsinh(2σ/|δ|) of the hyperbolic entropy (spec LR §5).
 
@@ -412,6 +424,7 @@ def hyperbolic_entropy_grad(sigma, delta):
     return float(out) if np.ndim(out) == 0 else out
 
 
+@guard_numerics
 def hyperbolic_entropy_hessian(sigma, delta):
     r"""Φ″(σ) = 1/√(δ² + 4σ²) of the hyperbolic entropy (spec LR §5).
 
@@ -436,6 +449,7 @@ def _entropy_args(sigma, delta):
 # ReLU initialisation family
 # --------------------------------------------------------------------------------------------
 
+@guard_numerics
 def relu_init_scale(tau, delta):
     r"""Shape parameter α of the (τ, δ) ReLU init: α² = (√(4 + (δ/τ²)²) − δ/τ²)/2.
 
@@ -472,6 +486,7 @@ def relu_init_scale(tau, delta):
     return float(out) if np.ndim(out) == 0 else out
 
 
+@guard_numerics
 def relu_delta(tau, alpha):
     r"""Per-neuron conserved quantity δ = τ²(α⁻² − α²) of the (τ, α) ReLU init (spec LR §6).
 

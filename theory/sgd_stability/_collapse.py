@@ -21,7 +21,18 @@ import numpy as np
 from scipy import optimize, stats
 from scipy.special import gammaln
 
-from .._validate import as_finite_array, as_finite_scalar, as_positive_scalar
+from ..validate import (
+    as_bool,
+    as_count,
+    as_finite_array,
+    as_finite_scalar,
+    as_positive_scalar,
+    as_seed,
+    guard_numerics,
+)
+
+_MAX_GRID = 10**6        # n_grid: one vectorised evaluation per angle
+_MAX_STARTS = 10**4      # n_starts: one local optimisation each (~ms): 10**4 is already seconds
 from ._laws import expected_log_abs
 
 __all__ = [
@@ -79,6 +90,7 @@ def _drift_and_noise(B, G):
     return B, G
 
 
+@guard_numerics
 def log_norm_drift(B, G, u):
     r"""Itô drift of log‖θ‖ at direction u: uᵀBu + ½ Σ_k ‖G_k u‖² − Σ_k (uᵀG_k u)².
 
@@ -145,6 +157,7 @@ class LogNormDriftMax:
     method: str
 
 
+@guard_numerics
 def max_log_norm_drift(B, G, *, n_grid: int = 720, n_starts: int = 32, seed: int = 0) -> LogNormDriftMax:
     r"""sup over unit u of uᵀBu + ½ Σ_k ‖G_k u‖² − Σ_k (uᵀG_k u)² (sufficient collapse test).
 
@@ -176,10 +189,9 @@ def max_log_norm_drift(B, G, *, n_grid: int = 720, n_starts: int = 32, seed: int
     """
     B, G = _drift_and_noise(B, G)
     d = B.shape[0]
-    if int(n_grid) != n_grid or n_grid < 8:
-        raise ValueError(f"n_grid must be an integer >= 8; got {n_grid!r}")
-    if int(n_starts) != n_starts or n_starts < 0:
-        raise ValueError(f"n_starts must be an integer >= 0; got {n_starts!r}")
+    n_grid = as_count(n_grid, "n_grid", minimum=8, maximum=_MAX_GRID)
+    n_starts = as_count(n_starts, "n_starts", minimum=0, maximum=_MAX_STARTS)
+    seed = as_seed(seed)
     if d == 1:
         return LogNormDriftMax(value=log_norm_drift(B, G, [1.0]), direction=np.ones(1), method="exact")
     if d == 2:
@@ -215,6 +227,7 @@ def max_log_norm_drift(B, G, *, n_grid: int = 720, n_starts: int = 32, seed: int
     return LogNormDriftMax(value=float(best_val), direction=best_u, method="multistart")
 
 
+@guard_numerics
 def collapse_rate(b, g):
     r"""Lyapunov exponent b − g²/2 of the 1-D (or per-mode commuting) linear Itô SDE.
 
@@ -248,6 +261,7 @@ def collapse_rate(b, g):
 # §5.2 example 1: quartic well dθ = −(θ³ − μθ)dt + ζθ dW
 # --------------------------------------------------------------------------------------------
 
+@guard_numerics
 def quartic_well_collapse_threshold(mu) -> float:
     r"""Noise level ζ* = √(2μ) above which the quartic well collapses to θ = 0.
 
@@ -268,6 +282,7 @@ def quartic_well_collapse_threshold(mu) -> float:
     return math.sqrt(2.0 * as_positive_scalar(mu, "mu"))
 
 
+@guard_numerics
 def quartic_well_stationary_density(theta, mu, zeta, normalized: bool = False):
     r"""Stationary density p(θ) ∝ |θ|^{2μ/ζ² − 2} exp(−θ²/ζ²) of the quartic-well SDE.
 
@@ -303,7 +318,7 @@ def quartic_well_stationary_density(theta, mu, zeta, normalized: bool = False):
     theta = as_finite_array(theta, "theta")
     power = 2.0 * mu / zeta**2 - 2.0
     log_norm = 0.0
-    if normalized:
+    if as_bool(normalized, "normalized"):
         if power <= -1.0:
             raise ValueError(f"zeta must be < sqrt(2 mu) = {math.sqrt(2 * mu):.6g} for a normalisable density "
                              f"(stochastic collapse otherwise); got zeta = {zeta}")
@@ -317,6 +332,7 @@ def quartic_well_stationary_density(theta, mu, zeta, normalized: bool = False):
     return _unwrap(p)
 
 
+@guard_numerics
 def quartic_well_em_exponent(mu, zeta, dt):
     r"""Per-unit-time exponent (1/dt) E log|1 + μ dt + ζ√dt Z| of Euler–Maruyama at θ = 0.
 
@@ -348,6 +364,7 @@ def quartic_well_em_exponent(mu, zeta, dt):
     return _unwrap(np.asarray(vals).reshape(zeta.shape) / dt)
 
 
+@guard_numerics
 def quartic_well_em_threshold(mu, dt) -> float:
     r"""Smallest ζ at which the Euler–Maruyama exponent of the quartic well crosses zero.
 
@@ -418,6 +435,7 @@ class TanhNeuronExponents:
     collapses: bool | np.ndarray
 
 
+@guard_numerics
 def tanh_neuron_exponents(x, y, eta, zeta, s1=1.0) -> TanhNeuronExponents:
     r"""Exponents ±s₁c − ηs₂ζ²s₁²/2 of a single tanh neuron's vanishing set under label-noise SDE.
 
@@ -461,6 +479,7 @@ def tanh_neuron_exponents(x, y, eta, zeta, s1=1.0) -> TanhNeuronExponents:
                                critical_eta_zeta2=2.0 * abs(c) / (s1 * s2), collapses=_unwrap(top < 0))
 
 
+@guard_numerics
 def tanh_neuron_collapses(x, y, eta, zeta, s1=1.0):
     r"""True iff ηζ²s₁/2 > |Σx_iy_i| / Σx_i²: the tanh neuron's vanishing set attracts.
 
@@ -480,6 +499,7 @@ def tanh_neuron_collapses(x, y, eta, zeta, s1=1.0):
 # §5.2 example 3: diagonal teacher–student with label noise
 # --------------------------------------------------------------------------------------------
 
+@guard_numerics
 def mode_exponents(singular_values, eta, sigma, discrete: bool = False):
     r"""Per-mode collapse exponent ŝ_k − ησ²/2 of the diagonal teacher–student model.
 
@@ -511,12 +531,13 @@ def mode_exponents(singular_values, eta, sigma, discrete: bool = False):
         raise ValueError(f"singular_values must be 1-D; got shape {s.shape}")
     eta = as_positive_scalar(eta, "eta")
     sigma = _nonnegative(sigma, "sigma")
-    if not discrete:
+    if not as_bool(discrete, "discrete"):
         return s - 0.5 * eta * sigma**2
     law = stats.norm()
     return np.array([float(expected_log_abs(1.0 + eta * sk, eta * sigma, law)) for sk in s]) / eta
 
 
+@guard_numerics
 def mode_collapses(singular_values, eta, sigma, discrete: bool = False) -> np.ndarray:
     r"""Which teacher–student modes collapse: ŝ_k ≤ ησ²/2 (exponent ≤ 0).
 
@@ -532,6 +553,7 @@ def mode_collapses(singular_values, eta, sigma, discrete: bool = False) -> np.nd
     return mode_exponents(singular_values, eta, sigma, discrete) <= 0
 
 
+@guard_numerics
 def effective_rank(singular_values, eta, sigma, discrete: bool = False) -> int:
     r"""Rank learned under label noise: #{k : ŝ_k > ησ²/2}.
 
@@ -547,6 +569,7 @@ def effective_rank(singular_values, eta, sigma, discrete: bool = False) -> int:
     return int(np.count_nonzero(~mode_collapses(singular_values, eta, sigma, discrete)))
 
 
+@guard_numerics
 def shrunk_singular_values(singular_values, eta, sigma) -> np.ndarray:
     r"""Typical (log-scale) learned mode values max(ŝ_k − ησ²/2, 0).
 

@@ -33,11 +33,12 @@ error at q = 50 is ≈ 3e-19 and the neglected exponentially small part is e^{�
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
 import numpy as np
 from scipy import integrate, special, stats
+
+from ..validate import as_choice, as_count, as_finite_array, as_finite_scalar, check_scipy_law, guard_numerics
 
 __all__ = [
     "expected_log_abs",
@@ -46,14 +47,12 @@ __all__ = [
     "log_expected_abs_power",
 ]
 
-try:  # the frozen-law classes are private in SciPy; the brief names them explicitly
-    from scipy.stats._distn_infrastructure import rv_continuous_frozen as _FrozenContinuous
-    from scipy.stats._distn_infrastructure import rv_discrete_frozen as _FrozenDiscrete
-except ImportError:  # pragma: no cover - very old/new SciPy layouts
-    _FrozenContinuous = type(stats.norm())
-    _FrozenDiscrete = type(stats.poisson(1.0))
+# SciPy's frozen-law classes are reached through public instances, not its private modules.
+_FrozenContinuous = type(stats.norm())
+_FrozenDiscrete = type(stats.poisson(1.0))
 
 _NORM_GEN = type(stats.norm)
+_MAX_MOMENT = 1000               # k of E h^k: higher moments overflow float64 for any |h| > 2
 _EULER_LOG2 = 0.5 * (np.euler_gamma + np.log(2.0))      # −E log|Z| = (γ + ln 2)/2
 
 # --- Gaussian closed form constants (spec §4.3) ------------------------------------------------
@@ -148,6 +147,7 @@ def _gauss_elog(a, b, mu=0.0, s=1.0):
     return out.reshape(shape)
 
 
+@guard_numerics
 def gaussian_expected_log_abs(alpha, beta):
     r"""E log|α + β·Z|, Z ~ N(0, 1), in closed form (spec SGD-S §4.3).
 
@@ -504,19 +504,12 @@ class _Divergent(Exception):
 
 
 def _finite(x, name):
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be array-like of real numbers; got {type(x).__name__}") from exc
-    if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (no NaN or inf)")
-    return arr
+    return as_finite_array(x, name)
 
 
 def _as_law(law, name: str = "h", method: str = "auto") -> _Law:
     """Validate and wrap a curvature law (module docstring); errors name ``name``."""
-    if method not in ("auto", "quad"):
-        raise ValueError(f"method must be 'auto' or 'quad'; got {method!r}")
+    as_choice(method, "method", ("auto", "quad"))
     if isinstance(law, _Law):
         return law
     if isinstance(law, _FrozenDiscrete):
@@ -524,6 +517,7 @@ def _as_law(law, name: str = "h", method: str = "auto") -> _Law:
                          "probabilities and quadrature over a density does not apply); pass the atoms "
                          "as an array of equally likely values, repeating atoms to set weights")
     if isinstance(law, _FrozenContinuous):
+        check_scipy_law(law, name)
         return _ScipyLaw(law, name, method)
     if isinstance(law, stats.rv_continuous) or isinstance(law, stats.rv_discrete):
         raise ValueError(f"{name}: pass a frozen SciPy distribution, e.g. scipy.stats.norm(loc, scale), "
@@ -556,6 +550,7 @@ def _as_law(law, name: str = "h", method: str = "auto") -> _Law:
 # public helpers
 # ================================================================================================
 
+@guard_numerics
 def expected_log_abs(a, b, law, *, method="auto"):
     r"""E log|a + b·X|, X ~ ``law``, broadcast over ``a`` and ``b`` (spec SGD-S §3.1, §4.3, §8.1).
 
@@ -597,6 +592,7 @@ def expected_log_abs(a, b, law, *, method="auto"):
     return float(out) if np.ndim(out) == 0 else out
 
 
+@guard_numerics
 def log_expected_abs_power(a, b, p, law, *, method="auto"):
     r"""log E|a + b·X|^p for scalar a, b and p ≥ 0 (array), X ~ ``law`` (spec SGD-S §3.3).
 
@@ -623,8 +619,8 @@ def log_expected_abs_power(a, b, p, law, *, method="auto"):
     0.69314718056
     """
     law_ = _as_law(law, "law", method)
-    a = float(_finite(a, "a"))
-    b = float(_finite(b, "b"))
+    a = as_finite_scalar(a, "a")
+    b = as_finite_scalar(b, "b")
     p = _finite(p, "p")
     if np.any(p < 0):
         raise ValueError("p must be >= 0")
@@ -632,6 +628,7 @@ def log_expected_abs_power(a, b, p, law, *, method="auto"):
     return float(out) if np.ndim(out) == 0 else out
 
 
+@guard_numerics
 def law_moment(law, k):
     r"""Raw moment m_k = E h^k of a curvature law (exact mean for finite laws; SciPy's moment).
 
@@ -649,6 +646,5 @@ def law_moment(law, k):
     >>> law_moment([1.0, 3.0], 2)
     5.0
     """
-    if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral) or k < 1:
-        raise ValueError(f"k must be a positive integer; got {k!r}")
-    return _as_law(law, "law").moment(int(k))
+    k = as_count(k, "k", maximum=_MAX_MOMENT)
+    return _as_law(law, "law").moment(k)

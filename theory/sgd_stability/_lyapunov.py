@@ -16,11 +16,11 @@ The moment exponent g(p) = log E|1 − λh|^p is convex with g(0) = 0 and g'(0�
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 from scipy import optimize
 
+from ..validate import as_choice, as_count, as_finite_scalar, as_positive_scalar, format_value, guard_numerics
 from ._laws import _as_law, _finite, _FiniteLaw, _Law
 
 __all__ = [
@@ -34,6 +34,8 @@ __all__ = [
 ]
 
 _NOTIONS = ("gd", "mean_square", "probabilistic")
+_MAX_GRID = 10**5       # n_grid: each point is one law evaluation (a quadrature for SciPy laws)
+_MAX_ORDER = 64         # series order: the sympy expansion grows quadratically in it
 _RTOL = 1e-14            # brentq relative tolerance for interval ends (≈ 60 ulp)
 _DEFAULT_SPAN = 10.0     # default lr_max = _DEFAULT_SPAN · 2/E|h| (ten GD thresholds)
 
@@ -41,7 +43,7 @@ _DEFAULT_SPAN = 10.0     # default lr_max = _DEFAULT_SPAN · 2/E|h| (ten GD thre
 def _as_lr(lr, name="lr"):
     arr = _finite(lr, name)
     if np.any(arr <= 0):
-        raise ValueError(f"{name} must be > 0 and finite; got min {arr.min()!r}")
+        raise ValueError(f"{name} must be > 0 and finite; got min {format_value(arr.min())}")
     return arr
 
 
@@ -50,6 +52,7 @@ def _lam(law: _Law, lr):
     return law.elog(1.0, -np.asarray(lr, dtype=np.float64))
 
 
+@guard_numerics
 def lyapunov_exponent(lr, h, *, method="auto"):
     r"""Lyapunov exponent Λ(λ) = E log|1 − λh| of scalar linearised SGD.
 
@@ -239,6 +242,7 @@ def _scan_windows(law: _Law, lr_max: float, n_grid: int, lr_min: float):
     return _merge(pieces)
 
 
+@guard_numerics
 def stable_learning_rates(h, notion, lr_max=None, *, n_grid=400, lr_min_ratio=1e-6, method="auto"):
     r"""Learning rates λ ∈ (0, lr_max] at which scalar SGD is stable, as a list of intervals.
 
@@ -288,11 +292,9 @@ def stable_learning_rates(h, notion, lr_max=None, *, n_grid=400, lr_min_ratio=1e
     [(0.0, 0.229844), (0.870156, 1.1)]
     """
     law = _as_law(h, "h", method)
-    if notion not in _NOTIONS:
-        raise ValueError(f"notion must be one of {_NOTIONS}; got {notion!r}")
-    if isinstance(n_grid, (bool, np.bool_)) or not isinstance(n_grid, numbers.Integral) or n_grid < 2:
-        raise ValueError(f"n_grid must be an integer >= 2; got {n_grid!r}")
-    ratio = float(_finite(lr_min_ratio, "lr_min_ratio"))
+    as_choice(notion, "notion", _NOTIONS)
+    n_grid = as_count(n_grid, "n_grid", minimum=2, maximum=_MAX_GRID)
+    ratio = as_finite_scalar(lr_min_ratio, "lr_min_ratio")
     if not 0.0 < ratio < 1.0:
         raise ValueError(f"lr_min_ratio must be in (0, 1); got {ratio}")
     exact_finite = notion == "probabilistic" and law.is_finite
@@ -338,6 +340,7 @@ def stable_learning_rates(h, notion, lr_max=None, *, n_grid=400, lr_min_ratio=1e
 # moment exponent and tail index
 # ================================================================================================
 
+@guard_numerics
 def moment_exponent(p, lr, h, *, method="auto"):
     r"""Moment exponent g(p) = log E|1 − λh|^p of scalar SGD (spec SGD-S §3.3).
 
@@ -376,6 +379,7 @@ def moment_exponent(p, lr, h, *, method="auto"):
     return float(out) if np.ndim(out) == 0 else out
 
 
+@guard_numerics(nan_ok=True)
 def tail_index(lr, h, *, p_max=1e4, method="auto"):
     r"""Tail index α* > 0 with g(α*) = 0, g(p) = log E|1 − λh|^p (spec SGD-S §3.4).
 
@@ -408,7 +412,7 @@ def tail_index(lr, h, *, p_max=1e4, method="auto"):
     if lr.ndim != 0:
         raise ValueError(f"lr must be a scalar; got shape {lr.shape}")
     lr = float(lr)
-    p_max = float(_as_lr(p_max, "p_max"))
+    p_max = as_positive_scalar(p_max, "p_max")
     if float(_lam(law, lr)) >= 0.0:
         return math.nan
 
@@ -442,6 +446,7 @@ def tail_index(lr, h, *, p_max=1e4, method="auto"):
 # small-λ expansion
 # ================================================================================================
 
+@guard_numerics
 def small_lr_expansion(order):
     r"""Symbolic small-λ expansion of Λ(λ) = E log|1 − λh| to the given order (spec SGD-S §3.1).
 
@@ -466,9 +471,7 @@ def small_lr_expansion(order):
     """
     import sympy as sp
 
-    if isinstance(order, (bool, np.bool_)) or not isinstance(order, numbers.Integral) or order < 1:
-        raise ValueError(f"order must be a positive integer; got {order!r}")
-    order = int(order)
+    order = as_count(order, "order", maximum=_MAX_ORDER)
     lr = sp.Symbol("lr", positive=True)
     hsym = sp.Symbol("h", real=True)
     ser = sp.series(sp.log(1 - lr * hsym), lr, 0, order + 1).removeO()
@@ -479,6 +482,7 @@ def small_lr_expansion(order):
     return sp.expand(out)
 
 
+@guard_numerics
 def small_lr_lyapunov(lr, h, order):
     r"""Numeric small-λ approximation Λ ≈ −Σ_{k=1}^{order} λ^k m_k / k (spec SGD-S §3.1).
 
@@ -501,15 +505,15 @@ def small_lr_lyapunov(lr, h, order):
     """
     law = _as_law(h, "h")
     lr = _as_lr(lr)
-    if isinstance(order, (bool, np.bool_)) or not isinstance(order, numbers.Integral) or order < 1:
-        raise ValueError(f"order must be a positive integer; got {order!r}")
+    order = as_count(order, "order", maximum=_MAX_ORDER)
     out = np.zeros(lr.shape)
-    for k in range(int(order), 0, -1):            # Horner in λ: −λ(m_1 + λ(m_2/2 + …))
+    for k in range(order, 0, -1):            # Horner in λ: −λ(m_1 + λ(m_2/2 + …))
         out = (out + law.moment(k) / k) * lr
     out = -out
     return float(out) if out.ndim == 0 else out
 
 
+@guard_numerics
 def second_order_saddle_threshold(h):
     r"""Second-order rule of Ziyin et al. 2023: Λ < 0 predicted for λ > −2E[h]/E[h²] (spec §3.1).
 

@@ -15,13 +15,12 @@ and for H_i ⪰ 0 the iterates are MS-stable iff η < η*_var = 2/λ_max(C†D) 
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg, optimize
 
-from .._validate import as_finite_array, as_positive_scalar
+from ..validate import as_choice, as_count, as_finite_array, as_positive_scalar, as_seed, guard_numerics
 
 __all__ = [
     "MeanSquareBounds",
@@ -61,13 +60,13 @@ def _hessians(hessians, *, psd: bool) -> np.ndarray:
 
 
 def _batch(batch_size, n: int) -> int:
-    if isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, numbers.Integral):
-        raise ValueError(f"batch_size must be an integer in 1..n = {n}; got {batch_size!r}")
-    if not 1 <= batch_size <= n:
+    batch_size = as_count(batch_size, "batch_size")
+    if batch_size > n:
         raise ValueError(f"batch_size must be in 1..n = {n} (batches without replacement); got {batch_size}")
-    return int(batch_size)
+    return batch_size
 
 
+@guard_numerics
 def batch_factor(n, batch_size):
     r"""Finite-population factor p = (n − B)/(B(n − 1)) of batches without replacement (spec §1, §6).
 
@@ -89,9 +88,8 @@ def batch_factor(n, batch_size):
     >>> batch_factor(3, 2)
     0.25
     """
-    if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"n must be a positive integer; got {n!r}")
-    B = _batch(batch_size, int(n))
+    n = as_count(n, "n")
+    B = _batch(batch_size, n)
     if n == 1:
         return 0.0
     return (n - B) / (B * (n - 1))
@@ -106,6 +104,7 @@ def _operators(H: np.ndarray, p: float):
     return Hm, C, 0.5 * (D + D.T)
 
 
+@guard_numerics
 def gd_threshold(hessians):
     r"""Mean (GD) stability threshold η*_mean = 2/λ_max(H), H = (1/n) Σ H_i (spec §6, Thm 1).
 
@@ -131,6 +130,7 @@ def gd_threshold(hessians):
     return 2.0 / lam if lam > 0 else float("inf")
 
 
+@guard_numerics
 def mean_square_threshold(hessians, batch_size):
     r"""Exact mean-square threshold η*_var = 2/λ_max(C†D) (Mulayoff & Michaeli 2023, Thm 3; spec §6).
 
@@ -178,6 +178,7 @@ def mean_square_threshold(hessians, batch_size):
     return 2.0 / mu if mu > 0 else float("inf")
 
 
+@guard_numerics
 def second_moment_operator(hessians, batch_size, lr, *, form="kron"):
     r"""Second-moment operator Q with vec Σ_{t+1} = Q vec Σ_t (Mulayoff & Michaeli Thm 2; spec §6).
 
@@ -219,10 +220,11 @@ def second_moment_operator(hessians, batch_size, lr, *, form="kron"):
         Mi = eye[None] - eta * H
         Q = (1.0 - p) * np.kron(M, M) + p * np.einsum("iab,icd->acbd", Mi, Mi).reshape(d * d, d * d) / n
     else:
-        raise ValueError(f"form must be 'kron' or 'mixture'; got {form!r}")
+        as_choice(form, "form", ("kron", "mixture"))
     return 0.5 * (Q + Q.T)
 
 
+@guard_numerics
 def spectral_radius_second_moment(hessians, batch_size, lr):
     r"""ρ(Q(η)), the spectral radius of the second-moment operator (spec §6, Thm 2 and Thm 6).
 
@@ -268,6 +270,7 @@ class MeanSquareBounds:
     optimized: float
 
 
+@guard_numerics
 def mean_square_bounds(hessians, batch_size, *, n_starts=8, seed=0):
     r"""Prop 3 / Eq. 24 upper bounds on η*_var (Mulayoff & Michaeli 2023; spec §6).
 
@@ -296,6 +299,8 @@ def mean_square_bounds(hessians, batch_size, *, n_starts=8, seed=0):
     H = _hessians(hessians, psd=True)
     n, d, _ = H.shape
     B = _batch(batch_size, n)
+    n_starts = as_count(n_starts, "n_starts", minimum=0, maximum=10**4)   # one local search each (~ms)
+    seed = as_seed(seed)
     p = batch_factor(n, B)
     Hm = H.mean(axis=0)
     w, V = np.linalg.eigh(Hm)
@@ -316,7 +321,7 @@ def mean_square_bounds(hessians, batch_size, *, n_starts=8, seed=0):
     denom = (1.0 - p) * float(np.sum(Hm * Hm)) + p * float(np.mean(np.sum(H * H, axis=(1, 2))))
     best = top
     rng = np.random.default_rng(seed)
-    starts = [V[:, k] for k in range(d)] + [rng.normal(size=d) for _ in range(int(n_starts))]
+    starts = [V[:, k] for k in range(d)] + [rng.normal(size=d) for _ in range(n_starts)]
     for v0 in starts:
         res = optimize.minimize(lambda v: -quotient(v), v0, method="Nelder-Mead" if d == 1 else "BFGS")
         best = max(best, -float(res.fun))

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import itertools
 import math
-import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import integrate, special, stats
 
-from .._validate import as_finite_array, as_positive_scalar
-from ._laws import _log_abs_affine, gaussian_expected_log_abs
+from ..validate import as_choice, as_count, as_finite_array, as_positive_scalar, format_value, guard_numerics
+from ._laws import _MAX_MOMENT, _log_abs_affine, gaussian_expected_log_abs
 
 __all__ = [
     "GaussianInputLaw",
@@ -31,6 +30,7 @@ __all__ = [
 ]
 
 _SAMPLINGS = ("with_replacement", "without_replacement_within_batch")
+_MAX_BATCHES = 10**7     # max_batches: distinct batches are enumerated, about 8·S bytes each
 
 
 def _nonnegative(x, name: str) -> float:
@@ -41,15 +41,14 @@ def _nonnegative(x, name: str) -> float:
 
 
 def _batch_size(S) -> int:
-    if isinstance(S, (bool, np.bool_)) or not isinstance(S, numbers.Integral) or S < 1:
-        raise ValueError(f"batch_size must be a positive integer; got {S!r}")
-    return int(S)
+    return as_count(S, "batch_size")
 
 
 # ================================================================================================
 # laws of the per-step correlation c (spec §4.4)
 # ================================================================================================
 
+@guard_numerics
 def model_a_law(noise, batch_size=1, kappa=1.0, s1=1.0):
     r"""Model A (Rademacher input): c ~ N(κs₁, (κs₁σ)²/S) exactly.
 
@@ -156,8 +155,7 @@ class GaussianInputLaw:
     # -- moments ------------------------------------------------------------------------------
     def moment(self, k) -> float:
         """E c^k (k ≥ 1 integer), exact."""
-        if isinstance(k, (bool, np.bool_)) or not isinstance(k, numbers.Integral) or k < 1:
-            raise ValueError(f"k must be a positive integer; got {k!r}")
+        k = as_count(k, "k", maximum=_MAX_MOMENT)
         half = self.batch_size / 2.0
         total = 0.0
         for j in range(0, int(k) + 1, 2):          # E Z^j = (j − 1)!!, odd moments vanish
@@ -181,8 +179,7 @@ class GaussianInputLaw:
     # -- E log|a + b c| -----------------------------------------------------------------------
     def expected_log_abs(self, a, b, method: str = "de"):
         """E log|a + b·c|, broadcast over ``a`` and ``b`` (class docstring)."""
-        if method not in ("de", "quad"):
-            raise ValueError(f"method must be 'de' or 'quad'; got {method!r}")
+        as_choice(method, "method", ("de", "quad"))
         a, b = np.broadcast_arrays(as_finite_array(a, "a"), as_finite_array(b, "b"))
         shape = a.shape
         a, b = a.ravel(), b.ravel()
@@ -253,6 +250,7 @@ class GaussianInputLaw:
         return out
 
 
+@guard_numerics
 def model_b_law(noise, batch_size=1, kappa=1.0, s1=1.0) -> GaussianInputLaw:
     r"""Model B (Gaussian input): the law of c as a :class:`GaussianInputLaw` (spec SGD-S §4.4 (B)).
 
@@ -287,7 +285,7 @@ class WeightedFiniteLaw:
         if v.size == 0:
             raise ValueError("values must be non-empty")
         if np.any(p <= 0) or abs(p.sum() - 1.0) > 1e-12:
-            raise ValueError(f"probabilities must be > 0 and sum to 1; got sum {p.sum()!r}")
+            raise ValueError(f"probabilities must be > 0 and sum to 1; got sum {format_value(p.sum())}")
         object.__setattr__(self, "values", v)
         object.__setattr__(self, "probabilities", p)
 
@@ -309,6 +307,7 @@ class WeightedFiniteLaw:
         return self.moment(2)
 
 
+@guard_numerics
 def model_c_law(c=None, *, x=None, y=None, batch_size=1, sampling="with_replacement", kappa=None, s1=None,
                 max_batches=1_000_000):
     r"""Model C (finite data set): the exact law of the batch mean c = (1/S) Σ_{j∈B} c_j.
@@ -366,8 +365,8 @@ def model_c_law(c=None, *, x=None, y=None, batch_size=1, sampling="with_replacem
     if N == 0:
         raise ValueError("c must contain at least one data point")
     S = _batch_size(batch_size)
-    if sampling not in _SAMPLINGS:
-        raise ValueError(f"sampling must be one of {_SAMPLINGS}; got {sampling!r}")
+    as_choice(sampling, "sampling", _SAMPLINGS)
+    max_batches = as_count(max_batches, "max_batches", maximum=_MAX_BATCHES)
     if S == 1:
         return vals.copy()
     if sampling == "without_replacement_within_batch":

@@ -18,14 +18,14 @@ batch enumeration) — are in ``_models``.
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import optimize
 
-from .._validate import as_finite_array, as_positive_scalar
+from ..validate import as_choice, as_count, as_finite_array, as_positive_scalar, format_value, guard_numerics
 from ._laws import _as_law
+from ._lyapunov import _MAX_GRID
 from ._models import _batch_size, model_a_law, model_b_law
 
 __all__ = [
@@ -102,6 +102,7 @@ def _law_moments(law) -> tuple[float, float]:
     return float(m1), float(m2)
 
 
+@guard_numerics
 def phase_exponents(lr, c, kappa_s1=None, criterion="l2") -> PhaseExponents:
     r"""Λ± = E log|1 ± λc|, the L₂ and GD exponents, and the phase label of spec §4.2.
 
@@ -143,11 +144,10 @@ def phase_exponents(lr, c, kappa_s1=None, criterion="l2") -> PhaseExponents:
     ValueError
         If E c ≤ 0 or the law is invalid (naming c), lr ≤ 0 (naming lr), or a bad criterion.
     """
-    if criterion not in _CRITERIA:
-        raise ValueError(f"criterion must be one of {_CRITERIA}; got {criterion!r}")
+    as_choice(criterion, "criterion", _CRITERIA)
     lr_arr = as_finite_array(lr, "lr")
     if np.any(lr_arr <= 0):
-        raise ValueError(f"lr must be > 0; got min {lr_arr.min()!r}")
+        raise ValueError(f"lr must be > 0; got min {format_value(lr_arr.min())}")
     law = _as_law(c, "c")
     scale = _scale(kappa_s1)
     m1, m2 = _law_moments(law)
@@ -178,6 +178,7 @@ def phase_exponents(lr, c, kappa_s1=None, criterion="l2") -> PhaseExponents:
                           l2_line=2.0 * m1 / m2, gd_line=2.0 / m1, criterion=criterion)
 
 
+@guard_numerics
 def classify_phase(lr, c, kappa_s1=None, criterion="l2"):
     r"""Phase label ("Ia", "Ib", "II", "III", "IV") of the origin saddle at each learning rate.
 
@@ -234,11 +235,8 @@ class PhaseBoundaries:
 
 
 def _model_law(model, noise, S, kappa, s1):
-    if model == "A":
-        return model_a_law(noise, S, kappa, s1)
-    if model == "B":
-        return model_b_law(noise, S, kappa, s1)
-    raise ValueError(f"model must be 'A' or 'B'; got {model!r}")
+    law = model_a_law if as_choice(model, "model", ("A", "B")) == "A" else model_b_law
+    return law(noise, S, kappa, s1)
 
 
 def _zeros(f, grid, vals):
@@ -250,6 +248,7 @@ def _zeros(f, grid, vals):
     return np.array(sorted(roots))
 
 
+@guard_numerics
 def phase_boundaries(noise_values, batch_size=1, lr_max=10.0, model="A", *, kappa=1.0, s1=1.0, lr_min=None,
                      n_grid=400) -> PhaseBoundaries:
     r"""Boundary curves of the phase diagram in (λ, σ): zeros of Λ±, the L₂ and GD lines.
@@ -285,11 +284,9 @@ def phase_boundaries(noise_values, batch_size=1, lr_max=10.0, model="A", *, kapp
     lr_min = 1e-4 * lr_max if lr_min is None else as_positive_scalar(lr_min, "lr_min")
     if lr_min >= lr_max:
         raise ValueError(f"lr_min must be < lr_max; got {lr_min} >= {lr_max}")
-    if isinstance(n_grid, (bool, np.bool_)) or not isinstance(n_grid, numbers.Integral) or n_grid < 2:
-        raise ValueError(f"n_grid must be an integer >= 2; got {n_grid!r}")
-    if model not in ("A", "B"):
-        raise ValueError(f"model must be 'A' or 'B'; got {model!r}")
-    grid = np.geomspace(lr_min, lr_max, int(n_grid))
+    n_grid = as_count(n_grid, "n_grid", minimum=2, maximum=_MAX_GRID)
+    as_choice(model, "model", ("A", "B"))
+    grid = np.geomspace(lr_min, lr_max, n_grid)
     plus_z, minus_z, l2, gd = [], [], [], []
     for sigma in noise:
         law = _as_law(_model_law(model, sigma, S, kappa, s1), "c")
@@ -326,6 +323,7 @@ def _collapse_margin(law, scale):
     return best if np.isfinite(best) else 1.0       # no interior minimum: no window at all
 
 
+@guard_numerics
 def critical_collapse_noise(batch_size=1, model="A", kappa=1.0, s1=1.0) -> float:
     r"""Smallest label noise σ_c at which phase III (collapse) exists for some learning rate.
 
@@ -350,8 +348,7 @@ def critical_collapse_noise(batch_size=1, model="A", kappa=1.0, s1=1.0) -> float
     """
     S = _batch_size(batch_size)
     scale = as_positive_scalar(kappa, "kappa") * as_positive_scalar(s1, "s1")
-    if model not in ("A", "B"):
-        raise ValueError(f"model must be 'A' or 'B'; got {model!r}")
+    as_choice(model, "model", ("A", "B"))
 
     def margin(sigma):
         return _collapse_margin(_model_law(model, sigma, S, kappa, s1), scale)

@@ -1,0 +1,163 @@
+"""One valid call of every public callable of ``theory`` and ``sims`` (small, fast settings).
+
+The negative and fuzz tests (``tests/test_fuzz_public_api.py``) perturb one argument of these
+calls at a time. ``SKIPPED`` names the public callables left out, with the reason; a test
+checks that every public callable is in exactly one of the two tables.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+X3 = np.array([[1.0, 0.2], [0.1, 1.0], [0.5, -0.3]])
+Y3 = np.array([1.0, -0.5, 0.3])
+H2 = np.array([[[1.0, 0.1], [0.1, 0.5]], [[0.8, 0.0], [0.0, 1.2]], [[1.5, -0.2], [-0.2, 0.7]]])
+
+
+def _finite_rows_law():
+    from sims.sgd_stability import FiniteRowsLaw
+
+    return FiniteRowsLaw(X=X3, batch_size=1)
+
+
+# name -> (positional-or-keyword arguments as a dict). Every argument is passed by keyword.
+CALLS: dict[str, dict] = {
+    # ---------------------------------------------------------------- theory.lazy_rich
+    "theory.lazy_rich.alignment": dict(w=[1.0, 0.5], beta_star=[0.0, 1.0]),
+    "theory.lazy_rich.alignment_from_hyperbolic_angle": dict(nu=0.3, theta=0.2, s=1.0, delta=0.5),
+    "theory.lazy_rich.balanced_solution": dict(a0=0.5, w0=[0.3, 0.4], beta_star=[0.0, 1.0], t=[0.0, 1.0, 2.0]),
+    "theory.lazy_rich.conserved_delta": dict(a=0.5, w=[0.3, 0.4]),
+    "theory.lazy_rich.conserved_matrix": dict(A=[[0.5, 0.2]], W=[[0.3, 0.4], [0.1, -0.2]]),
+    "theory.lazy_rich.deep_linear_conserved": dict(weights=[np.eye(2), 0.5 * np.eye(2)]),
+    "theory.lazy_rich.delta_balanced_factors": dict(beta=[[1.0, 0.5]], delta=0.5),
+    "theory.lazy_rich.delta_balanced_weights": dict(beta0=[[1.0, 0.5]], delta=0.5, hidden=1),
+    "theory.lazy_rich.downstream_limit_bias": dict(X=X3[:2], y=Y3[:2], beta0=[0.1, 0.2]),
+    "theory.lazy_rich.exact_solution": dict(a0=0.3, w0=[0.2, 0.1], beta_star=[0.0, 1.0], t=[0.0, 1.0]),
+    "theory.lazy_rich.flips_sign_riccati": dict(a0=0.3, w0=[0.2, 0.1], beta_star=[0.0, 1.0]),
+    "theory.lazy_rich.from_hyperbolic_angle": dict(theta=0.3, delta=0.5),
+    "theory.lazy_rich.function_space_metric": dict(beta=[0.5, 0.2], delta=0.5),
+    "theory.lazy_rich.hyperbolic_angle": dict(a=0.8, w=[0.3, 0.2], delta=0.51),
+    "theory.lazy_rich.hyperbolic_entropy": dict(sigma=[0.5, 1.0], delta=0.5),
+    "theory.lazy_rich.hyperbolic_entropy_grad": dict(sigma=[0.5, 1.0], delta=0.5),
+    "theory.lazy_rich.hyperbolic_entropy_hessian": dict(sigma=[0.5, 1.0], delta=0.5),
+    "theory.lazy_rich.implicit_bias": dict(X=X3[:1], y=Y3[:1], beta0=[0.1, 0.2], delta=0.5),
+    "theory.lazy_rich.implicit_bias_nlp": dict(X=X3[:1], y=Y3[:1], beta0=[0.1, 0.2], delta=0.5),
+    "theory.lazy_rich.init_from_beta": dict(beta0=[0.1, 0.2], delta=0.5),
+    "theory.lazy_rich.inverse_mirror_map": dict(z=[0.1, 0.2], delta=0.5),
+    "theory.lazy_rich.kernel_distance": dict(a0=0.3, w0=[0.2, 0.1], a=[0.4, 0.5], w=[[0.2, 0.2], [0.3, 0.3]]),
+    "theory.lazy_rich.lazy_limit_bias": dict(X=X3[:2], y=Y3[:2], beta0=[0.1, 0.2]),
+    "theory.lazy_rich.limit_prediction": dict(a0=0.3, w0=[0.2, 0.1], beta_star=[0.0, 1.0]),
+    "theory.lazy_rich.mirror_potential": dict(beta=[0.5, 0.2], delta=0.5),
+    "theory.lazy_rich.mirror_potential_grad": dict(beta=[0.5, 0.2], delta=0.5),
+    "theory.lazy_rich.mode_dynamics_rhs": dict(sigma=0.5, s=1.0, delta=0.5),
+    "theory.lazy_rich.mode_solution": dict(sigma0=0.1, s=1.0, delta=0.5, t=[0.0, 1.0]),
+    "theory.lazy_rich.mu_phi_rhs": dict(mu=0.3, phi=0.2, s=1.0, delta=0.5),
+    "theory.lazy_rich.rank1_implicit_bias": dict(x=[1.0, 0.5], y=1.0, beta0=[0.1, 0.2], delta=0.5),
+    "theory.lazy_rich.relaxation_rates": dict(beta_star=[0.0, 1.0], delta=0.5),
+    "theory.lazy_rich.relu_delta": dict(tau=0.5, alpha=2.0),
+    "theory.lazy_rich.relu_init_scale": dict(tau=0.5, delta=0.3),
+    "theory.lazy_rich.riccati_fixed_points": dict(s=1.0, delta=0.5),
+    "theory.lazy_rich.riccati_nu": dict(t=[0.0, 1.0], nu0=0.2, s=1.0, delta=0.5),
+    "theory.lazy_rich.riccati_pole_time": dict(nu0=0.2, s=1.0, delta=0.5),
+    "theory.lazy_rich.saxe_escape_time": dict(s=1.0, mu0=0.01),
+    "theory.lazy_rich.saxe_sigmoid": dict(t=[0.0, 1.0], s=1.0, mu0=0.01),
+    "theory.lazy_rich.signed_magnitude": dict(a=0.5, w=[0.3, 0.4]),
+    "theory.lazy_rich.solution_via_riccati": dict(a0=0.3, w0=[0.2, 0.1], beta_star=[0.0, 1.0], t=[0.0, 1.0]),
+    # ---------------------------------------------------------------- theory.sgd_stability
+    "theory.sgd_stability.batch_factor": dict(n=3, batch_size=2),
+    "theory.sgd_stability.classify_phase": dict(lr=[0.1, 0.6], c=[2.0, 1.5, -0.5]),
+    "theory.sgd_stability.collapse_rate": dict(b=1.5, g=2.0),
+    "theory.sgd_stability.critical_collapse_noise": dict(batch_size=1, model="A"),
+    "theory.sgd_stability.effective_rank": dict(singular_values=[1.0, 0.5, 0.2], eta=0.01, sigma=10.0),
+    "theory.sgd_stability.expected_log_abs": dict(a=1.0, b=-0.5, law=[1.0, 3.0]),
+    "theory.sgd_stability.gaussian_expected_log_abs": dict(alpha=0.5, beta=1.0),
+    "theory.sgd_stability.gd_threshold": dict(hessians=H2),
+    "theory.sgd_stability.law_moment": dict(law=[1.0, 3.0], k=2),
+    "theory.sgd_stability.log_expected_abs_power": dict(a=1.0, b=-1.0, p=2.0, law=[1.0, 3.0]),
+    "theory.sgd_stability.log_norm_drift": dict(B=[[1.0]], G=[[2.0]], u=[1.0]),
+    "theory.sgd_stability.lyapunov_exponent": dict(lr=0.5, h=[1.0, 3.0]),
+    "theory.sgd_stability.max_log_norm_drift": dict(B=[[1.0, 0.0], [0.0, 0.5]], G=[[0.5, 0.0], [0.0, 1.0]],
+                                                    n_grid=16, n_starts=2, seed=0),
+    "theory.sgd_stability.mean_square_bounds": dict(hessians=H2, batch_size=1, n_starts=2, seed=0),
+    "theory.sgd_stability.mean_square_threshold": dict(hessians=H2, batch_size=2),
+    "theory.sgd_stability.mode_collapses": dict(singular_values=[1.0, 0.5, 0.2], eta=0.01, sigma=10.0),
+    "theory.sgd_stability.mode_exponents": dict(singular_values=[1.0, 0.5, 0.2], eta=0.01, sigma=10.0),
+    "theory.sgd_stability.model_a_law": dict(noise=1.0, batch_size=2),
+    "theory.sgd_stability.model_b_law": dict(noise=1.0, batch_size=2),
+    "theory.sgd_stability.model_c_law": dict(c=[2.0, 1.5, -0.5], batch_size=2),
+    "theory.sgd_stability.moment_exponent": dict(p=2.0, lr=0.5, h=[1.0, 3.0]),
+    "theory.sgd_stability.phase_boundaries": dict(noise_values=[0.5, 1.0], batch_size=1, lr_max=4.0, n_grid=40),
+    "theory.sgd_stability.phase_exponents": dict(lr=[0.1, 0.6], c=[2.0, 1.5, -0.5]),
+    "theory.sgd_stability.quartic_well_collapse_threshold": dict(mu=1.5),
+    "theory.sgd_stability.quartic_well_em_exponent": dict(mu=1.5, zeta=1.0, dt=0.01),
+    "theory.sgd_stability.quartic_well_em_threshold": dict(mu=1.5, dt=0.01),
+    "theory.sgd_stability.quartic_well_stationary_density": dict(theta=[0.5, 1.0], mu=1.5, zeta=1.0),
+    "theory.sgd_stability.second_moment_operator": dict(hessians=H2, batch_size=1, lr=0.5),
+    "theory.sgd_stability.second_order_saddle_threshold": dict(h=[-2.0, 1.0]),
+    "theory.sgd_stability.shrunk_singular_values": dict(singular_values=[1.0, 0.5, 0.2], eta=0.01, sigma=10.0),
+    "theory.sgd_stability.small_lr_lyapunov": dict(lr=0.1, h=[1.0, 3.0], order=2),
+    "theory.sgd_stability.spectral_radius_second_moment": dict(hessians=H2, batch_size=1, lr=0.5),
+    "theory.sgd_stability.stable_learning_rates": dict(h=[1.0, 3.0], notion="mean_square"),
+    "theory.sgd_stability.tail_index": dict(lr=1.1, h=[1.0, 3.0]),
+    "theory.sgd_stability.tanh_neuron_collapses": dict(x=[1.0, -0.5], y=[0.5, 0.2], eta=0.1, zeta=1.0),
+    "theory.sgd_stability.tanh_neuron_exponents": dict(x=[1.0, -0.5], y=[0.5, 0.2], eta=0.1, zeta=1.0),
+    "theory.sgd_stability.GaussianInputLaw": dict(noise=1.0, batch_size=2),
+    "theory.sgd_stability.WeightedFiniteLaw": dict(values=np.array([1.0, 2.0]), probabilities=np.array([0.5, 0.5])),
+    # ---------------------------------------------------------------- theory.validate, theory.catalog
+    "theory.catalog.paper": dict(key="kunin2024"),
+    "theory.catalog.theory_info": dict(name="lazy_rich"),
+    # ---------------------------------------------------------------- sims
+    "sims.figure_registry": dict(theory="lazy_rich"),
+    "sims.lazy_rich.delayed_rich_delta": dict(s=1.0, delay_ratio=0.1),
+    "sims.lazy_rich.gradient_descent": dict(X=X3, y=Y3, a0=0.3, w0=[0.2, 0.1], lr=0.01, n_steps=5),
+    "sims.lazy_rich.gradient_descent_reference": dict(X=X3, y=Y3, a0=0.3, w0=[0.2, 0.1], lr=0.01, n_steps=5),
+    "sims.lazy_rich.gradient_descent_relu": dict(X=X3, y=Y3, a0=[0.3, -0.2], W0=[[0.2, 0.1], [0.1, 0.3]],
+                                                 lr=0.01, n_steps=5),
+    "sims.lazy_rich.gradient_descent_relu_reference": dict(X=X3, y=Y3, a0=[0.3, -0.2],
+                                                           W0=[[0.2, 0.1], [0.1, 0.3]], lr=0.01, n_steps=5),
+    "sims.lazy_rich.hamming_distance": dict(X=X3, W0=[[0.2, 0.1], [0.1, 0.3]], Wt=[[0.2, -0.1], [0.1, 0.3]]),
+    "sims.lazy_rich.kernel_distance_from_grams": dict(K0=np.eye(2), Kt=[[1.0, 0.1], [0.1, 1.0]]),
+    "sims.lazy_rich.ntk_gram": dict(X=X3, a=0.3, w=[0.2, 0.1]),
+    "sims.lazy_rich.parameter_distance": dict(a0=[0.3, 0.1], W0=[[0.2, 0.1], [0.1, 0.3]], at=[0.4, 0.1],
+                                              Wt=[[0.2, 0.2], [0.1, 0.3]]),
+    "sims.lazy_rich.relu_ntk_gram": dict(X=X3, a=[0.3, -0.2], W=[[0.2, 0.1], [0.1, 0.3]]),
+    "sims.sgd_stability.lyapunov_monte_carlo": dict(lr=0.5, law=[1.0, 3.0], n_samples=256, seed=0),
+    "sims.sgd_stability.lyapunov_qr": dict(lr=0.5, law=_finite_rows_law, n_steps=64, seed=0),
+    "sims.sgd_stability.lyapunov_qr_reference": dict(lr=0.5, law=_finite_rows_law, n_steps=64, seed=0),
+    "sims.sgd_stability.simulate_quartic_well": dict(zeta=1.0, n_steps=10, n_chains=4, seed=0),
+    "sims.sgd_stability.simulate_quartic_well_reference": dict(zeta=1.0, n_steps=10, n_chains=4, seed=0),
+    "sims.sgd_stability.simulate_tanh_neuron": dict(x=[1.0, -0.5], y=[0.5, 0.2], eta=0.1, n_steps=10,
+                                                    n_chains=4, seed=0),
+    "sims.sgd_stability.simulate_tanh_neuron_reference": dict(x=[1.0, -0.5], y=[0.5, 0.2], eta=0.1, n_steps=10,
+                                                              n_chains=4, seed=0),
+    "sims.sgd_stability.simulate_teacher_student_modes": dict(s_hat=[1.0, 0.5], noise=0.5, lr=0.05, n_steps=10,
+                                                              n_chains=2, seed=0, n_samples=8),
+    "sims.sgd_stability.simulate_teacher_student_modes_reference": dict(s_hat=[1.0, 0.5], noise=0.5, lr=0.05,
+                                                                        n_steps=10, n_chains=2, seed=0,
+                                                                        n_samples=8),
+    "sims.sgd_stability.simulate_two_layer": dict(lr=0.1, noise=1.0, n_steps=10, n_chains=4, seed=0),
+    "sims.sgd_stability.simulate_two_layer_reference": dict(lr=0.1, noise=1.0, n_steps=10, n_chains=4, seed=0),
+    "sims.sgd_stability.FiniteRowsLaw": dict(X=X3, batch_size=1),
+    "sims.sgd_stability.GaussianRowsLaw": dict(dim=2, batch_size=1),
+    "sims.sgd_stability.TwoLayerVectorLaw": dict(dim=2, noise=1.0, batch_size=1),
+    "sims.testing.draw_kernel": dict(kind="normal", seed=0, n_streams=2, n_draws=4),
+}
+
+# Public callables not in CALLS, and why.
+SKIPPED = {
+    "sims.generate_figures": "draws every figure (minutes); its arguments are tested in test_figures_registry",
+    "sims.make_figure": "draws a figure (seconds to minutes)",
+    "sims.phase_diagram": "a full phase diagram; tests/sims/test_*_phase.py cover its arguments",
+    "sims.lazy_rich.lazy_rich_phase_diagram": "a full phase diagram (tests/sims/test_lazy_rich_phase.py)",
+    "sims.sgd_stability.sgd_stability_phase_diagram": "a full phase diagram (tests/sims/test_sgd_stability_phase.py)",
+    "sims.lazy_rich.gradient_flow": "gradient-flow simulators: validated by the engine branch",
+    "sims.lazy_rich.gradient_flow_relu": "gradient-flow simulators: validated by the engine branch",
+    "sims.lazy_rich.gradient_flow_wide": "gradient-flow simulators: validated by the engine branch",
+    "sims.figures.register_figure": "mutates the global figure registry",
+    "sims.figures.save_figure": "needs a matplotlib figure; tested in test_figures_registry",
+    "theory.lazy_rich.implicit_bias_cvxpy": "imports cvxpy (seconds); tested in test_lazy_rich_implicit_bias",
+    "theory.sgd_stability.small_lr_expansion": "symbolic (sympy); its one argument is a count",
+    "theory.catalog.implemented_theories": "no arguments",
+    "theory.catalog.phase_systems": "no arguments",
+    "theory.catalog.theory_names": "no arguments",
+}
