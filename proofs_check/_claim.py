@@ -89,6 +89,17 @@ class Check:
     ``unit`` is one of :data:`UNITS`: ``"absolute"`` / ``"relative"`` differences,
     ``"standard errors"`` (a z-score), ``"count"`` (mismatched outcomes, tolerance 0) or
     ``"relative residual"`` (symbolic identities, see :mod:`proofs_check.symbolic`).
+
+    Attributes
+    ----------
+    name : str
+        What is compared, e.g. ``"limit |a∞|"``.
+    error : float
+        The measured error, in ``unit``.
+    tolerance : float
+        Finite and ``>= 0``; its reason is the claim's ``tolerance_reason``.
+    unit : str
+        One of :data:`UNITS`.
     """
 
     name: str
@@ -126,6 +137,15 @@ class Nontrivial:
     ``what`` says what is measured, e.g. "predicted flips and non-flips (the smaller count)" or
     "relative change of the layer norms along the run": a setting in which nothing happens, or in
     which every case has the same outcome, makes the claim fail.
+
+    Attributes
+    ----------
+    what : str
+        What is measured.
+    value : float
+        Its value in this setting.
+    minimum : float
+        The least value for which the comparison says something.
     """
 
     what: str
@@ -148,6 +168,15 @@ class Perturbation:
 
     A claim's ``compute`` applies the perturbation it is given to its prediction (and only to its
     prediction); each claim declares in ``wrong`` a perturbation that it must detect.
+
+    Attributes
+    ----------
+    relative : float, default 0
+        Relative change of numeric predictions.
+    absolute : float, default 0
+        Absolute shift of numeric predictions.
+    flip_outcomes : bool, default False
+        Negate boolean (outcome) predictions.
     """
 
     relative: float = 0.0

@@ -188,6 +188,13 @@ class SymbolicCheck:
     claim is checked with a perturbation, every residual is shifted by ``perturb(0.0)`` (the
     identity is made wrong) and the symbolic strategies are skipped (the numeric check decides).
     :meth:`kw` gives the plain keyword arguments, for control checks that must not be perturbed.
+
+    Attributes
+    ----------
+    setting : mapping
+        The claim's setting (defaults merged with overrides).
+    seed : int
+        The seed the claim is checked at (it seeds the sample points).
     """
 
     def __init__(self, setting: Mapping, seed: int, perturb: Perturbation):

@@ -32,6 +32,18 @@ def timed(fn, *args, repeat: int = 1, **kwargs) -> tuple[Any, float]:
     """Result of ``fn(*args, **kwargs)`` and the best wall time in seconds over ``repeat`` calls.
 
     The best of several repeats is the least disturbed by other processes on a shared machine.
+
+    Parameters
+    ----------
+    fn : callable
+        What to time; called with ``*args`` and ``**kwargs``.
+    repeat : int, default 1
+        How many calls; the best time is kept.
+
+    Returns
+    -------
+    tuple (result, float)
+        The last call's result and the best wall time in seconds.
     """
     best = math.inf
     out = None
@@ -84,7 +96,19 @@ class Metric:
 
 @dataclass(frozen=True)
 class BenchReport:
-    """What one benchmark run measured: printable rows and metrics."""
+    """What one benchmark run measured: printable rows and metrics.
+
+    Attributes
+    ----------
+    name : str
+        The benchmark.
+    quick : bool
+        Whether it ran at tiny sizes (targets then do not apply).
+    rows : tuple of str
+        Lines of measurements, as printed.
+    metrics : tuple of Metric
+        The numbers with their targets.
+    """
 
     name: str
     quick: bool
@@ -99,7 +123,18 @@ class BenchReport:
 
 @dataclass(frozen=True)
 class Benchmark:
-    """A registered benchmark: ``run(quick)`` returns ``(rows, metrics)``."""
+    """A registered benchmark: ``run(quick)`` returns ``(rows, metrics)``; calling it gives a
+    :class:`BenchReport`.
+
+    Attributes
+    ----------
+    name : str
+    theory : str
+        The catalogued theory it measures.
+    summary : str
+        One line on what it compares.
+    run : callable ``(quick: bool) -> (rows, metrics)``
+    """
 
     name: str
     theory: str
@@ -114,7 +149,22 @@ class Benchmark:
 
 
 def register_benchmark(name: str, theory: str, summary: str):
-    """Decorator registering ``fn(quick: bool) -> (rows, metrics)`` as benchmark ``name``."""
+    """Decorator registering ``fn(quick: bool) -> (rows, metrics)`` as benchmark ``name``.
+
+    Parameters
+    ----------
+    name : str
+        Unique benchmark name.
+    theory : str
+        The catalogued theory it measures.
+    summary : str
+        One line on what it compares (``dltheory bench --list``).
+
+    Returns
+    -------
+    callable
+        The decorator; it returns ``fn`` unchanged.
+    """
     def wrap(fn):
         if name in _REGISTRY and _REGISTRY[name].run is not fn:
             raise ValueError(f"benchmark {name!r} is already registered")
@@ -124,7 +174,12 @@ def register_benchmark(name: str, theory: str, summary: str):
 
 
 def benchmark_registry() -> dict[str, Benchmark]:
-    """All benchmarks, by name, after importing ``sims.<theory>._bench`` for every theory."""
+    """All benchmarks, by name, after importing ``sims.<theory>._bench`` for every theory.
+
+    Returns
+    -------
+    dict of str to Benchmark
+    """
     from theory.catalog import implemented_theories
 
     for theory in implemented_theories():

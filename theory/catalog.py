@@ -161,24 +161,56 @@ def theory_names(status: str | None = None) -> tuple[str, ...]:
 
 
 def implemented_theories() -> tuple[str, ...]:
-    """Theories whose subpackages exist (every status but ``"planned"``)."""
+    """Theories whose subpackages exist (every status but ``"planned"``).
+
+    Returns
+    -------
+    tuple of str
+        In catalogue order.
+    """
     return tuple(n for n, t in THEORIES.items() if t.status != "planned")
 
 
 def phase_systems() -> tuple[str, ...]:
-    """Theories with a phase diagram: the ``system`` choices of ``sims.phase_diagram``."""
+    """Theories with a phase diagram: the ``system`` choices of ``sims.phase_diagram``.
+
+    Returns
+    -------
+    tuple of str
+        In catalogue order.
+    """
     return tuple(n for n in implemented_theories() if THEORIES[n].phase_diagram)
 
 
 def theory_info(name: str) -> TheoryInfo:
-    """The catalogue entry of theory ``name``; ``ValueError`` naming the choices otherwise."""
+    """The catalogue entry of theory ``name``; ``ValueError`` naming the choices otherwise.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`THEORIES`.
+
+    Returns
+    -------
+    TheoryInfo
+    """
     if not isinstance(name, str) or name not in THEORIES:
         raise ValueError(f"theory must be one of {list(THEORIES)}; got {format_value(name)}")
     return THEORIES[name]
 
 
 def paper(key: str) -> Paper:
-    """The paper with ``key``; ``ValueError`` naming the choices otherwise."""
+    """The paper with ``key``; ``ValueError`` naming the choices otherwise.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`PAPERS`, e.g. ``"kunin2024"``.
+
+    Returns
+    -------
+    Paper
+    """
     if not isinstance(key, str) or key not in PAPERS:
         raise ValueError(f"paper must be one of {list(PAPERS)}; got {format_value(key)}")
     return PAPERS[key]

@@ -231,7 +231,7 @@ def _row_batches(X: np.ndarray, S: int, replace: bool) -> np.ndarray:
                     n_steps=20_000, n_chains=4, k_se=4.0))
 def _qr_commuting(setting, seed, perturb):
     from sims.sgd_stability import lyapunov_qr
-    from sims.sgd_stability._qr_laws import FiniteRowsLaw, TwoLayerVectorLaw  # not public yet
+    from sims.sgd_stability import FiniteRowsLaw, TwoLayerVectorLaw
 
     X = np.asarray(setting["rows"], dtype=float)
     T, C, k = int(setting["n_steps"]), int(setting["n_chains"]), float(setting["k_se"])
@@ -306,7 +306,7 @@ def _log_abs_det_expectation(case, X, seed, n_mc):
                     n_steps=20_000, n_chains=4, n_mc=400_000, k_se=4.0))
 def _qr_sum_rule(setting, seed, perturb):
     from sims.sgd_stability import lyapunov_qr
-    from sims.sgd_stability._qr_laws import FiniteRowsLaw, GaussianRowsLaw, TwoLayerVectorLaw  # not public yet
+    from sims.sgd_stability import FiniteRowsLaw, GaussianRowsLaw, TwoLayerVectorLaw
 
     X = np.asarray(setting["rows"], dtype=float)
     T, C, k = int(setting["n_steps"]), int(setting["n_chains"]), float(setting["k_se"])
