@@ -230,8 +230,7 @@ def _row_batches(X: np.ndarray, S: int, replace: bool) -> np.ndarray:
                     two_layer_cases=((2.0, 1, 0.3), (6.0, 1, 0.1), (3.0, 2, 0.2)),
                     n_steps=20_000, n_chains=4, k_se=4.0))
 def _qr_commuting(setting, seed, perturb):
-    from sims.sgd_stability import lyapunov_qr
-    from sims.sgd_stability import FiniteRowsLaw, TwoLayerVectorLaw
+    from sims.sgd_stability import FiniteRowsLaw, TwoLayerVectorLaw, lyapunov_qr
 
     X = np.asarray(setting["rows"], dtype=float)
     T, C, k = int(setting["n_steps"]), int(setting["n_chains"]), float(setting["k_se"])
@@ -305,8 +304,7 @@ def _log_abs_det_expectation(case, X, seed, n_mc):
                     two_layer_cases=((2, 2.0, 0.2), (5, 6.0, 0.1)),
                     n_steps=20_000, n_chains=4, n_mc=400_000, k_se=4.0))
 def _qr_sum_rule(setting, seed, perturb):
-    from sims.sgd_stability import lyapunov_qr
-    from sims.sgd_stability import FiniteRowsLaw, GaussianRowsLaw, TwoLayerVectorLaw
+    from sims.sgd_stability import FiniteRowsLaw, GaussianRowsLaw, TwoLayerVectorLaw, lyapunov_qr
 
     X = np.asarray(setting["rows"], dtype=float)
     T, C, k = int(setting["n_steps"]), int(setting["n_chains"]), float(setting["k_se"])
