@@ -1,8 +1,8 @@
 """numba GD kernels vs their plain-NumPy references (vectorised over chains), same run.
 
-Single neuron f(x) = a·wᵀx (spec LR §1): 10,000 chains (a grid of δ and initial directions)
+Single neuron f(x) = a·wᵀx (docs/lazy_rich.md#numerics-and-tolerances): 10,000 chains (a grid of δ and initial directions)
 × 2,000 full-batch GD steps, d = 5, n = 20, only the first and last states recorded. Second
-section: the shallow ReLU kernel at a small §11.7-like size. Prints chain-steps per second for
+section: the shallow ReLU kernel at a small size like the paper's Fig. 1b sweep (docs/lazy_rich.md#figure-settings). Prints chain-steps per second for
 kernel and reference, their ratio, and the largest difference between the two results (they
 are designed to agree bit for bit). The numba compile time (first call, cached on disk
 afterwards) is reported separately and excluded from the rates.

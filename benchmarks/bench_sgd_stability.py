@@ -1,6 +1,6 @@
 """Nonlinear two-parameter SGD at the saddle: numba kernel vs NumPy vs pure Python, same run.
 
-Model (spec SGD-S §4.1, §4.9): f(x) = u·w·x (m = 1), data model A (x = ±1, y = x + σε), batch
+Model (docs/sgd_stability.md#nonlinear-check): f(x) = u·w·x (m = 1), data model A (x = ±1, y = x + σε), batch
 size 1, loss ½(f − y)², λ = 0.02, σ = 1 (phase I: every trajectory escapes with the correct
 sign and none stops early, so all implementations do the full work). 10,000 chains × 10,000
 steps, collapse/divergence checked after every step.
