@@ -1,4 +1,4 @@
-"""Riccati route to the single-neuron gradient flow (independent cross-check of §3.1).
+"""Riccati route to the single-neuron gradient flow (independent cross-check of the closed form).
 
 Model (Kunin et al. 2024, arXiv 2406.06158; docs/lazy_rich.md#the-model-and-its-conserved-quantity): f(x) = a·wᵀx, β = a·w, whitened
 input XᵀX = I_d, β* = Xᵀy, s = ‖β*‖, loss ½‖β − β*‖², gradient flow

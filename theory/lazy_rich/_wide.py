@@ -166,7 +166,7 @@ def delta_balanced_factors(beta, delta, hidden=None) -> DeltaBalancedFactors:
     delta : float
         Δ = δ I_h (unit rates).
     hidden : int, optional
-        Hidden width h. When given, the combinations of §5 are checked: ValueError (naming
+        Hidden width h. When given, the combinations allowed by Δ = δI (docs/lazy_rich.md#wide-and-deep-linear-networks) are checked: ValueError (naming
         ``delta``) if no δ-balanced network of that shape exists (δ > 0 with h > c, δ < 0 with
         h > d) or if a formula is invalid (δ > 0 with h < c: AAᵀ is not a function of β;
         δ < 0 with h < d: WᵀW is not), and ValueError (naming ``beta``) if rank β > h. When

@@ -246,7 +246,7 @@ def collapse_rate(b, g):
 
 
 # --------------------------------------------------------------------------------------------
-# §5.2 example 1: quartic well dθ = −(θ³ − μθ)dt + ζθ dW
+# Chen et al. example 1 (docs/sgd_stability.md#collapse-examples): quartic well dθ = −(θ³ − μθ)dt + ζθ dW
 # --------------------------------------------------------------------------------------------
 
 def quartic_well_collapse_threshold(mu) -> float:
@@ -387,7 +387,7 @@ def quartic_well_em_threshold(mu, dt) -> float:
 
 
 # --------------------------------------------------------------------------------------------
-# §5.2 example 2: single tanh neuron f(x) = w₂ σ(w₁ x)
+# Chen et al. example 2 (docs/sgd_stability.md#collapse-examples): single tanh neuron f(x) = w₂ σ(w₁ x)
 # --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -478,7 +478,7 @@ def tanh_neuron_collapses(x, y, eta, zeta, s1=1.0):
 
 
 # --------------------------------------------------------------------------------------------
-# §5.2 example 3: diagonal teacher–student with label noise
+# Chen et al. example 3 (docs/sgd_stability.md#collapse-examples): diagonal teacher–student with label noise
 # --------------------------------------------------------------------------------------------
 
 def mode_exponents(singular_values, eta, sigma, discrete: bool = False):
