@@ -1,6 +1,6 @@
 """Data behind the figures of the lazy/rich minimal model (Kunin et al. 2024, arXiv 2406.06158).
 
-Spec LR §11. Each figure is split in two: a small compute function here returning a frozen
+Settings: docs/lazy_rich.md#figure-settings. Each figure is split in two: a small compute function here returning a frozen
 dataclass of plain arrays (tested for the qualitative shape the paper reports), and a ``plot_*``
 function in ``_plots`` drawing it. Nothing here imports matplotlib. All settings use unit rates
 (η_a = η_w = 1) and a0 > 0 from :func:`init_from_beta`.
@@ -35,7 +35,7 @@ __all__ = [
     "surface_panel",
 ]
 
-# Paper settings (spec LR §11).
+# Paper settings (docs/lazy_rich.md#figure-settings).
 WHITENED_BETA0 = (-1.0, 0.0)
 WHITENED_BETA_STAR = (0.0, 1.0)
 DELTAS = (-4.0, -2.0, -1.0, 0.0, 1.0, 2.0, 4.0)
@@ -61,7 +61,7 @@ def conserved_surface_mesh(delta, extent=2.0, n=25):
     r"""Mesh of the conserved surface {(w1, w2, a): a² − w1² − w2² = δ} (unit rates, d = 2).
 
     δ > 0: two-sheeted hyperboloid a = ±√(δ + r²); δ = 0: double cone a = ±r; δ < 0:
-    one-sheeted hyperboloid a = √|δ| sinh u, r = √|δ| cosh u (spec LR §1). Only the part with
+    one-sheeted hyperboloid a = √|δ| sinh u, r = √|δ| cosh u (docs/lazy_rich.md#the-model-and-its-conserved-quantity). Only the part with
     r ≤ extent and |a| ≤ extent is meshed.
 
     Returns
@@ -107,7 +107,7 @@ class SurfacePanel:
     manifold : tuple of two arrays of shape (M, 3)
         The solution manifold a·w = β* as points (w1, w2, a), one branch per sign of a.
     a_inf : float
-        Predicted limit a∞ (spec LR §3.2).
+        Predicted limit a∞ (docs/lazy_rich.md#limit-basins-and-sign-flip).
     """
 
     delta: float
@@ -171,11 +171,11 @@ class DynamicsCurves:
     phi : ndarray of shape (K, T)
         Alignment φ = cos∠(w, β*).
     kernel_distance : ndarray of shape (K, T)
-        S(0, t) with the correct a(t)² cross term (spec LR §7).
+        S(0, t) with the correct a(t)² cross term (docs/lazy_rich.md#lazy-and-rich-measures).
     kernel_distance_compat : ndarray of shape (K, T)
         S(0, t) with the published code's a(0)² cross term (for comparison only).
     kernel_distance_limit : ndarray of shape (K,)
-        S(0, ∞), from the predicted limit (a∞, w∞) (spec LR §3.2).
+        S(0, ∞), from the predicted limit (a∞, w∞) (docs/lazy_rich.md#limit-basins-and-sign-flip).
     """
 
     t: np.ndarray
@@ -243,13 +243,13 @@ class ImplicitBiasPaths:
     endpoint : ndarray of shape (K, 2)
         β(T) from gradient flow.
     prediction : ndarray of shape (K, 2)
-        Implicit-bias prediction (Bregman projection under Φ_δ, spec LR §4).
+        Implicit-bias prediction (Bregman projection under Φ_δ, docs/lazy_rich.md#implicit-bias-for-general-x).
     lazy_limit : ndarray of shape (2,)
         δ → +∞ limit β0 + X⁺(y − Xβ0).
     downstream_limit : ndarray of shape (2,)
         δ → −∞ limit (yᵀXβ0/‖Xβ0‖²) β0.
     n_crossings : ndarray of shape (K,)
-        Zeros of a(t) seen by gradient flow (spec: none here).
+        Zeros of a(t) seen by gradient flow (none in this setting).
     """
 
     x: np.ndarray
@@ -400,7 +400,7 @@ def sign_flip_runs(beta_star=(0.5, 0.5), beta0s=SIGN_FLIP_BETA0S, deltas=SIGN_FL
     n_gf : int
         Samples of the gradient-flow reference (markers).
     rtol, atol : float
-        Gradient-flow tolerances (spec LR §11: 1e-11).
+        Gradient-flow tolerances (docs/lazy_rich.md#figure-settings: 1e-11).
 
     Returns
     -------
@@ -446,7 +446,7 @@ def sign_flip_runs(beta_star=(0.5, 0.5), beta0s=SIGN_FLIP_BETA0S, deltas=SIGN_FL
 def separatrix_init(beta_star, delta, a):
     r"""A point (a, w) on the basin boundary {wᵀβ* = a ν₋, a² − ‖w‖² = δ} (unit rates, d = 2).
 
-    ν₋ = (−δ − √(δ² + 4s²))/2, s = ‖β*‖ (spec LR §3.3). The component of w along β̂* is
+    ν₋ = (−δ − √(δ² + 4s²))/2, s = ‖β*‖ (docs/lazy_rich.md#riccati-and-bernoulli-forms). The component of w along β̂* is
     w∥ = aν₋/s; the orthogonal component w⊥ = √(a² − δ − w∥²) (taken along +90° from β̂*)
     enforces the δ constraint.
 

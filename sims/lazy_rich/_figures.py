@@ -1,4 +1,4 @@
-"""Registered figures of the lazy/rich theory (Kunin et al. 2024; settings of spec LR §11).
+"""Registered figures of the lazy/rich theory (Kunin et al. 2024; settings of docs/lazy_rich.md#figure-settings).
 
 Importing this module registers the figures; ``sims.figures.make_figure(name)`` draws one.
 """

@@ -1,13 +1,14 @@
 """Gradient flow of the lazy/rich models, integrated with ``scipy.integrate.solve_ivp``.
 
-Three models from Kunin et al. (2024), arXiv 2406.06158 (spec LR §1, §5, §6):
+Three models from Kunin et al. (2024), arXiv 2406.06158 (docs/lazy_rich.md#the-model-and-its-conserved-quantity,
+docs/lazy_rich.md#wide-and-deep-linear-networks, docs/lazy_rich.md#relu-networks):
 
 * single neuron      f(x) = a·wᵀx                 (:func:`gradient_flow`)
 * wide linear        f(x) = A W x                  (:func:`gradient_flow_wide`)
 * shallow (leaky) ReLU  f(x) = Σ_k a_k σ(w_kᵀx)   (:func:`gradient_flow_relu`)
 
 All three use ``solve_ivp(method="DOP853")`` with explicit tolerances (never the defaults,
-spec LR §8) and report their conserved quantities along the computed path, so the caller can
+docs/lazy_rich.md#numerics-and-tolerances) and report their conserved quantities along the computed path, so the caller can
 see how well the integrator respected them. A blow-up (state norm above ``max_norm`` or a
 non-finite vector field) is reported in the result (``diverged=True``, NaN after the blow-up),
 never raised.
@@ -126,7 +127,7 @@ def gradient_flow(X, y, a0, w0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, atol=1
 
         ȧ = −η_a wᵀg,    ẇ = −η_w a g,
 
-    which conserves δ = η_w a² − η_a‖w‖² (Kunin et al. 2024, §3; spec LR §1). The mean loss
+    which conserves δ = η_w a² − η_a‖w‖² (Kunin et al. 2024, §3; docs/lazy_rich.md#the-model-and-its-conserved-quantity). The mean loss
     only rescales time: its trajectory at time t equals the sum-loss trajectory at time 2t/n.
     XᵀX and Xᵀy are precomputed, so a right-hand-side evaluation costs O(d²).
 
@@ -150,7 +151,7 @@ def gradient_flow(X, y, a0, w0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, atol=1
     eta_a, eta_w : float, default 1.0
         Layer learning rates η_a (readout) and η_w (first layer), > 0.
     rtol, atol : float, default 1e-10, 1e-12
-        DOP853 tolerances (spec LR §8: ≤ 1e-10 for verification, 1e-12 for conservation).
+        DOP853 tolerances (docs/lazy_rich.md#numerics-and-tolerances: ≤ 1e-10 for verification, 1e-12 for conservation).
     loss : {"sum", "mean"}, default "sum"
         Loss normalisation, see above.
     max_norm : float, default 1e50
@@ -172,7 +173,7 @@ def gradient_flow(X, y, a0, w0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, atol=1
     ----------
     Kunin, Raventós, Dominé, Chen, Klindt, Saxe, Ganguli (2024), "Get rich quick: exact
     solutions reveal how unbalanced initializations promote rapid feature learning",
-    arXiv 2406.06158, §3 (spec LR §1, §8).
+    arXiv 2406.06158, §3 (docs/lazy_rich.md#numerics-and-tolerances).
 
     Examples
     --------
@@ -279,7 +280,7 @@ def gradient_flow_wide(X, Y, A0, W0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, a
 
         Ẇ = −η_w AᵀG,    Ȧ = −η_a G Wᵀ,
 
-    which conserves the h×h matrix Δ = η_w AᵀA − η_a WWᵀ (Kunin et al. 2024, §4; spec LR §5).
+    which conserves the h×h matrix Δ = η_w AᵀA − η_a WWᵀ (Kunin et al. 2024, §4; docs/lazy_rich.md#wide-and-deep-linear-networks).
     As for the single neuron, the mean loss rescales time by 2/n. XᵀX and YᵀX are
     precomputed.
 
@@ -315,7 +316,7 @@ def gradient_flow_wide(X, Y, A0, W0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, a
 
     References
     ----------
-    Kunin et al. (2024), arXiv 2406.06158, §4 (spec LR §5).
+    Kunin et al. (2024), arXiv 2406.06158, §4 (docs/lazy_rich.md#wide-and-deep-linear-networks).
     """
     X = as_finite_array(X, "X", ndim=2)
     n, d = X.shape
@@ -424,7 +425,7 @@ def gradient_flow_relu(X, y, a0, W0, t_eval, leak=0.0, eta_a=1.0, eta_w=1.0, rto
         ȧ_k = −η_a c Σ_i r_i σ(w_kᵀx_i),    ẇ_k = −η_w c a_k Σ_i r_i σ′(w_kᵀx_i) x_i.
 
     Because zσ′(z) = σ(z), every δ_k = η_w a_k² − η_a‖w_k‖² is conserved (Kunin et al. 2024,
-    §5; spec LR §6); the cross terms of Δ are not.
+    §5; docs/lazy_rich.md#relu-networks); the cross terms of Δ are not.
 
     The vector field is continuous in a but jumps in W where an activation w_kᵀx_i changes
     sign; DOP853 resolves isolated kinks by step-size reduction. A trajectory can also *slide*
@@ -469,7 +470,7 @@ def gradient_flow_relu(X, y, a0, W0, t_eval, leak=0.0, eta_a=1.0, eta_w=1.0, rto
 
     References
     ----------
-    Kunin et al. (2024), arXiv 2406.06158, §5 (spec LR §6).
+    Kunin et al. (2024), arXiv 2406.06158, §5 (docs/lazy_rich.md#relu-networks).
     """
     X, y = _as_data(X, y)
     n, d = X.shape

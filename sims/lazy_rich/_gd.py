@@ -1,7 +1,7 @@
 """Full-batch gradient descent for the single neuron: numba kernel, NumPy reference, validation.
 
 Single neuron f(x) = a·wᵀx with general X from Kunin et al. (2024), arXiv 2406.06158
-(spec LR §1, §8): :func:`gradient_descent`, oracle :func:`gradient_descent_reference`. The
+(docs/lazy_rich.md#numerics-and-tolerances): :func:`gradient_descent`, oracle :func:`gradient_descent_reference`. The
 shallow (leaky-)ReLU network is in ``_gd_relu``, which shares the validation helpers of this
 module's loss scale; step counts, record schedules, divergence bounds and chain broadcasting
 come from ``sims._chains``.
@@ -59,7 +59,7 @@ class GradientDescentResult:
     beta : ndarray of shape (C, R, d)
         β = a·w.
     delta : ndarray of shape (C, R)
-        δ = η_w a² − η_a‖w‖² (drifts by O(lr) under GD; spec LR §8).
+        δ = η_w a² − η_a‖w‖² (drifts by O(lr) under GD; docs/lazy_rich.md#numerics-and-tolerances).
     diverged : ndarray of bool, shape (C,)
         Chain left the finite region ‖(a, w)‖ ≤ max_norm; it is frozen at its last valid state.
     diverged_at : ndarray of int64, shape (C,)
@@ -234,7 +234,7 @@ def gradient_descent(core, X, y, a0, w0, lr, n_steps, eta_a=1.0, eta_w=1.0, reco
         a ← a − h η_a wᵀg,    w ← w − h η_w a g.
 
     Unlike gradient flow, δ = η_w a² − η_a‖w‖² moves by exactly
-    Δδ = h²η_aη_w(η_a(∂_aL)² − η_w‖∂_wL‖²) per step (spec LR §8), an O(h) drift over a fixed
+    Δδ = h²η_aη_w(η_a(∂_aL)² − η_w‖∂_wL‖²) per step (docs/lazy_rich.md#numerics-and-tolerances), an O(h) drift over a fixed
     time horizon. XᵀX and Xᵀy are precomputed, so a chain-step costs O(d²). Deterministic: no
     random state. The loop runs time outer, chains inner; chains are independent.
 
@@ -282,7 +282,8 @@ def gradient_descent(core, X, y, a0, w0, lr, n_steps, eta_a=1.0, eta_w=1.0, reco
     ----------
     Kunin, Raventós, Dominé, Chen, Klindt, Saxe, Ganguli (2024), "Get rich quick: exact
     solutions reveal how unbalanced initializations promote rapid feature learning",
-    arXiv 2406.06158 (spec LR §1, §8).
+    arXiv 2406.06158 (docs/lazy_rich.md#the-model-and-its-conserved-quantity,
+    docs/lazy_rich.md#numerics-and-tolerances).
     """
     X = as_finite_array(X, "X", ndim=2)
     n, d = X.shape

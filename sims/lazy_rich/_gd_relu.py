@@ -1,7 +1,7 @@
 """Full-batch gradient descent for shallow (leaky-)ReLU networks: numba kernel and NumPy reference.
 
 Shallow ReLU / leaky-ReLU network f(x) = Σ_k a_k σ(w_kᵀx) from Kunin et al. (2024),
-arXiv 2406.06158 (spec LR §6, §11 items 6–7 at small size): :func:`gradient_descent_relu`,
+arXiv 2406.06158 (docs/lazy_rich.md#relu-networks; the Fig. 1 settings of docs/lazy_rich.md#figure-settings at small size): :func:`gradient_descent_relu`,
 oracle :func:`gradient_descent_relu_reference`, result :class:`ReluGradientDescentResult`.
 Input validation is shared with the single-neuron kernel in ``_gd``.
 
@@ -289,7 +289,7 @@ def gradient_descent_relu(core, X, y, a0, W0, lr, n_steps, leak=0.0, eta_a=1.0, 
         w_k ← w_k − h η_w c a_k Σ_i r_i σ′(w_kᵀx_i) x_i.
 
     Since zσ′(z) = σ(z), a_k ∂_{a_k}L = w_kᵀ∂_{w_k}L and each δ_k = η_w a_k² − η_a‖w_k‖²
-    changes per step by exactly h²η_aη_w(η_a(∂_{a_k}L)² − η_w‖∂_{w_k}L‖²) (spec LR §6, §8).
+    changes per step by exactly h²η_aη_w(η_a(∂_{a_k}L)² − η_w‖∂_{w_k}L‖²) (docs/lazy_rich.md#numerics-and-tolerances).
     A chain-step costs O(nmd). numba kernel, time outer / chains inner; deterministic.
 
     Parameters
@@ -332,7 +332,7 @@ def gradient_descent_relu(core, X, y, a0, W0, lr, n_steps, leak=0.0, eta_a=1.0, 
 
     References
     ----------
-    Kunin et al. (2024), arXiv 2406.06158, §5 (spec LR §6, §11 items 6–7).
+    Kunin et al. (2024), arXiv 2406.06158, §5 (docs/lazy_rich.md#relu-networks, docs/lazy_rich.md#figure-settings).
     """
     X = as_finite_array(X, "X", ndim=(2, 3))
     n, d = X.shape[-2:]

@@ -1,6 +1,6 @@
 """Lazy/rich measures: NTK Gram matrices, kernel distance, Hamming and parameter distance.
 
-Spec LR §2 and §7 (Kunin et al. 2024, arXiv 2406.06158; kernel distance of Fort et al. 2020,
+docs/lazy_rich.md#lazy-and-rich-measures (Kunin et al. 2024, arXiv 2406.06158; kernel distance of Fort et al. 2020,
 arXiv 2010.15110). Every function accepts an optional leading time axis on the "current"
 state and is vectorised over it. float64 throughout (float32 features make S(0, 0) < 0).
 """
@@ -46,7 +46,7 @@ def ntk_gram(X, a, w, weighted=False, eta_a=1.0, eta_w=1.0):
 
         K = J diag(η_a, η_w I) Jᵀ = X M Xᵀ = η_w a² XXᵀ + η_a (Xw)(Xw)ᵀ,
 
-    with M = η_w a² I + η_a wwᵀ (spec LR §2). The two coincide at η_a = η_w = 1.
+    with M = η_w a² I + η_a wwᵀ (docs/lazy_rich.md#function-space-metric-and-ntk). The two coincide at η_a = η_w = 1.
 
     Parameters
     ----------
@@ -66,7 +66,7 @@ def ntk_gram(X, a, w, weighted=False, eta_a=1.0, eta_w=1.0):
 
     References
     ----------
-    Kunin et al. (2024), arXiv 2406.06158 (spec LR §2, §7).
+    Kunin et al. (2024), arXiv 2406.06158 (docs/lazy_rich.md#function-space-metric-and-ntk).
     """
     X = as_finite_array(X, "X", ndim=2)
     d = X.shape[1]
@@ -108,7 +108,7 @@ def kernel_distance_from_grams(K0, Kt):
     ----------
     Fort, Dziugaite, Paul, Kharaghani, Roy, Ganguli (2020), "Deep learning versus kernel
     learning: an empirical study of loss landscape geometry and the time evolution of the
-    Neural Tangent Kernel", arXiv 2010.15110. Spec LR §7.
+    Neural Tangent Kernel", arXiv 2010.15110. docs/lazy_rich.md#lazy-and-rich-measures.
     """
     K0 = as_finite_array(K0, "K0", ndim=2)
     n = K0.shape[0]
@@ -145,7 +145,7 @@ def relu_ntk_gram(X, a, W, leak=0.0, weighted=False, eta_a=1.0, eta_w=1.0):
 
         K = η_a S Sᵀ + η_w (XXᵀ) ⊙ (D diag(a²) Dᵀ),
 
-    with η_a = η_w = 1 for the plain kernel JJᵀ (``weighted=False``) (spec LR §7).
+    with η_a = η_w = 1 for the plain kernel JJᵀ (``weighted=False``) (docs/lazy_rich.md#lazy-and-rich-measures).
 
     Parameters
     ----------
@@ -166,7 +166,7 @@ def relu_ntk_gram(X, a, W, leak=0.0, weighted=False, eta_a=1.0, eta_w=1.0):
 
     References
     ----------
-    Kunin et al. (2024), arXiv 2406.06158 (spec LR §6, §7).
+    Kunin et al. (2024), arXiv 2406.06158 (docs/lazy_rich.md#lazy-and-rich-measures).
     """
     X = as_finite_array(X, "X", ndim=2)
     d = X.shape[1]
@@ -194,8 +194,8 @@ def hamming_distance(X, W0, Wt):
     r"""Activation Hamming distance H = (1/n) Σ_i Σ_k 1[pattern of w_k(t)ᵀx_i ≠ that of w_k(0)ᵀx_i].
 
     The activation pattern of a unit on an input is 1[w_kᵀx_i > 0] (the branch of σ in use,
-    consistent with σ′(0) = γ); this is the spec's sign comparison except on exact zeros.
-    H counts flipped activations per sample: range 0..m (spec LR §7).
+    consistent with σ′(0) = γ); this is the plain sign comparison except on exact zeros.
+    H counts flipped activations per sample: range 0..m (docs/lazy_rich.md#lazy-and-rich-measures).
 
     Parameters
     ----------
@@ -210,7 +210,7 @@ def hamming_distance(X, W0, Wt):
 
     References
     ----------
-    Kunin et al. (2024), arXiv 2406.06158 (spec LR §7).
+    Kunin et al. (2024), arXiv 2406.06158 (docs/lazy_rich.md#lazy-and-rich-measures).
     """
     X = as_finite_array(X, "X", ndim=2)
     n, d = X.shape
@@ -230,7 +230,7 @@ def hamming_distance(X, W0, Wt):
 
 @guard_numerics
 def parameter_distance(a0, W0, at, Wt):
-    r"""Parameter distance √(‖W_t − W_0‖_F² + ‖a_t − a_0‖²) (spec LR §7).
+    r"""Parameter distance √(‖W_t − W_0‖_F² + ‖a_t − a_0‖²) (docs/lazy_rich.md#lazy-and-rich-measures).
 
     Works for any parameter shapes: the single neuron (a0 scalar, W0 = w0 of shape (d,)) or a
     ReLU net (a0 (m,), W0 (m, d)). ``at`` and ``Wt`` either have exactly the shapes of ``a0``

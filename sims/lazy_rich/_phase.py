@@ -28,7 +28,7 @@ _Y_AXES = ("scale", "alignment")
 def delayed_rich_delta(s: float, delay_ratio: float) -> float:
     r"""δ below which direction learning is ``delay_ratio`` times slower than the radial fit.
 
-    Solves λ⊥/λ∥ = (δ + R)/(2R) = r with R = √(δ² + 4s²) (unit rates, spec LR §3.2):
+    Solves λ⊥/λ∥ = (δ + R)/(2R) = r with R = √(δ² + 4s²) (unit rates, docs/lazy_rich.md#limit-basins-and-sign-flip):
     δ = −2s(1 − 2r)/√(1 − (1 − 2r)²), for 0 < r < ½.
     """
     s = as_finite_scalar(s, "s")
@@ -76,10 +76,10 @@ def lazy_rich_phase_diagram(*, x="delta", y="scale", x_values=None, y_values=Non
                             simulate=(6, 4), plot=True) -> PhaseDiagram:
     r"""Phase diagram of lazy / rich / delayed-rich learning in the single-neuron model.
 
-    Whitened input (XᵀX = I₂, Xᵀy = β*, unit rates; Kunin et al. 2024 §3, spec LR §3, §7).
+    Whitened input (XᵀX = I₂, Xᵀy = β*, unit rates; Kunin et al. 2024 §3, docs/lazy_rich.md#exact-solution-for-whitened-input).
     Per cell (δ, y) the closed forms give:
 
-    * ``kernel_distance_final`` — S(0, ∞) from the exact limit (a∞, w∞) (spec §3.2, §7);
+    * ``kernel_distance_final`` — S(0, ∞) from the exact limit (a∞, w∞) (docs/lazy_rich.md#lazy-and-rich-measures);
     * ``kernel_distance_tmax`` — S(0, t_max) from the exact solution;
     * ``time_to_learn`` — first t with ½‖β − β*‖² ≤ ``learn_fraction``·½‖β0 − β*‖² (inf if not
       reached by ``t_max``);

@@ -1,4 +1,4 @@
-"""Figures of the lazy/rich minimal model (Kunin et al. 2024, arXiv 2406.06158; spec LR §11).
+"""Figures of the lazy/rich minimal model (Kunin et al. 2024, arXiv 2406.06158; docs/lazy_rich.md#figure-settings).
 
 Each figure is split in two: a small compute function returning a frozen dataclass of plain
 arrays (in ``_figure_data``, tested for the qualitative shape the paper reports) and a
@@ -157,7 +157,7 @@ def plot_dynamics(deltas=DELTAS, beta0=WHITENED_BETA0, beta_star=WHITENED_BETA_S
 
     With ``compat_panel`` a fourth panel compares, at δ = ``compat_delta``, the correct kernel
     distance with the published code's a(0)² variant, whose transient overshoot at δ = 0 is an
-    artefact of that bug (spec LR §7).
+    artefact of that bug (docs/lazy_rich.md#lazy-and-rich-measures).
 
     Parameters
     ----------
@@ -226,7 +226,7 @@ def plot_implicit_bias(x=(0.5, 1.0), y=1.1, beta0=(0.4, 0.05), deltas=DELTAS, T=
     """Fig 4b of Kunin et al. (2024): where gradient flow lands on the solution line xᵀβ = y.
 
     Gradient-flow paths in the β-plane (one colour per δ), the implicit-bias prediction of
-    spec LR §4 for each δ (open circles), and the δ = +∞ (kernel projection) and δ = −∞
+    docs/lazy_rich.md#implicit-bias-for-general-x for each δ (open circles), and the δ = +∞ (kernel projection) and δ = −∞
     (initial ray) limits on the solution line.
 
     Parameters

@@ -1,4 +1,4 @@
-"""Per-mode SGD of the teacher–student collapse example of Chen et al. (2023) (spec §5.2 item 3).
+"""Per-mode SGD of the teacher–student collapse example of Chen et al. (2023) (docs/sgd_stability.md#collapse-examples).
 
 * :func:`simulate_teacher_student_modes` — SGD with label noise on each mode (u_k, v_k) of a
   two-layer linear student in the SVD basis of a linear teacher; a mode collapses (u_k v_k → 0)
@@ -172,12 +172,12 @@ def simulate_teacher_student_modes(core, s_hat, noise, lr, n_steps, n_chains, se
     Parameters
     ----------
     s_hat : array of shape (K,)
-        Mode strengths ŝ_k (singular values of XᵀY/N in the teacher–student setting; spec:
+        Mode strengths ŝ_k (singular values of XᵀY/N in the teacher–student setting; Chen et al.:
         the empirical values for a rank-8 teacher with singular values linspace(0.5, 1, 8)).
     noise : float or array
         Label-noise level σ ≥ 0 per cell.
     lr : float or array
-        Step size (> 0), broadcast against ``noise``; η = lr/n_samples (spec: lr = 3.0,
+        Step size (> 0), broadcast against ``noise``; η = lr/n_samples (Chen et al.: lr = 3.0,
         N = 1024).
     n_steps : int
         SGD steps (≥ 0).
@@ -190,7 +190,7 @@ def simulate_teacher_student_modes(core, s_hat, noise, lr, n_steps, n_chains, se
     init_scale : float, default 1e-3
         u_k, v_k ~ init_scale·N(0, 1) independently.
     lr_drop_step : int, optional
-        From this step on the step size is lr·lr_drop_factor (spec: 50000 of 60001); default:
+        From this step on the step size is lr·lr_drop_factor (Chen et al.: 50000 of 60001); default:
         no drop.
     lr_drop_factor : float, default 0.1
     active_tol : float, default 1e-2
@@ -210,7 +210,7 @@ def simulate_teacher_student_modes(core, s_hat, noise, lr, n_steps, n_chains, se
 
     References
     ----------
-    Chen, Kunin, Yamamura, Ganguli (2023), arXiv 2306.04251 (spec SGD-S §5.2 item 3).
+    Chen, Kunin, Yamamura, Ganguli (2023), arXiv 2306.04251 (docs/sgd_stability.md#collapse-examples).
     """
     s_hat = as_finite_array(s_hat, "s_hat", ndim=1)
     if s_hat.size == 0:

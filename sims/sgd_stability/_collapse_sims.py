@@ -1,4 +1,4 @@
-"""SDE simulators of the stochastic-collapse examples of Chen et al. (2023) (spec §5.2 items 1–2).
+"""SDE simulators of the stochastic-collapse examples of Chen et al. (2023) (docs/sgd_stability.md#collapse-examples).
 
 * :func:`simulate_quartic_well` — Euler–Maruyama for the quartic well dθ = −(θ³ − μθ)dt + ζθ dW.
 * :func:`simulate_tanh_neuron` — Euler–Maruyama for the single tanh neuron f(x) = w₂ tanh(w₁x)
@@ -155,7 +155,7 @@ def simulate_quartic_well(core, zeta, n_steps, n_chains, seed, mu=1.5, dt=0.0025
     dt : float, default 0.0025
         Time step.
     init_std : float, default 2.0
-        θ_0 ~ N(0, init_std²) (spec: N(0, 4)).
+        θ_0 ~ N(0, init_std²) (Chen et al.: N(0, 4)).
     collapse_sq : float, default 1e-30
         Collapsed if θ_T² < collapse_sq at the end.
     max_abs : float, default 1e6
@@ -173,7 +173,7 @@ def simulate_quartic_well(core, zeta, n_steps, n_chains, seed, mu=1.5, dt=0.0025
     References
     ----------
     Chen, Kunin, Yamamura, Ganguli (2023), "Stochastic collapse: how gradient noise attracts
-    SGD dynamics towards simpler subnetworks", arXiv 2306.04251 (spec SGD-S §5.2 item 1).
+    SGD dynamics towards simpler subnetworks", arXiv 2306.04251 (docs/sgd_stability.md#collapse-examples).
     """
     n_chains = as_count(n_chains, "n_chains", 1)
     shape, zeta_c, mu_c, zeta_x, mu_x = cells_and_chains(zeta, mu, "zeta", "mu", n_chains)
@@ -204,7 +204,7 @@ def simulate_quartic_well(core, zeta, n_steps, n_chains, seed, mu=1.5, dt=0.0025
 
 @dataclass(frozen=True)
 class TanhNeuronResult:
-    """Euler–Maruyama runs of the single tanh neuron SDE (spec §5.2 item 2).
+    """Euler–Maruyama runs of the single tanh neuron SDE (docs/sgd_stability.md#collapse-examples).
 
     Attributes
     ----------
@@ -373,7 +373,7 @@ def simulate_tanh_neuron(core, x, y, eta, n_steps, n_chains, seed, zeta=1.0, dt=
     Parameters
     ----------
     x, y : array of shape (m,)
-        The data set (spec: m = 32, x ~ N(0, 1), y = x + 0.1·N(0, 1), drawn once).
+        The data set (Chen et al.: m = 32, x ~ N(0, 1), y = x + 0.1·N(0, 1), drawn once).
     eta : float or array
         Learning rate η ≥ 0 per cell (noise strength √η).
     n_steps : int
@@ -403,7 +403,7 @@ def simulate_tanh_neuron(core, x, y, eta, n_steps, n_chains, seed, zeta=1.0, dt=
 
     References
     ----------
-    Chen, Kunin, Yamamura, Ganguli (2023), arXiv 2306.04251 (spec SGD-S §5.2 item 2).
+    Chen, Kunin, Yamamura, Ganguli (2023), arXiv 2306.04251 (docs/sgd_stability.md#collapse-examples).
     """
     x = as_finite_array(x, "x", ndim=1)
     if x.size == 0:

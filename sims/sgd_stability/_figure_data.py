@@ -1,6 +1,7 @@
 """Data behind the phase-diagram figures of the SGD-stability theory (Ziyin et al. 2023).
 
-Spec SGD-S §4, §7, §12: Figures 1–2 (analytic phase diagram of the two-layer net at the origin
+Settings: docs/sgd_stability.md#phases-of-the-two-layer-net and docs/sgd_stability.md#nonlinear-check.
+Figures 1–2 (analytic phase diagram of the two-layer net at the origin
 saddle, with nonlinear-SGD outcomes) and Figure 3 (a finite data set, all five phases on one λ
 axis); the threshold and stochastic-collapse figures (4–6) are in ``_figure_data_thresholds``.
 Each figure is split in two: a small compute function here returning a frozen dataclass of plain
@@ -34,7 +35,7 @@ __all__ = [
     "phase_overlay",
 ]
 
-# Reference setting (spec SGD-S §4.4 (C)).
+# Reference setting (docs/sgd_stability.md#data-models, model C).
 FINITE_DATA_C = (2.0, 1.5, 0.8, -0.5, -1.2)
 
 
@@ -50,7 +51,7 @@ def _positive_grid(values, name: str) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------
-# Figures 1–2: analytic phase diagram with nonlinear-SGD outcomes (spec §4.2, §4.4 (A), §4.9)
+# Figures 1–2: analytic phase diagram with nonlinear-SGD outcomes (model A; docs/sgd_stability.md#nonlinear-check)
 # --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class PhaseOverlay:
         ``"noise"`` (label noise σ at fixed batch size) or ``"batch_size"`` (S at fixed σ).
     analytic : PhaseDiagram
         ``sims.phase_diagram(method="analytic")``: exact Λ± (Gaussian closed form), labels
-        Ia/Ib/III/IV (no II in model A, spec §4.5) and the boundary point sets.
+        Ia/Ib/III/IV (no II in model A, docs/sgd_stability.md#why-phase-ii-is-rare) and the boundary point sets.
     simulated : PhaseDiagram
         Nonlinear SGD on f = Σ_{i≤width} u_i w_i x per cell (``simulate_two_layer``):
         ``values["fraction_collapsed" | "fraction_correct" | "fraction_incorrect" |
@@ -73,7 +74,7 @@ class PhaseOverlay:
     divergence_edge : ndarray of shape (k, 2)
         Per simulated row, the smallest λ at which the diverged fraction reaches 1/2 (linear
         interpolation between cells), as (λ, y) points: the minimum's instability, a boundary
-        the saddle theory does not predict (spec §4.9).
+        the saddle theory does not predict (docs/sgd_stability.md#nonlinear-check).
     noise, batch_size : float, int
         The fixed coordinate.
     critical_noise : float
@@ -135,11 +136,11 @@ def phase_overlay(y="noise", *, lr_max=0.5, n_lr=200, n_noise=120, noise_max=10.
         Coarse grid of the simulation. Defaults: λ ∈ {0.02, 0.06, …} below lr_max;
         σ ∈ {0.5, 1.5, …} up to noise_max, or S ∈ {1, 2, 3, 4, 6, 8, 12, 16} (≤ max_batch).
     n_steps, n_chains, width : int
-        Nonlinear SGD run length, trajectories per cell and hidden width (spec §4.9 uses
-        1e5 steps and 40 trajectories; the figure uses fewer so that it draws in seconds).
+        Nonlinear SGD run length, trajectories per cell and hidden width (Ziyin et al.'s experiment as we read it used
+        1e5 steps and 40 trajectories, docs/sgd_stability.md#nonlinear-check; the figure uses fewer so that it draws in seconds).
     collapse_norm : float
         Collapse criterion ‖θ‖ < collapse_norm (init 1e-3·N(0, 1)). Default 1e-30 rather than
-        the spec's 1e-12: where Λ₊ is slightly positive but the per-step log-variance is large
+        1e-12: where Λ₊ is slightly positive but the per-step log-variance is large
         (S = 4, σ = 6, λ ≈ 0.2: Λ₊ ≈ 0.005, std ≈ 0.5) a run reaches 1e-12 by diffusion within
         2e4 steps, so 1e-12 reports collapse outside phase III; 1e-30 does not.
     seed : int
@@ -204,7 +205,7 @@ def phase_overlay(y="noise", *, lr_max=0.5, n_lr=200, n_noise=120, noise_max=10.
 
 
 # --------------------------------------------------------------------------------------------
-# Figure 3: finite data set, all five phases on one λ axis (spec §4.4 (C), §7 case 7)
+# Figure 3: finite data set, all five phases on one λ axis (docs/sgd_stability.md#data-models, model C; docs/sgd_stability.md#reference-cases, case 7)
 # --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -248,12 +249,12 @@ class FiniteDataExponents:
 
 
 def finite_data_exponents(c=FINITE_DATA_C, lr_max=4.2, n_lr=3000) -> FiniteDataExponents:
-    """Λ±(λ) and the exact phase bands of a finite data set with S = 1 (spec §4.4 (C)).
+    """Λ±(λ) and the exact phase bands of a finite data set with S = 1 (docs/sgd_stability.md#data-models, model C).
 
     Parameters
     ----------
     c : array of shape (N,)
-        Per-sample correlations with positive mean (default: the spec's reference set, on which
+        Per-sample correlations with positive mean (default: the reference set of docs/sgd_stability.md#data-models, on which
         all five labels Ib, Ia, III, IV, II appear on one λ axis).
     lr_max : float
     n_lr : int
@@ -265,7 +266,7 @@ def finite_data_exponents(c=FINITE_DATA_C, lr_max=4.2, n_lr=3000) -> FiniteDataE
     """
     c = as_finite_array(c, "c", ndim=1)
     if c.size == 0 or c.mean() <= 0:
-        raise ValueError("c must be a non-empty data set with positive mean (spec §4.2)")
+        raise ValueError("c must be a non-empty data set with positive mean (the phase table assumes E c > 0)")
     lr_max = as_positive_scalar(lr_max, "lr_max")
     n_lr = _count(n_lr, "n_lr", 2)
     sing_minus = np.sort(1.0 / c[c > 0])

@@ -1,7 +1,7 @@
 """Data behind the threshold and stochastic-collapse figures of the SGD-stability theory.
 
-Ziyin et al. 2023; Chen et al. 2023; Mulayoff & Michaeli 2024. Spec SGD-S §5.2, §6, §7, §12:
-Figure 4 (GD, mean-square and probabilistic stability thresholds vs batch size), Figure 5
+Ziyin et al. 2023; Chen et al. 2023; Mulayoff & Michaeli 2024. Derivations: docs/sgd_stability.md#mean-square-threshold,
+docs/sgd_stability.md#collapse-examples; settings: docs/sgd_stability.md#reference-cases. Figure 4 (GD, mean-square and probabilistic stability thresholds vs batch size), Figure 5
 (quartic-well collapse probability) and Figure 6 (teacher–student rank under label noise); the
 phase-diagram figures (1–3) are in ``_figure_data``. As there, each compute function returns a
 frozen dataclass of plain arrays (tested for the qualitative facts the theory predicts) drawn by a
@@ -46,13 +46,13 @@ __all__ = [
     "teacher_student_singular_values",
 ]
 
-# Reference settings (spec SGD-S §7 case 6, §7 case 2).
+# Reference settings (docs/sgd_stability.md#reference-cases, cases 6 and 2).
 REGRESSION_CASE_6 = ((2.0, 0.0), (0.0, 1.0), (1.0, 1.0))
 SCALAR_REGRESSION_X = (0.5, 1.0, 1.5, 2.0)
 
 
 # --------------------------------------------------------------------------------------------
-# Figure 4: GD, mean-square and probabilistic thresholds vs batch size (spec §6, §7, §12.1)
+# Figure 4: GD, mean-square and probabilistic thresholds vs batch size (docs/sgd_stability.md#mean-square-threshold)
 # --------------------------------------------------------------------------------------------
 
 def _runs(mask: np.ndarray, x: np.ndarray) -> tuple:
@@ -112,7 +112,7 @@ class BatchThresholdsQR:
 
 def batch_thresholds_qr(X=REGRESSION_CASE_6, batch_sizes=None, lr_max=1.6, n_lr=320, n_steps=20_000,
                         n_chains=1, seed=0) -> BatchThresholdsQR:
-    """Spec §7 case 6: the three notions vs batch size, PS by the QR (Benettin) method.
+    """Case 6 of docs/sgd_stability.md#reference-cases: the three notions vs batch size, PS by the QR (Benettin) method.
 
     Parameters
     ----------
@@ -219,7 +219,7 @@ def batch_thresholds_exact(x=SCALAR_REGRESSION_X) -> BatchThresholdsExact:
 
 
 # --------------------------------------------------------------------------------------------
-# Figure 5: quartic-well collapse probability (Chen et al. 2023; spec §5.2 item 1)
+# Figure 5: quartic-well collapse probability (Chen et al. 2023; docs/sgd_stability.md#collapse-examples)
 # --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -271,7 +271,7 @@ class QuarticCollapse:
 
 def quartic_collapse(zeta=None, n_steps=(20_000, 80_000), n_chains=80, mu=1.5, dt=0.0025, collapse_sq=1e-30,
                      seed=0) -> QuarticCollapse:
-    """Collapse probability vs ζ at each horizon (spec §5.2 item 1, smaller than its 1000 × 80001).
+    """Collapse probability vs ζ at each horizon (docs/sgd_stability.md#collapse-examples; fewer runs than Chen et al.'s 1000 × 80001).
 
     Parameters
     ----------
@@ -326,7 +326,7 @@ def quartic_collapse(zeta=None, n_steps=(20_000, 80_000), n_chains=80, mu=1.5, d
 
 
 # --------------------------------------------------------------------------------------------
-# Figure 6: teacher–student rank under label noise (Chen et al. 2023; spec §5.2 item 3)
+# Figure 6: teacher–student rank under label noise (Chen et al. 2023; docs/sgd_stability.md#collapse-examples)
 # --------------------------------------------------------------------------------------------
 
 def teacher_student_singular_values(n_samples=1024, dim=64, rank=8, s_min=0.5, s_max=1.0, label_noise=0.5,
@@ -334,7 +334,7 @@ def teacher_student_singular_values(n_samples=1024, dim=64, rank=8, s_min=0.5, s
     """Empirical mode strengths ŝ_k: singular values of XᵀY/N for a rank-r linear teacher.
 
     X ~ N(0, 1)^{N×n}, teacher W* = U diag(linspace(s_min, s_max, r)) Vᵀ (random orthonormal
-    U, V), Y = XW*ᵀ + label_noise·N(0, 1) (spec §5.2 item 3: N = 1024, n = m = 64, r = 8,
+    U, V), Y = XW*ᵀ + label_noise·N(0, 1) (Chen et al.'s setting, docs/sgd_stability.md#collapse-examples: N = 1024, n = m = 64, r = 8,
     σ_y = 0.5). The r teacher modes come out near their singular values, the others are noise
     singular values of size ~σ_y √(n/N).
 
@@ -416,7 +416,7 @@ class TeacherStudentRank:
 def _snapshot_count(s_hat, eta, sigma, tol) -> float:
     """Σ_k P(x_k > tol), x_k ~ Gamma(a_k/(ησ²), scale ησ²), a_k = ŝ_k − ησ²/2 > 0.
 
-    Our derivation [D]: with u = v = r the SDE of a surviving mode is
+    Our derivation (docs/sgd_stability.md#collapse-examples): with u = v = r the SDE of a surviving mode is
     d log r = (a − r²)dt − √η σ dW, whose stationary density in x = r² = u v is
     ∝ x^{a/(ησ²) − 1} e^{−x/(ησ²)} (mean a: the ŝ − ησ²/2 shrinkage). Small a/(ησ²) puts most
     of the mass near 0, so a snapshot threshold misses survivors.
@@ -431,9 +431,9 @@ def _snapshot_count(s_hat, eta, sigma, tol) -> float:
 
 def teacher_student_rank(noise=None, s_hat=None, lr=3.0, n_steps=60_001, n_chains=6, n_samples=1024,
                          active_tol=1e-4, init_scale=1e-3, seed=0) -> TeacherStudentRank:
-    """Per-mode SGD with label noise vs the collapse count #{k: ŝ_k > ησ²/2} (spec §5.2 item 3).
+    """Per-mode SGD with label noise vs the collapse count #{k: ŝ_k > ησ²/2} (docs/sgd_stability.md#collapse-examples).
 
-    Spec settings except: no learning-rate drop (so that the stationary laws hold at the end) and
+    Chen et al.'s settings except: no learning-rate drop (so that the stationary laws hold at the end) and
     a snapshot threshold u_kv_k > 1e-4 (init u_kv_k ~ 1e-6) instead of 1e-2, which loses fewer
     surviving modes to their log-scale fluctuations.
 

@@ -1,5 +1,6 @@
 """Registered figures of the SGD-stability theory (Ziyin et al. 2023; Chen et al. 2023; Mulayoff &
-Michaeli 2024; settings of spec SGD-S §4.4, §4.9, §5.2, §7).
+Michaeli 2024; settings in docs/sgd_stability.md#nonlinear-check,
+docs/sgd_stability.md#collapse-examples and docs/sgd_stability.md#reference-cases).
 
 Importing this module registers the figures; ``sims.figures.make_figure(name)`` draws one.
 Data come from ``_figure_data`` and ``_figure_data_thresholds`` (frozen dataclasses, tested), drawing
@@ -78,7 +79,7 @@ def _finite_data(*, seed, c, lr_max, n_lr, floor):
     params=dict(X=[list(r) for r in REGRESSION_CASE_6], lr_max=1.6, n_lr=320, n_steps=20_000,
                 scalar_x=list(SCALAR_REGRESSION_X)), seed=0,
     description="GD (2/λ_max(H)), mean-square (Mulayoff–Michaeli η*_var(B)) and probabilistic stability vs "
-                "batch size B (without replacement within a batch): spec §7 case 6 (x = (2, 0), (0, 1), "
+                "batch size B (without replacement within a batch): a 2-D interpolating regression (x = (2, 0), (0, 1), "
                 "(1, 1); PS from the top Lyapunov exponent by QR, ±3 SE) and a 1-D regression "
                 "x = (0.5, 1, 1.5, 2) where all three are exact. MS ⇒ PS and MS ≤ GD everywhere; PS lies "
                 "below GD in case 6 and above it in the 1-D case.",

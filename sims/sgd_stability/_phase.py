@@ -1,8 +1,8 @@
-"""SGD phase diagram of the two-layer model at the origin saddle (Ziyin et al. 2023; spec SGD-S §4, §9).
+"""SGD phase diagram of the two-layer model at the origin saddle (Ziyin et al. 2023; docs/sgd_stability.md#phase-diagram).
 
 Per cell (learning rate λ, label noise σ or batch size S) the rotated coordinates a = u + w and
 b = u − w evolve by the scalar factors 1 ± λc_t, so the phase is decided by
-Λ₊ = E log|1 + λc| and Λ₋ = E log|1 − λc| (spec §4.1–4.2). Three methods:
+Λ₊ = E log|1 + λc| and Λ₋ = E log|1 − λc| (docs/sgd_stability.md#phases-of-the-two-layer-net). Three methods:
 
 * ``"analytic"`` — exact exponents from the Gaussian closed form (model A) or 1-D quadrature
   (model B), standard error 0;
@@ -32,7 +32,7 @@ __all__ = ["sgd_stability_phase_diagram"]
 
 _METHODS = ("analytic", "qr", "simulate")
 _Y_AXES = ("noise", "batch_size")
-_SE_BAND = 3.0  # "undecided" when |Λ| < 3 standard errors (spec §8.2)
+_SE_BAND = 3.0  # "undecided" when |Λ| < 3 standard errors (docs/sgd_stability.md#computing-exponents)
 _OUTCOME_LABELS = {"collapsed": "III", "correct": "I", "incorrect": "II", "diverged": "diverged"}
 
 
@@ -48,7 +48,7 @@ def sgd_stability_phase_diagram(*, x="lr", y="noise", x_values=None, y_values=No
                                 plot=True) -> PhaseDiagram:
     r"""Phase diagram of SGD at the origin saddle of f(x) = Σ_i u_i σ(w_i x).
 
-    Phases (spec SGD-S §4.2, E c > 0): ``"Ia"``/``"Ib"`` correct learning (Λ₊ > 0 > Λ₋; Ib if also
+    Phases (docs/sgd_stability.md#phases-of-the-two-layer-net, E c > 0): ``"Ia"``/``"Ib"`` correct learning (Λ₊ > 0 > Λ₋; Ib if also
     E(1 − λc)² < 1), ``"II"`` incorrect learning (Λ₊ < 0 < Λ₋), ``"III"`` collapse to the saddle
     (both < 0), ``"IV"`` loss of stability (both > 0); ``"undecided"`` where an estimated exponent is
     within 3 SE of zero; with ``method="simulate"`` the label is the majority outcome
@@ -64,7 +64,7 @@ def sgd_stability_phase_diagram(*, x="lr", y="noise", x_values=None, y_values=No
         The ``"qr"`` and ``"simulate"`` defaults are coarser (40 × 40 and 15 × 12).
     method : {"analytic", "qr", "simulate"}
     model : {"A", "B"}
-        Data model (spec §4.4): A Rademacher input (c Gaussian), B Gaussian input. ``"simulate"``
+        Data model (docs/sgd_stability.md#data-models): A Rademacher input (c Gaussian), B Gaussian input. ``"simulate"``
         uses the same data model in the nonlinear run.
     noise, batch_size : float, int
         The fixed coordinate when the other is on the y axis.

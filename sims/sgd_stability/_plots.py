@@ -231,7 +231,7 @@ def _intervals(ax, x, intervals, color, width=7, top=None):
 def plot_batch_thresholds(qr, exact, axes=None, floor=-0.9):
     """GD, mean-square and probabilistic stability vs batch size (three panels).
 
-    (a) Top Lyapunov exponent Λ₁(η) of spec §7 case 6 by QR for each batch size (±3 SE band),
+    (a) Top Lyapunov exponent Λ₁(η) of case 6 (docs/sgd_stability.md#reference-cases) by QR for each batch size (±3 SE band),
     MS thresholds η*_var(B) (dotted) and the GD threshold (dashed). (b) Case 6 stable sets vs B:
     probabilistic (bars: runs of QR-stable grid points), mean-square η*_var(B) (circles), GD
     (dashed line). (c) The same for a 1-D regression, where every set is exact.

@@ -1,4 +1,4 @@
-"""Lyapunov exponents of random matrix products by simulation (spec SGD-S §3, §4.7, §8.2).
+"""Lyapunov exponents of random matrix products by simulation (docs/sgd_stability.md#computing-exponents).
 
 * :func:`lyapunov_monte_carlo` — scalar laws: Λ(λ) = E log|1 − λh| by Monte Carlo with a
   batch-means standard error (finite atoms or any frozen ``scipy.stats`` law).
@@ -6,7 +6,7 @@
   exponent (k = 1) or the first k, up to the full spectrum. The law of M_t is one of
   :class:`FiniteRowsLaw` (rank-S updates from a finite data set), :class:`GaussianRowsLaw`
   (isotropic Gaussian rows) or :class:`TwoLayerVectorLaw` (the vector-input two-layer map at the
-  origin, spec §4.7), defined in ``_qr_laws``. Oracle: :func:`lyapunov_qr_reference` (plain
+  origin, docs/sgd_stability.md#vector-inputs), defined in ``_qr_laws``. Oracle: :func:`lyapunov_qr_reference` (plain
   NumPy). The kernel and its NumPy twin are in ``_qr_kernel``.
 
 QR conventions. Each chain carries Q ∈ ℝ^{D×k} with orthonormal columns (random start). A step
@@ -15,9 +15,9 @@ steps, at the end of burn-in and of every block, and as soon as an entry leaves 
 (no overflow or underflow whatever the rate), Q is re-orthonormalised by modified Gram–Schmidt
 with one re-orthogonalisation pass, and log R_jj is added to the current block. Λ_j is the sum
 over the measured steps divided by their number; the standard error is sd(block means)/√(number
-of blocks), blocks pooled over the chains of a cell (spec §8.2).
+of blocks), blocks pooled over the chains of a cell (docs/sgd_stability.md#computing-exponents).
 
-Zeros (spec §8.2, §13). A product of factors can vanish exactly (finite data, B = 1, λ at
+Zeros (docs/sgd_stability.md#computing-exponents). A product of factors can vanish exactly (finite data, B = 1, λ at
 special values), but in floating point the cancellation leaves roundoff. R_jj is therefore
 treated as zero when it is below ``4(D + S + 2)·ε·β``, β = Π‖M_t‖ bound since the last QR
 (‖M_t‖ ≤ 1 + (λ·scale/S)Σ‖x_j‖² resp. 1 + λκs₁‖c_t‖): indistinguishable from zero at the
@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 _EPS = np.finfo(np.float64).eps
-_MIN_BLOCKS = 30             # spec §8.2: K ≥ 30 blocks for a batch-means standard error
+_MIN_BLOCKS = 30             # docs/sgd_stability.md#computing-exponents: K ≥ 30 blocks for a batch-means standard error
 _UNDECIDED_SE = 3.0          # |Λ₁| ≤ 3·SE: sign not resolved
 
 
@@ -120,12 +120,12 @@ def _scalar_sampler(law):
 def lyapunov_monte_carlo(lr, law, n_samples, seed, n_blocks=32) -> MonteCarloExponent:
     r"""Monte-Carlo Lyapunov exponent Λ(λ) = E log|1 − λh| of the scalar product Π(1 − λh_t).
 
-    Theorem 1 of Ziyin et al. (2023) (spec SGD-S §3.1): for rank-1 or commuting Hessians the
+    Theorem 1 of Ziyin et al. (2023) (docs/sgd_stability.md#the-lyapunov-criterion): for rank-1 or commuting Hessians the
     linearised SGD direction converges to 0 in probability iff Λ(λ) < 0. The samples
     h_1, …, h_n are split into ``n_blocks`` consecutive blocks; the estimate is the mean of
     log|1 − λh_i| and the standard error sd(block means)/√n_blocks. All values of ``lr`` use the
     same samples (common random numbers), so differences between step sizes are smooth.
-    Prefer the closed forms and quadrature of ``theory`` when they exist (spec §8.1); this is
+    Prefer the closed forms and quadrature of ``theory`` when they exist (docs/sgd_stability.md#computing-exponents); this is
     their independent check and the tool for laws without one.
 
     Parameters
@@ -219,7 +219,7 @@ class LyapunovResult:
         Some chain lost rank (some Λ_j = −∞; for Λ₁ the product itself vanished).
     overflow : ndarray of bool, shape cells
     undecided : ndarray of bool, shape cells
-        Λ₁ finite with |Λ₁| ≤ 3·SE: its sign is not resolved (spec §8.2).
+        Λ₁ finite with |Λ₁| ≤ 3·SE: its sign is not resolved (docs/sgd_stability.md#computing-exponents).
     n_steps, burn_in, n_blocks, n_chains, reorth_every, k, seed : int
     law : FiniteRowsLaw, GaussianRowsLaw or TwoLayerVectorLaw
     """
@@ -286,7 +286,7 @@ def lyapunov_qr(core, lr, law, n_steps, seed, k=1, n_chains=1, burn_in=None, reo
     r"""Lyapunov exponents Λ_j = lim (1/t) log R_jj of M_t ⋯ M_1 by the QR method (numba kernel).
 
     Λ₁ = lim_t (1/t) log‖M_t ⋯ M_1‖ decides probabilistic stability of linearised SGD
-    (spec §3.2: stable for every θ_0 iff Λ₁ < 0); Λ₁ + … + Λ_D = E log|det M| (sum rule; for
+    (docs/sgd_stability.md#top-lyapunov-exponent: stable for every θ_0 iff Λ₁ < 0); Λ₁ + … + Λ_D = E log|det M| (sum rule; for
     a rank-1 update det M = 1 − λ·scale·‖x‖²). Tracks k orthonormal directions per chain,
     Q ← M_t Q, re-orthonormalised (MGS) with log R_jj accumulated in K blocks after burn-in;
     the standard error is that of the block means. See the module docstring for the zero and
@@ -307,7 +307,7 @@ def lyapunov_qr(core, lr, law, n_steps, seed, k=1, n_chains=1, burn_in=None, reo
     n_chains : int, default 1
         Independent replicas per cell; their blocks are pooled.
     burn_in : int, optional
-        Discarded initial steps (default n_steps // 10; spec §8.2: ≳ 10/(Λ₁ − Λ₂)).
+        Discarded initial steps (default n_steps // 10; docs/sgd_stability.md#computing-exponents: ≳ 10/(Λ₁ − Λ₂)).
     reorth_every : int, default 1
         Steps between re-orthonormalisations r (extra ones happen before under/overflow).
         r > 1 is faster but loses the trailing exponents once (Λ₁ − Λ_k)·r exceeds ~30.
@@ -327,7 +327,7 @@ def lyapunov_qr(core, lr, law, n_steps, seed, k=1, n_chains=1, burn_in=None, reo
     References
     ----------
     Benettin, Galgani, Giorgilli, Strelcyn (1980), Meccanica 15; Ziyin et al. (2023),
-    arXiv 2303.13093, Theorem 3 (spec SGD-S §3.2, §8.2).
+    arXiv 2303.13093, Theorem 3 (docs/sgd_stability.md#top-lyapunov-exponent).
     """
     lr = _as_lr(lr)
     kind, X, row_sq, scale, S, replace, noise, gain, D = _law_setup(law)

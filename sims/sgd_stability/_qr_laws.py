@@ -3,9 +3,9 @@
 * :class:`FiniteRowsLaw` — M_t = I − (λ·scale/S) Σ_{j∈B_t} x_j x_jᵀ, rows of a finite data set
   (batches with replacement, or without replacement within a batch).
 * :class:`GaussianRowsLaw` — the same with rows x_j ~ N(0, I_d).
-* :class:`TwoLayerVectorLaw` — the vector-input two-layer map at the origin (spec SGD-S §4.7).
+* :class:`TwoLayerVectorLaw` — the vector-input two-layer map at the origin (docs/sgd_stability.md#vector-inputs).
 
-Frozen, validated dataclasses (spec SGD-S §3, §4.7); ``_law_setup`` turns one into the arguments
+Frozen, validated dataclasses (docs/sgd_stability.md#the-lyapunov-criterion, docs/sgd_stability.md#vector-inputs); ``_law_setup`` turns one into the arguments
 of the QR kernel (``_qr_kernel``), which samples the factors from each chain's own stream.
 """
 
@@ -37,7 +37,7 @@ class FiniteRowsLaw:
     Per-sample Hessians H_i = scale·x_i x_iᵀ (square loss (κ/2)(xᵀθ − y)²: scale = κ) at an
     interpolating minimum; batches of S rows drawn uniformly with replacement, or without
     replacement within a batch (``replace=False``; i.i.d. across steps, Mulayoff & Michaeli's
-    convention, spec §1, §6).
+    convention, docs/sgd_stability.md#conventions).
 
     Parameters
     ----------
@@ -78,7 +78,7 @@ class FiniteRowsLaw:
 
 @dataclass(frozen=True)
 class GaussianRowsLaw:
-    """M_t = I − (λ·scale/S) Σ_{j≤S} x_j x_jᵀ, x_j ~ N(0, I_d) (spec §7 case 5 for S = 1).
+    """M_t = I − (λ·scale/S) Σ_{j≤S} x_j x_jᵀ, x_j ~ N(0, I_d) (case 5 of docs/sgd_stability.md#reference-cases for S = 1).
 
     Parameters
     ----------
@@ -100,7 +100,7 @@ class GaussianRowsLaw:
 
 @dataclass(frozen=True)
 class TwoLayerVectorLaw:
-    """M_t = I + λκs₁[[0, c_tᵀ], [c_t, 0]] on (u_i, w_i) ∈ ℝ^{1+d} (spec §4.7).
+    """M_t = I + λκs₁[[0, c_tᵀ], [c_t, 0]] on (u_i, w_i) ∈ ℝ^{1+d} (docs/sgd_stability.md#vector-inputs).
 
     c_t = (1/S) Σ_j y_j x_j with x_j ~ N(0, I_d), y_j = x_j1 + σε_j: the two-layer network at
     the origin with vector inputs. The factors do not commute; eigenvalues 1 ± λκs₁‖c_t‖, 1.

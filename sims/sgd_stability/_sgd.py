@@ -1,8 +1,8 @@
-"""Nonlinear SGD simulator of the sgd_stability spec: the outcome at a Type-II saddle.
+"""Nonlinear SGD simulator of the sgd_stability theory: the outcome at a Type-II saddle.
 
 * :func:`simulate_two_layer` — SGD on f(x) = Σ_{i≤m} u_i σ(w_i x) from a small initialisation at
-  the saddle θ = 0 (spec SGD-S §4.1, §4.9), outcome per trajectory: collapsed, diverged, correct
-  or incorrect sign. The stochastic-collapse examples of Chen et al. (2023) (spec §5.2) are in
+  the saddle θ = 0 (docs/sgd_stability.md#phases-of-the-two-layer-net, docs/sgd_stability.md#nonlinear-check), outcome per trajectory: collapsed, diverged, correct
+  or incorrect sign. The stochastic-collapse examples of Chen et al. (2023) (docs/sgd_stability.md#collapse-examples) are in
   ``_collapse_sims`` and ``_collapse_modes``.
 
 :func:`simulate_two_layer_reference` is its twin in plain NumPy (vectorised over chains), the test
@@ -66,7 +66,7 @@ def _fractions(outcome: np.ndarray, codes) -> list[np.ndarray]:
 
 
 # --------------------------------------------------------------------------------------------
-# two-layer network at the origin (spec §4.1, §4.9)
+# two-layer network at the origin (docs/sgd_stability.md#phases-of-the-two-layer-net, docs/sgd_stability.md#nonlinear-check)
 # --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -443,10 +443,10 @@ def simulate_two_layer(core, lr, noise, n_steps, n_chains, seed, width=4, batch_
         u_i ← u_i − (λκ/S) Σ_j r_j σ(w_i x_j),   w_i ← w_i − (λκ/S) Σ_j r_j u_i σ'(w_i x_j) x_j,
 
     r_j = f(x_j) − y_j. θ = 0 is a Type-II saddle; linearised, a_i = u_i + w_i and
-    b_i = u_i − w_i are multiplied by 1 ± λc_t, c_t = κs₁(1/S)Σ x_j y_j (spec §4.1), so the
+    b_i = u_i − w_i are multiplied by 1 ± λc_t, c_t = κs₁(1/S)Σ x_j y_j (docs/sgd_stability.md#phases-of-the-two-layer-net), so the
     phase is set by Λ± = E log|1 ± λc|. The nonlinear run decides what actually happens:
     collapse (‖θ‖ < collapse_norm), divergence (‖θ‖ > max_norm or non-finite: the minimum's
-    own instability, spec §4.9), or escape with the correct (Σ u_i w_i > 0, same sign as
+    own instability, docs/sgd_stability.md#nonlinear-check), or escape with the correct (Σ u_i w_i > 0, same sign as
     E xy) or incorrect sign, read at the end. Collapsed and diverged trajectories stop early.
 
     Parameters
@@ -494,7 +494,8 @@ def simulate_two_layer(core, lr, noise, n_steps, n_chains, seed, width=4, batch_
     References
     ----------
     Ziyin, Li, Galanti, Ueda (2023), "The probabilistic stability of stochastic gradient
-    descent", arXiv 2303.13093 (spec SGD-S §4.1, §4.9).
+    descent", arXiv 2303.13093 (docs/sgd_stability.md#phases-of-the-two-layer-net,
+    docs/sgd_stability.md#nonlinear-check).
     """
     shape, lr_c, noise_c = as_cells(lr, noise, "lr", "noise", True, False)
     n_steps = as_count(n_steps, "n_steps", 0)

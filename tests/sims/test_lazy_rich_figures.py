@@ -1,6 +1,6 @@
 """Figures of the lazy/rich theory: registration, drawing, and the shape of the data behind them.
 
-The data tests check the qualitative statements of spec LR §11 ("Shape") on the computed
+The data tests check the qualitative statements of docs/lazy_rich.md#figure-settings ("Shape") on the computed
 arrays (not pixels), plus exact-vs-gradient-flow agreement where a figure overlays both.
 """
 
@@ -159,7 +159,7 @@ def test_surface_mesh_empty_when_out_of_box():
 
 
 # --------------------------------------------------------------------------------------------
-# Fig 3: dynamics (spec LR §11.1 "Shape")
+# Fig 3: dynamics (docs/lazy_rich.md#figure-settings "Shape")
 # --------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -189,7 +189,7 @@ def test_dynamics_phi_rises_fastest_for_large_delta(dyn):
     assert np.all(np.diff(t_half) < 0)
     # Delayed, sigmoidal rise for the most downstream run: still below 0.5 at t = 5.
     assert dyn.phi[0, dyn.t <= 5.0].max() < 0.5
-    # The most negative δ has not fully converged by T = 20 (spec), the others have.
+    # The most negative δ has not fully converged by T = 20 (as the paper's Fig. 3 shows), the others have.
     assert 1 - dyn.phi[0, -1] > 1e-3
     assert np.all(1 - dyn.phi[1:, -1] < 1e-5)
 
@@ -221,7 +221,7 @@ def test_dynamics_compat_kernel_distance_overshoots_only_by_the_bug(dyn):
 
 
 # --------------------------------------------------------------------------------------------
-# Fig 4b: implicit bias (spec LR §11.2 "Shape")
+# Fig 4b: implicit bias (docs/lazy_rich.md#figure-settings "Shape")
 # --------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -252,7 +252,7 @@ def test_implicit_bias_endpoints_move_monotonically_between_the_limits(bias):
 
 
 # --------------------------------------------------------------------------------------------
-# Appendix: theory vs gradient flow, sign flips (spec LR §11.3 "Shape")
+# Appendix: theory vs gradient flow, sign flips (docs/lazy_rich.md#figure-settings "Shape")
 # --------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -303,7 +303,7 @@ def test_sign_flip_nu_matches_riccati_closed_form(flips):
 
 
 # --------------------------------------------------------------------------------------------
-# Appendix: basins (spec LR §11.4)
+# Appendix: basins (docs/lazy_rich.md#figure-settings)
 # --------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("delta", [0.0, -2.0, -10.0])

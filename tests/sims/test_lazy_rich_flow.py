@@ -1,7 +1,8 @@
-"""Gradient flow of the lazy/rich models and the lazy/rich measures (spec LR §1, §5–§8).
+"""Gradient flow of the lazy/rich models and the lazy/rich measures (docs/lazy_rich.md#numerics-and-tolerances,
+docs/lazy_rich.md#lazy-and-rich-measures).
 
 Oracles: the conserved quantities (δ, Δ, δ_k), the lead's exact whitened solution and flip
-predictor (theory.lazy_rich._exact), the spec's closed forms for the NTK on X = I, and
+predictor (theory.lazy_rich._exact), the closed forms for the NTK on X = I (docs/lazy_rich.md#lazy-and-rich-measures), and
 hand-computed examples.
 """
 
@@ -59,7 +60,7 @@ def test_delta_conserved_general_X(delta, eta_a, eta_w):
     scale = max(1.0, eta_w * a0**2 + eta_a * w0 @ w0)
     # δ is quadratic in the state, so each accepted DOP853 step perturbs it by at most
     # ~2·scale·(local error ≤ rtol); the local error estimate is pessimistic and the errors
-    # partly cancel (observed ≤ 5e-13·scale over T = 20). 1e-11 is the spec §8 target.
+    # partly cancel (observed ≤ 5e-13·scale over T = 20). 1e-11 is the docs/lazy_rich.md#numerics-and-tolerances target.
     assert np.max(np.abs(res.delta - delta)) <= 1e-11 * scale
     assert res.delta[0] == pytest.approx(delta, abs=1e-13 * scale)   # init_from_beta roundoff
 
@@ -86,7 +87,7 @@ def test_matches_exact_solution_whitened(delta, eta_a, eta_w):
     t = np.linspace(0, 20, 201)
     res = gradient_flow(X, y, a0, w0, t, eta_a, eta_w, rtol=1e-12, atol=1e-12)
     ex = exact_solution(a0, w0, beta_star, t, eta_a, eta_w)
-    # Closed form vs tight ODE (spec §8 target 1e-8). The global error of DOP853 at
+    # Closed form vs tight ODE (docs/lazy_rich.md#numerics-and-tolerances target 1e-8). The global error of DOP853 at
     # rtol = atol = 1e-12 over T = 20 is observed ≤ 3e-10; at rtol = 1e-10 it reaches 2e-8,
     # which is why this test integrates at 1e-12.
     for got, want in [(res.a, ex.a), (res.w, ex.w), (res.beta, ex.beta)]:
@@ -95,7 +96,7 @@ def test_matches_exact_solution_whitened(delta, eta_a, eta_w):
 
 def test_matches_exact_solution_identity_X():
     beta_star = np.array([0.0, 1.0])
-    a0, w0 = init_from_beta(np.array([-1.0, 0.0]), -2.0)      # spec §11.1 setting
+    a0, w0 = init_from_beta(np.array([-1.0, 0.0]), -2.0)      # docs/lazy_rich.md#figure-settings setting
     t = np.linspace(0, 20, 81)
     res = gradient_flow(np.eye(2), beta_star, a0, w0, t, rtol=1e-12, atol=1e-12)
     ex = exact_solution(a0, w0, beta_star, t)
@@ -135,7 +136,7 @@ BETA_STAR = np.array([0.5, 0.5])
 
 @pytest.mark.parametrize("sign", [1, -1])
 def test_crossing_detected_downstream(sign):
-    # Spec §11.3: whitened, β* = (0.5, 0.5), β0 = (0, −1), δ = −2, unit rates: a flips.
+    # docs/lazy_rich.md#figure-settings: whitened, β* = (0.5, 0.5), β0 = (0, −1), δ = −2, unit rates: a flips.
     a0, w0 = init_from_beta(np.array([0.0, -1.0]), -2.0, sign=sign)
     assert limit_prediction(a0, w0, BETA_STAR).flips
     t = np.linspace(0, 10, 201)
@@ -174,7 +175,8 @@ def test_no_crossing_upstream(delta):
 @pytest.mark.parametrize("beta0", [(0.0, -1.0), (2**-0.5, -(2**-0.5)), (2**-0.5, 2**-0.5)])
 @pytest.mark.parametrize("delta", [-2.0, -1.0, -0.2, 0.02, 0.2, 1.0, 2.0])
 def test_crossings_match_flip_predictor(beta0, delta):
-    # Spec §11.3 grid: the number of crossings equals the §3.2 prediction (0 or 1).
+    # docs/lazy_rich.md#figure-settings grid: the number of crossings equals the prediction of
+    # docs/lazy_rich.md#limit-basins-and-sign-flip (0 or 1).
     a0, w0 = init_from_beta(np.array(beta0), delta)
     res = gradient_flow(np.eye(2), BETA_STAR, a0, w0, [0.0, 40.0], rtol=1e-11, atol=1e-12)
     assert len(res.crossings) == int(limit_prediction(a0, w0, BETA_STAR).flips)
@@ -271,7 +273,7 @@ def test_wide_conserves_Delta(eta_a, eta_w):
                              atol=1e-12)
     assert res.success
     scale = max(1.0, eta_w * np.sum(A0**2) + eta_a * np.sum(W0**2))
-    # Δ entries are quadratic in the state: same argument as for δ (spec §8 target 1e-11);
+    # Δ entries are quadratic in the state: same argument as for δ (docs/lazy_rich.md#numerics-and-tolerances target 1e-11);
     # 1e-10 leaves room for the larger state (21 entries) and the cross terms.
     assert np.max(np.abs(res.delta - res.delta[0])) <= 1e-10 * scale
     np.testing.assert_allclose(res.beta, res.A @ res.W)
@@ -315,7 +317,7 @@ def test_relu_delta_k_conserved(seed, leak, eta_a, eta_w):
     Z0, Zt = X @ W0.T, X @ res.W[-1].T
     assert np.any(np.sign(Z0) != np.sign(Zt))          # activation patterns did change
     scale = max(1.0, np.max(eta_w * a0**2 + eta_a * np.sum(W0**2, axis=1)))
-    # Spec §11/T-LR1 target 1e-9: the field jumps across activation boundaries, where the
+    # Target 1e-9 (docs/lazy_rich.md#numerics-and-tolerances), looser than smooth flows: the field jumps across activation boundaries, where the
     # solver's error control shrinks steps until the jump's contribution is below tolerance.
     assert np.max(np.abs(res.delta - res.delta[0])) <= 1e-9 * scale
 
@@ -346,7 +348,7 @@ def test_relu_evaluation_budget_returns_partial_result():
 # --------------------------------------------------------------------------------------------
 
 def test_ntk_gram_identity_X_closed_form():
-    # Spec §7 with X = I_d along a downstream trajectory (a changes a lot).
+    # docs/lazy_rich.md#lazy-and-rich-measures with X = I_d along a downstream trajectory (a changes a lot).
     d = 3
     beta_star = np.array([1.0, 0.5, -0.25])
     a0, w0 = init_from_beta(np.array([0.2, -0.3, 0.1]), -1.5)

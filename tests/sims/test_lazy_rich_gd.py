@@ -1,7 +1,7 @@
-"""Gradient-descent kernels of the lazy/rich models (spec LR §1, §6, §8).
+"""Gradient-descent kernels of the lazy/rich models (docs/lazy_rich.md#numerics-and-tolerances).
 
 Oracles: the plain-NumPy references (same arithmetic in the same order), the exact per-step
-δ identity of spec §8, gradient flow as lr → 0 (first-order convergence), and hand checks.
+δ identity of docs/lazy_rich.md#numerics-and-tolerances, gradient flow as lr → 0 (first-order convergence), and hand checks.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def test_default_record_schedule():
 
 @pytest.mark.parametrize("eta_a,eta_w,loss", [(1.0, 1.0, "sum"), (1.6, 0.5, "mean")])
 def test_per_step_delta_identity(eta_a, eta_w, loss):
-    # Spec §8: Δδ = h²η_aη_w(η_a(∂_aL)² − η_w‖∂_wL‖²) exactly, for every step.
+    # docs/lazy_rich.md#numerics-and-tolerances: Δδ = h²η_aη_w(η_a(∂_aL)² − η_w‖∂_wL‖²) exactly, for every step.
     X, y, rng = _data(3)
     n = X.shape[0]
     c = 1.0 if loss == "sum" else 2.0 / n
@@ -172,7 +172,7 @@ def test_relu_per_chain_data_and_train_loss():
 
 
 def test_relu_per_step_delta_k_identity():
-    # Since zσ′(z) = σ(z): Δδ_k = h²η_aη_w(η_a(∂_{a_k}L)² − η_w‖∂_{w_k}L‖²) per step (§6, §8).
+    # Since zσ′(z) = σ(z): Δδ_k = h²η_aη_w(η_a(∂_{a_k}L)² − η_w‖∂_{w_k}L‖²) per step (docs/lazy_rich.md#numerics-and-tolerances).
     X, y, a0, W0, _ = _relu_batch(2, C=2)
     eta_a, eta_w, h, leak = 1.4, 0.6, 0.05, 0.2
     n = X.shape[0]

@@ -36,7 +36,7 @@ def test_labels_follow_their_definition(diagram):
     lazy = diagram.labels == "lazy"
     np.testing.assert_array_equal(lazy, S < 0.1)
     np.testing.assert_array_equal(diagram.labels == "delayed rich", ~lazy & (ratio < 0.1))
-    # Large positive δ is lazy at every scale, the most negative δ is never rich (spec LR §2 limits).
+    # Large positive δ is lazy at every scale, the most negative δ is never rich (docs/lazy_rich.md#function-space-metric-and-ntk limits).
     assert np.all(diagram.labels[:, -1] == "lazy")
     assert not np.any(diagram.labels[:, 0] == "rich")
 

@@ -149,7 +149,7 @@ def test_phase_lr_noise_labels_and_shapes(overlay_noise):
     an, sim = overlay_noise.analytic, overlay_noise.simulated
     assert an.labels.shape == (an.y.size, an.x.size) == (120, 200)
     assert sim.labels.shape == (sim.y.size, sim.x.size)
-    assert set(np.unique(an.labels)) == {"Ia", "Ib", "III", "IV"}      # no phase II in model A (§4.5)
+    assert set(np.unique(an.labels)) == {"Ia", "Ib", "III", "IV"}      # no phase II in model A (docs/sgd_stability.md#why-phase-ii-is-rare)
     total = sum(sim.values[f"fraction_{k}"] for k in ("collapsed", "correct", "incorrect", "diverged"))
     np.testing.assert_allclose(total, 1.0, atol=1e-12)
     # phase III only above the critical noise σ_c(1) ≈ 3.047
@@ -178,7 +178,7 @@ def test_phase_lr_noise_simulation_matches_theory_where_it_can(overlay_noise):
     agree = (coll >= 0.5) == (theory == "III")
     assert agree[live].mean() >= 0.95
     # the nonlinear runs diverge where the saddle theory predicts correct learning (Ia/Ib):
-    # the minimum's instability, a separate boundary (spec §4.9)
+    # the minimum's instability, a separate boundary (docs/sgd_stability.md#nonlinear-check)
     assert np.any((sim.labels == "diverged") & np.isin(theory, ["Ia", "Ib"]))
     edge = overlay_noise.divergence_edge
     assert edge.shape[1] == 2 and len(edge) >= 5

@@ -16,7 +16,7 @@ def test_no_argument_call_is_the_sgd_diagram_and_saves(tmp_path, monkeypatch):
     result = sims.phase_diagram()
     assert result.system == "sgd_stability" and result.labels.shape == (200, 200)
     assert (tmp_path / "figures" / "phase_sgd_stability.png").stat().st_size > 0
-    # All four model-A phases appear on the default grid; phase II cannot (spec §4.5 lemma).
+    # All four model-A phases appear on the default grid; phase II cannot (docs/sgd_stability.md#why-phase-ii-is-rare lemma).
     assert {"Ia", "Ib", "III", "IV"} <= set(np.unique(result.labels))
     assert "II" not in result.labels
     assert not any(np.isnan(np.asarray(v, dtype=float)).any() for k, v in result.values.items())

@@ -1,9 +1,9 @@
-"""Lyapunov exponents by simulation: QR/Benettin kernel and scalar Monte Carlo (spec SGD-S §8.2).
+"""Lyapunov exponents by simulation: QR/Benettin kernel and scalar Monte Carlo (docs/sgd_stability.md#computing-exponents).
 
 Oracles: the plain-NumPy twin of the kernel (same streams and arithmetic); exact per-mode sums
 for commuting (diagonal) Hessians; exact GD products; the sum rule Σ_j Λ_j = E log|det M|
-by quadrature or enumeration; the rotation-invariant formula of spec §7 case 5 by 2-D
-quadrature; exact zero products of spec §7 case 6. Monte-Carlo claims are stated in standard
+by quadrature or enumeration; the rotation-invariant formula of docs/sgd_stability.md#reference-cases case 5 by 2-D
+quadrature; exact zero products of docs/sgd_stability.md#reference-cases case 6. Monte-Carlo claims are stated in standard
 errors and hold for every seed in the documented ranges.
 """
 
@@ -22,10 +22,10 @@ from sims.sgd_stability._qr import (
 )
 from sims.sgd_stability._qr_laws import FiniteRowsLaw, GaussianRowsLaw, TwoLayerVectorLaw
 
-K_SE = 3.0                     # Monte-Carlo tolerance: 3 standard errors (spec §8.2, §12.10)
+K_SE = 3.0                     # Monte-Carlo tolerance: 3 standard errors (docs/sgd_stability.md#computing-exponents)
 SEEDS = range(5)               # every seed in this range must pass
 
-# spec §7 case 6: 2-D interpolating regression, H_i = x_i x_iᵀ
+# docs/sgd_stability.md#reference-cases case 6: 2-D interpolating regression, H_i = x_i x_iᵀ
 CASE6_X = np.array([[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
 
 
@@ -59,7 +59,7 @@ def test_other_cells_do_not_matter():
 
 
 # --------------------------------------------------------------------------------------------
-# spec §7 case 5: isotropic rank-1 updates, quadrature vs QR
+# docs/sgd_stability.md#reference-cases case 5: isotropic rank-1 updates, quadrature vs QR
 # --------------------------------------------------------------------------------------------
 
 def _case5_exponent(a: float, d: int) -> float:
@@ -197,7 +197,7 @@ def test_full_batch_without_replacement_is_gradient_descent():
 @pytest.mark.parametrize("replace", [True, False])
 def test_case6_zero_products_give_minus_infinity(replace):
     # B = 1: (I − H₂)(I − H₃)(I − H₂) = 0 at η = 1 and (I − H₃/2)(I − H₁/2)(I − H₃/2) = 0 at
-    # η = ½; the batch sequences occur with positive probability, so Λ = −∞ (spec §3.2 (3)).
+    # η = ½; the batch sequences occur with positive probability, so Λ = −∞ (docs/sgd_stability.md#top-lyapunov-exponent).
     law = FiniteRowsLaw(CASE6_X, batch_size=1, replace=replace)
     for k in (1, None):
         r = lyapunov_qr([0.45, 0.5, 1.0], law, 640, 0, k=k, n_chains=2)
@@ -242,7 +242,7 @@ def test_undecided_flag():
 
 
 # --------------------------------------------------------------------------------------------
-# spec §7 case 9: vector input, QR vs scalar projection
+# docs/sgd_stability.md#reference-cases case 9: vector input, QR vs scalar projection
 # --------------------------------------------------------------------------------------------
 
 def _projection(lam, sigma, n, seed):
@@ -273,7 +273,7 @@ def test_case9_projection_gets_the_sign_wrong_at_large_lr(d_in):
 # --------------------------------------------------------------------------------------------
 
 def test_monte_carlo_finite_atoms_matches_exact_sum():
-    atoms = np.array([1.0, 3.0])                     # spec §7 case 1
+    atoms = np.array([1.0, 3.0])                     # docs/sgd_stability.md#reference-cases case 1
     lam = np.array([0.2, 0.4, 0.9])                  # (λ = ½ is degenerate: |1 − λh| ≡ ½)
     exact = np.mean(np.log(np.abs(1 - lam[:, None] * atoms[None, :])), axis=1)
     for seed in range(10):
@@ -300,7 +300,7 @@ def test_monte_carlo_gaussian_law_matches_quadrature():
 
 
 def test_monte_carlo_standard_error_coverage():
-    atoms = np.array([-2.0, 1.0])                    # spec §7 case 3 (a saddle direction)
+    atoms = np.array([-2.0, 1.0])                    # docs/sgd_stability.md#reference-cases case 3 (a saddle direction)
     lam = 0.7
     exact = np.mean(np.log(np.abs(1 - lam * atoms)))
     hits = [abs(r.exponent - exact) <= 1.96 * r.standard_error

@@ -1,8 +1,8 @@
 """Nonlinear SGD and SDE simulators of sgd_stability.
 
 Oracles: the plain-NumPy twins (same xoshiro256** streams, same arithmetic: bit-identical
-results); Lyapunov exponents computed here by quadrature, E log|a + bZ| (spec §4.3), which
-decide collapse vs escape in clear-cut cells; the SDE collapse conditions of spec §5.2.
+results); Lyapunov exponents computed here by quadrature, E log|a + bZ| (docs/sgd_stability.md#gaussian-closed-form), which
+decide collapse vs escape in clear-cut cells; the SDE collapse conditions of docs/sgd_stability.md#collapse-examples.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def test_two_layer_no_collapse_where_none_is_predicted():
 def test_two_layer_divergence_is_reported():
     # every minimum uw = 1 of m = 1 has curvature u² + w² ≥ 2, so λ > 1 makes all of them
     # unstable; label noise (σ = 1, λ = 0.9) or a large step alone (σ = 0, λ = 3) then throws the
-    # run out of any ball, an instability of the minimum the saddle theory does not see (§4.9)
+    # run out of any ball, an instability of the minimum the saddle theory does not see (docs/sgd_stability.md#nonlinear-check)
     r = simulate_two_layer([0.9, 3.0], [1.0, 0.0], 500, 20, 2, width=1)
     np.testing.assert_array_equal(r.diverged, 1.0)
     assert np.all(r.outcome == OUTCOMES.index("diverged"))
@@ -134,7 +134,7 @@ def test_two_layer_invalid_arguments(kwargs, name):
 
 
 # --------------------------------------------------------------------------------------------
-# stochastic collapse examples (spec §5.2)
+# stochastic collapse examples (docs/sgd_stability.md#collapse-examples)
 # --------------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,8 @@ from theory.lazy_rich import (
 )
 
 # Reference ODE tolerances: DOP853 at rtol=1e-12, atol=1e-13 has global error ~1e-11 on these
-# O(1) trajectories over t <= 10, so 1e-8 (the spec's target, LR §8) leaves a wide margin.
+# O(1) trajectories over t <= 10, so the closed-form target 1e-8
+# (docs/lazy_rich.md#numerics-and-tolerances) leaves a wide margin.
 ODE_TOL = dict(method="DOP853", rtol=1e-12, atol=1e-13)
 AGREE = 1e-8
 
@@ -78,7 +79,7 @@ def test_exact_solution_matches_ode(delta, d):
 
 
 def test_exact_solution_through_a_zero():
-    # Spec LR §11.3: beta* = (0.5, 0.5), beta0 = (0, -1), delta = -2 flips the sign of a.
+    # docs/lazy_rich.md#figure-settings: beta* = (0.5, 0.5), beta0 = (0, -1), delta = -2 flips the sign of a.
     beta_star = np.array([0.5, 0.5])
     a0, w0 = init_from_beta([0.0, -1.0], -2.0)
     t = np.linspace(0, 10, 201)
@@ -91,7 +92,8 @@ def test_exact_solution_through_a_zero():
 
 def test_exact_solution_long_horizon_no_overflow():
     # Unscaled cosh(ωτ) overflows past ωτ ≈ 710; the scaled evaluation must stay finite and
-    # reach the predicted limit (spec LR §3.1 numerics, §3.2 limit).
+    # reach the predicted limit (docs/lazy_rich.md#exact-solution-for-whitened-input numerics,
+    # docs/lazy_rich.md#limit-basins-and-sign-flip limit).
     for delta in (-50.0, 0.0, 50.0):
         a0, w0 = init_from_beta([-1.0, 0.1], delta)
         sol = exact_solution(a0, w0, [0.0, 1.0], [0.0, 1e3, 1e8])

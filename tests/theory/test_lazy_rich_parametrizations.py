@@ -34,10 +34,10 @@ except ImportError:  # pragma: no cover - only while the primary module does not
     exact_solution = limit_prediction = None
 
 # Reference ODE: DOP853 at rtol=1e-11, atol=1e-12. On these O(1) trajectories over t <= 10 the
-# global error is observed ~1e-9 at worst, so 1e-8 (spec LR §8, "closed form vs ODE") holds.
+# global error is observed ~1e-9 at worst, so 1e-8 (docs/lazy_rich.md#numerics-and-tolerances, "closed form vs ODE") holds.
 ODE_TOL = dict(method="DOP853", rtol=1e-11, atol=1e-12)
 AGREE_ODE = 1e-8
-# Two closed forms differ only by floating-point roundoff (observed ~1e-14); spec LR §8 asks
+# Two closed forms differ only by floating-point roundoff (observed ~1e-14); docs/lazy_rich.md#numerics-and-tolerances asks
 # cross-check forms to agree to 1e-9.
 AGREE_FORMS = 1e-9
 
@@ -58,7 +58,7 @@ def _ode(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0, **kw):
 
 
 def _init(beta0, delta, eta_a=1.0, eta_w=1.0, sign=1):
-    """(a0, w0) with a0·w0 = β0 and η_w a0² − η_a‖w0‖² = δ (spec LR §1), computed locally."""
+    """(a0, w0) with a0·w0 = β0 and η_w a0² − η_a‖w0‖² = δ (docs/lazy_rich.md#the-model-and-its-conserved-quantity), computed locally."""
     c = eta_a * eta_w * float(beta0 @ beta0)
     root = np.hypot(delta, 2 * np.sqrt(c))
     a2 = (delta + root) / 2 if delta >= 0 else 2 * c / (root - delta)
@@ -123,7 +123,7 @@ def test_solution_via_riccati_agrees_with_exact_solution(delta, d, scale, sign, 
         beta0 = np.abs(beta0) * np.sign(beta_star)
     a0, w0 = _init(beta0, delta, eta_a, eta_w, sign)
     # Stay off the basin boundary c₊ = 0 (u₊ = 0): within it the flow lingers at the saddle and
-    # any method's roundoff is amplified by |u₋/u₊| (spec §3.2; tested separately above).
+    # any method's roundoff is amplified by |u₋/u₊| (docs/lazy_rich.md#limit-basins-and-sign-flip; tested separately above).
     nm, npl = riccati_fixed_points(np.linalg.norm(beta_star), delta, eta_a, eta_w)
     p0 = eta_a * (w0 @ beta_star)
     u_plus, u_minus = p0 - nm * a0, npl * a0 - p0
@@ -142,7 +142,7 @@ def test_solution_via_riccati_agrees_with_exact_solution(delta, d, scale, sign, 
 
 
 def test_solution_long_horizon_is_finite_and_converges():
-    # Spec LR §3.2: η_w a∞² = (δ + √(δ² + 4η_aη_w s²))/2, β∞ = β*. t = 1e4 would overflow cosh².
+    # docs/lazy_rich.md#limit-basins-and-sign-flip: η_w a∞² = (δ + √(δ² + 4η_aη_w s²))/2, β∞ = β*. t = 1e4 would overflow cosh².
     beta_star = np.array([0.3, -1.2, 0.5])
     s = np.linalg.norm(beta_star)
     for delta in (-4.0, 0.0, 4.0):
@@ -155,7 +155,7 @@ def test_solution_long_horizon_is_finite_and_converges():
 
 
 def test_spec_bernoulli_formula_complex_branch():
-    # Spec LR §3.3's literal q(t) (complex branch c = arcoth + iπ/2, real part) equals 1/a² of the
+    # docs/lazy_rich.md#riccati-and-bernoulli-forms: the literal q(t) (complex branch c = arcoth + iπ/2, real part) equals 1/a² of the
     # cancellation-free form, on cases inside (|r| < 1) and outside (|r| > 1, with and without a
     # pole) the fixed points. t >= 0.05 avoids the literal form's small-t cancellation; the pole
     # instant is excluded. Relative 1e-9 on a² (the literal form loses ~eps/t).
@@ -181,7 +181,7 @@ def test_spec_bernoulli_formula_complex_branch():
 
 
 def test_spec_perp_recipe_agrees_to_sqrt_eps():
-    # Spec LR §3.3 builds w⊥ = +√(‖w‖² − w∥²)ê⊥ from the conservation law. Its square root of a
+    # docs/lazy_rich.md#riccati-and-bernoulli-forms builds w⊥ = +√(‖w‖² − w∥²)ê⊥ from the conservation law. Its square root of a
     # vanishing difference has absolute error ≈ √(eps)·‖w‖ ≈ 1.5e-8‖w‖; the module integrates
     # ẇ⊥ = −η_w a² w⊥ instead. They must agree to that level, not better: ‖w‖² − w∥² carries
     # a roundoff of a few tens of ulps of (η_w a² + |δ|)/η_a, hence the √(64 eps ·) bound.
@@ -196,14 +196,14 @@ def test_spec_perp_recipe_agrees_to_sqrt_eps():
         perp = np.linalg.norm(sol.w - w_par[:, None] * bhat, axis=1)
         bound = np.sqrt(64 * np.finfo(float).eps * (eta_w * sol.a**2 + abs(delta)) / eta_a)
         assert np.all(np.abs(perp_spec - perp) <= bound)
-        # the orthogonal part never changes direction (spec §3.2)
+        # the orthogonal part never changes direction (docs/lazy_rich.md#limit-basins-and-sign-flip)
         e0 = w0 - (w0 @ bhat) * bhat
         proj = (sol.w - w_par[:, None] * bhat) @ e0
         assert np.all(proj >= -1e-15)  # roundoff once w⊥ has decayed to ~0
 
 
 def test_solution_through_sign_flip_appendix_setting():
-    # Spec LR §11.3: β* = (0.5, 0.5), β0 = (0, −1), δ = −2 flips the sign of a.
+    # docs/lazy_rich.md#figure-settings: β* = (0.5, 0.5), β0 = (0, −1), δ = −2 flips the sign of a.
     beta_star = np.array([0.5, 0.5])
     a0, w0 = _init(np.array([0.0, -1.0]), -2.0)
     assert flips_sign_riccati(a0, w0, beta_star)
@@ -318,7 +318,7 @@ def test_riccati_fixed_points_stable_for_large_delta():
 # ------------------------------------------------------------------------------------------
 
 def test_flip_criterion_appendix_setting():
-    # Spec LR §11.3: β* = (0.5, 0.5); β0 ∈ {(0,−1), (1,−1)/√2, (1,1)/√2}; the flip prediction
+    # docs/lazy_rich.md#figure-settings: β* = (0.5, 0.5); β0 ∈ {(0,−1), (1,−1)/√2, (1,1)/√2}; the flip prediction
     # must match the simulated sign of a at T = 30 (long after any crossing).
     beta_star = np.array([0.5, 0.5])
     flips = {}
@@ -352,7 +352,7 @@ def test_flip_criterion_matches_simulation_random(seed):
         flipped = bool(np.sign(a[-1]) != np.sign(a0))
         predicted = flips_sign_riccati(a0, w0, beta_star, eta_a, eta_w)
         assert predicted == flipped
-        if limit_prediction is not None:  # spec §3.2's c₊ test is the same criterion
+        if limit_prediction is not None:  # docs/lazy_rich.md#limit-basins-and-sign-flip: the c₊ test is the same criterion
             assert limit_prediction(a0, w0, beta_star, eta_a, eta_w).flips == predicted
         if delta > 0:
             assert not predicted  # impossible on the two-sheeted hyperboloid

@@ -1,4 +1,4 @@
-"""Tests of the stochastic-collapse conditions (theory.sgd_stability._collapse; spec SGD-S §5)."""
+"""Tests of the stochastic-collapse conditions (theory.sgd_stability._collapse; docs/sgd_stability.md#stochastic-collapse)."""
 
 import math
 
@@ -44,7 +44,7 @@ def _one_step_log_growth(B, G, u, dt, n=40):
 
 
 def test_log_norm_drift_is_the_ito_drift_of_log_norm():
-    # One Euler step of the linear SDE: E Δlog‖θ‖ = dt·bracket + O(dt²) (Itô's formula, spec §5.1).
+    # One Euler step of the linear SDE: E Δlog‖θ‖ = dt·bracket + O(dt²) (Itô's formula, docs/sgd_stability.md#stochastic-collapse).
     # Richardson over dt ∈ {2e-4, 1e-4} removes the O(dt) term; the remainder is C·dt² with
     # C ~ 1e2 for these O(1)-entry matrices (measured 8e-5 at dt = 1e-3), i.e. ~3e-6: 2e-5 is safe.
     # Hermite with 40 nodes is exact to ~1e-12 here (the log singularity of the integrand sits
@@ -140,7 +140,7 @@ def test_quartic_threshold_matches_rate_and_normalisability():
     zc = quartic_well_collapse_threshold(mu)
     assert zc == pytest.approx(math.sqrt(3.0), rel=1e-15)
     assert collapse_rate(mu, zc) == pytest.approx(0.0, abs=1e-15)
-    for zeta in [0.1, 1.0, 1.7]:                                      # spec's ζ ∈ {0.1, 1, 2.5}
+    for zeta in [0.1, 1.0, 1.7]:                                      # Chen et al. use ζ ∈ {0.1, 1, 2.5}
         assert collapse_rate(mu, zeta) > 0
         # normalisable and integrates to 1: on [0, 1] QAWS with the algebraic weight θ^β handles
         # the |θ|^β cusp exactly, [1, ∞) is smooth; quad accuracy ~1e-12, so 1e-9.
@@ -248,13 +248,13 @@ def test_tanh_neuron_hand_example():
     # s₁ = ½ (swish/GELU): condition ηζ²s₁/2 > 1
     assert not tanh_neuron_collapses(x, y, 1.0, 1.9, s1=0.5)   # 0.9025
     assert tanh_neuron_collapses(x, y, 1.0, 2.1, s1=0.5)       # 1.1025
-    # vectorised over η (spec's sweep), boundary η = 1/(ζ²/2)·1 = 2 at ζ = 1 is marginal
+    # vectorised over η (as in Chen et al.'s sweep), boundary η = 1/(ζ²/2)·1 = 2 at ζ = 1 is marginal
     out = tanh_neuron_collapses(x, y, np.array([0.0, 1.0, 2.0, 2.5]), 1.0)
     np.testing.assert_array_equal(out, [False, False, False, True])
 
 
 def test_tanh_neuron_linearisation_from_the_model():
-    # Independent check of spec §5.2 item 2's linearisation: finite-difference Jacobian of the
+    # Independent check of the tanh-neuron linearisation of docs/sgd_stability.md#collapse-examples: finite-difference Jacobian of the
     # true drift −∇L of f(x) = w₂ tanh(w₁x) at θ = 0 equals s₁cP, and the noise covariance
     # (η ζ²/m) JᵀJ at small θ equals ηζ²s₁²s₂ (Pθ)(Pθ)ᵀ to O(‖θ‖³). Then the exponents agree with
     # the general Itô bracket at the eigenvectors of P.
@@ -290,7 +290,7 @@ def test_tanh_neuron_linearisation_from_the_model():
     sup = max_log_norm_drift(B, G).value
     assert sup == pytest.approx(g2 / 2 + c**2 / (4 * g2), abs=1e-10)
     assert sup > ex.top + 0.1
-    # and the collapse condition is the spec's data-dependent threshold
+    # and the collapse condition is the data-dependent threshold Σxy/Σx²
     thr = np.sum(x * y) / np.sum(x * x)
     for e in [0.5 * 2 * thr / zeta**2, 1.5 * 2 * thr / zeta**2]:
         assert tanh_neuron_collapses(x, y, e, zeta) == (e * zeta**2 / 2 > thr)
@@ -319,7 +319,7 @@ def test_teacher_student_rank_hand_examples():
     np.testing.assert_allclose(mode_exponents(s, 0.01, 10.0), s - 0.5, rtol=0, atol=1e-15)
     np.testing.assert_allclose(shrunk_singular_values(s, 0.01, 10.0), [0.5, 0.3, 0.0, 0.0], rtol=0, atol=1e-15)
     assert effective_rank(s, 0.01, 0.0) == 4
-    # spec §5.2 item 3 setting: ŝ = linspace(0.5, 1, 8), η = 3/1024, σ ∈ {0, 5, 10, 15, 20}
+    # Chen et al.'s teacher–student setting (docs/sgd_stability.md#collapse-examples): ŝ = linspace(0.5, 1, 8), η = 3/1024, σ ∈ {0, 5, 10, 15, 20}
     s = np.linspace(0.5, 1.0, 8)
     ranks = [effective_rank(s, 3 / 1024, sig) for sig in [0, 5, 10, 15, 20]]
     assert ranks == [8, 8, 8, 8, 6]          # thresholds 0, 0.037, 0.146, 0.330, 0.586

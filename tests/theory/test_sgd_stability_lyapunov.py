@@ -1,6 +1,7 @@
 """Tests of the scalar Lyapunov machinery (theory.sgd_stability._laws, _lyapunov).
 
-Spec SGD-S §3.1, §3.3, §3.4, §4.3, §7 (cases 1–4), §8.1, §11. Every threshold is obtained by two
+Derivations: docs/sgd_stability.md#the-lyapunov-criterion, docs/sgd_stability.md#four-notions-of-stability,
+docs/sgd_stability.md#gaussian-closed-form; cases 1–4 of docs/sgd_stability.md#reference-cases. Every threshold is obtained by two
 independent methods (closed form vs quadrature / exact roots vs dense grid / theory vs Monte
 Carlo of the random product).
 """
@@ -34,7 +35,7 @@ from theory.sgd_stability._lyapunov import (
 
 # Measured accuracy of the Gaussian closed form against 50-digit references: max |error| = 7e-16
 # over q ∈ [1e-6, 1e4] (values up to |log c| ≈ 5). 3e-15·max(1, |value|) leaves a factor ~4 for
-# platform libm differences while still failing on any truncation error (the spec's four-term
+# platform libm differences while still failing on any truncation error (a four-term
 # asymptotic errs by 4e-9 at q = 60; one missing Poisson term by > 1e-12).
 GAUSS_TOL = 3e-15
 # Quadrature path: quad runs at epsrel = 1e-12, epsabs = 1e-13 per piece (≈ 12 pieces).
@@ -55,7 +56,7 @@ def _mp_gauss(alpha, beta):
 
 
 def _mp_hyp2f2(q):
-    """E log|c + Z| = −(γ + ln 2)/2 + q·₂F₂(1, 1; 3/2, 2; −q), q = c²/2 (spec §4.3, §11)."""
+    """E log|c + Z| = −(γ + ln 2)/2 + q·₂F₂(1, 1; 3/2, 2; −q), q = c²/2 (docs/sgd_stability.md#gaussian-closed-form, docs/sgd_stability.md#symbolic-identities)."""
     with mp.workdps(50):
         q = mp.mpf(q)
         return -(mp.euler + mp.log(2)) / 2 + q * mp.hyp2f2(1, 1, 1.5, 2, -q)
@@ -67,7 +68,7 @@ Q_GRID = np.concatenate([np.logspace(-6, 4, 21), [0.999, 1.001, 3.999, 4.001, 11
 
 
 # ------------------------------------------------------------------------------------------------
-# Gaussian closed form (spec §4.3)
+# Gaussian closed form (docs/sgd_stability.md#gaussian-closed-form)
 # ------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("q", Q_GRID)
@@ -97,7 +98,7 @@ def test_gaussian_special_values_and_switch_continuity():
 
 
 def test_spec_four_term_asymptotic_error_is_the_next_term():
-    # Evidence for the switch choice: the spec's four-term form misses −(945/10) r⁵ + O(r⁶).
+    # Evidence for the switch choice: the four-term form misses −(945/10) r⁵ + O(r⁶).
     for q in (60.0, 200.0):
         r = 1.0 / (2 * q)
         four = math.log(math.sqrt(2 * q)) - r / 2 - 0.75 * r**2 - 2.5 * r**3 - 105 / 8 * r**4
@@ -288,7 +289,7 @@ def test_law_object_protocol():
 
 
 # ------------------------------------------------------------------------------------------------
-# stable learning rates: finite laws (exact) vs dense grid; spec §7 cases 1–3
+# stable learning rates: finite laws (exact) vs dense grid; docs/sgd_stability.md#reference-cases cases 1–3
 # ------------------------------------------------------------------------------------------------
 
 def _assert_matches_grid(h, intervals, lr_hi):
@@ -333,7 +334,7 @@ def test_probabilistic_sets_of_two_point_laws(h, expected):
 
 
 def test_stable_set_is_not_an_interval_with_a_window_at_each_singular_point():
-    # Model C reference data (spec §4.4), Λ₊ = E log|1 + λc| is the law h = −c, plus random data
+    # Model C reference data (docs/sgd_stability.md#data-models), Λ₊ = E log|1 + λc| is the law h = −c, plus random data
     c = np.array([2.0, 1.5, 0.8, -0.5, -1.2])
     rng = np.random.default_rng(0)
     for h in (-c, c, np.array([1.0, 10.0]), rng.normal(0.3, 1.0, size=20), rng.normal(0.3, 1.0, size=200)):
@@ -428,7 +429,7 @@ def test_case_1_tail_index_and_affine_recursion():
 
 
 # ------------------------------------------------------------------------------------------------
-# spec §7 case 4: Gaussian laws and h = x²
+# docs/sgd_stability.md#reference-cases case 4: Gaussian laws and h = x²
 # ------------------------------------------------------------------------------------------------
 
 def test_case_4_gaussian_minimum():
@@ -487,7 +488,7 @@ def test_cauchy_scan_matches_closed_form_threshold():
 
 
 # ------------------------------------------------------------------------------------------------
-# moment exponent g(p) and tail index (spec §3.3–3.4)
+# moment exponent g(p) and tail index (docs/sgd_stability.md#four-notions-of-stability)
 # ------------------------------------------------------------------------------------------------
 
 LAWS = {
@@ -549,7 +550,7 @@ def test_tail_index_special_cases():
 
 
 # ------------------------------------------------------------------------------------------------
-# small-λ expansion (spec §3.1, §11)
+# small-λ expansion (docs/sgd_stability.md#the-lyapunov-criterion, docs/sgd_stability.md#symbolic-identities)
 # ------------------------------------------------------------------------------------------------
 
 def test_small_lr_expansion_symbolic():

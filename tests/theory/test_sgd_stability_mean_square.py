@@ -1,7 +1,7 @@
 """Tests of exact mean-square stability (theory.sgd_stability._mean_square).
 
-Mulayoff & Michaeli 2023 (arXiv 2306.07850), spec SGD-S §6 and §7 case 6; the MS ⇒ PS ordering
-of §3.3 against the scalar machinery of _lyapunov.
+Mulayoff & Michaeli 2023 (arXiv 2306.07850), docs/sgd_stability.md#mean-square-threshold, case 6 of docs/sgd_stability.md#reference-cases; the MS ⇒ PS
+ordering of docs/sgd_stability.md#four-notions-of-stability against the scalar machinery of _lyapunov.
 """
 
 import itertools
@@ -29,7 +29,7 @@ RHO_TOL = 1e-10
 # Two algebraically identical forms of Q: entries differ by roundoff of O(η²‖H‖²) sums.
 FORM_TOL = 1e-13
 
-# spec §7 case 6: x₁ = (2, 0), x₂ = (0, 1), x₃ = (1, 1), H_i = x_i x_iᵀ
+# docs/sgd_stability.md#reference-cases case 6: x₁ = (2, 0), x₂ = (0, 1), x₃ = (1, 1), H_i = x_i x_iᵀ
 X6 = np.array([[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
 H6 = np.einsum("ia,ib->iab", X6, X6)
 
@@ -172,7 +172,7 @@ def test_zero_hessians():
 
 
 # ------------------------------------------------------------------------------------------------
-# spec §7 case 6
+# docs/sgd_stability.md#reference-cases case 6
 # ------------------------------------------------------------------------------------------------
 
 def test_case_6_thresholds():
@@ -224,7 +224,7 @@ def test_case_6_probabilistic_set_has_two_components_at_B1():
         est, se, _ = _benettin(H6, 0.86, 40_000, seed)
         assert est - 4 * se > 0
         assert _benettin(H6, 1.0, 40_000, seed)[2]
-    # The scalar (diagonal-Hessian) projections, labelled approximations (spec §3.2), do not see
+    # The scalar (diagonal-Hessian) projections, labelled approximations (docs/sgd_stability.md#top-lyapunov-exponent), do not see
     # this: coordinate laws {4, 0, 1} and {0, 1, 1} give single intervals.
     assert len(stable_learning_rates(H6[:, 0, 0], "probabilistic")) == 1
     assert len(stable_learning_rates(H6[:, 1, 1], "probabilistic")) == 1
@@ -234,7 +234,7 @@ def test_case_6_probabilistic_set_has_two_components_at_B1():
 
 
 # ------------------------------------------------------------------------------------------------
-# scalar consistency with _lyapunov; spec §7 cases 1–2 MS thresholds by a second route
+# scalar consistency with _lyapunov; docs/sgd_stability.md#reference-cases cases 1–2 MS thresholds by a second route
 # ------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("h", [[1.0, 3.0], [1.0, 4.0], [2.0, 1.5, 0.8, 0.5]])

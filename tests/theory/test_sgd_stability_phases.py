@@ -1,4 +1,4 @@
-"""Tests of the two-layer origin-saddle phases (theory.sgd_stability._phases; spec SGD-S §4, §7 cases 7–8)."""
+"""Tests of the two-layer origin-saddle phases (theory.sgd_stability._phases; docs/sgd_stability.md#phases-of-the-two-layer-net, docs/sgd_stability.md#reference-cases cases 7–8)."""
 
 import itertools
 import math
@@ -19,7 +19,7 @@ from theory.sgd_stability._phases import (
     phase_exponents,
 )
 
-REFERENCE_C = np.array([2.0, 1.5, 0.8, -0.5, -1.2])        # spec §4.4 (C), S = 1
+REFERENCE_C = np.array([2.0, 1.5, 0.8, -0.5, -1.2])        # docs/sgd_stability.md#data-models, model C, S = 1
 BATCH_SIZES = (1, 2, 4, 8)
 
 
@@ -30,7 +30,7 @@ def _runs(labels):
 
 
 # ------------------------------------------------------------------------------------------
-# spec §7 case 7: the reference data set shows all five labels on one λ axis
+# docs/sgd_stability.md#reference-cases case 7: the reference data set shows all five labels on one λ axis
 # ------------------------------------------------------------------------------------------
 
 def test_reference_dataset_has_all_five_labels():
@@ -99,7 +99,7 @@ def test_boundary_conventions():
        st.floats(1e-3, 20.0))
 @example([0.59765625], 1.681)  # 1 − λc = −0.0047: a fixed 1e-12 slack was below the rounding
 def test_l2_never_predicts_collapse_and_ms_implies_ps(values, lr):
-    # E(1 + λc)² = 1 + 2λE c + λ²E c² > 1 (spec §4.2), and Jensen: Λ± ≤ ½ log E(1 ± λc)².
+    # E(1 + λc)² = 1 + 2λE c + λ²E c² > 1 (docs/sgd_stability.md#phases-of-the-two-layer-net), and Jensen: Λ± ≤ ½ log E(1 ± λc)².
     # Equality holds for a point mass, so the slack is the rounding. Λ± is a mean of logs of
     # 1 ± λc_i, each formed with relative error ≤ eps·(1 + λ|c_i|)/|1 ± λc_i|; the L₂ exponent is
     # log1p(λ(λm₂ ± 2m₁)), whose argument E(1 ± λc)² is formed with absolute error
@@ -197,7 +197,7 @@ def test_model_b_tends_to_model_a_as_batch_grows():
 
 
 def test_no_phase_two_for_models_a_and_b():
-    # Lemma of spec §4.5: symmetric-dominant densities (f(z) ≥ f(−z), z > 0) give Λ₊ ≥ Λ₋.
+    # Lemma of docs/sgd_stability.md#why-phase-ii-is-rare: symmetric-dominant densities (f(z) ≥ f(−z), z > 0) give Λ₊ ≥ Λ₋.
     # Slack 1e-10 covers the quadrature error of model B (~1e-11).
     lam = np.geomspace(1e-3, 30.0, 60)
     for S in BATCH_SIZES:
@@ -209,7 +209,7 @@ def test_no_phase_two_for_models_a_and_b():
 
 
 # ------------------------------------------------------------------------------------------
-# spec §7 case 8: critical noise, re-entrant window
+# docs/sgd_stability.md#reference-cases case 8: critical noise, re-entrant window
 # ------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("model", ["A", "B"])
@@ -251,7 +251,7 @@ def test_critical_noise_model_a_by_independent_quadrature():
 
 @pytest.mark.parametrize("model", ["A", "B"])
 def test_reentrant_correct_learning_window(model):
-    # large noise: I → III → I (re-entrant) → IV as λ grows (spec §7 case 8); no II anywhere
+    # large noise: I → III → I (re-entrant) → IV as λ grows (docs/sgd_stability.md#reference-cases case 8); no II anywhere
     lam = np.geomspace(1e-3, 3.0, 400)
     for S in BATCH_SIZES:
         sigma = 3.0 * critical_collapse_noise(S, "A")
@@ -275,7 +275,7 @@ def test_phase_boundaries_structure_and_second_order_agreement():
         if sigma >= 10:
             lo, hi = pb.lambda_plus_zeros[i]
             assert hi < pb.lambda_minus_zeros[i][0]            # re-entrant window exists
-    # Spec §4.2: the lower Λ₊ = 0 branch equals the L₂ line to second order. With
+    # docs/sgd_stability.md#phases-of-the-two-layer-net: the lower Λ₊ = 0 branch equals the L₂ line to second order. With
     # Λ₊ = λμ − λ²m₂/2 + λ³m₃/3 − λ⁴m₄/4 + …, the root is λ_L₂ − μλ_L₂² + O(λ_L₂³) at large
     # noise: (λ₀ − λ_L₂)/λ_L₂² → −E c, with relative error O(λ_L₂) ~ 1/σ² (halving σ ×4).
     ratio = np.array([(pb.lambda_plus_zeros[i][0] - pb.l2_line[i]) / pb.l2_line[i] ** 2 for i in range(2, 6)])

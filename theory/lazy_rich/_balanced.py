@@ -1,14 +1,14 @@
 """Balanced (δ = 0) closed form, Saxe's sigmoid and hyperbolic-angle coordinates (cross-checks).
 
-Model (Kunin et al. 2024, arXiv 2406.06158; spec LR §1): f(x) = a·wᵀx, β = a·w, whitened
+Model (Kunin et al. 2024, arXiv 2406.06158; docs/lazy_rich.md#the-model-and-its-conserved-quantity): f(x) = a·wᵀx, β = a·w, whitened
 input XᵀX = I_d, β* = Xᵀy, s = ‖β*‖, loss ½‖β − β*‖², gradient flow
 ȧ = −η_a wᵀ(β − β*), ẇ = −η_w a(β − β*), conserved δ = η_w a² − η_a‖w‖².
 
 Like ``_riccati``, this module shares no code with the primary closed form
 (``theory.lazy_rich._exact``), so that agreement between them is evidence, not tautology:
 
-* the balanced case δ = 0 in closed form and Saxe's sigmoid and escape time (spec §3.4);
-* the hyperbolic-angle coordinates of the hyperboloid η_w a² − η_a‖w‖² = δ (spec §3.3).
+* the balanced case δ = 0 in closed form and Saxe's sigmoid and escape time (docs/lazy_rich.md#balanced-and-extreme-limits);
+* the hyperbolic-angle coordinates of the hyperboloid η_w a² − η_a‖w‖² = δ (docs/lazy_rich.md#riccati-and-bernoulli-forms).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ class HyperbolicPoint:
 def balanced_solution(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> NeuronTrajectory:
     r"""Closed form for δ = 0: z = artanh(φ0) + st, φ = tanh z, μ = s(1 + cosh 2z)/(2z + sinh 2z + C).
 
-    Kunin et al. 2024 (arXiv 2406.06158, §3; spec LR §3.4), unit rates, with
+    Kunin et al. 2024 (arXiv 2406.06158, §3; docs/lazy_rich.md#balanced-and-extreme-limits), unit rates, with
     C = s(1 + cosh 2z0)/μ0 − 2z0 − sinh 2z0 and
     β̂(t) = tanh z·β̂* + (cosh z0/cosh z)(β̂0 − tanh z0·β̂*), |a| = √|μ|.
 
@@ -78,7 +78,7 @@ def balanced_solution(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> NeuronTraje
     z0 = ∞) and anti-aligned (φ0 = −1) limits are exact, and all exponentials are scaled by
     e^{−2st} so there is no overflow at any horizon.
 
-    General rates are handled by the map of spec §1 (P = (η_w/η_a)^{1/4}a,
+    General rates are handled by the map of docs/lazy_rich.md#reduction-to-unit-rates (P = (η_w/η_a)^{1/4}a,
     Q = (η_a/η_w)^{1/4}w, τ = √(η_aη_w)t); δ = 0 is preserved by it.
 
     Parameters
@@ -156,7 +156,7 @@ def balanced_solution(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> NeuronTraje
 def saxe_sigmoid(t, s, mu0):
     r"""Saxe's sigmoid μ(t) = s e^{2st}/(e^{2st} − 1 + s/μ0): aligned balanced learning.
 
-    The δ = 0, φ0 = 1 case of spec LR §3.4 (Kunin et al. 2024, arXiv 2406.06158, §3; Saxe,
+    The δ = 0, φ0 = 1 case of docs/lazy_rich.md#balanced-and-extreme-limits (Kunin et al. 2024, arXiv 2406.06158, §3; Saxe,
     McClelland, Ganguli 2014, arXiv 1312.6120), unit rates. Evaluated as
     s/(1 + (s/μ0 − 1)e^{−2st}), which does not overflow. Rates η_a = η_w = η rescale time
     t → ηt; the time constant τ = 1/η of Saxe et al. gives μ(t/τ).
@@ -183,7 +183,7 @@ def saxe_sigmoid(t, s, mu0):
 
 @guard_numerics
 def saxe_escape_time(s, mu0, exact=False) -> float:
-    r"""Escape time from the plateau, t_esc ≈ ln(s/μ0)/(2s) (spec LR §3.4, §5).
+    r"""Escape time from the plateau, t_esc ≈ ln(s/μ0)/(2s) (docs/lazy_rich.md#balanced-and-extreme-limits).
 
     Saxe et al. 2014 (arXiv 1312.6120); Kunin et al. 2024 (arXiv 2406.06158, §3). With
     ``exact=True`` returns the time at which Saxe's sigmoid reaches s/2,
@@ -223,7 +223,7 @@ def saxe_escape_time(s, mu0, exact=False) -> float:
 def hyperbolic_angle(a, w, delta):
     r"""Hyperbolic angle θ of (a, w) on a² − ‖w‖² = δ: θ = arsinh(‖w‖/√δ) (δ > 0), arsinh(a/√|δ|) (δ < 0).
 
-    Kunin et al. 2024 (arXiv 2406.06158, App.; spec LR §3.3), unit rates η_a = η_w = 1:
+    Kunin et al. 2024 (arXiv 2406.06158, App.; docs/lazy_rich.md#riccati-and-bernoulli-forms), unit rates η_a = η_w = 1:
     δ > 0: |a| = √δ cosh θ, ‖w‖ = √δ sinh θ, θ ≥ 0 (the two sheets a ≷ 0 share θ);
     δ < 0: a = √|δ| sinh θ, ‖w‖ = √|δ| cosh θ, θ has the sign of a.
     Then |μ| = |δ| sinh(2|θ|)/2. δ = 0 (the cone) has no hyperbolic angle.
@@ -261,7 +261,7 @@ def from_hyperbolic_angle(theta, delta, sign_a=None) -> HyperbolicPoint:
     r"""Inverse map: δ > 0: a = ±√δ cosh θ, ‖w‖ = √δ sinh θ; δ < 0: a = √|δ| sinh θ, ‖w‖ = √|δ| cosh θ.
 
     μ = a‖w‖ = |δ| sinh(2θ)/2 (times sign(a) when δ > 0). Kunin et al. 2024
-    (arXiv 2406.06158, App.; spec LR §3.3), unit rates.
+    (arXiv 2406.06158, App.; docs/lazy_rich.md#riccati-and-bernoulli-forms), unit rates.
 
     Parameters
     ----------
@@ -299,7 +299,7 @@ def alignment_from_hyperbolic_angle(nu, theta, s, delta):
     r"""Alignment from (ν, θ): φ = ν/(s tanh θ) (δ > 0), φ = ν tanh θ / s (δ < 0).
 
     Unit rates, ν = wᵀβ*/a, θ the hyperbolic angle, a > 0 sheet for δ > 0 (Kunin et al. 2024,
-    arXiv 2406.06158, App.; spec LR §3.3). Follows from ν = s φ ‖w‖/a and ‖w‖/a = tanh θ
+    arXiv 2406.06158, App.; docs/lazy_rich.md#riccati-and-bernoulli-forms). Follows from ν = s φ ‖w‖/a and ‖w‖/a = tanh θ
     (δ > 0) or coth θ (δ < 0). Singular where w = 0 (δ > 0, θ = 0) or a = 0 (δ < 0, θ = 0),
     where φ (resp. ν) is undefined.
 

@@ -1,10 +1,10 @@
 """Single-neuron two-layer linear model: conserved quantity and exact gradient-flow solution.
 
-Model (Kunin et al. 2024, arXiv 2406.06158; spec LR §1): f(x) = a·wᵀx with a ∈ R, w ∈ R^d,
+Model (Kunin et al. 2024, arXiv 2406.06158; docs/lazy_rich.md#the-model-and-its-conserved-quantity): f(x) = a·wᵀx with a ∈ R, w ∈ R^d,
 function-space vector β = a·w, loss ½‖Xβ − y‖², gradient flow with layer learning rates
 ȧ = −η_a wᵀg, ẇ = −η_w a g, g = XᵀXβ − Xᵀy.
 
-Everything is solved at unit rates and mapped back (spec LR §1): with k = √(η_a η_w),
+Everything is solved at unit rates and mapped back (docs/lazy_rich.md#reduction-to-unit-rates): with k = √(η_a η_w),
 P = (η_w/η_a)^{1/4} a, Q = (η_a/η_w)^{1/4} w, the pair (Q, P) is unit-rate gradient flow in
 τ = k t with P² − ‖Q‖² = δ/k.
 """
@@ -39,7 +39,7 @@ __all__ = [
 def conserved_delta(a, w, eta_a=1.0, eta_w=1.0):
     r"""Conserved quantity δ = η_w a² − η_a ‖w‖² of the single-neuron gradient flow.
 
-    Kunin et al. 2024, §3 (spec LR §1): dδ/dt = 2η_w a ȧ − 2η_a wᵀẇ = 0 under
+    Kunin et al. 2024, §3 (docs/lazy_rich.md#the-model-and-its-conserved-quantity): dδ/dt = 2η_w a ȧ − 2η_a wᵀẇ = 0 under
     ȧ = −η_a wᵀg, ẇ = −η_w a g. δ > 0 is *upstream* (first layer relatively fast), δ = 0
     *balanced*, δ < 0 *downstream*.
 
@@ -74,7 +74,7 @@ def conserved_delta(a, w, eta_a=1.0, eta_w=1.0):
 def init_from_beta(beta0, delta, eta_a=1.0, eta_w=1.0, sign=1):
     r"""Initialisation (a0, w0) with a0·w0 = β0 and conserved quantity δ.
 
-    a0 = sign·√((δ + √(δ² + 4η_aη_w‖β0‖²)) / (2η_w)),  w0 = β0 / a0   (spec LR §1).
+    a0 = sign·√((δ + √(δ² + 4η_aη_w‖β0‖²)) / (2η_w)),  w0 = β0 / a0   (docs/lazy_rich.md#reduction-to-unit-rates).
 
     The root is taken in the cancellation-free form: for δ < 0,
     δ + √(δ² + 4c) = 4c / (√(δ² + 4c) − δ) with c = η_aη_w‖β0‖².
@@ -124,7 +124,7 @@ def function_space_metric(beta, delta, eta_a=1.0, eta_w=1.0):
     r"""The preconditioner M(β; δ) of the function-space flow β̇ = −M(β) g(β).
 
     M = η_w a² I + η_a w wᵀ = ½(R + δ) I + ½(R − δ) β̂β̂ᵀ with R = √(δ² + 4η_aη_w‖β‖²)
-    (spec LR §2). Eigenvalues: R along β̂ and (R + δ)/2 orthogonally. At β = 0 (δ > 0)
+    (docs/lazy_rich.md#function-space-metric-and-ntk). Eigenvalues: R along β̂ and (R + δ)/2 orthogonally. At β = 0 (δ > 0)
     M = δ I; for δ < 0 and β = 0 (a = 0) M = η_a w wᵀ depends on ŵ, which β does not give,
     so M is returned with the isotropic part only and the rank-one part dropped.
 
@@ -204,7 +204,7 @@ class ExactSolution:
 
 @guard_numerics
 def signed_magnitude(a, w):
-    """μ = a‖w‖, the signed magnitude of β = a·w (spec LR §0). ``w`` has shape (..., d)."""
+    """μ = a‖w‖, the signed magnitude of β = a·w (docs/lazy_rich.md#lazy-and-rich-measures). ``w`` has shape (..., d)."""
     a = as_finite_array(a, "a")
     w = as_finite_array(w, "w", ndim=tuple(range(1, 33)))
     try:
@@ -303,7 +303,7 @@ def _unit_rate_flow(P0, Q0, beta_star, delta_u, tau):
 
     P0: (B,), Q0: (B, d), delta_u: (B,), tau: (T,). Returns P (B, T), Q (B, T, d).
     Every factor below is bounded by 1 (or by τ): the e^{ωτ} growth of numerator and ρ is
-    divided out analytically (spec LR §3.1, "Numerics"), so no overflow at any horizon.
+    divided out analytically (docs/lazy_rich.md#exact-solution-for-whitened-input), so no overflow at any horizon.
     """
     s = np.linalg.norm(beta_star)
     bhat = beta_star / s if s > 0 else np.zeros_like(beta_star)
@@ -360,7 +360,7 @@ def _unit_rate_flow(P0, Q0, beta_star, delta_u, tau):
 def exact_solution(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> ExactSolution:
     r"""Exact gradient-flow solution of the single-neuron model for whitened input.
 
-    Setting (Kunin et al. 2024, §3; spec LR §3.1): XᵀX = I_d, Xᵀy = β*, loss ½‖β − β*‖².
+    Setting (Kunin et al. 2024, §3; docs/lazy_rich.md#exact-solution-for-whitened-input): XᵀX = I_d, Xᵀy = β*, loss ½‖β − β*‖².
     At unit rates, stacking ϑ = (Q, P) ∈ R^{d+1}, conservation turns the flow into
     ϑ̇ = Aϑ − ½‖ϑ‖²ϑ with A = [[−(δ̃/2) I_d, β*], [β*ᵀ, δ̃/2]], whose solution is
 
@@ -450,7 +450,7 @@ def exact_solution(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> ExactSolution:
 
 @dataclass(frozen=True)
 class LimitPrediction:
-    """Where gradient flow from (a0, w0) ends (whitened input; spec LR §3.2).
+    """Where gradient flow from (a0, w0) ends (whitened input; docs/lazy_rich.md#limit-basins-and-sign-flip).
 
     Attributes
     ----------
@@ -473,12 +473,12 @@ class LimitPrediction:
 
 @guard_numerics
 def limit_prediction(a0, w0, beta_star, eta_a=1.0, eta_w=1.0) -> LimitPrediction:
-    r"""Limit, basin and sign-flip prediction for whitened input (spec LR §3.2).
+    r"""Limit, basin and sign-flip prediction for whitened input (docs/lazy_rich.md#limit-basins-and-sign-flip).
 
     With c₊ = s q∥0 + (ω + δ̃/2) P0 (unit rates), the flow converges to
     P∞ = sign(c₊)√(ω + δ̃/2), Q∞ = sign(c₊)√(ω − δ̃/2) β̂*, i.e. β∞ = β* and
     η_w a∞² = (δ + √(δ² + 4η_aη_w s²))/2. a flips sign iff sign(c₊) ≠ sign(a0); impossible for
-    δ > 0. Equivalent to the Riccati criterion ν0 < ν₋ (Kunin et al. 2024, App.; spec §3.3).
+    δ > 0. Equivalent to the Riccati criterion ν0 < ν₋ (Kunin et al. 2024, App.; docs/lazy_rich.md#riccati-and-bernoulli-forms).
 
     Parameters
     ----------
@@ -542,7 +542,7 @@ def _limit_batch(a0, w0, beta_star, eta_a, eta_w):
 
 @guard_numerics
 def relaxation_rates(beta_star, delta, eta_a=1.0, eta_w=1.0) -> tuple[float, float]:
-    r"""Local relaxation rates (λ⊥, λ∥) of gradient flow near β* (spec LR §3.2).
+    r"""Local relaxation rates (λ⊥, λ∥) of gradient flow near β* (docs/lazy_rich.md#limit-basins-and-sign-flip).
 
     Direction modes λ⊥ = η_w a∞² = (δ + R*)/2, radial mode λ∥ = R* = √(δ² + 4η_aη_w s²),
     s = ‖β*‖. As δ → −∞, λ⊥ ≈ η_aη_w s²/|δ|: the "delayed rich" time scale.
@@ -561,7 +561,7 @@ def relaxation_rates(beta_star, delta, eta_a=1.0, eta_w=1.0) -> tuple[float, flo
 def kernel_distance(a0, w0, a, w, compat=False):
     r"""Kernel distance S(0, t) of the single neuron for whitened input (X = I_d).
 
-    S(0, t) = 1 − ⟨K0, Kt⟩_F / (‖K0‖_F ‖Kt‖_F) (Fort et al. 2020; spec LR §7) with the
+    S(0, t) = 1 − ⟨K0, Kt⟩_F / (‖K0‖_F ‖Kt‖_F) (Fort et al. 2020; docs/lazy_rich.md#lazy-and-rich-measures) with the
     parameter NTK K = a² I_d + w wᵀ:
     ⟨K0, Kt⟩ = d a0² a² + a0²‖w‖² + a²‖w0‖² + (w0ᵀw)², ‖Kt‖² = d a⁴ + 2a²‖w‖² + ‖w‖⁴,
     with a = a(t).

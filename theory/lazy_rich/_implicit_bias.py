@@ -1,7 +1,7 @@
 r"""Implicit bias of the single-neuron model: the Bregman projection under Φ_δ and its limits.
 
-Kunin et al. 2024 (arXiv 2406.06158); spec LR §1 and §4. Everything is stated at unit rates
-(spec LR §1): with k = √(η_aη_w), P = (η_w/η_a)^{1/4} a and Q = (η_a/η_w)^{1/4} w one has
+Kunin et al. 2024 (arXiv 2406.06158); derivations in docs/lazy_rich.md#implicit-bias-for-general-x. Everything
+is stated at unit rates (docs/lazy_rich.md#reduction-to-unit-rates): with k = √(η_aη_w), P = (η_w/η_a)^{1/4} a and Q = (η_a/η_w)^{1/4} w one has
 β = PQ, P² − ‖Q‖² = δ̃ := δ/k, and (Q, P) is unit-rate gradient flow in τ = k t. The potential
 functions (``_mirror``: Φ_δ, its mirror map ∇Φ_δ and inverse) take the unit-rate δ̃ as their
 ``delta``; ``implicit_bias`` and friends take the original δ and rates and convert.
@@ -12,7 +12,8 @@ conjugate and the inverse map are listed in ``_mirror``):
 * ∇Φ_δ(β) = (3/2)‖Q‖β̂ = (3/2)β/|P| = (3/2)·sign(P)·Q along the flow,
 * d/dτ ∇Φ_δ(β(τ)) = −(3/2)|P| Xᵀ(Xβ − y): a mirror flow, hence ∇Φ_δ(β∞) − ∇Φ_δ(β0) ∈ range(Xᵀ).
 
-Closed form of the projection (derived here, spec §4 gives it only for n = 1, d = 2): the KKT
+Closed form of the projection (derived here for any X, docs/lazy_rich.md#closed-form-bregman-projection; the
+rank-1 2-D case is its n = 1, d = 2 instance): the KKT
 conditions of argmin_{Xβ=y} Φ_δ(β) − zᵀβ are P_R β = X⁺y and P_N ∇Φ_δ(β) = P_N z (P_R, P_N the
 orthogonal projectors onto range(Xᵀ) and null(X)). With ∇Φ_δ(β) = (3/2)β/|P| this gives
 β = X⁺y + |P∞|·v, v = (2/3)P_N z, and |P∞|² solves P⁴ − (δ + ‖v‖²)P² − ‖X⁺y‖² = 0. Along the
@@ -250,7 +251,7 @@ def implicit_bias(X, y, beta0, delta, eta_a=1.0, eta_w=1.0, sign=1, crossings=()
                   method="closed_form", crossing_rtol=1e-6):
     r"""Gradient-flow limit β∞ = argmin_{Xβ=y} Φ_δ̃(β) − z0ᵀβ, z0 = ∇Φ_δ̃(β0) (+ crossing jumps).
 
-    Kunin et al. 2024 (arXiv 2406.06158), spec LR §4 (implicit bias; theorem T-LR4). The flow
+    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x (the paper's implicit-bias theorem). The flow
     is started from ``init_from_beta(beta0, delta, eta_a, eta_w, sign)``, i.e.
     a0 = sign·√((δ + √(δ² + 4η_aη_w‖β0‖²))/(2η_w)), w0 = β0/a0, and is a mirror flow,
     d/dτ ∇Φ_δ̃(β) = −(3/2)|P|Xᵀ(Xβ − y) at unit rates (τ = √(η_aη_w)t, δ̃ = δ/√(η_aη_w)), so if
@@ -340,7 +341,7 @@ def implicit_bias(X, y, beta0, delta, eta_a=1.0, eta_w=1.0, sign=1, crossings=()
 def implicit_bias_nlp(X, y, beta0, delta, eta_a=1.0, eta_w=1.0):
     r"""Bregman projection argmin_{Xβ=y} Φ_δ̃(β) − ∇Φ_δ̃(β0)ᵀβ by a generic constrained solver.
 
-    Kunin et al. 2024 (arXiv 2406.06158), spec LR §4. Independent cross-check of
+    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x. Independent cross-check of
     :func:`implicit_bias` (no crossings): scipy ``trust-constr`` (equality-constrained SQP)
     with the analytic gradient ∇Φ − z0 and Hessian
     ∇²Φ_δ = (3/2)[(I − β̂β̂ᵀ)/|P| + (|P|/R)β̂β̂ᵀ], started at the lazy interpolant
@@ -427,9 +428,9 @@ class ConvexImplicitBiasResult:
 def implicit_bias_cvxpy(X, y, beta0, depth=None, *, solver_options=None):
     r"""Convex program argmin_{Xβ=y} ‖β‖^p − z0ᵀβ, p = 1 + 1/L, z0 = p‖β0‖^{1/L}β̂0 (CLARABEL).
 
-    Kunin et al. 2024 (arXiv 2406.06158), spec LR §4. ``depth=None`` is the balanced case
+    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x. ``depth=None`` is the balanced case
     δ = 0 of the single neuron, Φ₀ = ‖β‖^{3/2} (identical to ``depth=2``). ``depth=L ≥ 2`` is the
-    balanced deep chain f(x) = (∏ a_l)wᵀx with potential Φ_L = ‖β‖^{1+1/L} (spec LR §4, last
+    balanced deep chain f(x) = (∏ a_l)wᵀx with potential Φ_L = ‖β‖^{1+1/L} (docs/lazy_rich.md#implicit-bias-for-general-x, last
     bullet). β0 = 0 gives z0 = 0 (the β0 → 0 limit: the minimum-norm interpolant).
 
     The answer is certified: primal feasibility ‖Xβ − y‖ and stationarity, the least-squares
@@ -495,7 +496,7 @@ def implicit_bias_cvxpy(X, y, beta0, depth=None, *, solver_options=None):
 def lazy_limit_bias(X, y, beta0):
     r"""Lazy (δ → +∞) limit of the implicit bias: β∞ = β0 + X⁺(y − Xβ0).
 
-    Kunin et al. 2024 (arXiv 2406.06158), spec LR §4: for δ → +∞ the Bregman divergence of Φ_δ
+    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x: for δ → +∞ the Bregman divergence of Φ_δ
     is ∝ ‖β − β0‖², so the limit is the Euclidean projection of β0 onto {Xβ = y} (kernel
     regression with the initial, fixed kernel). The error of :func:`implicit_bias` relative
     to this limit is O(1/δ̃).
@@ -520,8 +521,8 @@ def lazy_limit_bias(X, y, beta0):
 def downstream_limit_bias(X, y, beta0):
     r"""Downstream (δ → −∞) limit of the gradient-flow limit: X⁺y + σ·(‖X⁺y‖/‖P_Rβ0‖)·P_Nβ0.
 
-    Kunin et al. 2024 (arXiv 2406.06158), spec LR §4. Here P_R, P_N project onto range(Xᵀ) and
-    null(X), and σ = sign(yᵀXβ0). For one sample (n = 1) this is the spec's ray formula
+    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x. Here P_R, P_N project onto range(Xᵀ) and
+    null(X), and σ = sign(yᵀXβ0). For one sample (n = 1) this is the ray formula
     β∞ = (yᵀXβ0/‖Xβ0‖²)·β0: the initial direction is kept exactly. For n > 1 only the null-space
     direction of β0 is kept.
 
@@ -570,9 +571,9 @@ def downstream_limit_bias(X, y, beta0):
 def rank1_implicit_bias(x, y, beta0, delta):
     r"""Rank-1, 2-D closed form β∞ = β* + k·a∞·n̂, a∞² = κ + √(κ² + c²), κ = (k² + δ)/2.
 
-    Kunin et al. 2024 (arXiv 2406.06158), spec LR §4 "Rank-1 data in 2-D": one sample x ∈ R²,
+    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x "Rank-1 data in 2-D": one sample x ∈ R²,
     unit rates, a0 > 0 and a never crossing 0. n̂ ⟂ x is the null direction, β* = X⁺y = yx/‖x‖²,
-    c = ‖β*‖, and k = w0·n̂ with w0 = β0/a0 (= √(√(‖β0‖² + δ²/4) − δ/2)·β̂0·n̂, as in the spec);
+    c = ‖β*‖, and k = w0·n̂ with w0 = β0/a0 (= √(√(‖β0‖² + δ²/4) − δ/2)·β̂0·n̂);
     the null component of w is conserved. The result does not depend on the orientation of n̂.
     k² + δ is formed as a0² − (x̂·w0)² (from a0² − ‖w0‖² = δ), exact for δ ≪ 0.
 

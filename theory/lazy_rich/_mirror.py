@@ -1,7 +1,7 @@
 r"""Mirror potential Φ_δ of the single-neuron model: potential, mirror map and its inverse.
 
-Kunin et al. 2024 (arXiv 2406.06158); spec LR §1 and §4. Everything is stated at unit rates
-(spec LR §1): with k = √(η_aη_w), P = (η_w/η_a)^{1/4} a and Q = (η_a/η_w)^{1/4} w one has
+Kunin et al. 2024 (arXiv 2406.06158); derivations in docs/lazy_rich.md#implicit-bias-for-general-x. Everything
+is stated at unit rates (docs/lazy_rich.md#reduction-to-unit-rates): with k = √(η_aη_w), P = (η_w/η_a)^{1/4} a and Q = (η_a/η_w)^{1/4} w one has
 β = PQ, P² − ‖Q‖² = δ̃ := δ/k, and (Q, P) is unit-rate gradient flow in τ = k t. The functions
 below take the unit-rate δ̃ as their ``delta``.
 
@@ -55,7 +55,7 @@ def _norm_parts(beta: np.ndarray, delta: float):
 def mirror_potential(beta, delta):
     r"""Mirror potential Φ_δ(β) = (1/(2√2))(R − 2δ)√(R + δ), R = √(δ² + 4‖β‖²).
 
-    Kunin et al. 2024 (arXiv 2406.06158), spec LR §4; normalised so that Φ₀(β) = ‖β‖^{3/2}
+    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x; normalised so that Φ₀(β) = ‖β‖^{3/2}
     (the paper's prefactor may differ; argmins do not depend on it). Evaluated as
     Φ = ½(2t − δ)√p with t = (R − δ)/2 = ‖Q‖² and p = (R + δ)/2 = P², each computed without
     cancellation (for δ < 0, R + δ = 4‖β‖²/(R − δ); for δ > 0, R − δ = 4‖β‖²/(R + δ)).
@@ -96,7 +96,7 @@ def mirror_potential(beta, delta):
 def mirror_potential_grad(beta, delta):
     r"""Mirror map ∇Φ_δ(β) = (3/2)√((R − δ)/2)·β̂ = (3/2)β/|P|, R = √(δ² + 4‖β‖²).
 
-    Kunin et al. 2024 (arXiv 2406.06158), spec LR §4. Along gradient flow (unit rates)
+    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x. Along gradient flow (unit rates)
     ∇Φ_δ(β) = (3/2)·sign(P)·Q with P = a, Q = w, so ‖∇Φ_δ(β)‖ = (3/2)‖w‖.
 
     At β = 0: for δ > 0 the gradient is 0; for δ = 0 it is 0 (Φ₀ = ‖β‖^{3/2} is C¹); for δ < 0,
@@ -181,7 +181,7 @@ def _inverse_parts(z: np.ndarray, delta: float):
 def inverse_mirror_map(z, delta):
     r"""Inverse mirror map: β with ∇Φ_δ(β) = z, namely β = √(t·max(0, t + δ))·ẑ, t = (2‖z‖/3)².
 
-    Kunin et al. 2024 (arXiv 2406.06158), spec LR §4. Equivalently β = (2/3)√(max(0, t + δ))·z,
+    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x. Equivalently β = (2/3)√(max(0, t + δ))·z,
     which is the gradient of the convex conjugate Φ*_δ(z) = ½ max(0, t + δ)^{3/2}. Here
     t = ‖Q‖² and t + δ = P² at unit rates. For δ < 0 and ‖z‖ ≤ (3/2)√|δ| (the subdifferential
     of Φ_δ at its kink β = 0) the result is β = 0. For δ < 0, t + δ is formed as

@@ -1,16 +1,16 @@
-"""Riccati route to the single-neuron gradient flow (independent cross-check of §3.1).
+"""Riccati route to the single-neuron gradient flow (independent cross-check of the closed form).
 
-Model (Kunin et al. 2024, arXiv 2406.06158; spec LR §1): f(x) = a·wᵀx, β = a·w, whitened
+Model (Kunin et al. 2024, arXiv 2406.06158; docs/lazy_rich.md#the-model-and-its-conserved-quantity): f(x) = a·wᵀx, β = a·w, whitened
 input XᵀX = I_d, β* = Xᵀy, s = ‖β*‖, loss ½‖β − β*‖², gradient flow
 ȧ = −η_a wᵀ(β − β*), ẇ = −η_w a(β − β*), conserved δ = η_w a² − η_a‖w‖².
 
 This module re-derives the trajectory by routes that share no code with the primary closed form
 (``theory.lazy_rich._exact``), so that agreement between them is evidence, not tautology:
 
-* the (μ, φ) ODE of the signed magnitude μ = a‖w‖ and alignment φ = cos∠(w, β*) (spec §3.3);
+* the (μ, φ) ODE of the signed magnitude μ = a‖w‖ and alignment φ = cos∠(w, β*) (docs/lazy_rich.md#riccati-and-bernoulli-forms);
 * the Riccati variable ν = η_a wᵀβ*/a: its fixed points, closed form, pole time (the instant
-  a(t) = 0) and the sign-flip criterion ν0 < ν₋ (spec §3.3);
-* the Bernoulli equation for q = 1/a² (spec §3.3), assembled with ν into a full solution
+  a(t) = 0) and the sign-flip criterion ν0 < ν₋ (docs/lazy_rich.md#riccati-and-bernoulli-forms);
+* the Bernoulli equation for q = 1/a² (docs/lazy_rich.md#riccati-and-bernoulli-forms), assembled with ν into a full solution
   (a(t), w(t)).
 
 The balanced case δ = 0, Saxe's sigmoid and the hyperbolic-angle coordinates are in
@@ -69,7 +69,7 @@ def mu_phi_rhs(mu, phi, s, delta, eta_a=1.0, eta_w=1.0):
     r"""Right-hand side of the (μ, φ) ODE: μ̇ = −R(μ)(μ − sφ), φ̇ = s(1 − φ²)(δ + R(μ))/(2μ).
 
     R(μ) = √(δ² + 4η_aη_w μ²), μ = a‖w‖ the signed magnitude, φ = cos∠(w, β*)
-    (Kunin et al. 2024, arXiv 2406.06158, §3; spec LR §3.3). Derivation: μ̇ = ŵᵀβ̇ with
+    (Kunin et al. 2024, arXiv 2406.06158, §3; docs/lazy_rich.md#riccati-and-bernoulli-forms). Derivation: μ̇ = ŵᵀβ̇ with
     ŵᵀM = (η_w a² + η_a‖w‖²)ŵᵀ = R ŵᵀ; φ̇ = η_w a s(1 − φ²)/‖w‖ and η_w a² = (R + δ)/2.
 
     The factor (δ + R)/(2μ) = η_w a/‖w‖ is evaluated as 2η_aη_w μ/(R − δ) when δ < 0, which is
@@ -122,7 +122,7 @@ def riccati_fixed_points(s, delta, eta_a=1.0, eta_w=1.0) -> tuple[float, float]:
     r"""Fixed points ν± = (−δ ± D)/2, D = √(δ² + 4η_aη_w s²), of ν̇ = η_aη_w s² − δν − ν².
 
     ν₊ > 0 is stable (the limit of ν = η_a wᵀβ*/a), ν₋ < 0 unstable (Kunin et al. 2024,
-    arXiv 2406.06158, App.; spec LR §3.3). Each root is computed without cancellation using
+    arXiv 2406.06158, App.; docs/lazy_rich.md#riccati-and-bernoulli-forms). Each root is computed without cancellation using
     ν₊ν₋ = −η_aη_w s², so large |δ| keeps full relative accuracy.
 
     Parameters
@@ -154,7 +154,7 @@ def riccati_nu(t, nu0, s, delta, eta_a=1.0, eta_w=1.0):
     r"""Riccati variable ν(t) = ½(−δ + D tanh(Dt/2 + c)), D = √(δ² + 4η_aη_w s²).
 
     ν = η_a wᵀβ*/a obeys ν̇ = η_aη_w s² − δν − ν² (Kunin et al. 2024, arXiv 2406.06158, App.;
-    spec LR §3.3), with c = artanh((δ + 2ν0)/D).
+    docs/lazy_rich.md#riccati-and-bernoulli-forms), with c = artanh((δ + 2ν0)/D).
 
     Branches (r := (δ + 2ν0)/D):
 
@@ -225,7 +225,7 @@ def riccati_pole_time(nu0, s, delta, eta_a=1.0, eta_w=1.0) -> float:
     r"""Time t* = (1/D)·ln((|r| + 1)/(|r| − 1)) of the pole of ν(t), r = (δ + 2ν0)/D < −1.
 
     The pole of the Riccati variable ν = η_a wᵀβ*/a is the instant the readout a(t) crosses 0
-    (Kunin et al. 2024, arXiv 2406.06158, App.; spec LR §3.3). It exists iff ν0 < ν₋;
+    (Kunin et al. 2024, arXiv 2406.06158, App.; docs/lazy_rich.md#riccati-and-bernoulli-forms). It exists iff ν0 < ν₋;
     otherwise ``inf`` is returned. Equivalent to t* = −2 arcoth(r)/D; written with
     |r| − 1 = 2(ν₋ − ν0)/D and ``log1p`` so that ν0 → ν₋ (t* → ∞) keeps full accuracy.
 
@@ -258,9 +258,9 @@ def riccati_pole_time(nu0, s, delta, eta_a=1.0, eta_w=1.0) -> float:
 def flips_sign_riccati(a0, w0, beta_star, eta_a=1.0, eta_w=1.0) -> bool:
     r"""Whether the readout a(t) changes sign along the flow: ν0 < ν₋ with ν0 = η_a w0ᵀβ*/a0.
 
-    Kunin et al. 2024 (arXiv 2406.06158, App.; spec LR §3.3): ν has a pole (a = 0) iff it
+    Kunin et al. 2024 (arXiv 2406.06158, App.; docs/lazy_rich.md#riccati-and-bernoulli-forms): ν has a pole (a = 0) iff it
     starts below the unstable fixed point ν₋ = −(δ + D)/2, D = √(δ² + 4η_aη_w s²). Equivalent to
-    the eigenvector test sign(c₊) ≠ sign(a0) of spec §3.2. Impossible for δ > 0 (then
+    the eigenvector test sign(c₊) ≠ sign(a0) of docs/lazy_rich.md#limit-basins-and-sign-flip. Impossible for δ > 0 (then
     ν0 ≥ −‖w0‖ s η_a/|a0| > ν₋). On the boundary ν0 = ν₋ the flow goes to the saddle β = 0 and
     a never flips: returns False.
 
@@ -278,7 +278,7 @@ def flips_sign_riccati(a0, w0, beta_star, eta_a=1.0, eta_w=1.0) -> bool:
 
     Examples
     --------
-    >>> flips_sign_riccati(0.5, [0.0, -1.0], [0.5, 0.5])   # spec §11.3 setting, δ = −0.75
+    >>> flips_sign_riccati(0.5, [0.0, -1.0], [0.5, 0.5])   # appendix-figure setting, δ = −0.75
     True
     """
     eta_a, eta_w = _rates(eta_a, eta_w)
@@ -302,7 +302,7 @@ def flips_sign_riccati(a0, w0, beta_star, eta_a=1.0, eta_w=1.0) -> bool:
 def solution_via_riccati(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> NeuronTrajectory:
     r"""Single-neuron trajectory from the Riccati variable ν and the Bernoulli equation for 1/a².
 
-    Kunin et al. 2024 (arXiv 2406.06158, App.; spec LR §3.3): ν = η_a wᵀβ*/a solves
+    Kunin et al. 2024 (arXiv 2406.06158, App.; docs/lazy_rich.md#riccati-and-bernoulli-forms): ν = η_a wᵀβ*/a solves
     ν̇ = η_aη_w s² − δν − ν², ȧ = a(δ + ν − η_w a²), so q = 1/a² obeys the linear equation
     q̇ = −2(δ + ν)q + 2η_w, whose solution is q(t) = (q0 + 2η_w J(t))/F(t) with integrating
     factor F(t) = e^{δt}cosh²(Dt/2 + c)/cosh²c and J(t) = ∫₀^t F. Then
@@ -326,7 +326,7 @@ def solution_via_riccati(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> NeuronTr
     (where the textbook form q = 1/a² and ν are singular), and even for a0 = 0.
 
     The orthogonal part uses ẇ⊥ = −η_w a²w⊥ integrated through the Bernoulli solution rather than
-    spec §3.3's w⊥ = +√(‖w‖² − w∥²)ê⊥: the latter is a square root of a difference that
+    the textbook form w⊥ = +√(‖w‖² − w∥²)ê⊥: the latter is a square root of a difference that
     vanishes as w → w∞ ∥ β*, so its absolute error is ≈ √ε‖w‖ ≈ 1e-8‖w‖ at late times; the two
     agree to that level (tested). Every term of N is bounded for all t (the e^{(δ+D)t} growth of
     cosh² is divided out analytically, ``exprel`` makes δ → 0 exact), so there is no overflow at
@@ -391,13 +391,13 @@ def solution_via_riccati(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> NeuronTr
 
 
 def _bernoulli_q_spec_form(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0):
-    """q = 1/a² evaluated literally as written in spec LR §3.3 (complex branch, real part).
+    """q = 1/a² evaluated literally as written in docs/lazy_rich.md#riccati-and-bernoulli-forms (complex branch, real part).
 
     q(t) = e^{−δt} cosh²c / cosh²(Dt/2 + c) · [q0 + (2η_w/cosh²c) I(t)],
     I(t) = (e^{δt} − 1)/(2δ) + [E(t) − E(0)]/(2(δ² − D²)),
     E(x) = e^{δx}(δ cosh(Dx + 2c) − D sinh(Dx + 2c)), c = artanh((δ + 2ν0)/D) continued to
     arcoth(·) + iπ/2 when |δ + 2ν0| > D. Overflows for (δ + D)t ≳ 700 and cancels for small t;
-    kept only so tests can confirm the spec's formula against :func:`solution_via_riccati`.
+    kept only so tests can confirm that formula against :func:`solution_via_riccati`.
     """
     _, s, _ = _target(beta_star)
     w0 = np.asarray(w0, dtype=float)

@@ -1,6 +1,6 @@
 """Shared pieces of the single-neuron cross-check parametrisations (``_riccati``, ``_balanced``).
 
-Kunin et al. 2024 (arXiv 2406.06158); spec LR §1, §3.3–3.4. Holds the trajectory record
+Kunin et al. 2024 (arXiv 2406.06158); docs/lazy_rich.md#exact-solution-for-whitened-input. Holds the trajectory record
 :class:`NeuronTrajectory` returned by :func:`solution_via_riccati` and :func:`balanced_solution`,
 and the validation of their time grid and target β* (whitened input XᵀX = I_d, β* = Xᵀy).
 """

@@ -11,7 +11,7 @@ import numpy as np
 class Crossing:
     """The readout weight a(t) passing through zero during gradient flow.
 
-    Only possible for δ < 0 (spec LR §1). At the crossing ``η_a‖w‖² = −δ`` and β = a·w = 0.
+    Only possible for δ < 0 (docs/lazy_rich.md#the-model-and-its-conserved-quantity). At the crossing ``η_a‖w‖² = −δ`` and β = a·w = 0.
 
     Attributes
     ----------

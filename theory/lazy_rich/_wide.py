@@ -1,6 +1,7 @@
 """Wide, multi-output and deep linear networks; the ReLU initialisation family.
 
-Kunin et al. 2024 (arXiv 2406.06158), spec LR §5–§6. Two-layer linear network f(x) = AWx with
+Kunin et al. 2024 (arXiv 2406.06158); docs/lazy_rich.md#wide-and-deep-linear-networks and
+docs/lazy_rich.md#relu-networks. Two-layer linear network f(x) = AWx with
 W ∈ R^{h×d}, A ∈ R^{c×h}, β = AW ∈ R^{c×d}; whitened input XᵀX = I_d, target Σ_yx = YᵀX; gradient
 flow Ẇ = −η_w AᵀG, Ȧ = −η_a GWᵀ with G = βXᵀX − YᵀX. The h×h matrix
 Δ = η_w AᵀA − η_a WWᵀ is conserved; its diagonal holds the per-neuron δ_k.
@@ -63,9 +64,9 @@ def _root_plus(delta: float, sigma: np.ndarray) -> np.ndarray:
 def conserved_matrix(A, W, eta_a=1.0, eta_w=1.0):
     r"""Conserved matrix Δ = η_w AᵀA − η_a WWᵀ of the two-layer linear network f(x) = AWx.
 
-    Kunin et al. 2024 (arXiv 2406.06158), spec LR §5: under Ẇ = −η_w AᵀG, Ȧ = −η_a GWᵀ,
+    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#wide-and-deep-linear-networks: under Ẇ = −η_w AᵀG, Ȧ = −η_a GWᵀ,
     η_w d(AᵀA)/dt = −η_aη_w(WGᵀA + AᵀGWᵀ) = η_a d(WWᵀ)/dt. The diagonal entries are the
-    per-neuron δ_k = η_w‖A_{:,k}‖² − η_a‖W_{k,:}‖² (also conserved for (leaky) ReLU, §6).
+    per-neuron δ_k = η_w‖A_{:,k}‖² − η_a‖W_{k,:}‖² (also conserved for (leaky) ReLU, docs/lazy_rich.md#relu-networks).
 
     Parameters
     ----------
@@ -96,7 +97,7 @@ def conserved_matrix(A, W, eta_a=1.0, eta_w=1.0):
 def deep_linear_conserved(weights, etas=None) -> list[np.ndarray]:
     r"""Layerwise conserved matrices (1/η_{l+1}) W_{l+1}ᵀW_{l+1} − (1/η_l) W_l W_lᵀ of a deep linear net.
 
-    f(x) = W_L ⋯ W_1 x trained by Ẇ_l = −η_l ∂L/∂W_l (spec LR §5; Kunin et al. 2024,
+    f(x) = W_L ⋯ W_1 x trained by Ẇ_l = −η_l ∂L/∂W_l (docs/lazy_rich.md#wide-and-deep-linear-networks; Kunin et al. 2024,
     arXiv 2406.06158; Dominé et al. 2024, arXiv 2409.14623). For L = 2 with W_1 = W, W_2 = A
     this is Δ/(η_aη_w), Δ from :func:`conserved_matrix`.
 
@@ -136,7 +137,7 @@ def deep_linear_conserved(weights, etas=None) -> list[np.ndarray]:
 
 @dataclass(frozen=True)
 class DeltaBalancedFactors:
-    """Gram matrices of a δ-balanced network as functions of β (spec LR §5).
+    """Gram matrices of a δ-balanced network as functions of β (docs/lazy_rich.md#wide-and-deep-linear-networks).
 
     Attributes
     ----------
@@ -154,7 +155,7 @@ class DeltaBalancedFactors:
 def delta_balanced_factors(beta, delta, hidden=None) -> DeltaBalancedFactors:
     r"""AAᵀ = ½(δI_c + √(δ²I_c + 4ββᵀ)) and WᵀW = ½(−δI_d + √(δ²I_d + 4βᵀβ)) for Δ = δI_h.
 
-    Kunin et al. 2024 (arXiv 2406.06158), spec LR §5, unit rates. Derivation: with
+    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#wide-and-deep-linear-networks, unit rates. Derivation: with
     AᵀA − WWᵀ = δI, X = AAᵀ satisfies X² − δX = A(AᵀA − δI)Aᵀ = ββᵀ and Y = WᵀW satisfies
     Y² + δY = βᵀβ; the formulas take the nonnegative root on every eigenvector. On ker(ββᵀ)
     the roots are {0, δ}: the formula (which picks δ) is right for AAᵀ iff δ ≤ 0 or AAᵀ has no
@@ -172,7 +173,7 @@ def delta_balanced_factors(beta, delta, hidden=None) -> DeltaBalancedFactors:
     delta : float
         Δ = δ I_h (unit rates).
     hidden : int, optional
-        Hidden width h. When given, the combinations of §5 are checked: ValueError (naming
+        Hidden width h. When given, the combinations allowed by Δ = δI (docs/lazy_rich.md#wide-and-deep-linear-networks) are checked: ValueError (naming
         ``delta``) if no δ-balanced network of that shape exists (δ > 0 with h > c, δ < 0 with
         h > d) or if a formula is invalid (δ > 0 with h < c: AAᵀ is not a function of β;
         δ < 0 with h < d: WᵀW is not), and ValueError (naming ``beta``) if rank β > h. When
@@ -241,7 +242,7 @@ class WideWeights:
 def delta_balanced_weights(beta0, delta, hidden, rotation=None) -> WideWeights:
     r"""A δ-balanced network with AW = β0 and AᵀA − WWᵀ = δ I_h (unit rates).
 
-    SVD construction (spec LR §5): β0 = Σ_i σ_i u_i v_iᵀ, A = U_h diag(α) Rᵀ,
+    SVD construction (docs/lazy_rich.md#wide-and-deep-linear-networks): β0 = Σ_i σ_i u_i v_iᵀ, A = U_h diag(α) Rᵀ,
     W = R diag(ω) V_hᵀ with α_i² = ½(δ + √(δ² + 4σ_i²)), ω_i² = ½(−δ + √(δ² + 4σ_i²)), so
     α_iω_i = σ_i and α_i² − ω_i² = δ; then AW = β0 and AᵀA − WWᵀ = R diag(α² − ω²)Rᵀ = δI.
     For i beyond rank β0: α_i = √δ, ω_i = 0 (δ > 0; needs a free u_i, so h ≤ c) or α_i = 0,
@@ -301,7 +302,7 @@ def mode_dynamics_rhs(sigma, s, delta):
 
     Whitened input, δ-balanced (Δ = δI) and decoupled init β0 = U diag(σ0) Vᵀ sharing the singular
     vectors of Σ_yx = U S Vᵀ: each singular value follows this law (Kunin et al. 2024,
-    arXiv 2406.06158; spec LR §5). It is the d = c = h = 1 single neuron, unit rates.
+    arXiv 2406.06158; docs/lazy_rich.md#wide-and-deep-linear-networks). It is the d = c = h = 1 single neuron, unit rates.
 
     Parameters
     ----------
@@ -343,7 +344,7 @@ class ModeSolution:
 def mode_solution(sigma0, s, delta, t, sign=1) -> ModeSolution:
     r"""Closed-form σ(t) of σ̇ = −√(δ² + 4σ²)(σ − s), via the d = 1 single-neuron solution.
 
-    Kunin et al. 2024 (arXiv 2406.06158), spec LR §5 and §3.1: with a0 from (σ0, δ),
+    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#wide-and-deep-linear-networks: with a0 from (σ0, δ),
     a0 = sign·√((δ + √(δ² + 4σ0²))/2), w0 = σ0/a0, σ(t) = a(t)w(t) where (a, w) is the d = 1,
     unit-rate closed form ϑ(τ) = e^{Aτ}ϑ0/ρ, A = [[−δ/2, s], [s, δ/2]] (evaluated by
     :func:`theory.lazy_rich._exact.exact_solution`). σ(t) does not depend on ``sign``; a and w do.
@@ -393,7 +394,7 @@ def mode_solution(sigma0, s, delta, t, sign=1) -> ModeSolution:
 def hyperbolic_entropy(sigma, delta):
     r"""Hyperbolic-entropy potential Φ(σ) = ½[σ arcsinh(2σ/|δ|) − √(σ² + δ²/4)].
 
-    Mirror potential of the decoupled mode law (Kunin et al. 2024, arXiv 2406.06158; spec LR §5):
+    Mirror potential of the decoupled mode law (Kunin et al. 2024, arXiv 2406.06158; docs/lazy_rich.md#wide-and-deep-linear-networks):
     Φ″(σ) = 1/√(δ² + 4σ²), so d/dt Φ′(σ) = Φ″σ̇ = −(σ − s). Limits: |δ| → ∞,
     Φ ≈ −|δ|/4 + σ²/(2|δ|) (ℓ2-like, kernel regime); δ → 0, Φ = ½|σ| ln(1/|δ|) +
     ½|σ|(ln 4|σ| − 1) + o(1), i.e. ℓ1-like up to the diverging factor ½ln(1/|δ|) (rich regime).
@@ -415,7 +416,7 @@ def hyperbolic_entropy(sigma, delta):
 
 @guard_numerics
 def hyperbolic_entropy_grad(sigma, delta):
-    r"""Mirror map Φ′(σ) = ½ arcsinh(2σ/|δ|) of the hyperbolic entropy (spec LR §5).
+    r"""Mirror map Φ′(σ) = ½ arcsinh(2σ/|δ|) of the hyperbolic entropy (docs/lazy_rich.md#wide-and-deep-linear-networks).
 
     Kunin et al. 2024 (arXiv 2406.06158). δ = 0 is excluded.
     """
@@ -426,7 +427,7 @@ def hyperbolic_entropy_grad(sigma, delta):
 
 @guard_numerics
 def hyperbolic_entropy_hessian(sigma, delta):
-    r"""Φ″(σ) = 1/√(δ² + 4σ²) of the hyperbolic entropy (spec LR §5).
+    r"""Φ″(σ) = 1/√(δ² + 4σ²) of the hyperbolic entropy (docs/lazy_rich.md#wide-and-deep-linear-networks).
 
     Kunin et al. 2024 (arXiv 2406.06158). It is the inverse of the mode's time-warp factor
     √(δ² + 4σ²); as δ → 0 it tends to 1/(2|σ|). δ = 0 is excluded (as for Φ).
@@ -453,7 +454,7 @@ def _entropy_args(sigma, delta):
 def relu_init_scale(tau, delta):
     r"""Shape parameter α of the (τ, δ) ReLU init: α² = (√(4 + (δ/τ²)²) − δ/τ²)/2.
 
-    Init family of Kunin et al. 2024 (arXiv 2406.06158; spec LR §6): per neuron ‖w_k‖ = τα,
+    Init family of Kunin et al. 2024 (arXiv 2406.06158; docs/lazy_rich.md#relu-networks): per neuron ‖w_k‖ = τα,
     |a_k| = τ/α, so |a_k|‖w_k‖ = τ² and δ = τ²(α⁻² − α²). The root is written as
     2/(√(4 + x²) + x) for x = δ/τ² > 0, so large |δ|/τ² keeps full relative accuracy.
 
@@ -488,7 +489,7 @@ def relu_init_scale(tau, delta):
 
 @guard_numerics
 def relu_delta(tau, alpha):
-    r"""Per-neuron conserved quantity δ = τ²(α⁻² − α²) of the (τ, α) ReLU init (spec LR §6).
+    r"""Per-neuron conserved quantity δ = τ²(α⁻² − α²) of the (τ, α) ReLU init (docs/lazy_rich.md#relu-networks).
 
     Kunin et al. 2024 (arXiv 2406.06158): ‖w_k‖ = τα, |a_k| = τ/α, δ = a_k² − ‖w_k‖².
 

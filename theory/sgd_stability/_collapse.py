@@ -1,15 +1,16 @@
 """Stochastic collapse: when noise makes an invariant set attractive (Chen et al. 2023).
 
-Chen, Kunin, Yamamura, Ganguli (2023), "Stochastic Collapse", arXiv 2306.04251; spec SGD-S §5.
+Chen, Kunin, Yamamura, Ganguli (2023), "Stochastic Collapse", arXiv 2306.04251; docs/sgd_stability.md#stochastic-collapse.
 Normal to an invariant set A (vanishing or identical neurons) the dynamics linearise to the
-Itô SDE dθ = Bθ dt + Σ_k G_k θ dW_k, and with u = θ/‖θ‖ (Itô's formula, spec §5.1 [D])
+Itô SDE dθ = Bθ dt + Σ_k G_k θ dW_k, and with u = θ/‖θ‖ (Itô's formula; derivation in docs/sgd_stability.md#stochastic-collapse)
 
     d log‖θ‖ = [uᵀBu + ½ Σ_k ‖G_k u‖² − Σ_k (uᵀG_k u)²] dt + Σ_k uᵀG_k u dW_k.
 
 In 1-D (or for commuting B, G_k, per common eigenvector) the bracket is the exact Lyapunov
 exponent b − g²/2: the set is attractive iff b < g²/2 even when the drift b > 0 repels.
-The examples of spec §5.2 (quartic well, single tanh neuron, diagonal teacher–student) are
-instances of this rate; all results here are [D] (derived and numerically checked by us).
+The examples of Chen et al. (docs/sgd_stability.md#collapse-examples: quartic well, single tanh neuron, diagonal teacher–student) are
+instances of this rate; the rates and conditions here are derived by us and checked numerically
+(the exact theorem wording of Chen et al. is not reproduced).
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def _drift_and_noise(B, G):
 def log_norm_drift(B, G, u):
     r"""Itô drift of log‖θ‖ at direction u: uᵀBu + ½ Σ_k ‖G_k u‖² − Σ_k (uᵀG_k u)².
 
-    Chen et al. 2023 (arXiv 2306.04251) attractivity of invariant sets; spec SGD-S §5.1 [D].
+    Chen et al. 2023 (arXiv 2306.04251) attractivity of invariant sets; derivation in docs/sgd_stability.md#stochastic-collapse.
     For the linear Itô SDE dθ = Bθ dt + Σ_k G_k θ dW_k with θ = ‖θ‖u, this is the dt
     coefficient of d log‖θ‖. Its supremum over unit u bounds the top Lyapunov exponent from
     above (sufficient condition for collapse: sup < 0); in 1-D it equals b − g²/2, the exact
@@ -161,7 +162,7 @@ class LogNormDriftMax:
 def max_log_norm_drift(B, G, *, n_grid: int = 720, n_starts: int = 32, seed: int = 0) -> LogNormDriftMax:
     r"""sup over unit u of uᵀBu + ½ Σ_k ‖G_k u‖² − Σ_k (uᵀG_k u)² (sufficient collapse test).
 
-    Chen et al. 2023 (arXiv 2306.04251); spec SGD-S §5.1 [D]: if this supremum is negative,
+    Chen et al. 2023 (arXiv 2306.04251); docs/sgd_stability.md#stochastic-collapse: if this supremum is negative,
     log‖θ‖ has negative drift in every direction and the invariant set attracts the linear
     SDE dθ = Bθ dt + Σ_k G_k θ dW_k. The top Lyapunov exponent (bracket averaged over the
     stationary law of u) is ≤ this supremum.
@@ -231,7 +232,7 @@ def max_log_norm_drift(B, G, *, n_grid: int = 720, n_starts: int = 32, seed: int
 def collapse_rate(b, g):
     r"""Lyapunov exponent b − g²/2 of the 1-D (or per-mode commuting) linear Itô SDE.
 
-    Chen et al. 2023 (arXiv 2306.04251); spec SGD-S §5.1 [D]: dθ = bθ dt + gθ dW has the
+    Chen et al. 2023 (arXiv 2306.04251); docs/sgd_stability.md#stochastic-collapse: dθ = bθ dt + gθ dW has the
     solution θ_t = θ_0 exp((b − g²/2)t + gW_t), so log|θ_t|/t → b − g²/2 a.s. Negative:
     the invariant set θ = 0 attracts (stochastic collapse), even for b > 0. For a mode driven
     by several independent noises pass g = √(Σ_k g_k²).
@@ -258,14 +259,14 @@ def collapse_rate(b, g):
 
 
 # --------------------------------------------------------------------------------------------
-# §5.2 example 1: quartic well dθ = −(θ³ − μθ)dt + ζθ dW
+# Chen et al. example 1 (docs/sgd_stability.md#collapse-examples): quartic well dθ = −(θ³ − μθ)dt + ζθ dW
 # --------------------------------------------------------------------------------------------
 
 @guard_numerics
 def quartic_well_collapse_threshold(mu) -> float:
     r"""Noise level ζ* = √(2μ) above which the quartic well collapses to θ = 0.
 
-    Chen et al. 2023 (arXiv 2306.04251) quartic-well example; spec SGD-S §5.2 item 1 [C, D].
+    Chen et al. 2023 (arXiv 2306.04251) quartic-well example; docs/sgd_stability.md#collapse-examples.
     For dθ = −(θ³ − μθ) dt + ζθ dW the linearisation at 0 has rate μ − ζ²/2
     (:func:`collapse_rate`), and the stationary density ∝ |θ|^{2μ/ζ² − 2} e^{−θ²/ζ²} is
     normalisable iff 2μ/ζ² > 1: collapse iff ζ > √(2μ).
@@ -286,7 +287,7 @@ def quartic_well_collapse_threshold(mu) -> float:
 def quartic_well_stationary_density(theta, mu, zeta, normalized: bool = False):
     r"""Stationary density p(θ) ∝ |θ|^{2μ/ζ² − 2} exp(−θ²/ζ²) of the quartic-well SDE.
 
-    Chen et al. 2023 (arXiv 2306.04251); spec SGD-S §5.2 item 1 [D]. For the Itô SDE
+    Chen et al. 2023 (arXiv 2306.04251); docs/sgd_stability.md#collapse-examples. For the Itô SDE
     dθ = (μθ − θ³) dt + ζθ dW the zero-flux stationary Fokker–Planck equation
     (μθ − θ³)p = ½ d/dθ (ζ²θ² p) is solved on each half-line by this p. It is integrable at 0
     iff ζ < √(2μ), with ∫_ℝ p = Γ(μ/ζ² − ½) ζ^{2μ/ζ² − 1}; above the threshold the only
@@ -336,9 +337,9 @@ def quartic_well_stationary_density(theta, mu, zeta, normalized: bool = False):
 def quartic_well_em_exponent(mu, zeta, dt):
     r"""Per-unit-time exponent (1/dt) E log|1 + μ dt + ζ√dt Z| of Euler–Maruyama at θ = 0.
 
-    Chen et al. 2023 (arXiv 2306.04251) simulate the quartic well by Euler–Maruyama; spec
-    SGD-S §5.2 item 1 and §4.3 [D]. Linearised at 0 the EM step is θ ← (1 + μ dt + ζ√dt Z)θ,
-    Z ~ N(0, 1), a scalar random product (Theorem 1, spec §3.1): the discrete chain collapses
+    Chen et al. 2023 (arXiv 2306.04251) simulate the quartic well by Euler–Maruyama; derivation in
+    docs/sgd_stability.md#collapse-examples, evaluated with docs/sgd_stability.md#gaussian-closed-form. Linearised at 0 the EM step is θ ← (1 + μ dt + ζ√dt Z)θ,
+    Z ~ N(0, 1), a scalar random product (Ziyin et al. 2023, Theorem 1; docs/sgd_stability.md#the-lyapunov-criterion): the discrete chain collapses
     iff this exponent is < 0. Expanding the log, it equals
     μ − ζ²/2 + dt(−μ²/2 + μζ² − ¾ζ⁴) + O(dt²): the continuous rate plus an O(dt) shift.
     Evaluated in closed form by the Gaussian formula of ``theory.sgd_stability._laws``.
@@ -368,7 +369,7 @@ def quartic_well_em_exponent(mu, zeta, dt):
 def quartic_well_em_threshold(mu, dt) -> float:
     r"""Smallest ζ at which the Euler–Maruyama exponent of the quartic well crosses zero.
 
-    Root of :func:`quartic_well_em_exponent` (spec SGD-S §5.2 item 1, §4.3 [D]); tends to
+    Root of :func:`quartic_well_em_exponent` (docs/sgd_stability.md#collapse-examples); tends to
     √(2μ) as dt → 0 with an O(dt) shift. With b = ζ√dt the per-step exponent
     E log|1 + μdt + bZ| first decreases in b, reaches a minimum, then grows like log b (the
     EM chain itself blows up at very large ζ√dt); this returns the lower root, bracketed
@@ -403,7 +404,7 @@ def quartic_well_em_threshold(mu, dt) -> float:
 
 
 # --------------------------------------------------------------------------------------------
-# §5.2 example 2: single tanh neuron f(x) = w₂ σ(w₁ x)
+# Chen et al. example 2 (docs/sgd_stability.md#collapse-examples): single tanh neuron f(x) = w₂ σ(w₁ x)
 # --------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -439,12 +440,12 @@ class TanhNeuronExponents:
 def tanh_neuron_exponents(x, y, eta, zeta, s1=1.0) -> TanhNeuronExponents:
     r"""Exponents ±s₁c − ηs₂ζ²s₁²/2 of a single tanh neuron's vanishing set under label-noise SDE.
 
-    Chen et al. 2023 (arXiv 2306.04251) single-neuron example; spec SGD-S §5.2 item 2 [C, D].
+    Chen et al. 2023 (arXiv 2306.04251) single-neuron example; docs/sgd_stability.md#collapse-examples.
     Model f(x) = w₂σ(w₁x), σ(0) = 0, s₁ = σ'(0), L = (1/2m)Σ(f(x_i) − y_i)², SDE
     dθ = −∇L dt + √η ζ (1/√m) Jᵀ dW. At θ = 0 the linearisation is
     dθ = s₁cPθ dt + √(ηs₂) ζ s₁ Pθ dW, P = [[0, 1], [1, 0]], c = mean(xy), s₂ = mean(x²):
     B and G commute, so the exponents are exact (:func:`collapse_rate` per eigenvector of P).
-    The neuron collapses iff ηζ²s₁/2 > |Σx_iy_i|/Σx_i² (spec writes Σxy/Σx², i.e. c > 0).
+    The neuron collapses iff ηζ²s₁/2 > |Σx_iy_i|/Σx_i² (with the absolute value, so the condition also holds when Σx_iy_i < 0).
 
     Parameters
     ----------
@@ -483,7 +484,7 @@ def tanh_neuron_exponents(x, y, eta, zeta, s1=1.0) -> TanhNeuronExponents:
 def tanh_neuron_collapses(x, y, eta, zeta, s1=1.0):
     r"""True iff ηζ²s₁/2 > |Σx_iy_i| / Σx_i²: the tanh neuron's vanishing set attracts.
 
-    Chen et al. 2023 (arXiv 2306.04251); spec SGD-S §5.2 item 2. Shorthand for
+    Chen et al. 2023 (arXiv 2306.04251); docs/sgd_stability.md#collapse-examples. Shorthand for
     ``tanh_neuron_exponents(...).collapses``; see there for the derivation and parameters.
 
     Examples
@@ -496,16 +497,16 @@ def tanh_neuron_collapses(x, y, eta, zeta, s1=1.0):
 
 
 # --------------------------------------------------------------------------------------------
-# §5.2 example 3: diagonal teacher–student with label noise
+# Chen et al. example 3 (docs/sgd_stability.md#collapse-examples): diagonal teacher–student with label noise
 # --------------------------------------------------------------------------------------------
 
 @guard_numerics
 def mode_exponents(singular_values, eta, sigma, discrete: bool = False):
     r"""Per-mode collapse exponent ŝ_k − ησ²/2 of the diagonal teacher–student model.
 
-    Chen et al. 2023 (arXiv 2306.04251) teacher–student example; spec SGD-S §5.2 item 3 [D].
+    Chen et al. 2023 (arXiv 2306.04251) teacher–student example; docs/sgd_stability.md#collapse-examples.
     In the SVD basis of XᵀY the mode (u_k, v_k) follows SGD with gradient
-    (u_kv_k − ŝ_k + σξ)(v_k, u_k) at step η (η = lr/N for the spec's per-sample scaling).
+    (u_kv_k − ŝ_k + σξ)(v_k, u_k) at step η (η = lr/N when the loss is a sum over the N samples, as in Chen et al.'s code).
     Linearised at 0, a = u + v and b = u − v obey a ← (1 + η(ŝ − σξ))a, b ← (1 − η(ŝ − σξ))b;
     in the SDE limit (time step η) the rates are ±ŝ − ησ²/2 and the top one, ŝ − ησ²/2,
     decides collapse (ŝ ≥ 0). With ``discrete=True`` the exact per-step exponent of the
@@ -541,7 +542,7 @@ def mode_exponents(singular_values, eta, sigma, discrete: bool = False):
 def mode_collapses(singular_values, eta, sigma, discrete: bool = False) -> np.ndarray:
     r"""Which teacher–student modes collapse: ŝ_k ≤ ησ²/2 (exponent ≤ 0).
 
-    Spec SGD-S §5.2 item 3 [D]: mode k collapses iff ŝ_k < ησ²/2. The marginal case
+    docs/sgd_stability.md#collapse-examples: mode k collapses iff ŝ_k < ησ²/2. The marginal case
     ŝ_k = ησ²/2 (zero exponent; the typical mode value ŝ − ησ²/2 is 0) is counted as
     collapsed, so that ``effective_rank == n − mode_collapses(...).sum()``. See
     :func:`mode_exponents` for the parameters and the ``discrete`` option.
@@ -557,7 +558,7 @@ def mode_collapses(singular_values, eta, sigma, discrete: bool = False) -> np.nd
 def effective_rank(singular_values, eta, sigma, discrete: bool = False) -> int:
     r"""Rank learned under label noise: #{k : ŝ_k > ησ²/2}.
 
-    Chen et al. 2023 (arXiv 2306.04251); spec SGD-S §5.2 item 3 and §12.3 [D]. Modes whose
+    Chen et al. 2023 (arXiv 2306.04251); docs/sgd_stability.md#collapse-examples. Modes whose
     signal ŝ_k does not beat half the noise power ησ² collapse to 0. See
     :func:`mode_exponents` for the parameters.
 
@@ -573,7 +574,7 @@ def effective_rank(singular_values, eta, sigma, discrete: bool = False) -> int:
 def shrunk_singular_values(singular_values, eta, sigma) -> np.ndarray:
     r"""Typical (log-scale) learned mode values max(ŝ_k − ησ²/2, 0).
 
-    Spec SGD-S §5.2 item 3 [D]: with u = v = r the SDE gives
+    docs/sgd_stability.md#collapse-examples: with u = v = r the SDE gives
     d log r = (ŝ − ησ²/2 − r²) dt − √η σ dW, so r² = u·v relaxes (logistically, at rate
     2ŝ − ησ²) to ŝ − ησ²/2 when that is positive and collapses to 0 otherwise.
 

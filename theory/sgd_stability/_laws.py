@@ -1,13 +1,14 @@
 """Curvature laws and their log-moments: E log|a + b·X| and log E|a + b·X|^p.
 
-Ziyin et al. 2023 (arXiv 2303.13093), spec SGD-S §3.1, §4.3, §8.1. A *curvature law* is the law
+Ziyin et al. 2023 (arXiv 2303.13093); derivations in docs/sgd_stability.md#the-lyapunov-criterion and
+docs/sgd_stability.md#gaussian-closed-form. A *curvature law* is the law
 of the scalar curvature h that multiplies the learning rate in w ← (1 − λh)w. Three kinds are
 accepted wherever a parameter is called ``h`` or ``law``:
 
 (i) **finite law** — a 1-D array of equally likely values h_1, …, h_N (a data set): every
     expectation is an exact mean over the atoms;
 (ii) **frozen SciPy continuous law** — e.g. ``scipy.stats.norm(1.0, 0.5)``. ``norm`` uses the
-    closed form of spec §4.3 (Poisson–digamma series + large-q asymptotic); any other law uses
+    Gaussian closed form (docs/sgd_stability.md#gaussian-closed-form: Poisson–digamma series + large-q asymptotic); any other law uses
     adaptive ``scipy.integrate.quad`` over its support, split at the integrable log singularity
     x = −a/b and at quantiles of the law;
 (iii) **law object** — any object with a method ``expected_log_abs(a, b)`` returning
@@ -25,9 +26,9 @@ Accuracy of the Gaussian closed form (measured against 50-digit mpmath quadratur
 absolute error ≤ ~1e-15 (a few ulps of the O(1) result). For q ≤ ``_Q_SWITCH`` = 50 the Poisson
 series is summed over j < 128 (Poisson(50) tail mass beyond 127 is 2e-20) in the normalised,
 log q–centred form (see :func:`_gauss_series`); above it the asymptotic series
-log|α| − Σ_{k=1}^{20} (2k−1)!!/(2k) r^k, r = β²/α², whose first four terms are the spec's
+log|α| − Σ_{k=1}^{20} (2k−1)!!/(2k) r^k, r = β²/α², whose first four terms are
 r/2 + ¾r² + (5/2)r³ + (105/8)r⁴. Twenty terms are used because the four-term truncation errs by
-≈ 94.5 r⁵ (4e-9 at the spec's switch q = 60, 3e-12 at q = 200); with twenty terms the truncation
+≈ 94.5 r⁵ (4e-9 at a switch q = 60, 3e-12 at q = 200); with twenty terms the truncation
 error at q = 50 is ≈ 3e-19 and the neglected exponentially small part is e^{−q} ≈ 2e-22.
 """
 
@@ -55,7 +56,7 @@ _NORM_GEN = type(stats.norm)
 _MAX_MOMENT = 1000               # k of E h^k: higher moments overflow float64 for any |h| > 2
 _EULER_LOG2 = 0.5 * (np.euler_gamma + np.log(2.0))      # −E log|Z| = (γ + ln 2)/2
 
-# --- Gaussian closed form constants (spec §4.3) ------------------------------------------------
+# --- Gaussian closed form constants (docs/sgd_stability.md#gaussian-closed-form) ------------------------------------------------
 _Q_SWITCH = 50.0                 # series for q ≤ 50, asymptotic above (measured, module docstring)
 _N_SERIES = 128                  # Poisson(50) mass at j ≥ 128 is 2.4e-20
 # (q_max, terms): Poisson(q_max) mass beyond the last term ≤ 2e-18 in every tier
@@ -89,7 +90,7 @@ def _log_abs_affine(a, b, x):
 
 
 def _gauss_series(q):
-    """E log|c + Z| for q = c²/2 ≤ 50 (Poisson–digamma series, spec §4.3).
+    """E log|c + Z| for q = c²/2 ≤ 50 (Poisson–digamma series, docs/sgd_stability.md#gaussian-closed-form).
 
     |c + Z|² is a noncentral χ²₁ with noncentrality 2q, a Poisson(q) mixture of χ²_{1+2j}, and
     E log χ²_k = ψ(k/2) + ln 2. Hence E log|c + Z| = ½[ln 2 + Σ_j w_j ψ(½ + j)], w_j = e^{−q}q^j/j!.
@@ -118,7 +119,7 @@ def _gauss_series(q):
 
 
 def _gauss_elog(a, b, mu=0.0, s=1.0):
-    """E log|a + b·X|, X ~ N(mu, s²), broadcast over a and b (spec §4.3)."""
+    """E log|a + b·X|, X ~ N(mu, s²), broadcast over a and b (docs/sgd_stability.md#gaussian-closed-form)."""
     a, b = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))
     shape = a.shape
     a, b = a.ravel(), b.ravel()
@@ -149,7 +150,7 @@ def _gauss_elog(a, b, mu=0.0, s=1.0):
 
 @guard_numerics
 def gaussian_expected_log_abs(alpha, beta):
-    r"""E log|α + β·Z|, Z ~ N(0, 1), in closed form (spec SGD-S §4.3).
+    r"""E log|α + β·Z|, Z ~ N(0, 1), in closed form (docs/sgd_stability.md#gaussian-closed-form).
 
     E log|α + βZ| = log|β| + ½ [ln 2 + Σ_{j≥0} e^{−q} q^j/j! · ψ(½ + j)],  q = α²/(2β²)
                  = log|β| − (γ + ln 2)/2 + q·₂F₂(1, 1; 3/2, 2; −q);
@@ -552,11 +553,11 @@ def _as_law(law, name: str = "h", method: str = "auto") -> _Law:
 
 @guard_numerics
 def expected_log_abs(a, b, law, *, method="auto"):
-    r"""E log|a + b·X|, X ~ ``law``, broadcast over ``a`` and ``b`` (spec SGD-S §3.1, §4.3, §8.1).
+    r"""E log|a + b·X|, X ~ ``law``, broadcast over ``a`` and ``b`` (docs/sgd_stability.md#computing-exponents).
 
     With a = 1, b = −λ this is the Lyapunov exponent Λ(λ) = E log|1 − λh| of Ziyin et al. 2023
     (arXiv 2303.13093, Thm 1). Finite laws: the exact mean (1/N) Σ_i log|a + b·x_i| (−inf when
-    a + b·x_i = 0 for some atom). ``norm(μ, s)``: the closed form of spec §4.3 with α = a + bμ,
+    a + b·x_i = 0 for some atom). ``norm(μ, s)``: the closed form (docs/sgd_stability.md#gaussian-closed-form) with α = a + bμ,
     β = bs (:func:`gaussian_expected_log_abs`). Other frozen continuous laws: adaptive quadrature
     of log|a + b·x| f(x) split at the singular point x = −a/b. b = 0 gives log|a|.
 
@@ -594,7 +595,7 @@ def expected_log_abs(a, b, law, *, method="auto"):
 
 @guard_numerics
 def log_expected_abs_power(a, b, p, law, *, method="auto"):
-    r"""log E|a + b·X|^p for scalar a, b and p ≥ 0 (array), X ~ ``law`` (spec SGD-S §3.3).
+    r"""log E|a + b·X|^p for scalar a, b and p ≥ 0 (array), X ~ ``law`` (docs/sgd_stability.md#four-notions-of-stability).
 
     With a = 1, b = −λ this is the scalar moment exponent g(p) = log E|1 − λh|^p. Finite laws:
     log-sum-exp over the atoms. ``norm``: the exact Poisson mixture

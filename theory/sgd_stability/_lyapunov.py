@@ -1,6 +1,6 @@
 """Lyapunov exponent, stable learning rates, moment exponent and tail index of scalar SGD.
 
-Ziyin et al. 2023 (arXiv 2303.13093), spec SGD-S §3.1, §3.3, §3.4, §8.1. In the rank-1 /
+Ziyin et al. 2023 (arXiv 2303.13093), docs/sgd_stability.md#the-lyapunov-criterion, docs/sgd_stability.md#four-notions-of-stability, docs/sgd_stability.md#computing-exponents. In the rank-1 /
 commuting case the linearised SGD coordinate obeys w_{t+1} = (1 − λh_t) w_t with h_t i.i.d. from a
 curvature law (see :mod:`theory.sgd_stability._laws` for the accepted laws), so
 log|w_t/w_0| = Σ_s log|1 − λh_s| is a random walk with drift Λ(λ) = E log|1 − λh|:
@@ -56,10 +56,10 @@ def _lam(law: _Law, lr):
 def lyapunov_exponent(lr, h, *, method="auto"):
     r"""Lyapunov exponent Λ(λ) = E log|1 − λh| of scalar linearised SGD.
 
-    Ziyin et al. 2023 (arXiv 2303.13093), Thm 1 (spec SGD-S §3.1): w_t → 0 in probability iff
+    Ziyin et al. 2023 (arXiv 2303.13093), Thm 1 (docs/sgd_stability.md#the-lyapunov-criterion): w_t → 0 in probability iff
     Λ < 0; |w_t| → ∞ a.s. if Λ > 0. Finite laws give the exact mean (1/N) Σ_i log|1 − λh_i|,
     which is −inf when the floating-point product λ·h_i equals 1 for an atom (the iterate hits 0
-    in finite time); Gaussian laws the closed form of spec §4.3; other laws quadrature.
+    in finite time); Gaussian laws the closed form of docs/sgd_stability.md#gaussian-closed-form; other laws quadrature.
 
     Parameters
     ----------
@@ -246,7 +246,7 @@ def _scan_windows(law: _Law, lr_max: float, n_grid: int, lr_min: float):
 def stable_learning_rates(h, notion, lr_max=None, *, n_grid=400, lr_min_ratio=1e-6, method="auto"):
     r"""Learning rates λ ∈ (0, lr_max] at which scalar SGD is stable, as a list of intervals.
 
-    Spec SGD-S §2, §3.1, §3.3, §8.1 (Ziyin et al. 2023, arXiv 2303.13093, Thm 1):
+    docs/sgd_stability.md#four-notions-of-stability, docs/sgd_stability.md#the-lyapunov-criterion, docs/sgd_stability.md#computing-exponents (Ziyin et al. 2023, arXiv 2303.13093, Thm 1):
 
     * ``"gd"`` (mean): |1 − λE h| < 1, i.e. (0, 2/E h) if E h > 0, else empty;
     * ``"mean_square"``: E(1 − λh)² < 1, i.e. (0, 2E h/E h²) if E h > 0, else empty (Mulayoff &
@@ -342,7 +342,7 @@ def stable_learning_rates(h, notion, lr_max=None, *, n_grid=400, lr_min_ratio=1e
 
 @guard_numerics
 def moment_exponent(p, lr, h, *, method="auto"):
-    r"""Moment exponent g(p) = log E|1 − λh|^p of scalar SGD (spec SGD-S §3.3).
+    r"""Moment exponent g(p) = log E|1 − λh|^p of scalar SGD (docs/sgd_stability.md#four-notions-of-stability).
 
     g is convex, g(0) = 0, g'(0⁺) = Λ(λ) (Arnold); g(2) < 0 is mean-square stability, and
     convexity gives Λ ≤ g(2)/2 (MS ⇒ probabilistic stability). Finite laws: exact log-sum-exp.
@@ -381,7 +381,7 @@ def moment_exponent(p, lr, h, *, method="auto"):
 
 @guard_numerics(nan_ok=True)
 def tail_index(lr, h, *, p_max=1e4, method="auto"):
-    r"""Tail index α* > 0 with g(α*) = 0, g(p) = log E|1 − λh|^p (spec SGD-S §3.4).
+    r"""Tail index α* > 0 with g(α*) = 0, g(p) = log E|1 − λh|^p (docs/sgd_stability.md#four-notions-of-stability).
 
     For the affine recursion Δ_{t+1} = (1 − λh_t)Δ_t + ξ_t with Λ < 0 the stationary law has power
     tails P(|Δ| > u) ~ C u^{−α*} (Kesten–Goldie). MS stability is α* > 2, probabilistic stability
@@ -448,7 +448,7 @@ def tail_index(lr, h, *, p_max=1e4, method="auto"):
 
 @guard_numerics
 def small_lr_expansion(order):
-    r"""Symbolic small-λ expansion of Λ(λ) = E log|1 − λh| to the given order (spec SGD-S §3.1).
+    r"""Symbolic small-λ expansion of Λ(λ) = E log|1 − λh| to the given order (docs/sgd_stability.md#the-lyapunov-criterion).
 
     log|1 − λh| = −Σ_{k≥1} (λh)^k / k for λ|h| < 1, so Λ = −Σ_{k=1}^{order} λ^k m_k / k + O(λ^{order+1})
     with m_k = E h^k. Derived here with sympy (``series`` of log(1 − λh) in λ, then h^k → m_k). For
@@ -484,7 +484,7 @@ def small_lr_expansion(order):
 
 @guard_numerics
 def small_lr_lyapunov(lr, h, order):
-    r"""Numeric small-λ approximation Λ ≈ −Σ_{k=1}^{order} λ^k m_k / k (spec SGD-S §3.1).
+    r"""Numeric small-λ approximation Λ ≈ −Σ_{k=1}^{order} λ^k m_k / k (docs/sgd_stability.md#the-lyapunov-criterion).
 
     m_k = E h^k from the law. The error is O(λ^{order+1}) (leading term −λ^{order+1} m_{order+1}/(order+1)).
 
@@ -515,7 +515,7 @@ def small_lr_lyapunov(lr, h, order):
 
 @guard_numerics
 def second_order_saddle_threshold(h):
-    r"""Second-order rule of Ziyin et al. 2023: Λ < 0 predicted for λ > −2E[h]/E[h²] (spec §3.1).
+    r"""Second-order rule of Ziyin et al. 2023: Λ < 0 predicted for λ > −2E[h]/E[h²] (docs/sgd_stability.md#the-lyapunov-criterion).
 
     From Λ ≈ −λE h − (λ²/2)E h². At a saddle direction (E h < 0) the threshold is positive: SGD
     noise (E h² = E h² + Var h) makes the saddle attractive above it. Approximate only (compare

@@ -1,6 +1,7 @@
 """Exact mean-square stability of SGD at an interpolating minimum (Mulayoff & Michaeli 2023).
 
-Spec SGD-S §6 (arXiv 2306.07850, ICLR-2024 numbering). Per-sample Hessians H_i (i = 1..n) at θ*,
+Mulayoff & Michaeli 2024 (arXiv 2306.07850; theorem numbers of its ICLR-2024 version); summary in
+docs/sgd_stability.md#mean-square-threshold. Per-sample Hessians H_i (i = 1..n) at θ*,
 H = (1/n) Σ H_i, batches of size B drawn without replacement within a batch and i.i.d. across
 steps, finite-population factor p = (n − B)/(B(n − 1)) ∈ [0, 1] (p = 1 for B = 1, p = 0 for
 B = n). The second moment Σ_t = E Δ_tΔ_tᵀ of the linearised iterates evolves by
@@ -55,7 +56,7 @@ def _hessians(hessians, *, psd: bool) -> np.ndarray:
             raise ValueError(f"hessians must be positive semidefinite (Mulayoff & Michaeli Thm 3 is for "
                              f"interpolating minima, H_i ⪰ 0); H_{bad[0]} has eigenvalue "
                              f"{lam_min[bad[0]]:.3g}. At a strict saddle no learning rate is mean-square "
-                             "stable (spec §3.3); use second_moment_operator for Q itself")
+                             "stable (E Δ_t grows along negative curvature); use second_moment_operator for Q itself")
     return H
 
 
@@ -68,7 +69,7 @@ def _batch(batch_size, n: int) -> int:
 
 @guard_numerics
 def batch_factor(n, batch_size):
-    r"""Finite-population factor p = (n − B)/(B(n − 1)) of batches without replacement (spec §1, §6).
+    r"""Finite-population factor p = (n − B)/(B(n − 1)) of batches without replacement (docs/sgd_stability.md#conventions).
 
     Cov(Ĥ) = p · (1/n) Σ_i (H_i − H)⊗(H_i − H) for the batch mean Ĥ of B of the n samples drawn
     without replacement. p = 1 for B = 1, p = 0 for B = n (full batch); n = 1 gives p = 0.
@@ -106,7 +107,7 @@ def _operators(H: np.ndarray, p: float):
 
 @guard_numerics
 def gd_threshold(hessians):
-    r"""Mean (GD) stability threshold η*_mean = 2/λ_max(H), H = (1/n) Σ H_i (spec §6, Thm 1).
+    r"""Mean (GD) stability threshold η*_mean = 2/λ_max(H), H = (1/n) Σ H_i (docs/sgd_stability.md#mean-square-threshold, Thm 1).
 
     E θ_t follows full-batch GD, bounded iff η ≤ 2/λ_max(H) (Mulayoff & Michaeli 2023, Thm 1).
 
@@ -132,7 +133,7 @@ def gd_threshold(hessians):
 
 @guard_numerics
 def mean_square_threshold(hessians, batch_size):
-    r"""Exact mean-square threshold η*_var = 2/λ_max(C†D) (Mulayoff & Michaeli 2023, Thm 3; spec §6).
+    r"""Exact mean-square threshold η*_var = 2/λ_max(C†D) (Mulayoff & Michaeli 2023, Thm 3; docs/sgd_stability.md#mean-square-threshold).
 
     C = ½(H⊗I + I⊗H), D = (1 − p)H⊗H + p·(1/n) Σ_i H_i⊗H_i, p = (n − B)/(B(n − 1)). SGD at an
     interpolating minimum (g_i = 0, H_i ⪰ 0) is MS-bounded iff η ≤ η*_var and MS-convergent iff
@@ -180,7 +181,7 @@ def mean_square_threshold(hessians, batch_size):
 
 @guard_numerics
 def second_moment_operator(hessians, batch_size, lr, *, form="kron"):
-    r"""Second-moment operator Q with vec Σ_{t+1} = Q vec Σ_t (Mulayoff & Michaeli Thm 2; spec §6).
+    r"""Second-moment operator Q with vec Σ_{t+1} = Q vec Σ_t (Mulayoff & Michaeli Thm 2; docs/sgd_stability.md#mean-square-threshold).
 
     ``form="kron"``:    Q = (I − ηH)⊗(I − ηH) + p·(η²/n) Σ_i (H_i⊗H_i − H⊗H);
     ``form="mixture"``: Q = (1 − p)(I − ηH)⊗(I − ηH) + p·(1/n) Σ_i (I − ηH_i)⊗(I − ηH_i).
@@ -226,7 +227,7 @@ def second_moment_operator(hessians, batch_size, lr, *, form="kron"):
 
 @guard_numerics
 def spectral_radius_second_moment(hessians, batch_size, lr):
-    r"""ρ(Q(η)), the spectral radius of the second-moment operator (spec §6, Thm 2 and Thm 6).
+    r"""ρ(Q(η)), the spectral radius of the second-moment operator (docs/sgd_stability.md#mean-square-threshold, Thm 2 and Thm 6).
 
     E‖Δ_t‖² → 0 iff ρ(Q) < 1. Q is symmetric, so ρ(Q) = max |eig(Q)|; for H_i ⪰ 0 the Lemma
     (Thm 6) gives ρ(Q) = λ_max(Q). At η = η*_var, ρ = 1.
@@ -252,7 +253,7 @@ def spectral_radius_second_moment(hessians, batch_size, lr):
 
 @dataclass(frozen=True)
 class MeanSquareBounds:
-    """Cheap upper bounds on η*_var (Mulayoff & Michaeli 2023, Prop 3 and Eq. 24; spec §6).
+    """Cheap upper bounds on η*_var (Mulayoff & Michaeli 2023, Prop 3 and Eq. 24; docs/sgd_stability.md#mean-square-threshold).
 
     Attributes
     ----------
@@ -272,7 +273,7 @@ class MeanSquareBounds:
 
 @guard_numerics
 def mean_square_bounds(hessians, batch_size, *, n_starts=8, seed=0):
-    r"""Prop 3 / Eq. 24 upper bounds on η*_var (Mulayoff & Michaeli 2023; spec §6).
+    r"""Prop 3 / Eq. 24 upper bounds on η*_var (Mulayoff & Michaeli 2023; docs/sgd_stability.md#mean-square-threshold).
 
     Each is 2 over a Rayleigh quotient ⟨x, Dx⟩/⟨x, Cx⟩ ≤ λ_max(C†D): x = v⊗v (top eigenvector, or
     the maximiser over unit v) and x = vec I (the trace bound). Hence every bound is ≥ η*_var.

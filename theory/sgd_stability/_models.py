@@ -1,6 +1,6 @@
 """Laws of the per-step correlation c of the two-layer net at the origin saddle (data models).
 
-Ziyin, Li, Galanti, Ueda (2023), arXiv 2303.13093; spec SGD-S §4.4. The linearised SGD of
+Ziyin, Li, Galanti, Ueda (2023), arXiv 2303.13093; docs/sgd_stability.md#data-models. The linearised SGD of
 ``_phases`` multiplies the rotated coordinates by 1 ± λc_t, c_t = κ s₁ (1/S) Σ_{j∈B_t} x_j y_j;
 this module gives the law of c for the data models A (Rademacher input: c Gaussian,
 :func:`model_a_law`), B (Gaussian input: c conditionally Gaussian given Q ~ χ²_S,
@@ -45,16 +45,16 @@ def _batch_size(S) -> int:
 
 
 # ================================================================================================
-# laws of the per-step correlation c (spec §4.4)
+# laws of the per-step correlation c (docs/sgd_stability.md#data-models)
 # ================================================================================================
 
 @guard_numerics
 def model_a_law(noise, batch_size=1, kappa=1.0, s1=1.0):
     r"""Model A (Rademacher input): c ~ N(κs₁, (κs₁σ)²/S) exactly.
 
-    Spec SGD-S §4.4 (A) [D]: x = ±1, y = x + σε, ε ~ N(0, 1) give xy = 1 + σ(xε) ~ N(1, σ²), so
+    docs/sgd_stability.md#data-models (model A): x = ±1, y = x + σε, ε ~ N(0, 1) give xy = 1 + σ(xε) ~ N(1, σ²), so
     the batch mean c = κs₁ (1/S) Σ x_jy_j (i.i.d. batches) is exactly Gaussian with mean κs₁ and
-    standard deviation κs₁σ/√S. Exponents are then in closed form (spec §4.3).
+    standard deviation κs₁σ/√S. Exponents are then in closed form (docs/sgd_stability.md#gaussian-closed-form).
 
     Parameters
     ----------
@@ -107,12 +107,12 @@ def _exp_sinh(scale):
 class GaussianInputLaw:
     r"""Model B (Gaussian input): c | Q ~ N(κs₁Q/S, (κs₁σ)²Q/S²), Q ~ χ²_S.
 
-    Spec SGD-S §4.4 (B) [D]: x ~ N(0, 1), y = x + σε. Given the batch inputs,
+    docs/sgd_stability.md#data-models (model B): x ~ N(0, 1), y = x + σε. Given the batch inputs,
     c = (κs₁/S)(Σx_j² + σΣx_jε_j) with Σx_jε_j ~ N(0, Q), Q = Σ x_j². Hence
 
         E log|a + bc| = E_Q G(a + bmQ, |b|s√Q),   m = κs₁/S, s = κs₁σ/S,
 
-    G(α, β) = E log|α + βZ| the Gaussian closed form (spec §4.3), and the 1-D integral over
+    G(α, β) = E log|α + βZ| the Gaussian closed form (docs/sgd_stability.md#gaussian-closed-form), and the 1-D integral over
     Q/2 ~ Gamma(S/2) is computed by double-exponential quadrature (Takahasi–Mori, step 1/32):
     tanh-sinh on the pieces between 0, the bulk S/2 ± 10√(S/2) and the log singularity
     Q* = −a/(bm) (where α = 0) when it is positive, exp-sinh beyond; the distance to Q* is
@@ -252,7 +252,7 @@ class GaussianInputLaw:
 
 @guard_numerics
 def model_b_law(noise, batch_size=1, kappa=1.0, s1=1.0) -> GaussianInputLaw:
-    r"""Model B (Gaussian input): the law of c as a :class:`GaussianInputLaw` (spec SGD-S §4.4 (B)).
+    r"""Model B (Gaussian input): the law of c as a :class:`GaussianInputLaw` (docs/sgd_stability.md#data-models, model B).
 
     x ~ N(0, 1), y = x + σε; c | Q ~ N(κs₁Q/S, (κs₁σ)²Q/S²), Q ~ χ²_S. Parameters as in
     :func:`model_a_law`.
@@ -312,7 +312,7 @@ def model_c_law(c=None, *, x=None, y=None, batch_size=1, sampling="with_replacem
                 max_batches=1_000_000):
     r"""Model C (finite data set): the exact law of the batch mean c = (1/S) Σ_{j∈B} c_j.
 
-    Spec SGD-S §4.4 (C) and §1 (batch conventions): per-sample correlations c_i = κs₁x_iy_i of a
+    docs/sgd_stability.md#data-models (model C) and docs/sgd_stability.md#conventions (batch sampling): per-sample correlations c_i = κs₁x_iy_i of a
     data set of N points; a step draws a batch B of size S, i.i.d. across steps, either
 
     * ``"with_replacement"``: S i.i.d. uniform indices — the N^S ordered tuples are equally

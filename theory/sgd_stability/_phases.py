@@ -1,16 +1,17 @@
 """Two-layer net at the origin saddle: the two exponents of the correlation law and the phase map.
 
 Ziyin, Li, Galanti, Ueda (2023), "The Probabilistic Stability of Stochastic Gradient Descent",
-arXiv 2303.13093; spec SGD-S §4 (the model class is [D], ours; (a)'s own toy model is [P?]).
+arXiv 2303.13093; docs/sgd_stability.md#phases-of-the-two-layer-net (the model class is ours; (a)'s own
+toy model is known to us only from its abstract, see docs/sgd_stability.md#what-the-papers-state).
 For f(x) = Σ_i u_i σ(w_i x) with σ(0) = 0, s₁ = σ'(0), loss (κ/2)(f − y)², linearised SGD at
-θ = 0 is, in the rotated coordinates a_i = u_i + w_i, b_i = u_i − w_i (spec §4.1),
+θ = 0 is, in the rotated coordinates a_i = u_i + w_i, b_i = u_i − w_i (docs/sgd_stability.md#phases-of-the-two-layer-net),
 
     a ← (1 + λc_t) a,   b ← (1 − λc_t) b,   c_t = κ s₁ (1/S) Σ_{j∈B_t} x_j y_j,
 
 so the two directions have the Lyapunov exponents Λ₊ = E log|1 + λc| ("correct" direction for
-E c > 0) and Λ₋ = E log|1 − λc|, and the signs of (Λ₊, Λ₋) give the phases of spec §4.2.
+E c > 0) and Λ₋ = E log|1 − λc|, and the signs of (Λ₊, Λ₋) give the phases of docs/sgd_stability.md#phases-of-the-two-layer-net.
 Laws of c follow ``theory.sgd_stability._laws`` (finite array, frozen SciPy law, or an object
-with ``expected_log_abs(a, b)`` and ``moment(k)``); the data models of spec §4.4 — A (Rademacher
+with ``expected_log_abs(a, b)`` and ``moment(k)``); the data models of docs/sgd_stability.md#data-models — A (Rademacher
 input, Gaussian c), B (Gaussian input, conditionally Gaussian c) and C (finite data set, exact
 batch enumeration) — are in ``_models``.
 """
@@ -43,7 +44,7 @@ _CRITERIA = ("l2", "gd")
 
 
 # ================================================================================================
-# exponents and phases (spec §4.2)
+# exponents and phases (docs/sgd_stability.md#phases-of-the-two-layer-net)
 # ================================================================================================
 
 @dataclass(frozen=True)
@@ -97,17 +98,17 @@ def _law_moments(law) -> tuple[float, float]:
     if not (np.isfinite(m1) and np.isfinite(m2)):
         raise ValueError(f"c must have finite E c and E c²; got {m1}, {m2}")
     if m1 <= 0:
-        raise ValueError(f"c must have positive mean E c > 0 (spec §4.2 phases; for E c < 0 the mirror "
+        raise ValueError(f"c must have positive mean E c > 0 (the phase table assumes it; for E c < 0 the mirror "
                          f"c → −c swaps the directions a and b: pass the law of −c); got E c = {m1:.6g}")
     return float(m1), float(m2)
 
 
 @guard_numerics
 def phase_exponents(lr, c, kappa_s1=None, criterion="l2") -> PhaseExponents:
-    r"""Λ± = E log|1 ± λc|, the L₂ and GD exponents, and the phase label of spec §4.2.
+    r"""Λ± = E log|1 ± λc|, the L₂ and GD exponents, and the phase label of docs/sgd_stability.md#phases-of-the-two-layer-net.
 
     Ziyin et al. 2023 (arXiv 2303.13093), Theorem 1 applied to the commuting directions
-    a = u + w, b = u − w of the two-layer net at the origin (spec SGD-S §4.1–4.2), E c > 0:
+    a = u + w, b = u − w of the two-layer net at the origin (docs/sgd_stability.md#phases-of-the-two-layer-net), E c > 0:
 
     ========  =====================  ======================================================
     phase     condition              meaning
@@ -121,7 +122,7 @@ def phase_exponents(lr, c, kappa_s1=None, criterion="l2") -> PhaseExponents:
     Boundary convention: a direction is stable iff its exponent is strictly negative (Theorem 1
     is an iff with Λ < 0; Λ = 0 is marginal, not convergent), so Λ = 0 falls on the unstable side;
     likewise E(1 − λc)² = 1 exactly is Ia. ``criterion="gd"`` splits I by the GD condition
-    |1 − λE c| < 1 instead (the Ia/Ib split is our reading of (a) [P?]).
+    |1 − λE c| < 1 instead (the Ia/Ib split is our reading of (a), see docs/sgd_stability.md#what-the-papers-state).
 
     Parameters
     ----------
@@ -182,7 +183,7 @@ def phase_exponents(lr, c, kappa_s1=None, criterion="l2") -> PhaseExponents:
 def classify_phase(lr, c, kappa_s1=None, criterion="l2"):
     r"""Phase label ("Ia", "Ib", "II", "III", "IV") of the origin saddle at each learning rate.
 
-    Ziyin et al. 2023 (arXiv 2303.13093); spec SGD-S §4.2: the signs of Λ± = E log|1 ± λc|
+    Ziyin et al. 2023 (arXiv 2303.13093); docs/sgd_stability.md#phases-of-the-two-layer-net: the signs of Λ± = E log|1 ± λc|
     (see :func:`phase_exponents` for the table, the boundary convention Λ = 0 → unstable side,
     and the parameters). Requires E c > 0.
 
@@ -253,7 +254,7 @@ def phase_boundaries(noise_values, batch_size=1, lr_max=10.0, model="A", *, kapp
                      n_grid=400) -> PhaseBoundaries:
     r"""Boundary curves of the phase diagram in (λ, σ): zeros of Λ±, the L₂ and GD lines.
 
-    Spec SGD-S §4.2 (boundaries) and §8.1 item 4: for each noise σ the law of c (model A:
+    docs/sgd_stability.md#phases-of-the-two-layer-net (boundaries) and docs/sgd_stability.md#computing-exponents (root bracketing): for each noise σ the law of c (model A:
     :func:`model_a_law`; model B: :func:`model_b_law`) is scanned on a log grid of ``n_grid``
     learning rates in [lr_min, lr_max]; each sign change of Λ₊ = E log|1 + λc| or
     Λ₋ = E log|1 − λc| is refined by brentq (relative 1e-13). Zero pairs closer than the grid
@@ -327,12 +328,12 @@ def _collapse_margin(law, scale):
 def critical_collapse_noise(batch_size=1, model="A", kappa=1.0, s1=1.0) -> float:
     r"""Smallest label noise σ_c at which phase III (collapse) exists for some learning rate.
 
-    Spec SGD-S §4.3, §4.6 and §7 case 8 [D]: phase III at (λ, σ) needs Λ₊ < 0 and Λ₋ < 0, so
+    docs/sgd_stability.md#batch-size-and-collapse: phase III at (λ, σ) needs Λ₊ < 0 and Λ₋ < 0, so
     σ_c is the root in σ of M(σ), the lowest interior local minimum over λ of max(Λ₊, Λ₋)
     (interior: max(Λ₊, Λ₋) ≈ λE c → 0⁺ as λ → 0 is no window). λκs₁ is scanned on a log grid
     over [1e-4, 1e2] (61 points) and each local minimum refined by
     bounded Brent search; σ is bracketed by doubling from √S and solved by brentq (xtol 1e-9).
-    For models A and B, Λ₊ ≥ Λ₋ (spec §4.5), so this is where the dip of Λ₊ touches 0.
+    For models A and B, Λ₊ ≥ Λ₋ (docs/sgd_stability.md#why-phase-ii-is-rare), so this is where the dip of Λ₊ touches 0.
     Model A depends on (λκs₁, SNR = √S/σ) only, so σ_c(S) = √S·σ_c(1) exactly; model B tends
     to √(S σ_c,A(1)² − 2) as S grows (CLT, matched variance).
 
