@@ -154,7 +154,7 @@ def test_solution_long_horizon_is_finite_and_converges():
         np.testing.assert_allclose(sol.beta[-1], beta_star, rtol=0, atol=1e-12)
 
 
-def test_spec_bernoulli_formula_complex_branch():
+def test_bernoulli_formula_complex_branch():
     # docs/lazy_rich.md#riccati-and-bernoulli-forms: the literal q(t) (complex branch c = arcoth + iπ/2, real part) equals 1/a² of the
     # cancellation-free form, on cases inside (|r| < 1) and outside (|r| > 1, with and without a
     # pole) the fixed points. t >= 0.05 avoids the literal form's small-t cancellation; the pole
@@ -180,7 +180,7 @@ def test_spec_bernoulli_formula_complex_branch():
     assert saw_pole and saw_outside
 
 
-def test_spec_perp_recipe_agrees_to_sqrt_eps():
+def test_perp_recipe_agrees_to_sqrt_eps():
     # docs/lazy_rich.md#riccati-and-bernoulli-forms builds w⊥ = +√(‖w‖² − w∥²)ê⊥ from the conservation law. Its square root of a
     # vanishing difference has absolute error ≈ √(eps)·‖w‖ ≈ 1.5e-8‖w‖; the module integrates
     # ẇ⊥ = −η_w a² w⊥ instead. They must agree to that level, not better: ‖w‖² − w∥² carries

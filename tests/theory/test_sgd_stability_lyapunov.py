@@ -97,7 +97,7 @@ def test_gaussian_special_values_and_switch_continuity():
     assert abs((hi - lo) - 2e-14 * 1.0101) < 3e-15
 
 
-def test_spec_four_term_asymptotic_error_is_the_next_term():
+def test_four_term_asymptotic_error_is_the_next_term():
     # Evidence for the switch choice: the four-term form misses −(945/10) r⁵ + O(r⁶).
     for q in (60.0, 200.0):
         r = 1.0 / (2 * q)
