@@ -70,3 +70,18 @@ def test_the_checker_catches_a_broken_page(tmp_path):
                      "image did not load: missing.png", "console error", "broken link",
                      "link to a missing anchor"):
         assert expected in problems, f"{expected!r} not reported:\n{problems}"
+
+
+def test_api_pages_list_exactly_the_public_names(site):
+    import importlib
+    import re
+
+    from theory.catalog import implemented_theories
+
+    for name in implemented_theories():
+        html = (site / "api" / name / "index.html").read_text()
+        for layer in ("theory", "sims"):
+            module = importlib.import_module(f"{layer}.{name}")
+            shown = set(re.findall(rf'id="{layer}\.{name}\.(\w+)"', html))
+            assert shown == set(module.__all__), (f"api/{name}: {layer}.{name} missing "
+                                                  f"{sorted(set(module.__all__) - shown)}, extra {sorted(shown - set(module.__all__))}")

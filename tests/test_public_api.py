@@ -69,7 +69,7 @@ def _exposed_names(init: Path) -> set[str]:
             names |= {a.asname or a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "_LAZY" for t in node.targets):
             names |= set(ast.literal_eval(node.value))
-    return {n for n in names if not n.startswith("_") and n not in ("annotations", "lazy_exports")}
+    return {n for n in names if not n.startswith("_") and n not in ("annotations", "lazy_exports", "TYPE_CHECKING")}
 
 
 @pytest.mark.parametrize("init", INITS, ids=lambda p: _module_name(p))
@@ -267,3 +267,20 @@ def test_import_is_numpy_and_scipy_only():
             f"loaded = [m for m in {heavy!r} if m in sys.modules]\n"
             "assert not loaded, loaded\n")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_lazy_names_are_visible_to_static_tools():
+    # Each package with lazily loaded names repeats them in an ``if TYPE_CHECKING:`` block, so that
+    # type checkers, IDEs and the API docs (which read the source, not the running module) see them.
+    for init in sorted(ROOT.glob("*/**/__init__.py")):
+        tree = ast.parse(init.read_text())
+        lazy = next((ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                     and any(getattr(t, "id", None) == "_LAZY" for t in node.targets)), None)
+        if lazy is None:
+            continue
+        static = {}
+        for node in tree.body:
+            if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+                for imp in node.body:
+                    static |= {a.asname or a.name: "." * imp.level + (imp.module or "") for a in imp.names}
+        assert static == lazy, f"{init.relative_to(ROOT)}: TYPE_CHECKING imports differ from _LAZY"

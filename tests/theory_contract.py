@@ -15,8 +15,8 @@ What is checked is the checklist of ``docs/contributing.md``:
    and the docs page shows it; each claim the figure cites is registered;
 4. its docs page exists, is in the mkdocs nav, and names every non-symbolic claim;
 5. it has a phase diagram exactly when the catalogue says so;
-6. the theory tables of README.md and docs/index.md and the nav of mkdocs.yml are the ones the
-   catalogue generates.
+6. the theory tables of README.md and docs/index.md, the nav of mkdocs.yml and the API pages
+   ``docs/api/<theory>.md`` are the ones the catalogue generates.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ SHARED_SUBPACKAGES: dict[str, frozenset[str]] = {"theory": frozenset(), "sims": 
 
 BEGIN, END = "<!-- theories:begin (generated from theory/catalog.py) -->", "<!-- theories:end -->"
 NAV_BEGIN, NAV_END = "# theories:begin (generated from theory/catalog.py)", "# theories:end"
+API_BEGIN, API_END = "# api:begin (generated from theory/catalog.py)", "# api:end"
 
 
 # --------------------------------------------------------------------------------------------
@@ -69,6 +70,21 @@ def nav_lines(catalog) -> str:
                      if info.status != "planned")
 
 
+def api_nav_lines(catalog) -> str:
+    return "\n".join(f"    - {info.name}: api/{info.name}.md" for info in catalog.THEORIES.values()
+                     if info.status != "planned")
+
+
+def api_page(info) -> str:
+    """The API reference page of one theory: its public names in ``theory`` and ``sims``,
+    rendered from the docstrings by mkdocstrings."""
+    return (f"# {info.name}: API reference\n\n"
+            f"Generated from the docstrings by `python tests/theory_contract.py --write`; the names are "
+            f"exactly `theory.{info.name}.__all__` and `sims.{info.name}.__all__`. The mathematics "
+            f"behind them is on the [theory page](../{info.docs_page}).\n\n"
+            f"::: theory.{info.name}\n\n::: sims.{info.name}\n")
+
+
 def _replace_block(text: str, begin: str, end: str, body: str) -> str | None:
     """``text`` with the lines between the ``begin`` and ``end`` marker lines replaced by ``body``;
     None if the markers are missing."""
@@ -81,24 +97,37 @@ def _replace_block(text: str, begin: str, end: str, body: str) -> str | None:
     return "\n".join(lines[: starts[0] + 1] + body.split("\n") + [indent + end] + lines[ends[0] + 1:])
 
 
-def generated_files(root: Path, catalog) -> dict[Path, tuple[str, str, str]]:
-    """File → (begin marker, end marker, generated body)."""
-    return {root / "README.md": (BEGIN, END, readme_table(catalog)),
-            root / "docs" / "index.md": (BEGIN, END, index_table(catalog)),
-            root / "mkdocs.yml": (NAV_BEGIN, NAV_END, nav_lines(catalog))}
+def generated_files(root: Path, catalog) -> dict[Path, list[tuple[str, str, str]]]:
+    """File → [(begin marker, end marker, generated body), ...]."""
+    return {root / "README.md": [(BEGIN, END, readme_table(catalog))],
+            root / "docs" / "index.md": [(BEGIN, END, index_table(catalog))],
+            root / "mkdocs.yml": [(NAV_BEGIN, NAV_END, nav_lines(catalog)),
+                                  (API_BEGIN, API_END, api_nav_lines(catalog))]}
+
+
+def generated_pages(root: Path, catalog) -> dict[Path, str]:
+    """Whole generated files: the API reference page of every implemented theory."""
+    return {root / "docs" / "api" / f"{info.name}.md": api_page(info)
+            for info in catalog.THEORIES.values() if info.status != "planned"}
 
 
 def write_generated(root: Path) -> list[Path]:
     """Rewrite the catalogue-derived blocks; return the files that changed."""
     catalog = importlib.import_module("theory.catalog")
     changed = []
-    for path, (begin, end, body) in generated_files(root, catalog).items():
-        text = path.read_text()
-        new = _replace_block(text, begin, end, body)
-        if new is None:
-            raise SystemExit(f"{path}: markers {begin!r} / {end!r} not found (exactly once each)")
+    for path, blocks in generated_files(root, catalog).items():
+        text = new = path.read_text()
+        for begin, end, body in blocks:
+            new = _replace_block(new, begin, end, body)
+            if new is None:
+                raise SystemExit(f"{path}: markers {begin!r} / {end!r} not found (exactly once each)")
         if new != text:
             path.write_text(new)
+            changed.append(path)
+    for path, text in generated_pages(root, catalog).items():
+        if not path.exists() or path.read_text() != text:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
             changed.append(path)
     return changed
 
@@ -197,16 +226,26 @@ def problems(root: str | Path = ".") -> list[str]:
         if not info.phase_diagram and (has_phase or (root / "sims" / name / "_phase.py").exists()):
             found.append(f"sims.{name} has a phase diagram; set phase_diagram=True in theory/catalog.py")
 
-    # 6. generated tables and nav
-    for path, (begin, end, body) in generated_files(root, catalog).items():
+    # 6. generated tables, nav and API pages
+    for path, blocks in generated_files(root, catalog).items():
         rel = path.relative_to(root)
         text = path.read_text() if path.exists() else ""
-        new = _replace_block(text, begin, end, body)
-        if new is None:
-            found.append(f"{rel} lacks the generated theory block ({begin} ... {end})")
-        elif new != text:
-            found.append(f"{rel}: the theory block differs from theory/catalog.py "
+        for begin, end, body in blocks:
+            new = _replace_block(text, begin, end, body)
+            if new is None:
+                found.append(f"{rel} lacks the generated theory block ({begin} ... {end})")
+            elif new != text:
+                found.append(f"{rel}: the theory block differs from theory/catalog.py "
+                             f"(run `python tests/theory_contract.py --write`)")
+    for path, text in generated_pages(root, catalog).items():
+        rel = path.relative_to(root)
+        if not path.exists() or path.read_text() != text:
+            found.append(f"{rel} is missing or differs from theory/catalog.py "
                          f"(run `python tests/theory_contract.py --write`)")
+    api_dir = root / "docs" / "api"
+    expected = {p.name for p in generated_pages(root, catalog)} | {"index.md"}
+    for stray in sorted(p.name for p in api_dir.glob("*.md") if p.name not in expected):
+        found.append(f"docs/api/{stray} is not the API page of an implemented theory")
     return found
 
 

@@ -15,6 +15,9 @@ import re
 
 _INLINE = re.compile(r'<span class="arithmatex">\\\((.+?)\\\)</span>', re.S)
 _DISPLAY = re.compile(r'<div class="arithmatex">\\\[(.+?)\\\]</div>', re.S)
+# Docstrings use Sphinx roles (:func:`name`); mkdocstrings renders the name as code and leaves the
+# role text in front of it, which is dropped here.
+_ROLE = re.compile(r":(?:func|class|meth|attr|data|mod|obj|exc):(<code>)")
 # A figure image on a page becomes a link to the full-size file (opened in a new tab).
 _FIGURE_IMG = re.compile(r'(<img [^>]*src="([^"]*figures/[^"]+)"[^>]*>)')
 
@@ -34,5 +37,6 @@ def on_page_content(content: str, page, config, files) -> str:
     content = _DISPLAY.sub(lambda m: f'<div class="math-display">{_to_mathml(m.group(1), "block", where)}</div>',
                            content)
     content = _INLINE.sub(lambda m: _to_mathml(m.group(1), "inline", where), content)
+    content = _ROLE.sub(r"\1", content)
     return _FIGURE_IMG.sub(lambda m: f'<a class="figure-link" href="{m.group(2)}" target="_blank" '
                                      f'title="open full size">{m.group(1)}</a>', content)

@@ -5,6 +5,8 @@ numba GD kernels (imported on first use, so ``import sims`` stays numpy/scipy on
 feature-learning measures; the lazy/rich phase diagram.
 """
 
+from typing import TYPE_CHECKING
+
 from .._lazy import lazy_exports
 from ._flow import GradientFlowResult as GradientFlowResult
 from ._flow import ReluGradientFlowResult as ReluGradientFlowResult
@@ -31,9 +33,32 @@ _LAZY = {
 }
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
-__all__ = sorted([
-    "GradientFlowResult", "ReluGradientFlowResult", "WideGradientFlowResult", "delayed_rich_delta",
-    "gradient_flow", "gradient_flow_relu", "gradient_flow_wide", "hamming_distance",
-    "kernel_distance_from_grams", "lazy_rich_phase_diagram", "ntk_gram", "parameter_distance",
-    "relu_ntk_gram", *_LAZY,
-])
+if TYPE_CHECKING:  # the lazy names, for static tools (type checkers, IDEs, the API docs)
+    from ._gd import GradientDescentResult as GradientDescentResult
+    from ._gd import gradient_descent as gradient_descent
+    from ._gd import gradient_descent_reference as gradient_descent_reference
+    from ._gd_relu import ReluGradientDescentResult as ReluGradientDescentResult
+    from ._gd_relu import gradient_descent_relu as gradient_descent_relu
+    from ._gd_relu import gradient_descent_relu_reference as gradient_descent_relu_reference
+
+__all__ = [
+    "GradientDescentResult",
+    "GradientFlowResult",
+    "ReluGradientDescentResult",
+    "ReluGradientFlowResult",
+    "WideGradientFlowResult",
+    "delayed_rich_delta",
+    "gradient_descent",
+    "gradient_descent_reference",
+    "gradient_descent_relu",
+    "gradient_descent_relu_reference",
+    "gradient_flow",
+    "gradient_flow_relu",
+    "gradient_flow_wide",
+    "hamming_distance",
+    "kernel_distance_from_grams",
+    "lazy_rich_phase_diagram",
+    "ntk_gram",
+    "parameter_distance",
+    "relu_ntk_gram",
+]

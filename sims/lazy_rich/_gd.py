@@ -315,3 +315,4 @@ def gradient_descent(core, X, y, a0, w0, lr, n_steps, eta_a=1.0, eta_w=1.0, reco
 
 
 gradient_descent_reference = gradient_descent.reference
+"""The NumPy oracle of :func:`gradient_descent`: same arguments (no ``backend``), same result bit for bit."""

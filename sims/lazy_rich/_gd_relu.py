@@ -374,3 +374,4 @@ def gradient_descent_relu(core, X, y, a0, W0, lr, n_steps, leak=0.0, eta_a=1.0, 
 
 
 gradient_descent_relu_reference = gradient_descent_relu.reference
+"""The NumPy oracle of :func:`gradient_descent_relu`: same arguments (no ``backend``), same result bit for bit."""

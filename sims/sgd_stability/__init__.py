@@ -5,6 +5,8 @@ collapse examples run in numba kernels, imported on first use so that ``import s
 numpy/scipy only; the phase diagram is ``sims.phase_diagram("sgd_stability", ...)``.
 """
 
+from typing import TYPE_CHECKING
+
 from .._lazy import lazy_exports
 from ._phase import sgd_stability_phase_diagram as sgd_stability_phase_diagram
 
@@ -34,4 +36,50 @@ _LAZY = {
 }
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
-__all__ = sorted(["sgd_stability_phase_diagram", *_LAZY])
+if TYPE_CHECKING:  # the lazy names, for static tools (type checkers, IDEs, the API docs)
+    from ._collapse_modes import TeacherStudentResult as TeacherStudentResult
+    from ._collapse_modes import simulate_teacher_student_modes as simulate_teacher_student_modes
+    from ._collapse_modes import simulate_teacher_student_modes_reference as simulate_teacher_student_modes_reference
+    from ._collapse_sims import QuarticWellResult as QuarticWellResult
+    from ._collapse_sims import TanhNeuronResult as TanhNeuronResult
+    from ._collapse_sims import simulate_quartic_well as simulate_quartic_well
+    from ._collapse_sims import simulate_quartic_well_reference as simulate_quartic_well_reference
+    from ._collapse_sims import simulate_tanh_neuron as simulate_tanh_neuron
+    from ._collapse_sims import simulate_tanh_neuron_reference as simulate_tanh_neuron_reference
+    from ._qr import LyapunovResult as LyapunovResult
+    from ._qr import MonteCarloExponent as MonteCarloExponent
+    from ._qr import lyapunov_monte_carlo as lyapunov_monte_carlo
+    from ._qr import lyapunov_qr as lyapunov_qr
+    from ._qr import lyapunov_qr_reference as lyapunov_qr_reference
+    from ._qr_laws import FiniteRowsLaw as FiniteRowsLaw
+    from ._qr_laws import GaussianRowsLaw as GaussianRowsLaw
+    from ._qr_laws import TwoLayerVectorLaw as TwoLayerVectorLaw
+    from ._sgd import OUTCOMES as OUTCOMES
+    from ._sgd import TwoLayerSGDResult as TwoLayerSGDResult
+    from ._sgd import simulate_two_layer as simulate_two_layer
+    from ._sgd import simulate_two_layer_reference as simulate_two_layer_reference
+
+__all__ = [
+    "FiniteRowsLaw",
+    "GaussianRowsLaw",
+    "LyapunovResult",
+    "MonteCarloExponent",
+    "OUTCOMES",
+    "QuarticWellResult",
+    "TanhNeuronResult",
+    "TeacherStudentResult",
+    "TwoLayerSGDResult",
+    "TwoLayerVectorLaw",
+    "lyapunov_monte_carlo",
+    "lyapunov_qr",
+    "lyapunov_qr_reference",
+    "sgd_stability_phase_diagram",
+    "simulate_quartic_well",
+    "simulate_quartic_well_reference",
+    "simulate_tanh_neuron",
+    "simulate_tanh_neuron_reference",
+    "simulate_teacher_student_modes",
+    "simulate_teacher_student_modes_reference",
+    "simulate_two_layer",
+    "simulate_two_layer_reference",
+]

@@ -255,3 +255,4 @@ def simulate_teacher_student_modes(core, s_hat, noise, lr, n_steps, n_chains, se
 
 
 simulate_teacher_student_modes_reference = simulate_teacher_student_modes.reference
+"""The NumPy oracle of :func:`simulate_teacher_student_modes`: same arguments (no ``backend``), same result bit for bit."""

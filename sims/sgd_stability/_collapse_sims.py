@@ -438,6 +438,8 @@ def simulate_tanh_neuron(core, x, y, eta, n_steps, n_chains, seed, zeta=1.0, dt=
 
 
 simulate_quartic_well_reference = simulate_quartic_well.reference
+"""The NumPy oracle of :func:`simulate_quartic_well`: same arguments (no ``backend``), same result bit for bit."""
 
 
 simulate_tanh_neuron_reference = simulate_tanh_neuron.reference
+"""The NumPy oracle of :func:`simulate_tanh_neuron`: same arguments (no ``backend``), same result bit for bit."""

@@ -396,3 +396,4 @@ def lyapunov_qr(core, lr, law, n_steps, seed, k=1, n_chains=1, burn_in=None, reo
 
 
 lyapunov_qr_reference = lyapunov_qr.reference
+"""The NumPy oracle of :func:`lyapunov_qr`: same arguments (no ``backend``), same result bit for bit."""

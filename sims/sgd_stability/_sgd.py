@@ -57,6 +57,7 @@ __all__ = [
 
 #: Outcome codes of :func:`simulate_two_layer`, in code order 0, 1, 2, 3.
 OUTCOMES = ("collapsed", "diverged", "correct", "incorrect")
+"""Names of the per-trajectory outcome codes of :func:`simulate_two_layer`: code k is ``OUTCOMES[k]``."""
 _LIVE, _COLLAPSED, _DIVERGED, _CORRECT, _INCORRECT = LIVE, COLLAPSED, DIVERGED, 2, 3
 _U64 = np.uint64
 
@@ -549,3 +550,4 @@ def simulate_two_layer(core, lr, noise, n_steps, n_chains, seed, width=4, batch_
 
 
 simulate_two_layer_reference = simulate_two_layer.reference
+"""The NumPy oracle of :func:`simulate_two_layer`: same arguments (no ``backend``), same result bit for bit."""

@@ -39,7 +39,8 @@ __all__ = [
     "phase_exponents",
 ]
 
-PHASE_LABELS = ("Ia", "Ib", "II", "III", "IV")   # every label classify_phase can return
+PHASE_LABELS = ("Ia", "Ib", "II", "III", "IV")
+"""Every phase label :func:`classify_phase` can return."""
 _CRITERIA = ("l2", "gd")
 
 
