@@ -60,7 +60,7 @@ def readme_table(catalog) -> str:
 def index_table(catalog) -> str:
     rows = ["| theory | papers | page |", "|---|---|---|"]
     for info in catalog.THEORIES.values():
-        page = f"[{info.name}]({info.docs_page})" if info.status != "planned" else "planned"
+        page = f"[`{info.name}`]({info.docs_page})" if info.status != "planned" else "planned"
         rows.append(f"| {info.title} | {_papers_cell(info, catalog)} | {page} |")
     return "\n".join(rows)
 

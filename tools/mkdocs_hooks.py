@@ -6,12 +6,18 @@ Formulas are written in LaTeX between ``$…$`` (inline) and ``$$…$$`` (displa
 converts each one to MathML with ``latex2mathml`` while the site is built, so pages need no
 JavaScript, no fonts and no network to show mathematics (browsers render MathML natively).
 A formula that does not convert fails the build with its text, rather than showing raw TeX.
+
+Every figure on a page links to its full-size PNG and to a PDF (vector, for slides and papers),
+which ``on_post_build`` draws from the figure registry into ``site/figures/pdf/`` (about 20 s;
+``DLTHEORY_DOCS_PDF=0`` skips it, e.g. under ``mkdocs serve``, leaving those links dead).
 """
 
 from __future__ import annotations
 
 import html
+import os
 import re
+from pathlib import Path
 
 _INLINE = re.compile(r'<span class="arithmatex">\\\((.+?)\\\)</span>', re.S)
 _DISPLAY = re.compile(r'<div class="arithmatex">\\\[(.+?)\\\]</div>', re.S)
@@ -38,5 +44,23 @@ def on_page_content(content: str, page, config, files) -> str:
                            content)
     content = _INLINE.sub(lambda m: _to_mathml(m.group(1), "inline", where), content)
     content = _ROLE.sub(r"\1", content)
-    return _FIGURE_IMG.sub(lambda m: f'<a class="figure-link" href="{m.group(2)}" target="_blank" '
-                                     f'title="open full size">{m.group(1)}</a>', content)
+    return _FIGURE_IMG.sub(_figure_links, content)
+
+
+def _figure_links(m: re.Match) -> str:
+    img, src = m.group(1), m.group(2)
+    head, _, name = src.rpartition("figures/")
+    pdf = f"{head}figures/pdf/{name.rsplit('.', 1)[0]}.pdf"
+    return (f'<a class="figure-link" href="{src}" target="_blank" title="open full size">{img}</a>'
+            f'<span class="figure-files"><a href="{src}">PNG</a> · <a href="{pdf}">PDF</a></span>')
+
+
+def on_post_build(config) -> None:
+    if os.environ.get("DLTHEORY_DOCS_PDF", "1") == "0":
+        return
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sims.figures import generate_figures
+
+    generate_figures(outdir=Path(config["site_dir"]) / "figures" / "pdf", fmt="pdf", progress=False)
