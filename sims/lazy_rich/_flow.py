@@ -77,7 +77,7 @@ class GradientFlowResult:
         $\delta(t) = \eta_w a(t)^2 - \eta_a\|w(t)\|^2$ along the computed path (constant up to integration
         error; its spread measures that error).
     crossings : tuple of Crossing
-        Zeros of a(t) in (0, t_eval[-1]], in time order (only possible for δ < 0).
+        Zeros of a(t) in (0, ``t_eval[-1]``], in time order (only possible for δ < 0).
     success : bool
         True if the integration reached ``t[-1]`` without failure or divergence.
     message : str
@@ -166,7 +166,7 @@ def gradient_flow(X, y, a0, w0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, atol=1
     Raises
     ------
     ValueError
-        Naming the argument: non-finite or mis-shaped input, t_eval negative or not strictly
+        Naming the argument: non-finite or mis-shaped input, ``t_eval`` negative or not strictly
         increasing, η ≤ 0, non-positive tolerances, unknown ``loss``, or the saddle a0 = w0 = 0.
 
     References
@@ -431,7 +431,7 @@ def gradient_flow_relu(X, y, a0, W0, t_eval, leak=0.0, eta_a=1.0, eta_w=1.0, rto
     sign; DOP853 resolves isolated kinks by step-size reduction. A trajectory can also *slide*
     along an activation boundary (the field on both sides points into it; GD then zigzags
     across it with amplitude O(lr)); there an explicit solver's step collapses. The
-    integration therefore runs piecewise between the t_eval points with a budget of
+    integration therefore runs piecewise between the ``t_eval`` points with a budget of
     ``max_nfev`` right-hand-side evaluations, and when that is spent it stops and returns
     what it has (``success=False``, NaN afterwards) instead of hanging. Keep problems small;
     the numba GD kernel ``gradient_descent_relu`` is the tool for long runs.

@@ -256,10 +256,10 @@ def gradient_descent(core, X, y, a0, w0, lr, n_steps, eta_a=1.0, eta_w=1.0, reco
     eta_a, eta_w : float, default 1.0
         Layer learning rates (> 0).
     record_every : int, optional
-        Record every k-th step (plus the last). Default: ceil(n_steps/1000), i.e. about 1000
+        Record every k-th step (plus the last). Default: ``ceil(n_steps/1000)``, i.e. about 1000
         records. Memory is C·R·(d+1) floats.
     record_steps : array of int, optional
-        Explicit strictly increasing step indices in [0, n_steps] (e.g. log-spaced
+        Explicit strictly increasing step indices in [0, ``n_steps``] (e.g. log-spaced
         checkpoints); mutually exclusive with ``record_every``.
     loss : {"sum", "mean"}, default "sum"
         L = ½‖Xβ − y‖² or L = (1/n)‖Xβ − y‖² (the latter multiplies gradients by 2/n).
@@ -276,7 +276,7 @@ def gradient_descent(core, X, y, a0, w0, lr, n_steps, eta_a=1.0, eta_w=1.0, reco
     ------
     ValueError
         Naming the argument: non-finite or mis-shaped arrays, disagreeing chain counts,
-        lr or η ≤ 0, bad n_steps / record schedule / loss / max_norm.
+        lr or η ≤ 0, bad ``n_steps`` / record schedule / loss / ``max_norm``.
 
     References
     ----------

@@ -311,9 +311,9 @@ def gradient_descent_relu(core, X, y, a0, W0, lr, n_steps, leak=0.0, eta_a=1.0, 
     eta_a, eta_w : float, default 1.0
         Layer learning rates (> 0).
     record_every : int, optional
-        Record every k-th step plus the last (default ceil(n_steps/1000)).
+        Record every k-th step plus the last (default ``ceil(n_steps/1000)``).
     record_steps : array of int, optional
-        Explicit strictly increasing step indices in [0, n_steps] (e.g. 0, 10, 100, ...).
+        Explicit strictly increasing step indices in [0, ``n_steps``] (e.g. 0, 10, 100, ...).
     loss : {"mean", "sum"}, default "mean"
         (1/n)Σr² (as in the paper's ReLU experiments) or ½Σr².
     max_norm : float, default 1e50

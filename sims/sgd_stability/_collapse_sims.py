@@ -45,7 +45,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class QuarticWellResult:
-    """Euler–Maruyama runs of dθ = −(θ³ − μθ)dt + ζθ dW.
+    r"""Euler–Maruyama runs of dθ = −(θ³ − μθ)dt + ζθ dW.
 
     Attributes
     ----------
@@ -204,7 +204,7 @@ def simulate_quartic_well(core, zeta, n_steps, n_chains, seed, mu=1.5, dt=0.0025
 
 @dataclass(frozen=True)
 class TanhNeuronResult:
-    """Euler–Maruyama runs of the single tanh neuron SDE (docs/sgd_stability.md#collapse-examples).
+    r"""Euler–Maruyama runs of the single tanh neuron SDE (docs/sgd_stability.md#collapse-examples).
 
     Attributes
     ----------

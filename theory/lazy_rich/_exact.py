@@ -101,7 +101,7 @@ def init_from_beta(beta0, delta, eta_a=1.0, eta_w=1.0, sign=1):
     ------
     ValueError
         If ``beta0 = 0`` and ``delta <= 0``: δ = 0 is the saddle a0 = w0 = 0, and δ < 0 would
-        need a0 = 0 with ‖w0‖² = −δ/η_a, whose direction β0 = 0 does not determine.
+        need a0 = 0 with $\|w_0\|^2 = -\delta/\eta_a$, whose direction β0 = 0 does not determine.
     """
     eta_a, eta_w = _rates(eta_a, eta_w)
     beta0 = as_finite_array(beta0, "beta0", ndim=1)

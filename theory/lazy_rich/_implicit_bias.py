@@ -499,7 +499,7 @@ def implicit_bias_cvxpy(X, y, beta0, depth=None, *, solver_options=None):
 def lazy_limit_bias(X, y, beta0):
     r"""Lazy (δ → +∞) limit of the implicit bias: β∞ = β0 + X⁺(y − Xβ0).
 
-    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x: for δ → +∞ the Bregman divergence of Φ_δ
+    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x: for δ → +∞ the Bregman divergence of $\Phi_\delta$
     is ∝ ‖β − β0‖², so the limit is the Euclidean projection of β0 onto {Xβ = y} (kernel
     regression with the initial, fixed kernel). The error of :func:`implicit_bias` relative
     to this limit is O(1/δ̃).

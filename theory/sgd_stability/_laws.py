@@ -596,9 +596,9 @@ def expected_log_abs(a, b, law, *, method="auto"):
 
 @guard_numerics
 def log_expected_abs_power(a, b, p, law, *, method="auto"):
-    r"""log E|a + b·X|^p for scalar a, b and p ≥ 0 (array), X ~ ``law`` (docs/sgd_stability.md#four-notions-of-stability).
+    r"""$\log\mathbb{E}|a + bX|^p$ for scalar a, b and p ≥ 0 (array), X ~ ``law`` (docs/sgd_stability.md#four-notions-of-stability).
 
-    With a = 1, b = −λ this is the scalar moment exponent g(p) = log E|1 − λh|^p. Finite laws:
+    With a = 1, b = −λ this is the scalar moment exponent $g(p) = \log\mathbb{E}|1 - \lambda h|^p$. Finite laws:
     log-sum-exp over the atoms. ``norm``: the exact Poisson mixture
     $\mathbb{E}|c + Z|^p = 2^{p/2} \sum_j e^{-q}\frac{q^j}{j!}\, \Gamma(\tfrac12 + j + p/2)/\Gamma(\tfrac12 + j)$, $q = c^2/2$. Other continuous
     laws: quadrature of the rescaled integrand; +inf when the p-th moment diverges (detected by

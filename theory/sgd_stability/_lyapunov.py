@@ -244,7 +244,7 @@ def _scan_windows(law: _Law, lr_max: float, n_grid: int, lr_min: float):
 
 @guard_numerics
 def stable_learning_rates(h, notion, lr_max=None, *, n_grid=400, lr_min_ratio=1e-6, method="auto"):
-    r"""Learning rates λ ∈ (0, lr_max] at which scalar SGD is stable, as a list of intervals.
+    r"""Learning rates λ ∈ (0, ``lr_max``] at which scalar SGD is stable, as a list of intervals.
 
     docs/sgd_stability.md#four-notions-of-stability, docs/sgd_stability.md#the-lyapunov-criterion, docs/sgd_stability.md#computing-exponents (Ziyin et al. 2023, arXiv 2303.13093, Thm 1):
 
@@ -342,7 +342,7 @@ def stable_learning_rates(h, notion, lr_max=None, *, n_grid=400, lr_min_ratio=1e
 
 @guard_numerics
 def moment_exponent(p, lr, h, *, method="auto"):
-    r"""Moment exponent g(p) = log E|1 − λh|^p of scalar SGD (docs/sgd_stability.md#four-notions-of-stability).
+    r"""Moment exponent $g(p) = \log\mathbb{E}|1 - \lambda h|^p$ of scalar SGD (docs/sgd_stability.md#four-notions-of-stability).
 
     g is convex, g(0) = 0, g'(0⁺) = Λ(λ) (Arnold); g(2) < 0 is mean-square stability, and
     convexity gives Λ ≤ g(2)/2 (MS ⇒ probabilistic stability). Finite laws: exact log-sum-exp.

@@ -344,7 +344,7 @@ def model_c_law(c=None, *, x=None, y=None, batch_size=1, sampling="with_replacem
     Raises
     ------
     ValueError
-        If the number of batches exceeds ``max_batches`` (message names batch_size and suggests
+        If the number of batches exceeds ``max_batches`` (message names ``batch_size`` and suggests
         Monte Carlo or a smaller problem), if S > N without replacement, or on invalid input.
     """
     if c is not None:
