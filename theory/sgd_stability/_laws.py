@@ -152,8 +152,9 @@ def _gauss_elog(a, b, mu=0.0, s=1.0):
 def gaussian_expected_log_abs(alpha, beta):
     r"""E log|α + β·Z|, Z ~ N(0, 1), in closed form (docs/sgd_stability.md#gaussian-closed-form).
 
-    $$\mathbb{E}\log|\alpha + \beta Z| = \log|\beta| + \tfrac12 \Big[\ln 2 + \sum_{j\ge0} e^{-q} \frac{q^j}{j!}\, \psi(\tfrac12 + j)\Big]
-    = \log|\beta| - \frac{\gamma + \ln 2}{2} + q\; {}_2F_2(1, 1; \tfrac32, 2; -q), \qquad q = \frac{\alpha^2}{2\beta^2};$$
+    $$\mathbb{E}\log|\alpha + \beta Z| = \log|\beta| + \tfrac12 \Big[\ln 2 + \sum_{j\ge0} e^{-q} \frac{q^j}{j!}\, \psi(\tfrac12 + j)\Big], \qquad q = \frac{\alpha^2}{2\beta^2},$$
+
+    equivalently $\log|\beta| - (\gamma + \ln 2)/2 + q\; {}_2F_2(1, 1; \tfrac32, 2; -q)$;
 
     for q > 50 the asymptotic $\log|\alpha| - \sum_{k\le20} \frac{(2k-1)!!}{2k}\, r^k$, $r = \beta^2/\alpha^2$. β = 0 gives log|α|.
     With α = 1 ± λμ and β = λs this is the Lyapunov exponent Λ± of a Gaussian curvature

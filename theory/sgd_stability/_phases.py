@@ -111,14 +111,12 @@ def phase_exponents(lr, c, kappa_s1=None, criterion="l2") -> PhaseExponents:
     Ziyin et al. 2023 (arXiv 2303.13093), Theorem 1 applied to the commuting directions
     a = u + w, b = u − w of the two-layer net at the origin (docs/sgd_stability.md#phases-of-the-two-layer-net), E c > 0:
 
-    ========  =====================  ======================================================
-    phase     condition              meaning
-    ========  =====================  ======================================================
-    I         Λ₊ ≥ 0, Λ₋ < 0         correct learning; Ib if also E(1 − λc)² < 1, else Ia
-    II        Λ₊ < 0, Λ₋ ≥ 0         incorrect learning
-    III       Λ₊ < 0, Λ₋ < 0         collapse to the (low-rank) saddle
-    IV        Λ₊ ≥ 0, Λ₋ ≥ 0         loss of stability
-    ========  =====================  ======================================================
+    | phase | condition      | meaning                                               |
+    |-------|----------------|-------------------------------------------------------|
+    | I     | Λ₊ ≥ 0, Λ₋ < 0 | correct learning; Ib if also E(1 − λc)² < 1, else Ia |
+    | II    | Λ₊ < 0, Λ₋ ≥ 0 | incorrect learning                                    |
+    | III   | Λ₊ < 0, Λ₋ < 0 | collapse to the (low-rank) saddle                     |
+    | IV    | Λ₊ ≥ 0, Λ₋ ≥ 0 | loss of stability                                     |
 
     Boundary convention: a direction is stable iff its exponent is strictly negative (Theorem 1
     is an iff with Λ < 0; Λ = 0 is marginal, not convergent), so Λ = 0 falls on the unstable side;
