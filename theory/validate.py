@@ -283,7 +283,7 @@ def as_choice(x, name: str, choices) -> str:
 
 
 def as_seed(seed, name: str = "seed") -> int:
-    """Return a seed as a Python int in [0, 2**64).
+    r"""Return a seed as a Python int in $[0, 2^{64})$.
 
     Parameters
     ----------
@@ -342,7 +342,7 @@ def as_sign(x, name: str) -> int:
 
 
 def as_learning_rates(eta_a, eta_w) -> tuple[float, float]:
-    """Validate the layer learning rates (η_a, η_w): both finite and > 0.
+    r"""Validate the layer learning rates $(\eta_a, \eta_w)$: both finite and > 0.
 
     Parameters
     ----------

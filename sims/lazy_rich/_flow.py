@@ -61,7 +61,7 @@ def _loss_scale(loss, n: int) -> float:
 
 @dataclass(frozen=True)
 class GradientFlowResult:
-    """Gradient-flow trajectory of the single neuron f(x) = a·wᵀx.
+    r"""Gradient-flow trajectory of the single neuron f(x) = a·wᵀx.
 
     Attributes
     ----------
@@ -74,10 +74,10 @@ class GradientFlowResult:
     beta : ndarray of shape (T, d)
         β(t) = a(t)·w(t).
     delta : ndarray of shape (T,)
-        δ(t) = η_w a(t)² − η_a‖w(t)‖² along the computed path (constant up to integration
+        $\delta(t) = \eta_w a(t)^2 - \eta_a\|w(t)\|^2$ along the computed path (constant up to integration
         error; its spread measures that error).
     crossings : tuple of Crossing
-        Zeros of a(t) in (0, t_eval[-1]], in time order (only possible for δ < 0).
+        Zeros of a(t) in (0, ``t_eval[-1]``], in time order (only possible for δ < 0).
     success : bool
         True if the integration reached ``t[-1]`` without failure or divergence.
     message : str
@@ -122,23 +122,23 @@ def gradient_flow(X, y, a0, w0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, atol=1
     r"""Gradient flow of the single-neuron two-layer linear model with layer learning rates.
 
     Model f(x) = a·wᵀx, β = a·w. With c = 1 for ``loss="sum"`` (L = ½‖Xβ − y‖²) and c = 2/n
-    for ``loss="mean"`` (L = (1/n)Σ_i (f(x_i) − y_i)²), the gradient in β is
+    for ``loss="mean"`` ($L = \frac1n\sum_i (f(x_i) - y_i)^2$), the gradient in β is
     g = c·(XᵀXβ − Xᵀy) and the flow is
 
-        ȧ = −η_a wᵀg,    ẇ = −η_w a g,
+    $$\dot a = -\eta_a w^\top g, \qquad \dot w = -\eta_w a g,$$
 
-    which conserves δ = η_w a² − η_a‖w‖² (Kunin et al. 2024, §3; docs/lazy_rich.md#the-model-and-its-conserved-quantity). The mean loss
+    which conserves $\delta = \eta_w a^2 - \eta_a\|w\|^2$ (Kunin et al. 2024, §3; docs/lazy_rich.md#the-model-and-its-conserved-quantity). The mean loss
     only rescales time: its trajectory at time t equals the sum-loss trajectory at time 2t/n.
     XᵀX and Xᵀy are precomputed, so a right-hand-side evaluation costs O(d²).
 
     Zeros of a(t) are located as solver events (root-finding on the dense output) and
     returned as :class:`~theory.lazy_rich.Crossing` records (time, sign of a just before, w at
-    the crossing, where η_a‖w‖² = −δ). A start at a0 = 0 is not counted as a crossing.
+    the crossing, where $\eta_a\|w\|^2 = -\delta$). A start at a0 = 0 is not counted as a crossing.
 
     Parameters
     ----------
     X : array of shape (n, d)
-        Training inputs (rows x_i).
+        Training inputs (rows $x_i$).
     y : array of shape (n,)
         Targets.
     a0 : float
@@ -149,7 +149,7 @@ def gradient_flow(X, y, a0, w0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, atol=1
     t_eval : array of shape (T,)
         Strictly increasing times ≥ 0 at which to report the state (need not start at 0).
     eta_a, eta_w : float, default 1.0
-        Layer learning rates η_a (readout) and η_w (first layer), > 0.
+        Layer learning rates $\eta_a$ (readout) and $\eta_w$ (first layer), > 0.
     rtol, atol : float, default 1e-10, 1e-12
         DOP853 tolerances (docs/lazy_rich.md#numerics-and-tolerances: ≤ 1e-10 for verification, 1e-12 for conservation).
     loss : {"sum", "mean"}, default "sum"
@@ -166,7 +166,7 @@ def gradient_flow(X, y, a0, w0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, atol=1
     Raises
     ------
     ValueError
-        Naming the argument: non-finite or mis-shaped input, t_eval negative or not strictly
+        Naming the argument: non-finite or mis-shaped input, ``t_eval`` negative or not strictly
         increasing, η ≤ 0, non-positive tolerances, unknown ``loss``, or the saddle a0 = w0 = 0.
 
     References
@@ -234,7 +234,7 @@ def gradient_flow(X, y, a0, w0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, atol=1
 
 @dataclass(frozen=True)
 class WideGradientFlowResult:
-    """Gradient-flow trajectory of the two-layer linear network f(x) = A W x.
+    r"""Gradient-flow trajectory of the two-layer linear network f(x) = A W x.
 
     Attributes
     ----------
@@ -246,8 +246,8 @@ class WideGradientFlowResult:
     beta : ndarray of shape (T, c, d)
         β(t) = A(t) W(t).
     delta : ndarray of shape (T, h, h)
-        Δ(t) = η_w AᵀA − η_a WWᵀ (constant up to integration error; its diagonal holds the
-        per-neuron δ_k).
+        $\Delta(t) = \eta_w A^\top A - \eta_a WW^\top$ (constant up to integration error; its diagonal holds the
+        per-neuron $\delta_k$).
     success, message, diverged
         As in :class:`GradientFlowResult`.
     eta_a, eta_w : float
@@ -274,13 +274,13 @@ def gradient_flow_wide(X, Y, A0, W0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, a
                        loss="sum", max_norm=1e50) -> WideGradientFlowResult:
     r"""Gradient flow of the wide / multi-output two-layer linear network f(x) = A W x.
 
-    W ∈ R^{h×d}, A ∈ R^{c×h}, β = AW ∈ R^{c×d}. With c_L = 1 for ``loss="sum"``
-    (L = ½‖Xβᵀ − Y‖_F²) and c_L = 2/n for ``loss="mean"`` (L = (1/n)Σ_i ‖f(x_i) − y_i‖²,
-    summed over outputs), G = c_L(βXᵀX − YᵀX) and
+    $W \in \mathbb{R}^{h\times d}$, $A \in \mathbb{R}^{c\times h}$, $\beta = AW \in \mathbb{R}^{c\times d}$. With $c_L = 1$ for ``loss="sum"``
+    ($L = \tfrac12\|X\beta^\top - Y\|_F^2$) and $c_L = 2/n$ for ``loss="mean"`` ($L = \frac1n\sum_i \|f(x_i) - y_i\|^2$,
+    summed over outputs), $G = c_L(\beta X^\top X - Y^\top X)$ and
 
-        Ẇ = −η_w AᵀG,    Ȧ = −η_a G Wᵀ,
+    $$\dot W = -\eta_w A^\top G, \qquad \dot A = -\eta_a G W^\top,$$
 
-    which conserves the h×h matrix Δ = η_w AᵀA − η_a WWᵀ (Kunin et al. 2024, §4; docs/lazy_rich.md#wide-and-deep-linear-networks).
+    which conserves the h×h matrix $\Delta = \eta_w A^\top A - \eta_a WW^\top$ (Kunin et al. 2024, §4; docs/lazy_rich.md#wide-and-deep-linear-networks).
     As for the single neuron, the mean loss rescales time by 2/n. XᵀX and YᵀX are
     precomputed.
 
@@ -370,17 +370,17 @@ def gradient_flow_wide(X, Y, A0, W0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, a
 
 @dataclass(frozen=True)
 class ReluGradientFlowResult:
-    """Gradient-flow trajectory of f(x) = Σ_k a_k σ(w_kᵀx), σ(z) = max(z, γz).
+    r"""Gradient-flow trajectory of $f(x) = \sum_k a_k \sigma(w_k^\top x)$, σ(z) = max(z, γz).
 
     Attributes
     ----------
     t : ndarray of shape (T,)
     a : ndarray of shape (T, m)
-        Readout weights a_k(t).
+        Readout weights $a_k(t)$.
     W : ndarray of shape (T, m, d)
-        First-layer weights (row k is w_k(t)).
+        First-layer weights (row k is $w_k(t)$).
     delta : ndarray of shape (T, m)
-        Per-neuron δ_k(t) = η_w a_k² − η_a‖w_k‖² (constant up to integration error).
+        Per-neuron $\delta_k(t) = \eta_w a_k^2 - \eta_a\|w_k\|^2$ (constant up to integration error).
     success, message, diverged
         As in :class:`GradientFlowResult`.
     leak : float
@@ -417,21 +417,21 @@ def gradient_flow_relu(X, y, a0, W0, t_eval, leak=0.0, eta_a=1.0, eta_w=1.0, rto
                        max_nfev=100_000) -> ReluGradientFlowResult:
     r"""Gradient flow of a shallow ReLU / leaky-ReLU network with layer learning rates.
 
-    f(x) = Σ_k a_k σ(w_kᵀx), σ(z) = max(z, γz) with γ = ``leak`` ∈ [0, 1], σ′(z) = 1 for z > 0
+    $f(x) = \sum_k a_k \sigma(w_k^\top x)$, σ(z) = max(z, γz) with γ = ``leak`` ∈ [0, 1], σ′(z) = 1 for z > 0
     and γ for z ≤ 0 (the convention of PyTorch's ``relu``/``leaky_relu``). With residuals
-    r_i = f(x_i) − y_i and c = 2/n (``loss="mean"``, L = (1/n)Σ r_i², the default, as in the
-    paper's ReLU experiments) or c = 1 (``loss="sum"``, L = ½Σ r_i²):
+    $r_i = f(x_i) - y_i$ and c = 2/n (``loss="mean"``, $L = \frac1n\sum_i r_i^2$, the default, as in the
+    paper's ReLU experiments) or c = 1 (``loss="sum"``, $L = \tfrac12\sum_i r_i^2$):
 
-        ȧ_k = −η_a c Σ_i r_i σ(w_kᵀx_i),    ẇ_k = −η_w c a_k Σ_i r_i σ′(w_kᵀx_i) x_i.
+    $$\dot a_k = -\eta_a c \sum_i r_i \sigma(w_k^\top x_i), \qquad \dot w_k = -\eta_w c\, a_k \sum_i r_i \sigma'(w_k^\top x_i)\, x_i.$$
 
-    Because zσ′(z) = σ(z), every δ_k = η_w a_k² − η_a‖w_k‖² is conserved (Kunin et al. 2024,
+    Because zσ′(z) = σ(z), every $\delta_k = \eta_w a_k^2 - \eta_a\|w_k\|^2$ is conserved (Kunin et al. 2024,
     §5; docs/lazy_rich.md#relu-networks); the cross terms of Δ are not.
 
-    The vector field is continuous in a but jumps in W where an activation w_kᵀx_i changes
+    The vector field is continuous in a but jumps in W where an activation $w_k^\top x_i$ changes
     sign; DOP853 resolves isolated kinks by step-size reduction. A trajectory can also *slide*
     along an activation boundary (the field on both sides points into it; GD then zigzags
     across it with amplitude O(lr)); there an explicit solver's step collapses. The
-    integration therefore runs piecewise between the t_eval points with a budget of
+    integration therefore runs piecewise between the ``t_eval`` points with a budget of
     ``max_nfev`` right-hand-side evaluations, and when that is spent it stops and returns
     what it has (``success=False``, NaN afterwards) instead of hanging. Keep problems small;
     the numba GD kernel ``gradient_descent_relu`` is the tool for long runs.
@@ -443,7 +443,7 @@ def gradient_flow_relu(X, y, a0, W0, t_eval, leak=0.0, eta_a=1.0, eta_w=1.0, rto
     a0 : array of shape (m,)
         Initial readout weights.
     W0 : array of shape (m, d)
-        Initial first-layer weights (row k is w_k).
+        Initial first-layer weights (row k is $w_k$).
     t_eval : array of shape (T,)
         Strictly increasing times ≥ 0.
     leak : float, default 0.0

@@ -44,7 +44,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class GradientDescentResult:
-    """Full-batch GD trajectories of C independent single-neuron chains.
+    r"""Full-batch GD trajectories of C independent single-neuron chains.
 
     Attributes
     ----------
@@ -59,9 +59,9 @@ class GradientDescentResult:
     beta : ndarray of shape (C, R, d)
         β = a·w.
     delta : ndarray of shape (C, R)
-        δ = η_w a² − η_a‖w‖² (drifts by O(lr) under GD; docs/lazy_rich.md#numerics-and-tolerances).
+        $\delta = \eta_w a^2 - \eta_a\|w\|^2$ (drifts by O(lr) under GD; docs/lazy_rich.md#numerics-and-tolerances).
     diverged : ndarray of bool, shape (C,)
-        Chain left the finite region ‖(a, w)‖ ≤ max_norm; it is frozen at its last valid state.
+        Chain left the finite region ‖(a, w)‖ ≤ ``max_norm``; it is frozen at its last valid state.
     diverged_at : ndarray of int64, shape (C,)
         Step whose update would have produced the invalid state (−1 if never).
     lr, eta_a, eta_w : float
@@ -231,10 +231,10 @@ def gradient_descent(core, X, y, a0, w0, lr, n_steps, eta_a=1.0, eta_w=1.0, reco
     With g = c(XᵀXβ − Xᵀy), β = a·w, c = 1 (``loss="sum"``) or 2/n (``loss="mean"``), each
     step updates both layers from the same old state:
 
-        a ← a − h η_a wᵀg,    w ← w − h η_w a g.
+    $$a \leftarrow a - h\eta_a w^\top g, \qquad w \leftarrow w - h\eta_w a g.$$
 
-    Unlike gradient flow, δ = η_w a² − η_a‖w‖² moves by exactly
-    Δδ = h²η_aη_w(η_a(∂_aL)² − η_w‖∂_wL‖²) per step (docs/lazy_rich.md#numerics-and-tolerances), an O(h) drift over a fixed
+    Unlike gradient flow, $\delta = \eta_w a^2 - \eta_a\|w\|^2$ moves by exactly
+    $\Delta\delta = h^2\eta_a\eta_w(\eta_a(\partial_a L)^2 - \eta_w\|\partial_w L\|^2)$ per step (docs/lazy_rich.md#numerics-and-tolerances), an O(h) drift over a fixed
     time horizon. XᵀX and Xᵀy are precomputed, so a chain-step costs O(d²). Deterministic: no
     random state. The loop runs time outer, chains inner; chains are independent.
 
@@ -256,10 +256,10 @@ def gradient_descent(core, X, y, a0, w0, lr, n_steps, eta_a=1.0, eta_w=1.0, reco
     eta_a, eta_w : float, default 1.0
         Layer learning rates (> 0).
     record_every : int, optional
-        Record every k-th step (plus the last). Default: ceil(n_steps/1000), i.e. about 1000
+        Record every k-th step (plus the last). Default: ``ceil(n_steps/1000)``, i.e. about 1000
         records. Memory is C·R·(d+1) floats.
     record_steps : array of int, optional
-        Explicit strictly increasing step indices in [0, n_steps] (e.g. log-spaced
+        Explicit strictly increasing step indices in [0, ``n_steps``] (e.g. log-spaced
         checkpoints); mutually exclusive with ``record_every``.
     loss : {"sum", "mean"}, default "sum"
         L = ½‖Xβ − y‖² or L = (1/n)‖Xβ − y‖² (the latter multiplies gradients by 2/n).
@@ -276,7 +276,7 @@ def gradient_descent(core, X, y, a0, w0, lr, n_steps, eta_a=1.0, eta_w=1.0, reco
     ------
     ValueError
         Naming the argument: non-finite or mis-shaped arrays, disagreeing chain counts,
-        lr or η ≤ 0, bad n_steps / record schedule / loss / max_norm.
+        lr or η ≤ 0, bad ``n_steps`` / record schedule / loss / ``max_norm``.
 
     References
     ----------

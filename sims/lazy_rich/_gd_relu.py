@@ -44,7 +44,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ReluGradientDescentResult:
-    """Full-batch GD trajectories of C independent shallow (leaky-)ReLU networks.
+    r"""Full-batch GD trajectories of C independent shallow (leaky-)ReLU networks.
 
     Attributes
     ----------
@@ -55,9 +55,9 @@ class ReluGradientDescentResult:
     a : ndarray of shape (C, R, m)
         Readout weights.
     W : ndarray of shape (C, R, m, d)
-        First-layer weights (row k is w_k).
+        First-layer weights (row k is $w_k$).
     delta : ndarray of shape (C, R, m)
-        Per-neuron δ_k = η_w a_k² − η_a‖w_k‖².
+        Per-neuron $\delta_k = \eta_w a_k^2 - \eta_a\|w_k\|^2$.
     train_loss : ndarray of shape (C, R)
         Training loss at the recorded states ((1/n)Σr² for "mean", ½Σr² for "sum").
     diverged : ndarray of bool, shape (C,)
@@ -280,16 +280,16 @@ _RELU_CASES = {
 def gradient_descent_relu(core, X, y, a0, W0, lr, n_steps, leak=0.0, eta_a=1.0, eta_w=1.0,
                           record_every=None, record_steps=None, loss="mean",
                           max_norm=1e50) -> ReluGradientDescentResult:
-    r"""Full-batch GD of shallow (leaky-)ReLU networks f(x) = Σ_k a_k σ(w_kᵀx), many chains.
+    r"""Full-batch GD of shallow (leaky-)ReLU networks $f(x) = \sum_k a_k \sigma(w_k^\top x)$, many chains.
 
-    σ(z) = max(z, γz), σ′(z) = 1 for z > 0 and γ for z ≤ 0. With residuals r_i = f(x_i) − y_i
+    σ(z) = max(z, γz), σ′(z) = 1 for z > 0 and γ for z ≤ 0. With residuals $r_i = f(x_i) - y_i$
     and c = 2/n (mean loss) or 1 (sum loss), both layers update from the same old state:
 
-        a_k ← a_k − h η_a c Σ_i r_i σ(w_kᵀx_i),
-        w_k ← w_k − h η_w c a_k Σ_i r_i σ′(w_kᵀx_i) x_i.
+    $$a_k \leftarrow a_k - h\eta_a c \sum_i r_i \sigma(w_k^\top x_i), \qquad
+    w_k \leftarrow w_k - h\eta_w c\, a_k \sum_i r_i \sigma'(w_k^\top x_i)\, x_i.$$
 
-    Since zσ′(z) = σ(z), a_k ∂_{a_k}L = w_kᵀ∂_{w_k}L and each δ_k = η_w a_k² − η_a‖w_k‖²
-    changes per step by exactly h²η_aη_w(η_a(∂_{a_k}L)² − η_w‖∂_{w_k}L‖²) (docs/lazy_rich.md#numerics-and-tolerances).
+    Since zσ′(z) = σ(z), $a_k \partial_{a_k}L = w_k^\top\partial_{w_k}L$ and each $\delta_k = \eta_w a_k^2 - \eta_a\|w_k\|^2$
+    changes per step by exactly $h^2\eta_a\eta_w(\eta_a(\partial_{a_k}L)^2 - \eta_w\|\partial_{w_k}L\|^2)$ (docs/lazy_rich.md#numerics-and-tolerances).
     A chain-step costs O(nmd). numba kernel, time outer / chains inner; deterministic.
 
     Parameters
@@ -301,7 +301,7 @@ def gradient_descent_relu(core, X, y, a0, W0, lr, n_steps, leak=0.0, eta_a=1.0, 
     a0 : array of shape (m,) or (C, m)
         Initial readout weights.
     W0 : array of shape (m, d) or (C, m, d)
-        Initial first-layer weights (row k is w_k); broadcast against ``a0`` to C chains.
+        Initial first-layer weights (row k is $w_k$); broadcast against ``a0`` to C chains.
     lr : float
         Step size h > 0.
     n_steps : int
@@ -311,9 +311,9 @@ def gradient_descent_relu(core, X, y, a0, W0, lr, n_steps, leak=0.0, eta_a=1.0, 
     eta_a, eta_w : float, default 1.0
         Layer learning rates (> 0).
     record_every : int, optional
-        Record every k-th step plus the last (default ceil(n_steps/1000)).
+        Record every k-th step plus the last (default ``ceil(n_steps/1000)``).
     record_steps : array of int, optional
-        Explicit strictly increasing step indices in [0, n_steps] (e.g. 0, 10, 100, ...).
+        Explicit strictly increasing step indices in [0, ``n_steps``] (e.g. 0, 10, 100, ...).
     loss : {"mean", "sum"}, default "mean"
         (1/n)Σr² (as in the paper's ReLU experiments) or ½Σr².
     max_norm : float, default 1e50

@@ -40,13 +40,13 @@ def ntk_gram(X, a, w, weighted=False, eta_a=1.0, eta_w=1.0):
 
     Plain parameter NTK (J = [Xw, aX], the Jacobian of f(X) in (a, w)):
 
-        K = J Jᵀ = a² XXᵀ + (Xw)(Xw)ᵀ.
+    $$K = J J^\top = a^2 XX^\top + (Xw)(Xw)^\top.$$
 
     Rate-weighted NTK, the kernel that drives ḟ = −K(f − y) under layer rates:
 
-        K = J diag(η_a, η_w I) Jᵀ = X M Xᵀ = η_w a² XXᵀ + η_a (Xw)(Xw)ᵀ,
+    $$K = J \operatorname{diag}(\eta_a, \eta_w I) J^\top = X M X^\top = \eta_w a^2 XX^\top + \eta_a (Xw)(Xw)^\top,$$
 
-    with M = η_w a² I + η_a wwᵀ (docs/lazy_rich.md#function-space-metric-and-ntk). The two coincide at η_a = η_w = 1.
+    with $M = \eta_w a^2 I + \eta_a ww^\top$ (docs/lazy_rich.md#function-space-metric-and-ntk). The two coincide at $\eta_a = \eta_w = 1$.
 
     Parameters
     ----------
@@ -138,14 +138,14 @@ def _leak(leak):
 
 @guard_numerics
 def relu_ntk_gram(X, a, W, leak=0.0, weighted=False, eta_a=1.0, eta_w=1.0):
-    r"""NTK Gram matrix of the shallow (leaky-)ReLU network f(x) = Σ_k a_k σ(w_kᵀx).
+    r"""NTK Gram matrix of the shallow (leaky-)ReLU network $f(x) = \sum_k a_k \sigma(w_k^\top x)$.
 
-    With ∂f/∂a_k = σ(w_kᵀx) and ∂f/∂w_k = a_k σ′(w_kᵀx) x (σ′(z) = 1 for z > 0, γ otherwise),
-    S_ik = σ(w_kᵀx_i), D_ik = σ′(w_kᵀx_i):
+    With $\partial f/\partial a_k = \sigma(w_k^\top x)$ and $\partial f/\partial w_k = a_k \sigma'(w_k^\top x)\, x$
+    (σ′(z) = 1 for z > 0, γ otherwise), $S_{ik} = \sigma(w_k^\top x_i)$, $D_{ik} = \sigma'(w_k^\top x_i)$:
 
-        K = η_a S Sᵀ + η_w (XXᵀ) ⊙ (D diag(a²) Dᵀ),
+    $$K = \eta_a S S^\top + \eta_w (XX^\top) \odot (D \operatorname{diag}(a^2) D^\top),$$
 
-    with η_a = η_w = 1 for the plain kernel JJᵀ (``weighted=False``) (docs/lazy_rich.md#lazy-and-rich-measures).
+    with $\eta_a = \eta_w = 1$ for the plain kernel $JJ^\top$ (``weighted=False``) (docs/lazy_rich.md#lazy-and-rich-measures).
 
     Parameters
     ----------
@@ -191,9 +191,9 @@ def relu_ntk_gram(X, a, W, leak=0.0, weighted=False, eta_a=1.0, eta_w=1.0):
 
 @guard_numerics
 def hamming_distance(X, W0, Wt):
-    r"""Activation Hamming distance H = (1/n) Σ_i Σ_k 1[pattern of w_k(t)ᵀx_i ≠ that of w_k(0)ᵀx_i].
+    r"""Activation Hamming distance $H = \frac1n \sum_i \sum_k \mathbf{1}[\text{pattern of } w_k(t)^\top x_i \ne \text{that of } w_k(0)^\top x_i]$.
 
-    The activation pattern of a unit on an input is 1[w_kᵀx_i > 0] (the branch of σ in use,
+    The activation pattern of a unit on an input is $\mathbf{1}[w_k^\top x_i > 0]$ (the branch of σ in use,
     consistent with σ′(0) = γ); this is the plain sign comparison except on exact zeros.
     H counts flipped activations per sample: range 0..m (docs/lazy_rich.md#lazy-and-rich-measures).
 
@@ -230,7 +230,7 @@ def hamming_distance(X, W0, Wt):
 
 @guard_numerics
 def parameter_distance(a0, W0, at, Wt):
-    r"""Parameter distance √(‖W_t − W_0‖_F² + ‖a_t − a_0‖²) (docs/lazy_rich.md#lazy-and-rich-measures).
+    r"""Parameter distance $\sqrt{\|W_t - W_0\|_F^2 + \|a_t - a_0\|^2}$ (docs/lazy_rich.md#lazy-and-rich-measures).
 
     Works for any parameter shapes: the single neuron (a0 scalar, W0 = w0 of shape (d,)) or a
     ReLU net (a0 (m,), W0 (m, d)). ``at`` and ``Wt`` either have exactly the shapes of ``a0``

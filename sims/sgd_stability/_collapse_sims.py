@@ -45,14 +45,14 @@ __all__ = [
 
 @dataclass(frozen=True)
 class QuarticWellResult:
-    """Euler–Maruyama runs of dθ = −(θ³ − μθ)dt + ζθ dW.
+    r"""Euler–Maruyama runs of dθ = −(θ³ − μθ)dt + ζθ dW.
 
     Attributes
     ----------
     zeta, mu : ndarray of shape cells
         Noise scale ζ and linear drift μ of each cell (broadcast).
     collapsed, diverged : ndarray of shape cells
-        Fraction of trajectories with θ_T² < collapse_sq, and with a non-finite or too large
+        Fraction of trajectories with $\theta_T^2$ < ``collapse_sq``, and with a non-finite or too large
         update (frozen).
     theta : ndarray of shape cells + (n_chains,)
         Final θ (last valid value for a diverged trajectory).
@@ -134,10 +134,10 @@ def simulate_quartic_well(core, zeta, n_steps, n_chains, seed, mu=1.5, dt=0.0025
                           collapse_sq=1e-30, max_abs=1e6) -> QuarticWellResult:
     r"""Collapse in the quartic well dθ = −(θ³ − μθ)dt + ζθ dW (Euler–Maruyama, numba kernel).
 
-    θ ← θ + (μθ − θ³)dt + ζ√dt θ Z. θ = 0 is invariant; linearised there the SDE has log-rate
-    μ − ζ²/2, so it attracts iff ζ > √(2μ) (stationary density ∝ |θ|^{2μ/ζ² − 2}e^{−θ²/ζ²} is
+    $\theta \leftarrow \theta + (\mu\theta - \theta^3)dt + \zeta\sqrt{dt}\,\theta Z$. θ = 0 is invariant; linearised there the SDE has log-rate
+    μ − ζ²/2, so it attracts iff ζ > √(2μ) (stationary density $\propto |\theta|^{2\mu/\zeta^2 - 2}e^{-\theta^2/\zeta^2}$ is
     then not normalisable). The Euler–Maruyama map has its own exponent
-    E log|1 + μdt + ζ√dt Z|, which shifts the threshold by O(dt). |θ| < 1e-300 is flushed
+    $\mathbb{E}\log|1 + \mu\,dt + \zeta\sqrt{dt}\,Z|$, which shifts the threshold by O(dt). |θ| < 1e-300 is flushed
     to 0 (θ = 0 is invariant; avoids subnormal arithmetic).
 
     Parameters
@@ -149,17 +149,17 @@ def simulate_quartic_well(core, zeta, n_steps, n_chains, seed, mu=1.5, dt=0.0025
     n_chains : int
         Trajectories per cell (≥ 1).
     seed : int
-        Trajectory j of cell k uses stream k·n_chains + j.
+        Trajectory j of cell k uses stream k·``n_chains`` + j.
     mu : float or array, default 1.5
         Linear drift coefficient μ, broadcast against ``zeta``.
     dt : float, default 0.0025
         Time step.
     init_std : float, default 2.0
-        θ_0 ~ N(0, init_std²) (Chen et al.: N(0, 4)).
+        $\theta_0$ ~ N(0, ``init_std``²) (Chen et al.: N(0, 4)).
     collapse_sq : float, default 1e-30
-        Collapsed if θ_T² < collapse_sq at the end.
+        Collapsed if $\theta_T^2$ < ``collapse_sq`` at the end.
     max_abs : float, default 1e6
-        Diverged (and frozen) if an update is non-finite or |θ| > max_abs.
+        Diverged (and frozen) if an update is non-finite or |θ| > ``max_abs``.
 
     Returns
     -------
@@ -204,14 +204,14 @@ def simulate_quartic_well(core, zeta, n_steps, n_chains, seed, mu=1.5, dt=0.0025
 
 @dataclass(frozen=True)
 class TanhNeuronResult:
-    """Euler–Maruyama runs of the single tanh neuron SDE (docs/sgd_stability.md#collapse-examples).
+    r"""Euler–Maruyama runs of the single tanh neuron SDE (docs/sgd_stability.md#collapse-examples).
 
     Attributes
     ----------
     eta, zeta : ndarray of shape cells
         Learning rate η (noise strength √η) and noise scale ζ per cell (broadcast).
     collapsed, diverged : ndarray of shape cells
-        Fraction of trajectories with ‖w_T‖ < collapse_norm at the end, and frozen on divergence.
+        Fraction of trajectories with $\|w_T\|$ < ``collapse_norm`` at the end, and frozen on divergence.
     w : ndarray of shape cells + (n_chains, 2)
         Final (w₁, w₂).
     diverged_chain : ndarray of bool, shape cells + (n_chains,)
@@ -364,11 +364,11 @@ def simulate_tanh_neuron(core, x, y, eta, n_steps, n_chains, seed, zeta=1.0, dt=
                          collapse_norm=1e-2, max_norm=1e6) -> TanhNeuronResult:
     r"""Collapse of the single tanh neuron f(x) = w₂ tanh(w₁x) under the SGD-noise SDE (numba).
 
-    dθ = −∇L dt + √η ζ (1/√m) Jᵀ(θ) dW, L = (1/2m) Σ_i (f(x_i) − y_i)², J the m×2 Jacobian
+    $d\theta = -\nabla L\, dt + \sqrt\eta\, \zeta \frac{1}{\sqrt m} J^\top(\theta)\, dW$, $L = \frac{1}{2m} \sum_i (f(x_i) - y_i)^2$, J the m×2 Jacobian
     of the outputs, integrated by Euler–Maruyama. The m-dimensional noise enters only through
-    (1/√m)JᵀΔW ~ N(0, (JᵀJ/m)dt), so each step draws two normals and uses the Cholesky factor
+    $\frac{1}{\sqrt m}J^\top\Delta W \sim N(0, (J^\top J/m)\,dt)$, so each step draws two normals and uses the Cholesky factor
     of JᵀJ/m (the same law as m independent increments). Linearised at 0 the exponents are
-    ±σ'(0)c − ηs₂ζ²σ'(0)²/2: collapse iff ηζ²σ'(0)/2 > c/s₂ = Σx_iy_i/Σx_i².
+    $\pm\sigma'(0)c - \eta s_2\zeta^2\sigma'(0)^2/2$: collapse iff $\eta\zeta^2\sigma'(0)/2 > c/s_2 = \sum_i x_iy_i/\sum_i x_i^2$.
 
     Parameters
     ----------
@@ -377,18 +377,18 @@ def simulate_tanh_neuron(core, x, y, eta, n_steps, n_chains, seed, zeta=1.0, dt=
     eta : float or array
         Learning rate η ≥ 0 per cell (noise strength √η).
     n_steps : int
-        Euler–Maruyama steps (≥ 0); time T = n_steps·dt.
+        Euler–Maruyama steps (≥ 0); time T = ``n_steps``·dt.
     n_chains : int
         Trajectories per cell (≥ 1).
     seed : int
-        Trajectory j of cell k uses stream k·n_chains + j.
+        Trajectory j of cell k uses stream k·``n_chains`` + j.
     zeta : float or array, default 1.0
         Noise scale ζ ≥ 0, broadcast against ``eta``.
     dt : float, default 1e-2
     init_std : float, default 1e-3
-        w_0 ~ N(0, init_std² I₂).
+        $w_0$ ~ N(0, ``init_std``² I₂).
     collapse_norm : float, default 1e-2
-        Collapsed if ‖w_T‖ < collapse_norm at the end (the initialisation is below it: a
+        Collapsed if $\|w_T\|$ < ``collapse_norm`` at the end (the initialisation is below it: a
         trajectory counts as escaped only if it grew).
     max_norm : float, default 1e6
 

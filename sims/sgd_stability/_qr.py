@@ -82,7 +82,7 @@ class MonteCarloExponent:
     exponent : ndarray, same shape
         Sample mean of log|1 − λh| over all samples; −inf if a factor was exactly 0.
     standard_error : ndarray, same shape
-        sd(block means)/√n_blocks (0 where the exponent is −inf).
+        sd(block means)/√``n_blocks`` (0 where the exponent is −inf).
     zero_factor : ndarray of bool, same shape
         Some sampled factor 1 − λh evaluated to exactly 0.
     n_samples, n_blocks, seed : int
@@ -118,12 +118,12 @@ def _scalar_sampler(law):
 
 @guard_numerics
 def lyapunov_monte_carlo(lr, law, n_samples, seed, n_blocks=32) -> MonteCarloExponent:
-    r"""Monte-Carlo Lyapunov exponent Λ(λ) = E log|1 − λh| of the scalar product Π(1 − λh_t).
+    r"""Monte-Carlo Lyapunov exponent Λ(λ) = E log|1 − λh| of the scalar product $\prod_t (1 - \lambda h_t)$.
 
     Theorem 1 of Ziyin et al. (2023) (docs/sgd_stability.md#the-lyapunov-criterion): for rank-1 or commuting Hessians the
     linearised SGD direction converges to 0 in probability iff Λ(λ) < 0. The samples
-    h_1, …, h_n are split into ``n_blocks`` consecutive blocks; the estimate is the mean of
-    log|1 − λh_i| and the standard error sd(block means)/√n_blocks. All values of ``lr`` use the
+    $h_1, \ldots, h_n$ are split into ``n_blocks`` consecutive blocks; the estimate is the mean of
+    $\log|1 - \lambda h_i|$ and the standard error sd(block means)/√``n_blocks``. All values of ``lr`` use the
     same samples (common random numbers), so differences between step sizes are smooth.
     Prefer the closed forms and quadrature of ``theory`` when they exist (docs/sgd_stability.md#computing-exponents); this is
     their independent check and the tool for laws without one.
@@ -137,7 +137,7 @@ def lyapunov_monte_carlo(lr, law, n_samples, seed, n_blocks=32) -> MonteCarloExp
         distribution such as ``scipy.stats.norm(loc=μ, scale=s)`` — any object with a
         scipy-style ``rvs(size=..., random_state=...)`` method.
     n_samples : int
-        Number of samples n (≥ n_blocks).
+        Number of samples n (≥ ``n_blocks``).
     seed : int
         Seed of ``numpy.random.default_rng``.
     n_blocks : int, default 32
@@ -151,7 +151,7 @@ def lyapunov_monte_carlo(lr, law, n_samples, seed, n_blocks=32) -> MonteCarloExp
     ------
     ValueError
         Naming the argument: λ ≤ 0 or non-finite, empty or non-finite atoms, a law that is
-        neither, n_blocks < 30, n_samples < n_blocks, bad seed.
+        neither, ``n_blocks < 30``, ``n_samples < n_blocks``, bad seed.
 
     References
     ----------
@@ -202,21 +202,21 @@ def lyapunov_monte_carlo(lr, law, n_samples, seed, n_blocks=32) -> MonteCarloExp
 
 @dataclass(frozen=True)
 class LyapunovResult:
-    """Lyapunov exponents of a random matrix product by the QR (Benettin) method.
+    r"""Lyapunov exponents of a random matrix product by the QR (Benettin) method.
 
     Attributes
     ----------
     lr : ndarray of shape cells
         Step sizes λ.
     exponents : ndarray of shape cells + (k,)
-        Λ_1, …, Λ_k (not re-sorted); −inf where the tracked volume vanished, +inf for a cell
+        $\Lambda_1, \ldots, \Lambda_k$ (not re-sorted); −inf where the tracked volume vanished, +inf for a cell
         with an overflowing chain (a single step exceeded the float range).
     standard_errors : ndarray of shape cells + (k,)
-        Batch-means SE, sd(block means)/√(n_chains·n_blocks); 0 where the exponent is ±inf.
+        Batch-means SE, sd(block means)/√(``n_chains``·``n_blocks``); 0 where the exponent is ±inf.
     block_means : ndarray of shape cells + (n_chains·n_blocks, k)
         Per-block mean log-growth, chains concatenated (±inf as in ``exponents``).
     annihilated : ndarray of bool, shape cells
-        Some chain lost rank (some Λ_j = −∞; for Λ₁ the product itself vanished).
+        Some chain lost rank (some $\Lambda_j = -\infty$; for Λ₁ the product itself vanished).
     overflow : ndarray of bool, shape cells
     undecided : ndarray of bool, shape cells
         Λ₁ finite with |Λ₁| ≤ 3·SE: its sign is not resolved (docs/sgd_stability.md#computing-exponents).
@@ -283,12 +283,13 @@ _QR_CASES = {
 @guard_numerics
 def lyapunov_qr(core, lr, law, n_steps, seed, k=1, n_chains=1, burn_in=None, reorth_every=1,
                 n_blocks=32) -> LyapunovResult:
-    r"""Lyapunov exponents Λ_j = lim (1/t) log R_jj of M_t ⋯ M_1 by the QR method (numba kernel).
+    r"""Lyapunov exponents $\Lambda_j = \lim \frac1t \log R_{jj}$ of $M_t \cdots M_1$ by the QR method (numba kernel).
 
-    Λ₁ = lim_t (1/t) log‖M_t ⋯ M_1‖ decides probabilistic stability of linearised SGD
-    (docs/sgd_stability.md#top-lyapunov-exponent: stable for every θ_0 iff Λ₁ < 0); Λ₁ + … + Λ_D = E log|det M| (sum rule; for
-    a rank-1 update det M = 1 − λ·scale·‖x‖²). Tracks k orthonormal directions per chain,
-    Q ← M_t Q, re-orthonormalised (MGS) with log R_jj accumulated in K blocks after burn-in;
+    $\Lambda_1 = \lim_t \frac1t \log\|M_t \cdots M_1\|$ decides probabilistic stability of linearised SGD
+    (docs/sgd_stability.md#top-lyapunov-exponent: stable for every $\theta_0$ iff Λ₁ < 0);
+    $\Lambda_1 + \cdots + \Lambda_D = \mathbb{E}\log|\det M|$ (sum rule; for
+    a rank-1 update $\det M = 1 - \lambda\cdot\mathrm{scale}\cdot\|x\|^2$). Tracks k orthonormal directions per chain,
+    $Q \leftarrow M_t Q$, re-orthonormalised (MGS) with $\log R_{jj}$ accumulated in K blocks after burn-in;
     the standard error is that of the block means. See the module docstring for the zero and
     overflow rules.
 
@@ -297,22 +298,22 @@ def lyapunov_qr(core, lr, law, n_steps, seed, k=1, n_chains=1, burn_in=None, reo
     lr : float or array
         Step sizes λ > 0, one cell each (any shape).
     law : FiniteRowsLaw, GaussianRowsLaw or TwoLayerVectorLaw
-        Law of the i.i.d. factors M_t (dimension D).
+        Law of the i.i.d. factors $M_t$ (dimension D).
     n_steps : int
-        Measured steps per chain (after burn-in), ≥ n_blocks.
+        Measured steps per chain (after burn-in), ≥ ``n_blocks``.
     seed : int
-        Chain j of cell k (row-major) uses stream k·n_chains + j.
+        Chain j of cell k (row-major) uses stream k·``n_chains`` + j.
     k : int or None, default 1
         Number of exponents (1: top exponent; None or D: full spectrum).
     n_chains : int, default 1
         Independent replicas per cell; their blocks are pooled.
     burn_in : int, optional
-        Discarded initial steps (default n_steps // 10; docs/sgd_stability.md#computing-exponents: ≳ 10/(Λ₁ − Λ₂)).
+        Discarded initial steps (default ``n_steps // 10``; docs/sgd_stability.md#computing-exponents: ≳ 10/(Λ₁ − Λ₂)).
     reorth_every : int, default 1
         Steps between re-orthonormalisations r (extra ones happen before under/overflow).
-        r > 1 is faster but loses the trailing exponents once (Λ₁ − Λ_k)·r exceeds ~30.
+        r > 1 is faster but loses the trailing exponents once $(\Lambda_1 - \Lambda_k)\,r$ exceeds ~30.
     n_blocks : int, default 32
-        Batch-means blocks per chain K (n_blocks·n_chains ≥ 30).
+        Batch-means blocks per chain K (``n_blocks``·``n_chains`` ≥ 30).
 
     Returns
     -------

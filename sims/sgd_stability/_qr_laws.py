@@ -32,9 +32,9 @@ def _as_batch(batch_size) -> int:
 
 @dataclass(frozen=True)
 class FiniteRowsLaw:
-    """M_t = I − (λ·scale/S) Σ_{j∈B_t} x_j x_jᵀ with rows x_j of a finite data matrix.
+    r"""$M_t = I - \frac{\lambda\cdot\mathrm{scale}}{S} \sum_{j\in B_t} x_j x_j^\top$ with rows $x_j$ of a finite data matrix.
 
-    Per-sample Hessians H_i = scale·x_i x_iᵀ (square loss (κ/2)(xᵀθ − y)²: scale = κ) at an
+    Per-sample Hessians $H_i = \mathrm{scale}\cdot x_i x_i^\top$ (square loss (κ/2)(xᵀθ − y)²: scale = κ) at an
     interpolating minimum; batches of S rows drawn uniformly with replacement, or without
     replacement within a batch (``replace=False``; i.i.d. across steps, Mulayoff & Michaeli's
     convention, docs/sgd_stability.md#conventions).
@@ -72,13 +72,13 @@ class FiniteRowsLaw:
 
     @property
     def dim(self) -> int:
-        """Dimension D of M_t."""
+        r"""Dimension D of $M_t$."""
         return self.X.shape[1]
 
 
 @dataclass(frozen=True)
 class GaussianRowsLaw:
-    """M_t = I − (λ·scale/S) Σ_{j≤S} x_j x_jᵀ, x_j ~ N(0, I_d) (case 5 of docs/sgd_stability.md#reference-cases for S = 1).
+    r"""$M_t = I - \frac{\lambda\cdot\mathrm{scale}}{S} \sum_{j\le S} x_j x_j^\top$, $x_j \sim N(0, I_d)$ (case 5 of docs/sgd_stability.md#reference-cases for S = 1).
 
     Parameters
     ----------
@@ -100,10 +100,10 @@ class GaussianRowsLaw:
 
 @dataclass(frozen=True)
 class TwoLayerVectorLaw:
-    """M_t = I + λκs₁[[0, c_tᵀ], [c_t, 0]] on (u_i, w_i) ∈ ℝ^{1+d} (docs/sgd_stability.md#vector-inputs).
+    r"""$M_t = I + \lambda\kappa s_1 \begin{pmatrix} 0 & c_t^\top \\ c_t & 0 \end{pmatrix}$ on $(u_i, w_i) \in \mathbb{R}^{1+d}$ (docs/sgd_stability.md#vector-inputs).
 
-    c_t = (1/S) Σ_j y_j x_j with x_j ~ N(0, I_d), y_j = x_j1 + σε_j: the two-layer network at
-    the origin with vector inputs. The factors do not commute; eigenvalues 1 ± λκs₁‖c_t‖, 1.
+    $c_t = \frac1S \sum_j y_j x_j$ with $x_j \sim N(0, I_d)$, $y_j = x_{j1} + \sigma\varepsilon_j$: the two-layer network at
+    the origin with vector inputs. The factors do not commute; eigenvalues $1 \pm \lambda\kappa s_1\|c_t\|$, 1.
 
     Parameters
     ----------

@@ -72,7 +72,7 @@ def _fractions(outcome: np.ndarray, codes) -> list[np.ndarray]:
 
 @dataclass(frozen=True)
 class TwoLayerSGDResult:
-    """Outcomes of SGD runs of f(x) = Σ_i u_i σ(w_i x) started near the saddle θ = 0.
+    r"""Outcomes of SGD runs of $f(x) = \sum_i u_i \sigma(w_i x)$ started near the saddle θ = 0.
 
     Cells are the broadcast of ``lr`` and ``noise`` (shape ``cells``); each cell holds
     ``n_chains`` independent trajectories.
@@ -436,18 +436,19 @@ _TWO_LAYER_CASES = {
 def simulate_two_layer(core, lr, noise, n_steps, n_chains, seed, width=4, batch_size=1, init_scale=1e-3,
                        activation="linear", data="A", kappa=1.0, collapse_norm=1e-12,
                        max_norm=1e6) -> TwoLayerSGDResult:
-    r"""Nonlinear SGD of f(x) = Σ_{i≤m} u_i σ(w_i x) from near the saddle θ = 0 (numba kernel).
+    r"""Nonlinear SGD of $f(x) = \sum_{i\le m} u_i \sigma(w_i x)$ from near the saddle θ = 0 (numba kernel).
 
-    Each step draws a batch of S samples and takes θ ← θ − λ∇L̂, with
-    L̂ = (1/S) Σ_j (κ/2)(f(x_j) − y_j)²:
+    Each step draws a batch of S samples and takes $\theta \leftarrow \theta - \lambda\nabla\hat L$, with
+    $\hat L = \frac1S \sum_j \frac\kappa2(f(x_j) - y_j)^2$:
 
-        u_i ← u_i − (λκ/S) Σ_j r_j σ(w_i x_j),   w_i ← w_i − (λκ/S) Σ_j r_j u_i σ'(w_i x_j) x_j,
+    $$u_i \leftarrow u_i - \frac{\lambda\kappa}{S} \sum_j r_j \sigma(w_i x_j), \qquad
+    w_i \leftarrow w_i - \frac{\lambda\kappa}{S} \sum_j r_j u_i \sigma'(w_i x_j)\, x_j,$$
 
-    r_j = f(x_j) − y_j. θ = 0 is a Type-II saddle; linearised, a_i = u_i + w_i and
-    b_i = u_i − w_i are multiplied by 1 ± λc_t, c_t = κs₁(1/S)Σ x_j y_j (docs/sgd_stability.md#phases-of-the-two-layer-net), so the
+    $r_j = f(x_j) - y_j$. θ = 0 is a Type-II saddle; linearised, $a_i = u_i + w_i$ and
+    $b_i = u_i - w_i$ are multiplied by $1 \pm \lambda c_t$, $c_t = \kappa s_1\frac1S\sum_j x_j y_j$ (docs/sgd_stability.md#phases-of-the-two-layer-net), so the
     phase is set by Λ± = E log|1 ± λc|. The nonlinear run decides what actually happens:
-    collapse (‖θ‖ < collapse_norm), divergence (‖θ‖ > max_norm or non-finite: the minimum's
-    own instability, docs/sgd_stability.md#nonlinear-check), or escape with the correct (Σ u_i w_i > 0, same sign as
+    collapse (‖θ‖ < ``collapse_norm``), divergence (‖θ‖ > ``max_norm`` or non-finite: the minimum's
+    own instability, docs/sgd_stability.md#nonlinear-check), or escape with the correct ($\sum_i u_i w_i > 0$, same sign as
     E xy) or incorrect sign, read at the end. Collapsed and diverged trajectories stop early.
 
     Parameters
@@ -461,13 +462,13 @@ def simulate_two_layer(core, lr, noise, n_steps, n_chains, seed, width=4, batch_
     n_chains : int
         Trajectories per cell (≥ 1).
     seed : int
-        Trajectory j of cell k (row-major) uses stream k·n_chains + j of ``seed``.
+        Trajectory j of cell k (row-major) uses stream k·``n_chains`` + j of ``seed``.
     width : int, default 4
         Number of hidden units m.
     batch_size : int, default 1
         Samples per step S (fresh i.i.d. samples: the ``online`` convention).
     init_scale : float, default 1e-3
-        Initial parameters are init_scale·N(0, 1), drawn from the trajectory's stream.
+        Initial parameters are ``init_scale``·N(0, 1), drawn from the trajectory's stream.
     activation : {"linear", "tanh"}, default "linear"
         σ; both have σ(0) = 0, s₁ = σ'(0) = 1.
     data : {"A", "B"}, default "A"
@@ -475,9 +476,9 @@ def simulate_two_layer(core, lr, noise, n_steps, n_chains, seed, width=4, batch_
     kappa : float, default 1.0
         Loss normalisation κ in ℓ = (κ/2)(f − y)².
     collapse_norm : float, default 1e-12
-        A trajectory with ‖θ‖ < collapse_norm after an update is collapsed (and frozen).
+        A trajectory with ‖θ‖ < ``collapse_norm`` after an update is collapsed (and frozen).
     max_norm : float, default 1e6
-        A trajectory whose update is non-finite or has ‖θ‖ > max_norm is diverged (frozen at
+        A trajectory whose update is non-finite or has ‖θ‖ > ``max_norm`` is diverged (frozen at
         its last valid state).
 
     Returns
@@ -490,7 +491,7 @@ def simulate_two_layer(core, lr, noise, n_steps, n_chains, seed, width=4, batch_
     ------
     ValueError
         Naming the argument: lr ≤ 0, noise < 0, shapes that do not broadcast, non-integer or
-        too small counts, unknown activation/data, κ ≤ 0, collapse_norm ≥ max_norm.
+        too small counts, unknown activation/data, κ ≤ 0, ``collapse_norm >= max_norm``.
 
     References
     ----------

@@ -1,8 +1,8 @@
-"""Lazy vs rich learning in the minimal two-layer model (Kunin et al. 2024, arXiv 2406.06158).
+r"""Lazy vs rich learning in the minimal two-layer model (Kunin et al. 2024, arXiv 2406.06158).
 
 Single neuron f(x) = a·wᵀx with layer learning rates: conserved quantity, exact gradient-flow
 solution (whitened input), limits, basins and sign flips, kernel distance (``_exact``); the
-mirror potential Φ_δ, its mirror map and inverse (``_mirror``); implicit bias for general X as a
+mirror potential $\Phi_\delta$, its mirror map and inverse (``_mirror``); implicit bias for general X as a
 Bregman projection, and its limits (``_implicit_bias``); independent cross-check
 parametrisations: the (μ, φ) ODE and Riccati/Bernoulli solution (``_riccati``), the balanced
 δ = 0 form, Saxe's sigmoid and hyperbolic angles (``_balanced``), sharing the trajectory record

@@ -65,28 +65,29 @@ def balanced_solution(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> NeuronTraje
 
     Kunin et al. 2024 (arXiv 2406.06158, §3; docs/lazy_rich.md#balanced-and-extreme-limits), unit rates, with
     C = s(1 + cosh 2z0)/μ0 − 2z0 − sinh 2z0 and
-    β̂(t) = tanh z·β̂* + (cosh z0/cosh z)(β̂0 − tanh z0·β̂*), |a| = √|μ|.
+    $\hat\beta(t) = \tanh z\,\hat\beta^* + (\cosh z_0/\cosh z)(\hat\beta_0 - \tanh z_0\,\hat\beta^*)$, |a| = √|μ|.
 
     Sign convention: the formula holds as written for a0 > 0. In general it is the law of
-    m = ‖β‖ and φ_β = cos∠(β, β*) = sign(a0)·φ (with a0 < 0, w points against β and
-    φ̇ = −s(1 − φ²)); this function uses (m, φ_β), so both signs of a0 are handled.
+    m = ‖β‖ and $\varphi_\beta = \cos\angle(\beta, \beta^*) = \operatorname{sign}(a_0)\,\varphi$ (with a0 < 0, w points against β and
+    φ̇ = −s(1 − φ²)); this function uses $(m, \varphi_\beta)$, so both signs of a0 are handled.
 
-    Evaluation: with φ := φ_β0, g(t) = cosh z/cosh z0 = cosh st + φ sinh st and
+    Evaluation: with $\varphi := \varphi_{\beta,0}$, g(t) = cosh z/cosh z0 = cosh st + φ sinh st and
     1/m solving a linear ODE,
-    1/m(t) = [1/m0 + ∫₀^t 2g²] / g², ∫₀^t 2g² = ½[(1+φ)²(e^{2st}−1)/(2s) + 2(1−φ²)t
-    + (1−φ)²(1−e^{−2st})/(2s)] — every term is ≥ 0 (no cancellation), the aligned (φ0 = 1,
+    $1/m(t) = [1/m_0 + \int_0^t 2g^2] / g^2$,
+    $\int_0^t 2g^2 = \tfrac12[(1+\varphi)^2(e^{2st}-1)/(2s) + 2(1-\varphi^2)t + (1-\varphi)^2(1-e^{-2st})/(2s)]$
+    — every term is ≥ 0 (no cancellation), the aligned (φ0 = 1,
     z0 = ∞) and anti-aligned (φ0 = −1) limits are exact, and all exponentials are scaled by
-    e^{−2st} so there is no overflow at any horizon.
+    $e^{-2st}$ so there is no overflow at any horizon.
 
-    General rates are handled by the map of docs/lazy_rich.md#reduction-to-unit-rates (P = (η_w/η_a)^{1/4}a,
-    Q = (η_a/η_w)^{1/4}w, τ = √(η_aη_w)t); δ = 0 is preserved by it.
+    General rates are handled by the map of docs/lazy_rich.md#reduction-to-unit-rates
+    ($P = (\eta_w/\eta_a)^{1/4}a$, $Q = (\eta_a/\eta_w)^{1/4}w$, $\tau = \sqrt{\eta_a\eta_w}\,t$); δ = 0 is preserved by it.
 
     Parameters
     ----------
     a0 : float
         Initial readout weight.
     w0 : array of shape (d,)
-        Initial first-layer weights with η_w a0² = η_a‖w0‖² (to 1e-12 relative).
+        Initial first-layer weights with $\eta_w a_0^2 = \eta_a\|w_0\|^2$ (to 1e-12 relative).
     beta_star : array of shape (d,), nonzero
     t : array of shape (T,)
         Times ≥ 0.
@@ -154,11 +155,11 @@ def balanced_solution(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> NeuronTraje
 
 @guard_numerics
 def saxe_sigmoid(t, s, mu0):
-    r"""Saxe's sigmoid μ(t) = s e^{2st}/(e^{2st} − 1 + s/μ0): aligned balanced learning.
+    r"""Saxe's sigmoid $\mu(t) = s\,e^{2st}/(e^{2st} - 1 + s/\mu_0)$: aligned balanced learning.
 
     The δ = 0, φ0 = 1 case of docs/lazy_rich.md#balanced-and-extreme-limits (Kunin et al. 2024, arXiv 2406.06158, §3; Saxe,
     McClelland, Ganguli 2014, arXiv 1312.6120), unit rates. Evaluated as
-    s/(1 + (s/μ0 − 1)e^{−2st}), which does not overflow. Rates η_a = η_w = η rescale time
+    $s/(1 + (s/\mu_0 - 1)e^{-2st})$, which does not overflow. Rates $\eta_a = \eta_w = \eta$ rescale time
     t → ηt; the time constant τ = 1/η of Saxe et al. gives μ(t/τ).
 
     Parameters
@@ -166,7 +167,7 @@ def saxe_sigmoid(t, s, mu0):
     t : float or array
         Times ≥ 0.
     s : float
-        Target strength ‖β*‖ > 0 (singular value in the multi-output setting).
+        Target strength $\|\beta^*\| > 0$ (singular value in the multi-output setting).
     mu0 : float
         Initial magnitude μ0 > 0.
 
@@ -183,7 +184,7 @@ def saxe_sigmoid(t, s, mu0):
 
 @guard_numerics
 def saxe_escape_time(s, mu0, exact=False) -> float:
-    r"""Escape time from the plateau, t_esc ≈ ln(s/μ0)/(2s) (docs/lazy_rich.md#balanced-and-extreme-limits).
+    r"""Escape time from the plateau, $t_\mathrm{esc} \approx \ln(s/\mu_0)/(2s)$ (docs/lazy_rich.md#balanced-and-extreme-limits).
 
     Saxe et al. 2014 (arXiv 1312.6120); Kunin et al. 2024 (arXiv 2406.06158, §3). With
     ``exact=True`` returns the time at which Saxe's sigmoid reaches s/2,
@@ -223,7 +224,7 @@ def saxe_escape_time(s, mu0, exact=False) -> float:
 def hyperbolic_angle(a, w, delta):
     r"""Hyperbolic angle θ of (a, w) on a² − ‖w‖² = δ: θ = arsinh(‖w‖/√δ) (δ > 0), arsinh(a/√|δ|) (δ < 0).
 
-    Kunin et al. 2024 (arXiv 2406.06158, App.; docs/lazy_rich.md#riccati-and-bernoulli-forms), unit rates η_a = η_w = 1:
+    Kunin et al. 2024 (arXiv 2406.06158, App.; docs/lazy_rich.md#riccati-and-bernoulli-forms), unit rates $\eta_a = \eta_w = 1$:
     δ > 0: |a| = √δ cosh θ, ‖w‖ = √δ sinh θ, θ ≥ 0 (the two sheets a ≷ 0 share θ);
     δ < 0: a = √|δ| sinh θ, ‖w‖ = √|δ| cosh θ, θ has the sign of a.
     Then |μ| = |δ| sinh(2|θ|)/2. δ = 0 (the cone) has no hyperbolic angle.
@@ -298,7 +299,7 @@ def from_hyperbolic_angle(theta, delta, sign_a=None) -> HyperbolicPoint:
 def alignment_from_hyperbolic_angle(nu, theta, s, delta):
     r"""Alignment from (ν, θ): φ = ν/(s tanh θ) (δ > 0), φ = ν tanh θ / s (δ < 0).
 
-    Unit rates, ν = wᵀβ*/a, θ the hyperbolic angle, a > 0 sheet for δ > 0 (Kunin et al. 2024,
+    Unit rates, $\nu = w^\top\beta^*/a$, θ the hyperbolic angle, a > 0 sheet for δ > 0 (Kunin et al. 2024,
     arXiv 2406.06158, App.; docs/lazy_rich.md#riccati-and-bernoulli-forms). Follows from ν = s φ ‖w‖/a and ‖w‖/a = tanh θ
     (δ > 0) or coth θ (δ < 0). Singular where w = 0 (δ > 0, θ = 0) or a = 0 (δ < 0, θ = 0),
     where φ (resp. ν) is undefined.

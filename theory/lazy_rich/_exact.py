@@ -37,10 +37,11 @@ __all__ = [
 
 @guard_numerics
 def conserved_delta(a, w, eta_a=1.0, eta_w=1.0):
-    r"""Conserved quantity δ = η_w a² − η_a ‖w‖² of the single-neuron gradient flow.
+    r"""Conserved quantity $\delta = \eta_w a^2 - \eta_a \|w\|^2$ of the single-neuron gradient flow.
 
-    Kunin et al. 2024, §3 (docs/lazy_rich.md#the-model-and-its-conserved-quantity): dδ/dt = 2η_w a ȧ − 2η_a wᵀẇ = 0 under
-    ȧ = −η_a wᵀg, ẇ = −η_w a g. δ > 0 is *upstream* (first layer relatively fast), δ = 0
+    Kunin et al. 2024, §3 (docs/lazy_rich.md#the-model-and-its-conserved-quantity):
+    $d\delta/dt = 2\eta_w a\dot a - 2\eta_a w^\top\dot w = 0$ under
+    $\dot a = -\eta_a w^\top g$, $\dot w = -\eta_w a g$. δ > 0 is *upstream* (first layer relatively fast), δ = 0
     *balanced*, δ < 0 *downstream*.
 
     Parameters
@@ -74,17 +75,18 @@ def conserved_delta(a, w, eta_a=1.0, eta_w=1.0):
 def init_from_beta(beta0, delta, eta_a=1.0, eta_w=1.0, sign=1):
     r"""Initialisation (a0, w0) with a0·w0 = β0 and conserved quantity δ.
 
-    a0 = sign·√((δ + √(δ² + 4η_aη_w‖β0‖²)) / (2η_w)),  w0 = β0 / a0   (docs/lazy_rich.md#reduction-to-unit-rates).
+    $a_0 = \mathrm{sign}\cdot\sqrt{(\delta + \sqrt{\delta^2 + 4\eta_a\eta_w\|\beta_0\|^2}) / (2\eta_w)}$,
+    $w_0 = \beta_0 / a_0$ (docs/lazy_rich.md#reduction-to-unit-rates).
 
     The root is taken in the cancellation-free form: for δ < 0,
-    δ + √(δ² + 4c) = 4c / (√(δ² + 4c) − δ) with c = η_aη_w‖β0‖².
+    $\delta + \sqrt{\delta^2 + 4c} = 4c / (\sqrt{\delta^2 + 4c} - \delta)$ with $c = \eta_a\eta_w\|\beta_0\|^2$.
 
     Parameters
     ----------
     beta0 : array of shape (d,)
         Initial function-space vector β0 = a0·w0.
     delta : float
-        Conserved quantity δ = η_w a0² − η_a‖w0‖².
+        Conserved quantity $\delta = \eta_w a_0^2 - \eta_a\|w_0\|^2$.
     eta_a, eta_w : float, default 1.0
         Layer learning rates (> 0).
     sign : {+1, -1}, default +1
@@ -99,7 +101,7 @@ def init_from_beta(beta0, delta, eta_a=1.0, eta_w=1.0, sign=1):
     ------
     ValueError
         If ``beta0 = 0`` and ``delta <= 0``: δ = 0 is the saddle a0 = w0 = 0, and δ < 0 would
-        need a0 = 0 with ‖w0‖² = −δ/η_a, whose direction β0 = 0 does not determine.
+        need a0 = 0 with $\|w_0\|^2 = -\delta/\eta_a$, whose direction β0 = 0 does not determine.
     """
     eta_a, eta_w = _rates(eta_a, eta_w)
     beta0 = as_finite_array(beta0, "beta0", ndim=1)
@@ -123,9 +125,10 @@ def init_from_beta(beta0, delta, eta_a=1.0, eta_w=1.0, sign=1):
 def function_space_metric(beta, delta, eta_a=1.0, eta_w=1.0):
     r"""The preconditioner M(β; δ) of the function-space flow β̇ = −M(β) g(β).
 
-    M = η_w a² I + η_a w wᵀ = ½(R + δ) I + ½(R − δ) β̂β̂ᵀ with R = √(δ² + 4η_aη_w‖β‖²)
+    $M = \eta_w a^2 I + \eta_a w w^\top = \tfrac12(R + \delta) I + \tfrac12(R - \delta)\hat\beta\hat\beta^\top$
+    with $R = \sqrt{\delta^2 + 4\eta_a\eta_w\|\beta\|^2}$
     (docs/lazy_rich.md#function-space-metric-and-ntk). Eigenvalues: R along β̂ and (R + δ)/2 orthogonally. At β = 0 (δ > 0)
-    M = δ I; for δ < 0 and β = 0 (a = 0) M = η_a w wᵀ depends on ŵ, which β does not give,
+    M = δ I; for δ < 0 and β = 0 (a = 0) $M = \eta_a w w^\top$ depends on ŵ, which β does not give,
     so M is returned with the isotropic part only and the rank-one part dropped.
 
     Parameters
@@ -157,7 +160,7 @@ def function_space_metric(beta, delta, eta_a=1.0, eta_w=1.0):
 
 @dataclass(frozen=True)
 class ExactSolution:
-    """Exact gradient-flow trajectory of the single-neuron model (whitened input).
+    r"""Exact gradient-flow trajectory of the single-neuron model (whitened input).
 
     Attributes
     ----------
@@ -170,7 +173,7 @@ class ExactSolution:
     beta : ndarray of shape (T, d) or (B, T, d)
         β(t) = a(t)·w(t).
     beta_star : ndarray of shape (d,)
-        Target β* = Xᵀy.
+        Target $\beta^* = X^\top y$.
     delta : float or ndarray of shape (B,)
         Conserved quantity.
     eta_a, eta_w : float
@@ -193,12 +196,12 @@ class ExactSolution:
 
     @property
     def phi(self) -> np.ndarray:
-        """Alignment φ = cos∠(w, β*)."""
+        r"""Alignment $\varphi = \cos\angle(w, \beta^*)$."""
         return _alignment(self.w, self.beta_star)
 
     @property
     def loss(self) -> np.ndarray:
-        """½‖β(t) − β*‖² (the whitened loss up to a constant)."""
+        r"""$\tfrac12\|\beta(t) - \beta^*\|^2$ (the whitened loss up to a constant)."""
         return 0.5 * np.sum((self.beta - self.beta_star) ** 2, axis=-1)
 
 
@@ -221,7 +224,7 @@ def _signed_magnitude(a, w):
 
 @guard_numerics
 def alignment(w, beta_star):
-    """φ = cos∠(w, β*) = wᵀβ*/(‖w‖‖β*‖); NaN-free: 0 where w = 0."""
+    r"""$\varphi = \cos\angle(w, \beta^*) = w^\top\beta^*/(\|w\|\|\beta^*\|)$; NaN-free: 0 where w = 0."""
     beta_star = as_finite_array(beta_star, "beta_star", ndim=1)
     w = as_finite_array(w, "w", ndim=tuple(range(1, 33)))
     if w.shape[-1] != beta_star.shape[0]:
@@ -360,16 +363,20 @@ def _unit_rate_flow(P0, Q0, beta_star, delta_u, tau):
 def exact_solution(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> ExactSolution:
     r"""Exact gradient-flow solution of the single-neuron model for whitened input.
 
-    Setting (Kunin et al. 2024, §3; docs/lazy_rich.md#exact-solution-for-whitened-input): XᵀX = I_d, Xᵀy = β*, loss ½‖β − β*‖².
-    At unit rates, stacking ϑ = (Q, P) ∈ R^{d+1}, conservation turns the flow into
-    ϑ̇ = Aϑ − ½‖ϑ‖²ϑ with A = [[−(δ̃/2) I_d, β*], [β*ᵀ, δ̃/2]], whose solution is
+    Setting (Kunin et al. 2024, §3; docs/lazy_rich.md#exact-solution-for-whitened-input):
+    $X^\top X = I_d$, $X^\top y = \beta^*$, loss $\tfrac12\|\beta - \beta^*\|^2$.
+    At unit rates, stacking $\vartheta = (Q, P) \in \mathbb{R}^{d+1}$, conservation turns the flow into
+    $\dot\vartheta = A\vartheta - \tfrac12\|\vartheta\|^2\vartheta$ with
+    $A = \begin{pmatrix} -(\tilde\delta/2) I_d & \beta^* \\ \beta^{*\top} & \tilde\delta/2 \end{pmatrix}$, whose solution is
 
-        ϑ(τ) = e^{Aτ} ϑ0 / ρ(τ),   ρ(τ)² = 1 + ϑ0ᵀ (∫₀^τ e^{2As} ds) ϑ0 ≥ 1.
+    $$\vartheta(\tau) = e^{A\tau} \vartheta_0 / \rho(\tau), \qquad \rho(\tau)^2 = 1 + \vartheta_0^\top \Big(\int_0^\tau e^{2As}\, ds\Big) \vartheta_0 \ge 1.$$
 
     It exists for all time, for any sign of δ, any d, and passes through a = 0 smoothly.
-    With s = ‖β*‖, ω = √(s² + δ̃²/4), q∥ = β̂*ᵀQ0 and q⊥ = Q0 − q∥β̂*:
-    q∥ρ = C q∥ + Sh(−½δ̃ q∥ + s P0), Pρ = C P0 + Sh(s q∥ + ½δ̃ P0), q⊥ρ = e^{−δ̃τ/2} q⊥,
-    C = cosh ωτ, Sh = sinh(ωτ)/ω. Numerators and ρ are divided by e^{ωτ} analytically and the
+    With $s = \|\beta^*\|$, $\omega = \sqrt{s^2 + \tilde\delta^2/4}$, $q_\parallel = \hat\beta^{*\top}Q_0$ and
+    $q_\perp = Q_0 - q_\parallel\hat\beta^*$:
+    $q_\parallel\rho = C q_\parallel + S_h(-\tfrac12\tilde\delta q_\parallel + s P_0)$,
+    $P\rho = C P_0 + S_h(s q_\parallel + \tfrac12\tilde\delta P_0)$, $q_\perp\rho = e^{-\tilde\delta\tau/2} q_\perp$,
+    $C = \cosh\omega\tau$, $S_h = \sinh(\omega\tau)/\omega$. Numerators and ρ are divided by $e^{\omega\tau}$ analytically and the
     δ̃ → 0, ω → 0 limits are exact (``expm1``-based quotients), so long horizons do not overflow.
 
     Parameters
@@ -379,9 +386,9 @@ def exact_solution(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> ExactSolution:
     w0 : array of shape (d,) or (B, d)
         Initial first-layer weights (broadcast against ``a0``).
     beta_star : array of shape (d,)
-        Target β* = Xᵀy (whitened input).
+        Target $\beta^* = X^\top y$ (whitened input).
     t : array of shape (T,)
-        Times ≥ 0 (original time; unit-rate time is τ = √(η_aη_w)·t).
+        Times ≥ 0 (original time; unit-rate time is $\tau = \sqrt{\eta_a\eta_w}\,t$).
     eta_a, eta_w : float, default 1.0
         Layer learning rates (> 0).
 
@@ -450,14 +457,14 @@ def exact_solution(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> ExactSolution:
 
 @dataclass(frozen=True)
 class LimitPrediction:
-    """Where gradient flow from (a0, w0) ends (whitened input; docs/lazy_rich.md#limit-basins-and-sign-flip).
+    r"""Where gradient flow from (a0, w0) ends (whitened input; docs/lazy_rich.md#limit-basins-and-sign-flip).
 
     Attributes
     ----------
     a_inf : float or ndarray of shape (B,)
-        Limit readout a∞ = sign(c₊)·√((δ + √(δ² + 4η_aη_w s²)) / (2η_w)).
+        Limit readout $a_\infty = \mathrm{sign}(c_+)\sqrt{(\delta + \sqrt{\delta^2 + 4\eta_a\eta_w s^2}) / (2\eta_w)}$.
     w_inf : ndarray of shape (d,) or (B, d)
-        Limit first-layer weights β*/a∞.
+        Limit first-layer weights $\beta^*/a_\infty$.
     flips : bool or ndarray of shape (B,)
         True iff a changes sign along the flow (sign(c₊) ≠ sign(a0)).
     c_plus : float or ndarray of shape (B,)
@@ -476,8 +483,9 @@ def limit_prediction(a0, w0, beta_star, eta_a=1.0, eta_w=1.0) -> LimitPrediction
     r"""Limit, basin and sign-flip prediction for whitened input (docs/lazy_rich.md#limit-basins-and-sign-flip).
 
     With c₊ = s q∥0 + (ω + δ̃/2) P0 (unit rates), the flow converges to
-    P∞ = sign(c₊)√(ω + δ̃/2), Q∞ = sign(c₊)√(ω − δ̃/2) β̂*, i.e. β∞ = β* and
-    η_w a∞² = (δ + √(δ² + 4η_aη_w s²))/2. a flips sign iff sign(c₊) ≠ sign(a0); impossible for
+    $P_\infty = \mathrm{sign}(c_+)\sqrt{\omega + \tilde\delta/2}$, $Q_\infty = \mathrm{sign}(c_+)\sqrt{\omega - \tilde\delta/2}\,\hat\beta^*$,
+    i.e. $\beta_\infty = \beta^*$ and
+    $\eta_w a_\infty^2 = (\delta + \sqrt{\delta^2 + 4\eta_a\eta_w s^2})/2$. a flips sign iff sign(c₊) ≠ sign(a0); impossible for
     δ > 0. Equivalent to the Riccati criterion ν0 < ν₋ (Kunin et al. 2024, App.; docs/lazy_rich.md#riccati-and-bernoulli-forms).
 
     Parameters
@@ -487,7 +495,7 @@ def limit_prediction(a0, w0, beta_star, eta_a=1.0, eta_w=1.0) -> LimitPrediction
     w0 : array of shape (d,), or (B, d) when ``a0`` is an array
         Initial first-layer weights.
     beta_star : array of shape (d,)
-        Target β* (nonzero).
+        Target $\beta^*$ (nonzero).
     eta_a, eta_w : float, default 1.0
         Layer learning rates (> 0).
 
@@ -499,8 +507,8 @@ def limit_prediction(a0, w0, beta_star, eta_a=1.0, eta_w=1.0) -> LimitPrediction
     Raises
     ------
     ValueError
-        If β* = 0 (no learning problem), on the saddle, or exactly on the basin boundary c₊ = 0
-        (the limit is then the saddle β = 0, not β*).
+        If $\beta^* = 0$ (no learning problem), on the saddle, or exactly on the basin boundary c₊ = 0
+        (the limit is then the saddle β = 0, not $\beta^*$).
     """
     eta_a, eta_w = _rates(eta_a, eta_w)
     beta_star = as_finite_array(beta_star, "beta_star", ndim=1)
@@ -542,10 +550,11 @@ def _limit_batch(a0, w0, beta_star, eta_a, eta_w):
 
 @guard_numerics
 def relaxation_rates(beta_star, delta, eta_a=1.0, eta_w=1.0) -> tuple[float, float]:
-    r"""Local relaxation rates (λ⊥, λ∥) of gradient flow near β* (docs/lazy_rich.md#limit-basins-and-sign-flip).
+    r"""Local relaxation rates (λ⊥, λ∥) of gradient flow near $\beta^*$ (docs/lazy_rich.md#limit-basins-and-sign-flip).
 
-    Direction modes λ⊥ = η_w a∞² = (δ + R*)/2, radial mode λ∥ = R* = √(δ² + 4η_aη_w s²),
-    s = ‖β*‖. As δ → −∞, λ⊥ ≈ η_aη_w s²/|δ|: the "delayed rich" time scale.
+    Direction modes $\lambda_\perp = \eta_w a_\infty^2 = (\delta + R^*)/2$, radial mode
+    $\lambda_\parallel = R^* = \sqrt{\delta^2 + 4\eta_a\eta_w s^2}$, $s = \|\beta^*\|$.
+    As δ → −∞, $\lambda_\perp \approx \eta_a\eta_w s^2/|\delta|$: the "delayed rich" time scale.
     λ⊥ is evaluated without cancellation for δ < 0.
     """
     eta_a, eta_w = _rates(eta_a, eta_w)
@@ -561,9 +570,11 @@ def relaxation_rates(beta_star, delta, eta_a=1.0, eta_w=1.0) -> tuple[float, flo
 def kernel_distance(a0, w0, a, w, compat=False):
     r"""Kernel distance S(0, t) of the single neuron for whitened input (X = I_d).
 
-    S(0, t) = 1 − ⟨K0, Kt⟩_F / (‖K0‖_F ‖Kt‖_F) (Fort et al. 2020; docs/lazy_rich.md#lazy-and-rich-measures) with the
-    parameter NTK K = a² I_d + w wᵀ:
-    ⟨K0, Kt⟩ = d a0² a² + a0²‖w‖² + a²‖w0‖² + (w0ᵀw)², ‖Kt‖² = d a⁴ + 2a²‖w‖² + ‖w‖⁴,
+    $S(0, t) = 1 - \langle K_0, K_t\rangle_F / (\|K_0\|_F \|K_t\|_F)$ (Fort et al. 2020; docs/lazy_rich.md#lazy-and-rich-measures) with the
+    parameter NTK $K = a^2 I_d + w w^\top$:
+
+    $\langle K_0, K_t\rangle = d a_0^2 a^2 + a_0^2\|w\|^2 + a^2\|w_0\|^2 + (w_0^\top w)^2$,
+    $\|K_t\|^2 = d a^4 + 2a^2\|w\|^2 + \|w\|^4$,
     with a = a(t).
 
     Parameters

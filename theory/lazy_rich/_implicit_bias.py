@@ -249,19 +249,21 @@ def _dual_newton(prob: _Problem, z: np.ndarray, delta_u: float, max_iter: int = 
 @guard_numerics
 def implicit_bias(X, y, beta0, delta, eta_a=1.0, eta_w=1.0, sign=1, crossings=(), *,
                   method="closed_form", crossing_rtol=1e-6):
-    r"""Gradient-flow limit β∞ = argmin_{Xβ=y} Φ_δ̃(β) − z0ᵀβ, z0 = ∇Φ_δ̃(β0) (+ crossing jumps).
+    r"""Gradient-flow limit $\beta_\infty = \operatorname{argmin}_{X\beta=y} \Phi_{\tilde\delta}(\beta) - z_0^\top\beta$, $z_0 = \nabla\Phi_{\tilde\delta}(\beta_0)$ (+ crossing jumps).
 
     Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x (the paper's implicit-bias theorem). The flow
     is started from ``init_from_beta(beta0, delta, eta_a, eta_w, sign)``, i.e.
-    a0 = sign·√((δ + √(δ² + 4η_aη_w‖β0‖²))/(2η_w)), w0 = β0/a0, and is a mirror flow,
-    d/dτ ∇Φ_δ̃(β) = −(3/2)|P|Xᵀ(Xβ − y) at unit rates (τ = √(η_aη_w)t, δ̃ = δ/√(η_aη_w)), so if
+    $a_0 = \mathrm{sign}\cdot\sqrt{(\delta + \sqrt{\delta^2 + 4\eta_a\eta_w\|\beta_0\|^2})/(2\eta_w)}$, $w_0 = \beta_0/a_0$,
+    and is a mirror flow, $\frac{d}{d\tau} \nabla\Phi_{\tilde\delta}(\beta) = -\frac32|P|X^\top(X\beta - y)$ at unit rates
+    ($\tau = \sqrt{\eta_a\eta_w}\,t$, $\tilde\delta = \delta/\sqrt{\eta_a\eta_w}$), so if
     β(t) converges to an interpolant, it converges to this Bregman projection of β0.
 
     **Sign crossings.** The theorem assumes that a(t) never crosses 0. That is automatic for
-    δ ≥ 0; for δ < 0 it can happen (β passes through 0), and at each crossing ∇Φ(β(t)) =
-    (3/2)·sign(a)·Q jumps by J = −3·sign_before·Q(t_c), Q = (η_a/η_w)^{1/4}w, ‖J‖ = 3√|δ̃|.
+    δ ≥ 0; for δ < 0 it can happen (β passes through 0), and at each crossing
+    $\nabla\Phi(\beta(t)) = \frac32\,\mathrm{sign}(a)\,Q$ jumps by
+    $J = -3\cdot\mathrm{sign}_\mathrm{before}\cdot Q(t_c)$, $Q = (\eta_a/\eta_w)^{1/4}w$, $\|J\| = 3\sqrt{|\tilde\delta|}$.
     The caller supplies the crossings (e.g. from a simulation's event detection on a(t)); then
-    z0 ← z0 + ΣJ. Without them the returned point is the no-crossing prediction, which is
+    $z_0 \leftarrow z_0 + \sum J$. Without them the returned point is the no-crossing prediction, which is
     off by O(1) when the flow does cross. Because the null(X) part of Q is conserved, only
     the parity of the number of crossings affects the answer; the crossing data are validated
     against that.
@@ -273,28 +275,29 @@ def implicit_bias(X, y, beta0, delta, eta_a=1.0, eta_w=1.0, sign=1, crossings=()
     y : array of shape (n,)
         Targets.
     beta0 : array of shape (d,)
-        Initial function-space vector β0 = a0·w0. β0 = 0 needs δ > 0 (a0 = √(δ/η_w), w0 = 0).
+        Initial function-space vector β0 = a0·w0. β0 = 0 needs δ > 0 ($a_0 = \sqrt{\delta/\eta_w}$, $w_0 = 0$).
     delta : float
-        Conserved quantity δ = η_w a² − η_a‖w‖² (original rates).
+        Conserved quantity $\delta = \eta_w a^2 - \eta_a\|w\|^2$ (original rates).
     eta_a, eta_w : float, default 1.0
         Layer learning rates (> 0).
     sign : {+1, -1}, default +1
         Sign of a0. Without crossings the limit does not depend on it ((a, w) → (−a, −w) is a
-        symmetry); it fixes the expected sign_before of the first crossing.
+        symmetry); it fixes the expected ``sign_before`` of the first crossing.
     crossings : sequence of Crossing, default ()
         The zero crossings of a(t), sorted by time (only for δ < 0). ``w`` is in the original
         parametrisation. Each must satisfy ‖Q‖² = |δ̃| up to ``crossing_rtol`` (conservation
         forces it at a = 0; a loose 1e-6 accepts event-located crossings of an ODE integrated
         at rtol ≲ 1e-7 while catching wrong rates, δ or parametrisation), its null(X) component
-        must match that of Q0 (conserved) to ``crossing_rtol·√|δ̃|``, and signs must alternate
+        must match that of Q0 (conserved) to ``crossing_rtol``$\cdot\sqrt{|\tilde\delta|}$, and signs must alternate
         starting from ``sign``. GD trajectories drift δ by O(lr) and may fail the check.
     method : {"closed_form", "dual"}, default "closed_form"
         "closed_form": the exact solution of the projection's KKT system,
-        β∞ = X⁺y + |P∞|·v with v = (2/3)P_N z0 (P_N the projector onto null(X)) and
-        P∞² = κ + √(κ² + ‖X⁺y‖²), κ = (‖v‖² + δ̃)/2; stable for any δ̃ (including |δ̃| ~ 1e8).
-        "dual": damped Newton on the r-dimensional concave dual λᵀy − Φ*(z0 + Xᵀλ)
+        $\beta_\infty = X^+y + |P_\infty|\,v$ with $v = \frac23 P_N z_0$ ($P_N$ the projector onto null(X)) and
+        $P_\infty^2 = \kappa + \sqrt{\kappa^2 + \|X^+y\|^2}$, $\kappa = (\|v\|^2 + \tilde\delta)/2$;
+        stable for any δ̃ (including |δ̃| ~ 1e8).
+        "dual": damped Newton on the r-dimensional concave dual $\lambda^\top y - \Phi^*(z_0 + X^\top\lambda)$
         (r = rank X, rows of X orthonormalised), an independent check; it loses accuracy for
-        δ̃ ≪ −‖β‖ because t + δ̃ = P² is then a small difference of large numbers in z.
+        δ̃ ≪ −‖β‖ because $t + \tilde\delta = P^2$ is then a small difference of large numbers in z.
     crossing_rtol : float, default 1e-6
         Relative tolerance of the crossing validation.
 
@@ -339,12 +342,12 @@ def implicit_bias(X, y, beta0, delta, eta_a=1.0, eta_w=1.0, sign=1, crossings=()
 
 @guard_numerics
 def implicit_bias_nlp(X, y, beta0, delta, eta_a=1.0, eta_w=1.0):
-    r"""Bregman projection argmin_{Xβ=y} Φ_δ̃(β) − ∇Φ_δ̃(β0)ᵀβ by a generic constrained solver.
+    r"""Bregman projection $\operatorname{argmin}_{X\beta=y} \Phi_{\tilde\delta}(\beta) - \nabla\Phi_{\tilde\delta}(\beta_0)^\top\beta$ by a generic constrained solver.
 
     Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x. Independent cross-check of
     :func:`implicit_bias` (no crossings): scipy ``trust-constr`` (equality-constrained SQP)
-    with the analytic gradient ∇Φ − z0 and Hessian
-    ∇²Φ_δ = (3/2)[(I − β̂β̂ᵀ)/|P| + (|P|/R)β̂β̂ᵀ], started at the lazy interpolant
+    with the analytic gradient $\nabla\Phi - z_0$ and Hessian
+    $\nabla^2\Phi_\delta = \frac32[(I - \hat\beta\hat\beta^\top)/|P| + (|P|/R)\hat\beta\hat\beta^\top]$, started at the lazy interpolant
     β0 + X⁺(y − Xβ0). For δ > 0 the objective is shifted by −Φ(0) in cancellation-free form.
 
     Parameters
@@ -353,7 +356,7 @@ def implicit_bias_nlp(X, y, beta0, delta, eta_a=1.0, eta_w=1.0):
     y : array of shape (n,)
     beta0 : array of shape (d,)
     delta : float
-        Conserved quantity (original rates); the potential uses δ̃ = δ/√(η_aη_w).
+        Conserved quantity (original rates); the potential uses $\tilde\delta = \delta/\sqrt{\eta_a\eta_w}$.
     eta_a, eta_w : float, default 1.0
 
     Returns
@@ -404,18 +407,18 @@ def implicit_bias_nlp(X, y, beta0, delta, eta_a=1.0, eta_w=1.0):
 
 @dataclass(frozen=True)
 class ConvexImplicitBiasResult:
-    """Solution of the convex implicit-bias program with its optimality certificate.
+    r"""Solution of the convex implicit-bias program with its optimality certificate.
 
     Attributes
     ----------
     beta : ndarray of shape (d,)
-        The minimiser of ‖β‖^p − z0ᵀβ subject to Xβ = y.
+        The minimiser of $\|\beta\|^p - z_0^\top\beta$ subject to Xβ = y.
     status : str
         CVXPY problem status ("optimal" or "optimal_inaccurate").
     feasibility_residual : float
         ‖Xβ − y‖.
     stationarity_residual : float
-        ‖P_N(∇Φ(β) − z0)‖: distance of ∇Φ(β) − z0 from range(Xᵀ) (least-squares residual).
+        $\|P_N(\nabla\Phi(\beta) - z_0)\|$: distance of $\nabla\Phi(\beta) - z_0$ from range(Xᵀ) (least-squares residual).
     """
 
     beta: np.ndarray
@@ -426,15 +429,15 @@ class ConvexImplicitBiasResult:
 
 @guard_numerics
 def implicit_bias_cvxpy(X, y, beta0, depth=None, *, solver_options=None):
-    r"""Convex program argmin_{Xβ=y} ‖β‖^p − z0ᵀβ, p = 1 + 1/L, z0 = p‖β0‖^{1/L}β̂0 (CLARABEL).
+    r"""Convex program $\operatorname{argmin}_{X\beta=y} \|\beta\|^p - z_0^\top\beta$, $p = 1 + 1/L$, $z_0 = p\|\beta_0\|^{1/L}\hat\beta_0$ (CLARABEL).
 
     Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x. ``depth=None`` is the balanced case
-    δ = 0 of the single neuron, Φ₀ = ‖β‖^{3/2} (identical to ``depth=2``). ``depth=L ≥ 2`` is the
-    balanced deep chain f(x) = (∏ a_l)wᵀx with potential Φ_L = ‖β‖^{1+1/L} (docs/lazy_rich.md#implicit-bias-for-general-x, last
+    δ = 0 of the single neuron, $\Phi_0 = \|\beta\|^{3/2}$ (identical to ``depth=2``). ``depth=L ≥ 2`` is the
+    balanced deep chain $f(x) = (\prod_l a_l)\,w^\top x$ with potential $\Phi_L = \|\beta\|^{1+1/L}$ (docs/lazy_rich.md#implicit-bias-for-general-x, last
     bullet). β0 = 0 gives z0 = 0 (the β0 → 0 limit: the minimum-norm interpolant).
 
     The answer is certified: primal feasibility ‖Xβ − y‖ and stationarity, the least-squares
-    residual of ∇Φ(β) − z0 on range(Xᵀ) (∇Φ_L(β) = p‖β‖^{p−1}β̂, and 0 at β = 0).
+    residual of $\nabla\Phi(\beta) - z_0$ on range(Xᵀ) ($\nabla\Phi_L(\beta) = p\|\beta\|^{p-1}\hat\beta$, and 0 at β = 0).
 
     Parameters
     ----------
@@ -496,7 +499,7 @@ def implicit_bias_cvxpy(X, y, beta0, depth=None, *, solver_options=None):
 def lazy_limit_bias(X, y, beta0):
     r"""Lazy (δ → +∞) limit of the implicit bias: β∞ = β0 + X⁺(y − Xβ0).
 
-    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x: for δ → +∞ the Bregman divergence of Φ_δ
+    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x: for δ → +∞ the Bregman divergence of $\Phi_\delta$
     is ∝ ‖β − β0‖², so the limit is the Euclidean projection of β0 onto {Xβ = y} (kernel
     regression with the initial, fixed kernel). The error of :func:`implicit_bias` relative
     to this limit is O(1/δ̃).
@@ -519,15 +522,15 @@ def lazy_limit_bias(X, y, beta0):
 
 @guard_numerics
 def downstream_limit_bias(X, y, beta0):
-    r"""Downstream (δ → −∞) limit of the gradient-flow limit: X⁺y + σ·(‖X⁺y‖/‖P_Rβ0‖)·P_Nβ0.
+    r"""Downstream (δ → −∞) limit of the gradient-flow limit: $X^+y + \sigma\,(\|X^+y\|/\|P_R\beta_0\|)\,P_N\beta_0$.
 
-    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x. Here P_R, P_N project onto range(Xᵀ) and
+    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x. Here $P_R$, $P_N$ project onto range(Xᵀ) and
     null(X), and σ = sign(yᵀXβ0). For one sample (n = 1) this is the ray formula
     β∞ = (yᵀXβ0/‖Xβ0‖²)·β0: the initial direction is kept exactly. For n > 1 only the null-space
     direction of β0 is kept.
 
     Derivation. (i) No crossing: in the closed form of :func:`implicit_bias`,
-    κ ≈ −‖P_RQ0‖²/2 → −∞ and P∞/P0 → ‖X⁺y‖/‖P_Rβ0‖, giving σ = +1. (ii) As δ → −∞ the flow
+    $\kappa \approx -\|P_RQ_0\|^2/2 \to -\infty$ and $P_\infty/P_0 \to \|X^+y\|/\|P_R\beta_0\|$, giving σ = +1. (ii) As δ → −∞ the flow
     first moves β along its ray (M ≈ |δ|β̂β̂ᵀ) to the loss minimiser on the ray,
     (yᵀXβ̂0/‖Xβ̂0‖²)β̂0; if yᵀXβ0 < 0 it passes through β = 0, i.e. a crosses 0 once, flipping
     the null-space part (σ = −1). On the slow manifold afterwards the loss
@@ -569,11 +572,11 @@ def downstream_limit_bias(X, y, beta0):
 
 @guard_numerics
 def rank1_implicit_bias(x, y, beta0, delta):
-    r"""Rank-1, 2-D closed form β∞ = β* + k·a∞·n̂, a∞² = κ + √(κ² + c²), κ = (k² + δ)/2.
+    r"""Rank-1, 2-D closed form $\beta_\infty = \beta^* + k\,a_\infty\hat n$, $a_\infty^2 = \kappa + \sqrt{\kappa^2 + c^2}$, $\kappa = (k^2 + \delta)/2$.
 
     Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x "Rank-1 data in 2-D": one sample x ∈ R²,
-    unit rates, a0 > 0 and a never crossing 0. n̂ ⟂ x is the null direction, β* = X⁺y = yx/‖x‖²,
-    c = ‖β*‖, and k = w0·n̂ with w0 = β0/a0 (= √(√(‖β0‖² + δ²/4) − δ/2)·β̂0·n̂);
+    unit rates, a0 > 0 and a never crossing 0. n̂ ⟂ x is the null direction, $\beta^* = X^+y = yx/\|x\|^2$,
+    $c = \|\beta^*\|$, and $k = w_0\cdot\hat n$ with $w_0 = \beta_0/a_0$ ($= \sqrt{\sqrt{\|\beta_0\|^2 + \delta^2/4} - \delta/2}\;\hat\beta_0\cdot\hat n$);
     the null component of w is conserved. The result does not depend on the orientation of n̂.
     k² + δ is formed as a0² − (x̂·w0)² (from a0² − ‖w0‖² = δ), exact for δ ≪ 0.
 

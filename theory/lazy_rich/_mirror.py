@@ -53,24 +53,24 @@ def _norm_parts(beta: np.ndarray, delta: float):
 
 @guard_numerics
 def mirror_potential(beta, delta):
-    r"""Mirror potential Φ_δ(β) = (1/(2√2))(R − 2δ)√(R + δ), R = √(δ² + 4‖β‖²).
+    r"""Mirror potential $\Phi_\delta(\beta) = \frac{1}{2\sqrt2}(R - 2\delta)\sqrt{R + \delta}$, $R = \sqrt{\delta^2 + 4\|\beta\|^2}$.
 
-    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x; normalised so that Φ₀(β) = ‖β‖^{3/2}
+    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x; normalised so that $\Phi_0(\beta) = \|\beta\|^{3/2}$
     (the paper's prefactor may differ; argmins do not depend on it). Evaluated as
-    Φ = ½(2t − δ)√p with t = (R − δ)/2 = ‖Q‖² and p = (R + δ)/2 = P², each computed without
-    cancellation (for δ < 0, R + δ = 4‖β‖²/(R − δ); for δ > 0, R − δ = 4‖β‖²/(R + δ)).
+    $\Phi = \tfrac12(2t - \delta)\sqrt p$ with $t = (R - \delta)/2 = \|Q\|^2$ and $p = (R + \delta)/2 = P^2$, each computed without
+    cancellation (for δ < 0, $R + \delta = 4\|\beta\|^2/(R - \delta)$; for δ > 0, $R - \delta = 4\|\beta\|^2/(R + \delta)$).
 
     Parameters
     ----------
     beta : array of shape (..., d)
         Function-space vectors β = a·w; leading axes are batch axes.
     delta : float
-        Unit-rate conserved quantity δ̃ = δ/√(η_aη_w) (equal to δ at unit rates).
+        Unit-rate conserved quantity $\tilde\delta = \delta/\sqrt{\eta_a\eta_w}$ (equal to δ at unit rates).
 
     Returns
     -------
     float or ndarray of shape (...)
-        Φ_δ(β). Φ_δ is strictly convex; for δ < 0 it has a cone-like kink at β = 0.
+        $\Phi_\delta(\beta)$. $\Phi_\delta$ is strictly convex; for δ < 0 it has a cone-like kink at β = 0.
 
     References
     ----------
@@ -94,13 +94,13 @@ def mirror_potential(beta, delta):
 
 @guard_numerics
 def mirror_potential_grad(beta, delta):
-    r"""Mirror map ∇Φ_δ(β) = (3/2)√((R − δ)/2)·β̂ = (3/2)β/|P|, R = √(δ² + 4‖β‖²).
+    r"""Mirror map $\nabla\Phi_\delta(\beta) = \frac32\sqrt{(R - \delta)/2}\,\hat\beta = \frac32\beta/|P|$, $R = \sqrt{\delta^2 + 4\|\beta\|^2}$.
 
     Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x. Along gradient flow (unit rates)
-    ∇Φ_δ(β) = (3/2)·sign(P)·Q with P = a, Q = w, so ‖∇Φ_δ(β)‖ = (3/2)‖w‖.
+    $\nabla\Phi_\delta(\beta) = \frac32\,\mathrm{sign}(P)\,Q$ with P = a, Q = w, so $\|\nabla\Phi_\delta(\beta)\| = \frac32\|w\|$.
 
-    At β = 0: for δ > 0 the gradient is 0; for δ = 0 it is 0 (Φ₀ = ‖β‖^{3/2} is C¹); for δ < 0,
-    Φ_δ has a kink and its subdifferential is the ball of radius (3/2)√|δ|, where this function
+    At β = 0: for δ > 0 the gradient is 0; for δ = 0 it is 0 ($\Phi_0 = \|\beta\|^{3/2}$ is C¹); for δ < 0,
+    $\Phi_\delta$ has a kink and its subdifferential is the ball of radius (3/2)√|δ|, where this function
     returns 0 (one subgradient).
 
     Parameters
@@ -179,12 +179,12 @@ def _inverse_parts(z: np.ndarray, delta: float):
 
 @guard_numerics
 def inverse_mirror_map(z, delta):
-    r"""Inverse mirror map: β with ∇Φ_δ(β) = z, namely β = √(t·max(0, t + δ))·ẑ, t = (2‖z‖/3)².
+    r"""Inverse mirror map: β with $\nabla\Phi_\delta(\beta) = z$, namely $\beta = \sqrt{t\max(0, t + \delta)}\,\hat z$, $t = (2\|z\|/3)^2$.
 
-    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x. Equivalently β = (2/3)√(max(0, t + δ))·z,
-    which is the gradient of the convex conjugate Φ*_δ(z) = ½ max(0, t + δ)^{3/2}. Here
+    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#implicit-bias-for-general-x. Equivalently $\beta = \frac23\sqrt{\max(0, t + \delta)}\,z$,
+    which is the gradient of the convex conjugate $\Phi^*_\delta(z) = \tfrac12 \max(0, t + \delta)^{3/2}$. Here
     t = ‖Q‖² and t + δ = P² at unit rates. For δ < 0 and ‖z‖ ≤ (3/2)√|δ| (the subdifferential
-    of Φ_δ at its kink β = 0) the result is β = 0. For δ < 0, t + δ is formed as
+    of $\Phi_\delta$ at its kink β = 0) the result is β = 0. For δ < 0, t + δ is formed as
     (4/9)(‖z‖ − b)(‖z‖ + b), b = (3/2)√|δ|, which is as accurate as ‖z‖ allows.
 
     Parameters

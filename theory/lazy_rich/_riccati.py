@@ -68,11 +68,13 @@ def _scaled_exp_integral(rate, kappa, t):
 def mu_phi_rhs(mu, phi, s, delta, eta_a=1.0, eta_w=1.0):
     r"""Right-hand side of the (μ, φ) ODE: μ̇ = −R(μ)(μ − sφ), φ̇ = s(1 − φ²)(δ + R(μ))/(2μ).
 
-    R(μ) = √(δ² + 4η_aη_w μ²), μ = a‖w‖ the signed magnitude, φ = cos∠(w, β*)
-    (Kunin et al. 2024, arXiv 2406.06158, §3; docs/lazy_rich.md#riccati-and-bernoulli-forms). Derivation: μ̇ = ŵᵀβ̇ with
-    ŵᵀM = (η_w a² + η_a‖w‖²)ŵᵀ = R ŵᵀ; φ̇ = η_w a s(1 − φ²)/‖w‖ and η_w a² = (R + δ)/2.
+    $R(\mu) = \sqrt{\delta^2 + 4\eta_a\eta_w \mu^2}$, μ = a‖w‖ the signed magnitude, $\varphi = \cos\angle(w, \beta^*)$
+    (Kunin et al. 2024, arXiv 2406.06158, §3; docs/lazy_rich.md#riccati-and-bernoulli-forms).
+    Derivation: $\dot\mu = \hat w^\top\dot\beta$ with
+    $\hat w^\top M = (\eta_w a^2 + \eta_a\|w\|^2)\hat w^\top = R\,\hat w^\top$;
+    $\dot\varphi = \eta_w a s(1 - \varphi^2)/\|w\|$ and $\eta_w a^2 = (R + \delta)/2$.
 
-    The factor (δ + R)/(2μ) = η_w a/‖w‖ is evaluated as 2η_aη_w μ/(R − δ) when δ < 0, which is
+    The factor $(\delta + R)/(2\mu) = \eta_w a/\|w\|$ is evaluated as $2\eta_a\eta_w \mu/(R - \delta)$ when δ < 0, which is
     regular at μ = 0 (the readout a crossing zero). For δ ≥ 0, μ = 0 means w = 0 (δ > 0) or
     the saddle (δ = 0), where φ is undefined; the φ̇ returned there is ±inf or NaN.
 
@@ -81,7 +83,7 @@ def mu_phi_rhs(mu, phi, s, delta, eta_a=1.0, eta_w=1.0):
     mu, phi : float or array
         Signed magnitude and alignment (broadcast together).
     s : float
-        ‖β*‖ > 0.
+        $\|\beta^*\| > 0$.
     delta : float
         Conserved quantity δ.
     eta_a, eta_w : float, default 1.0
@@ -89,7 +91,7 @@ def mu_phi_rhs(mu, phi, s, delta, eta_a=1.0, eta_w=1.0):
 
     Returns
     -------
-    ndarray of shape (2, *broadcast(mu, phi).shape)
+    ndarray of shape ``(2, *broadcast(mu, phi).shape)``
         (μ̇, φ̇), directly usable as ``solve_ivp(lambda t, y: mu_phi_rhs(y[0], y[1], s, δ), ...)``.
 
     References
@@ -119,16 +121,16 @@ def mu_phi_rhs(mu, phi, s, delta, eta_a=1.0, eta_w=1.0):
 
 @guard_numerics
 def riccati_fixed_points(s, delta, eta_a=1.0, eta_w=1.0) -> tuple[float, float]:
-    r"""Fixed points ν± = (−δ ± D)/2, D = √(δ² + 4η_aη_w s²), of ν̇ = η_aη_w s² − δν − ν².
+    r"""Fixed points $\nu_\pm = (-\delta \pm D)/2$, $D = \sqrt{\delta^2 + 4\eta_a\eta_w s^2}$, of $\dot\nu = \eta_a\eta_w s^2 - \delta\nu - \nu^2$.
 
-    ν₊ > 0 is stable (the limit of ν = η_a wᵀβ*/a), ν₋ < 0 unstable (Kunin et al. 2024,
+    ν₊ > 0 is stable (the limit of $\nu = \eta_a w^\top\beta^*/a$), ν₋ < 0 unstable (Kunin et al. 2024,
     arXiv 2406.06158, App.; docs/lazy_rich.md#riccati-and-bernoulli-forms). Each root is computed without cancellation using
-    ν₊ν₋ = −η_aη_w s², so large |δ| keeps full relative accuracy.
+    $\nu_+\nu_- = -\eta_a\eta_w s^2$, so large |δ| keeps full relative accuracy.
 
     Parameters
     ----------
     s : float
-        ‖β*‖ > 0.
+        $\|\beta^*\| > 0$.
     delta : float
         Conserved quantity δ.
     eta_a, eta_w : float, default 1.0
@@ -151,9 +153,9 @@ def riccati_fixed_points(s, delta, eta_a=1.0, eta_w=1.0) -> tuple[float, float]:
 
 @guard_numerics
 def riccati_nu(t, nu0, s, delta, eta_a=1.0, eta_w=1.0):
-    r"""Riccati variable ν(t) = ½(−δ + D tanh(Dt/2 + c)), D = √(δ² + 4η_aη_w s²).
+    r"""Riccati variable $\nu(t) = \tfrac12(-\delta + D\tanh(Dt/2 + c))$, $D = \sqrt{\delta^2 + 4\eta_a\eta_w s^2}$.
 
-    ν = η_a wᵀβ*/a obeys ν̇ = η_aη_w s² − δν − ν² (Kunin et al. 2024, arXiv 2406.06158, App.;
+    $\nu = \eta_a w^\top\beta^*/a$ obeys $\dot\nu = \eta_a\eta_w s^2 - \delta\nu - \nu^2$ (Kunin et al. 2024, arXiv 2406.06158, App.;
     docs/lazy_rich.md#riccati-and-bernoulli-forms), with c = artanh((δ + 2ν0)/D).
 
     Branches (r := (δ + 2ν0)/D):
@@ -163,14 +165,14 @@ def riccati_nu(t, nu0, s, delta, eta_a=1.0, eta_w=1.0):
     * |r| > 1: artanh r is complex, c = arcoth r + iπ/2, and tanh(x + iπ/2) = coth x, so
       ν = ½(−δ + D coth(Dt/2 + c')) with real c' = arcoth r = artanh(1/r).
       r > 1 (ν0 > ν₊): ν decreases to ν₊ without a pole.
-      r < −1 (ν0 < ν₋): c' < 0 and ν has a simple pole at t* = −2c'/D (ν → −∞, then from +∞
-      down to ν₊). The pole is exactly the instant a(t) = 0 (ν = η_a wᵀβ*/a), i.e. the
+      r < −1 (ν0 < ν₋): c' < 0 and ν has a simple pole at $t^* = -2c'/D$ (ν → −∞, then from +∞
+      down to ν₊). The pole is exactly the instant a(t) = 0 ($\nu = \eta_a w^\top\beta^*/a$), i.e. the
       readout flips sign; see :func:`riccati_pole_time`.
     * |r| = 1: ν0 is a fixed point and ν is constant.
 
     Evaluation is cancellation-free: with y = Dt/2 + c, the tanh branch is written as
-    ν₊ − D/(1 + e^{2y}) (y ≥ 0) or ν₋ + D/(1 + e^{−2y}) (y < 0), the coth branch as
-    ν₊ + D/expm1(2y) (y > 0) or ν₋ − D/expm1(−2y) (y < 0), measured from the nearer fixed point.
+    $\nu_+ - D/(1 + e^{2y})$ (y ≥ 0) or $\nu_- + D/(1 + e^{-2y})$ (y < 0), the coth branch as
+    $\nu_+ + D/\mathrm{expm1}(2y)$ (y > 0) or $\nu_- - D/\mathrm{expm1}(-2y)$ (y < 0), measured from the nearer fixed point.
     Exactly at the pole the returned value is ±inf (the sign of the floating-point zero); away
     from it the value is the real value of the formula.
 
@@ -179,9 +181,9 @@ def riccati_nu(t, nu0, s, delta, eta_a=1.0, eta_w=1.0):
     t : float or array
         Times ≥ 0 (any shape).
     nu0 : float
-        Initial value ν(0) = η_a w0ᵀβ*/a0.
+        Initial value $\nu(0) = \eta_a w_0^\top\beta^*/a_0$.
     s : float
-        ‖β*‖ > 0.
+        $\|\beta^*\| > 0$.
     delta : float
         Conserved quantity δ.
     eta_a, eta_w : float, default 1.0
@@ -222,26 +224,26 @@ def riccati_nu(t, nu0, s, delta, eta_a=1.0, eta_w=1.0):
 
 @guard_numerics
 def riccati_pole_time(nu0, s, delta, eta_a=1.0, eta_w=1.0) -> float:
-    r"""Time t* = (1/D)·ln((|r| + 1)/(|r| − 1)) of the pole of ν(t), r = (δ + 2ν0)/D < −1.
+    r"""Time $t^* = \frac1D\ln\frac{|r| + 1}{|r| - 1}$ of the pole of ν(t), $r = (\delta + 2\nu_0)/D < -1$.
 
-    The pole of the Riccati variable ν = η_a wᵀβ*/a is the instant the readout a(t) crosses 0
+    The pole of the Riccati variable $\nu = \eta_a w^\top\beta^*/a$ is the instant the readout a(t) crosses 0
     (Kunin et al. 2024, arXiv 2406.06158, App.; docs/lazy_rich.md#riccati-and-bernoulli-forms). It exists iff ν0 < ν₋;
-    otherwise ``inf`` is returned. Equivalent to t* = −2 arcoth(r)/D; written with
-    |r| − 1 = 2(ν₋ − ν0)/D and ``log1p`` so that ν0 → ν₋ (t* → ∞) keeps full accuracy.
+    otherwise ``inf`` is returned. Equivalent to $t^* = -2\,\mathrm{arcoth}(r)/D$; written with
+    |r| − 1 = 2(ν₋ − ν0)/D and ``log1p`` so that ν0 → ν₋ ($t^* \to \infty$) keeps full accuracy.
 
     Parameters
     ----------
     nu0 : float
-        ν(0) = η_a w0ᵀβ*/a0.
+        $\nu(0) = \eta_a w_0^\top\beta^*/a_0$.
     s : float
-        ‖β*‖ > 0.
+        $\|\beta^*\| > 0$.
     delta : float
     eta_a, eta_w : float, default 1.0
 
     Returns
     -------
     float
-        t* > 0, or ``inf`` when a never crosses zero.
+        $t^* > 0$, or ``inf`` when a never crosses zero.
     """
     eta_a, eta_w = _rates(eta_a, eta_w)
     nu0 = as_finite_scalar(nu0, "nu0")
@@ -256,12 +258,12 @@ def riccati_pole_time(nu0, s, delta, eta_a=1.0, eta_w=1.0) -> float:
 
 @guard_numerics
 def flips_sign_riccati(a0, w0, beta_star, eta_a=1.0, eta_w=1.0) -> bool:
-    r"""Whether the readout a(t) changes sign along the flow: ν0 < ν₋ with ν0 = η_a w0ᵀβ*/a0.
+    r"""Whether the readout a(t) changes sign along the flow: ν0 < ν₋ with $\nu_0 = \eta_a w_0^\top\beta^*/a_0$.
 
     Kunin et al. 2024 (arXiv 2406.06158, App.; docs/lazy_rich.md#riccati-and-bernoulli-forms): ν has a pole (a = 0) iff it
-    starts below the unstable fixed point ν₋ = −(δ + D)/2, D = √(δ² + 4η_aη_w s²). Equivalent to
+    starts below the unstable fixed point $\nu_- = -(\delta + D)/2$, $D = \sqrt{\delta^2 + 4\eta_a\eta_w s^2}$. Equivalent to
     the eigenvector test sign(c₊) ≠ sign(a0) of docs/lazy_rich.md#limit-basins-and-sign-flip. Impossible for δ > 0 (then
-    ν0 ≥ −‖w0‖ s η_a/|a0| > ν₋). On the boundary ν0 = ν₋ the flow goes to the saddle β = 0 and
+    $\nu_0 \ge -\|w_0\| s \eta_a/|a_0| > \nu_-$). On the boundary ν0 = ν₋ the flow goes to the saddle β = 0 and
     a never flips: returns False.
 
     Parameters
@@ -302,37 +304,39 @@ def flips_sign_riccati(a0, w0, beta_star, eta_a=1.0, eta_w=1.0) -> bool:
 def solution_via_riccati(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> NeuronTrajectory:
     r"""Single-neuron trajectory from the Riccati variable ν and the Bernoulli equation for 1/a².
 
-    Kunin et al. 2024 (arXiv 2406.06158, App.; docs/lazy_rich.md#riccati-and-bernoulli-forms): ν = η_a wᵀβ*/a solves
-    ν̇ = η_aη_w s² − δν − ν², ȧ = a(δ + ν − η_w a²), so q = 1/a² obeys the linear equation
-    q̇ = −2(δ + ν)q + 2η_w, whose solution is q(t) = (q0 + 2η_w J(t))/F(t) with integrating
-    factor F(t) = e^{δt}cosh²(Dt/2 + c)/cosh²c and J(t) = ∫₀^t F. Then
-    η_a wᵀβ* = νa, η_a‖w‖² = η_w a² − δ, and ẇ⊥ = −η_w a² w⊥ (w⊥ never changes sign).
+    Kunin et al. 2024 (arXiv 2406.06158, App.; docs/lazy_rich.md#riccati-and-bernoulli-forms): $\nu = \eta_a w^\top\beta^*/a$ solves
+    $\dot\nu = \eta_a\eta_w s^2 - \delta\nu - \nu^2$, $\dot a = a(\delta + \nu - \eta_w a^2)$, so $q = 1/a^2$ obeys the linear equation
+    $\dot q = -2(\delta + \nu)q + 2\eta_w$, whose solution is $q(t) = (q_0 + 2\eta_w J(t))/F(t)$ with integrating
+    factor $F(t) = e^{\delta t}\cosh^2(Dt/2 + c)/\cosh^2 c$ and $J(t) = \int_0^t F$. Then
+    $\eta_a w^\top\beta^* = \nu a$, $\eta_a\|w\|^2 = \eta_w a^2 - \delta$, and $\dot w_\perp = -\eta_w a^2 w_\perp$ ($w_\perp$ never changes sign).
 
     Implementation (equivalent algebra, no branch and no pole). With r = (δ + 2ν0)/D,
     cosh(x + c)/cosh c = cosh x + r sinh x on *both* branches of c (tanh c = r, or coth c' = r
     on the complex branch, where cosh² → −sinh² cancels in the ratio). Writing
-    u₊ = a0(1 + r)/2 = (η_a w0ᵀβ* − ν₋a0)/D and u₋ = a0(1 − r)/2 = (ν₊a0 − η_a w0ᵀβ*)/D,
-    κ = δ + D = −2ν₋ > 0, and multiplying numerator and denominator by a0²e^{−κt}:
+    $u_+ = a_0(1 + r)/2 = (\eta_a w_0^\top\beta^* - \nu_-a_0)/D$ and $u_- = a_0(1 - r)/2 = (\nu_+a_0 - \eta_a w_0^\top\beta^*)/D$,
+    $\kappa = \delta + D = -2\nu_- > 0$, and multiplying numerator and denominator by $a_0^2e^{-\kappa t}$:
 
-        N(t) = e^{−κt} + 2η_w e^{−κt}∫₀^t (u₊² e^{κu} + 2u₊u₋ e^{δu} + u₋² e^{(δ−D)u}) du
-        a(t)            = (u₊ + u₋ e^{−Dt}) / √N
-        η_a wᵀβ*(t)     = ν a = (ν₊u₊ + ν₋u₋ e^{−Dt}) / √N
-        w⊥(t)           = w⊥0 e^{−κt/2} / √N            (= w⊥0 / √(1 + 2η_w a0² J))
+    $$\begin{array}{rl}
+    N(t) &= e^{-\kappa t} + 2\eta_w e^{-\kappa t}\int_0^t (u_+^2 e^{\kappa u} + 2u_+u_- e^{\delta u} + u_-^2 e^{(\delta-D)u})\, du \\
+    a(t) &= (u_+ + u_- e^{-Dt}) / \sqrt N \\
+    \eta_a w^\top\beta^*(t) &= \nu a = (\nu_+u_+ + \nu_-u_- e^{-Dt}) / \sqrt N \\
+    w_\perp(t) &= w_{\perp0}\, e^{-\kappa t/2} / \sqrt N \quad (= w_{\perp0} / \sqrt{1 + 2\eta_w a_0^2 J})
+    \end{array}$$
 
-    Here |a| = 1/√q is the Bernoulli solution and the sign of a is carried by u₊ + u₋e^{−Dt},
+    Here $|a| = 1/\sqrt q$ is the Bernoulli solution and the sign of a is carried by $u_+ + u_-e^{-Dt}$,
     which has a (simple) zero at some t > 0 iff sign(u₊) ≠ sign(a0) iff ν0 < ν₋: the flip
-    criterion, with the zero at the Riccati pole t* = ln(−u₋/u₊)/D. The multiplied-through form
+    criterion, with the zero at the Riccati pole $t^* = \ln(-u_-/u_+)/D$. The multiplied-through form
     is regular there, so the trajectory is valid for all t ≥ 0, *including* the instant a = 0
     (where the textbook form q = 1/a² and ν are singular), and even for a0 = 0.
 
-    The orthogonal part uses ẇ⊥ = −η_w a²w⊥ integrated through the Bernoulli solution rather than
-    the textbook form w⊥ = +√(‖w‖² − w∥²)ê⊥: the latter is a square root of a difference that
-    vanishes as w → w∞ ∥ β*, so its absolute error is ≈ √ε‖w‖ ≈ 1e-8‖w‖ at late times; the two
-    agree to that level (tested). Every term of N is bounded for all t (the e^{(δ+D)t} growth of
+    The orthogonal part uses $\dot w_\perp = -\eta_w a^2 w_\perp$ integrated through the Bernoulli solution rather than
+    the textbook form $w_\perp = +\sqrt{\|w\|^2 - w_\parallel^2}\,\hat e_\perp$: the latter is a square root of a difference that
+    vanishes as $w \to w_\infty \parallel \beta^*$, so its absolute error is ≈ √ε‖w‖ ≈ 1e-8‖w‖ at late times; the two
+    agree to that level (tested). Every term of N is bounded for all t (the $e^{(\delta+D)t}$ growth of
     cosh² is divided out analytically, ``exprel`` makes δ → 0 exact), so there is no overflow at
     any horizon. Accuracy is a few ulps times max(1, r²) relative: when u₊u₋ < 0 (ν0 outside
     (ν₋, ν₊)) the middle term of N is negative and partly cancels, by at most a factor ~r², which
-    is large only when a0 is tiny compared with w0ᵀβ*.
+    is large only when a0 is tiny compared with $w_0^\top\beta^*$.
 
     Parameters
     ----------
@@ -341,7 +345,7 @@ def solution_via_riccati(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> NeuronTr
     w0 : array of shape (d,)
         Initial first-layer weights.
     beta_star : array of shape (d,), nonzero
-        Target β* = Xᵀy (whitened input).
+        Target $\beta^* = X^\top y$ (whitened input).
     t : array of shape (T,)
         Times ≥ 0.
     eta_a, eta_w : float, default 1.0

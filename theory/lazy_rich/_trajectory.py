@@ -42,7 +42,7 @@ def _target(beta_star) -> tuple[np.ndarray, float, np.ndarray]:
 
 @dataclass(frozen=True)
 class NeuronTrajectory:
-    """Single-neuron trajectory computed by one of the cross-check parametrisations.
+    r"""Single-neuron trajectory computed by one of the cross-check parametrisations.
 
     Attributes
     ----------
@@ -55,9 +55,9 @@ class NeuronTrajectory:
     beta : ndarray of shape (T, d)
         β(t) = a(t)·w(t).
     beta_star : ndarray of shape (d,)
-        Target β* = Xᵀy.
+        Target $\beta^* = X^\top y$.
     delta : float
-        Conserved quantity δ = η_w a0² − η_a‖w0‖².
+        Conserved quantity $\delta = \eta_w a_0^2 - \eta_a\|w_0\|^2$.
     eta_a, eta_w : float
         Layer learning rates.
     """
@@ -78,7 +78,7 @@ class NeuronTrajectory:
 
     @property
     def phi(self) -> np.ndarray:
-        """Alignment φ = cos∠(w, β*) (0 where w = 0)."""
+        r"""Alignment $\varphi = \cos\angle(w, \beta^*)$ (0 where w = 0)."""
         norms = np.linalg.norm(self.w, axis=-1) * np.linalg.norm(self.beta_star)
         dots = self.w @ self.beta_star
         return np.divide(dots, norms, out=np.zeros_like(dots), where=norms > 0)

@@ -9,9 +9,9 @@ import numpy as np
 
 @dataclass(frozen=True)
 class Crossing:
-    """The readout weight a(t) passing through zero during gradient flow.
+    r"""The readout weight a(t) passing through zero during gradient flow.
 
-    Only possible for δ < 0 (docs/lazy_rich.md#the-model-and-its-conserved-quantity). At the crossing ``η_a‖w‖² = −δ`` and β = a·w = 0.
+    Only possible for δ < 0 (docs/lazy_rich.md#the-model-and-its-conserved-quantity). At the crossing $\eta_a\|w\|^2 = -\delta$ and β = a·w = 0.
 
     Attributes
     ----------

@@ -62,11 +62,12 @@ def _root_plus(delta: float, sigma: np.ndarray) -> np.ndarray:
 
 @guard_numerics
 def conserved_matrix(A, W, eta_a=1.0, eta_w=1.0):
-    r"""Conserved matrix Δ = η_w AᵀA − η_a WWᵀ of the two-layer linear network f(x) = AWx.
+    r"""Conserved matrix $\Delta = \eta_w A^\top A - \eta_a WW^\top$ of the two-layer linear network f(x) = AWx.
 
-    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#wide-and-deep-linear-networks: under Ẇ = −η_w AᵀG, Ȧ = −η_a GWᵀ,
-    η_w d(AᵀA)/dt = −η_aη_w(WGᵀA + AᵀGWᵀ) = η_a d(WWᵀ)/dt. The diagonal entries are the
-    per-neuron δ_k = η_w‖A_{:,k}‖² − η_a‖W_{k,:}‖² (also conserved for (leaky) ReLU, docs/lazy_rich.md#relu-networks).
+    Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#wide-and-deep-linear-networks: under
+    $\dot W = -\eta_w A^\top G$, $\dot A = -\eta_a GW^\top$,
+    $\eta_w\, d(A^\top A)/dt = -\eta_a\eta_w(WG^\top A + A^\top GW^\top) = \eta_a\, d(WW^\top)/dt$. The diagonal entries are the
+    per-neuron $\delta_k = \eta_w\|A_{:,k}\|^2 - \eta_a\|W_{k,:}\|^2$ (also conserved for (leaky) ReLU, docs/lazy_rich.md#relu-networks).
 
     Parameters
     ----------
@@ -95,22 +96,22 @@ def conserved_matrix(A, W, eta_a=1.0, eta_w=1.0):
 
 @guard_numerics
 def deep_linear_conserved(weights, etas=None) -> list[np.ndarray]:
-    r"""Layerwise conserved matrices (1/η_{l+1}) W_{l+1}ᵀW_{l+1} − (1/η_l) W_l W_lᵀ of a deep linear net.
+    r"""Layerwise conserved matrices $\frac{1}{\eta_{l+1}} W_{l+1}^\top W_{l+1} - \frac{1}{\eta_l} W_l W_l^\top$ of a deep linear net.
 
-    f(x) = W_L ⋯ W_1 x trained by Ẇ_l = −η_l ∂L/∂W_l (docs/lazy_rich.md#wide-and-deep-linear-networks; Kunin et al. 2024,
-    arXiv 2406.06158; Dominé et al. 2024, arXiv 2409.14623). For L = 2 with W_1 = W, W_2 = A
-    this is Δ/(η_aη_w), Δ from :func:`conserved_matrix`.
+    $f(x) = W_L \cdots W_1 x$ trained by $\dot W_l = -\eta_l\, \partial L/\partial W_l$ (docs/lazy_rich.md#wide-and-deep-linear-networks; Kunin et al. 2024,
+    arXiv 2406.06158; Dominé et al. 2024, arXiv 2409.14623). For L = 2 with $W_1 = W$, $W_2 = A$
+    this is $\Delta/(\eta_a\eta_w)$, Δ from :func:`conserved_matrix`.
 
     Parameters
     ----------
     weights : sequence of L ≥ 2 arrays
-        W_1 (h_1, d), W_2 (h_2, h_1), …, W_L (c, h_{L−1}); input layer first.
+        $W_1$ of shape $(h_1, d)$, $W_2$ of shape $(h_2, h_1)$, …, $W_L$ of shape $(c, h_{L-1})$; input layer first.
     etas : sequence of L floats > 0, optional
         Per-layer learning rates (default all 1).
 
     Returns
     -------
-    list of L − 1 ndarrays, the l-th of shape (h_l, h_l)
+    list of L − 1 ndarrays, the l-th of shape $(h_l, h_l)$
     """
     if isinstance(weights, np.ndarray) or not hasattr(weights, "__len__"):
         raise ValueError("weights must be a sequence of 2-D arrays [W_1, ..., W_L]")
@@ -137,14 +138,14 @@ def deep_linear_conserved(weights, etas=None) -> list[np.ndarray]:
 
 @dataclass(frozen=True)
 class DeltaBalancedFactors:
-    """Gram matrices of a δ-balanced network as functions of β (docs/lazy_rich.md#wide-and-deep-linear-networks).
+    r"""Gram matrices of a δ-balanced network as functions of β (docs/lazy_rich.md#wide-and-deep-linear-networks).
 
     Attributes
     ----------
     readout_gram : ndarray of shape (c, c)
-        AAᵀ = ½(δ I_c + √(δ² I_c + 4ββᵀ)).
+        $AA^\top = \tfrac12(\delta I_c + \sqrt{\delta^2 I_c + 4\beta\beta^\top})$.
     input_gram : ndarray of shape (d, d)
-        WᵀW = ½(−δ I_d + √(δ² I_d + 4βᵀβ)).
+        $W^\top W = \tfrac12(-\delta I_d + \sqrt{\delta^2 I_d + 4\beta^\top\beta})$.
     """
 
     readout_gram: np.ndarray
@@ -153,7 +154,7 @@ class DeltaBalancedFactors:
 
 @guard_numerics
 def delta_balanced_factors(beta, delta, hidden=None) -> DeltaBalancedFactors:
-    r"""AAᵀ = ½(δI_c + √(δ²I_c + 4ββᵀ)) and WᵀW = ½(−δI_d + √(δ²I_d + 4βᵀβ)) for Δ = δI_h.
+    r"""$AA^\top = \tfrac12(\delta I_c + \sqrt{\delta^2 I_c + 4\beta\beta^\top})$ and $W^\top W = \tfrac12(-\delta I_d + \sqrt{\delta^2 I_d + 4\beta^\top\beta})$ for $\Delta = \delta I_h$.
 
     Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#wide-and-deep-linear-networks, unit rates. Derivation: with
     AᵀA − WWᵀ = δI, X = AAᵀ satisfies X² − δX = A(AᵀA − δI)Aᵀ = ββᵀ and Y = WᵀW satisfies
@@ -171,7 +172,7 @@ def delta_balanced_factors(beta, delta, hidden=None) -> DeltaBalancedFactors:
     beta : array of shape (c, d)
         End-to-end map β = AW.
     delta : float
-        Δ = δ I_h (unit rates).
+        $\Delta = \delta I_h$ (unit rates).
     hidden : int, optional
         Hidden width h. When given, the combinations allowed by Δ = δI (docs/lazy_rich.md#wide-and-deep-linear-networks) are checked: ValueError (naming
         ``delta``) if no δ-balanced network of that shape exists (δ > 0 with h > c, δ < 0 with
@@ -240,14 +241,16 @@ class WideWeights:
 
 @guard_numerics
 def delta_balanced_weights(beta0, delta, hidden, rotation=None) -> WideWeights:
-    r"""A δ-balanced network with AW = β0 and AᵀA − WWᵀ = δ I_h (unit rates).
+    r"""A δ-balanced network with AW = β0 and $A^\top A - WW^\top = \delta I_h$ (unit rates).
 
-    SVD construction (docs/lazy_rich.md#wide-and-deep-linear-networks): β0 = Σ_i σ_i u_i v_iᵀ, A = U_h diag(α) Rᵀ,
-    W = R diag(ω) V_hᵀ with α_i² = ½(δ + √(δ² + 4σ_i²)), ω_i² = ½(−δ + √(δ² + 4σ_i²)), so
-    α_iω_i = σ_i and α_i² − ω_i² = δ; then AW = β0 and AᵀA − WWᵀ = R diag(α² − ω²)Rᵀ = δI.
-    For i beyond rank β0: α_i = √δ, ω_i = 0 (δ > 0; needs a free u_i, so h ≤ c) or α_i = 0,
-    ω_i = √|δ| (δ < 0; needs h ≤ d). The same singular vectors as β0 make the init
-    *decoupled* (modes σ_i evolve independently when the target shares them).
+    SVD construction (docs/lazy_rich.md#wide-and-deep-linear-networks): $\beta_0 = \sum_i \sigma_i u_i v_i^\top$,
+    $A = U_h \operatorname{diag}(\alpha) R^\top$, $W = R \operatorname{diag}(\omega) V_h^\top$ with
+    $\alpha_i^2 = \tfrac12(\delta + \sqrt{\delta^2 + 4\sigma_i^2})$, $\omega_i^2 = \tfrac12(-\delta + \sqrt{\delta^2 + 4\sigma_i^2})$, so
+    $\alpha_i\omega_i = \sigma_i$ and $\alpha_i^2 - \omega_i^2 = \delta$; then AW = β0 and
+    $A^\top A - WW^\top = R \operatorname{diag}(\alpha^2 - \omega^2)R^\top = \delta I$.
+    For i beyond rank β0: $\alpha_i = \sqrt\delta$, $\omega_i = 0$ (δ > 0; needs a free $u_i$, so h ≤ c) or $\alpha_i = 0$,
+    $\omega_i = \sqrt{|\delta|}$ (δ < 0; needs h ≤ d). The same singular vectors as β0 make the init
+    *decoupled* (modes $\sigma_i$ evolve independently when the target shares them).
 
     Parameters
     ----------
@@ -301,7 +304,7 @@ def mode_dynamics_rhs(sigma, s, delta):
     r"""Decoupled-mode law σ̇ = −√(δ² + 4σ²)(σ − s).
 
     Whitened input, δ-balanced (Δ = δI) and decoupled init β0 = U diag(σ0) Vᵀ sharing the singular
-    vectors of Σ_yx = U S Vᵀ: each singular value follows this law (Kunin et al. 2024,
+    vectors of $\Sigma_{yx} = U S V^\top$: each singular value follows this law (Kunin et al. 2024,
     arXiv 2406.06158; docs/lazy_rich.md#wide-and-deep-linear-networks). It is the d = c = h = 1 single neuron, unit rates.
 
     Parameters
@@ -346,7 +349,7 @@ def mode_solution(sigma0, s, delta, t, sign=1) -> ModeSolution:
 
     Kunin et al. 2024 (arXiv 2406.06158), docs/lazy_rich.md#wide-and-deep-linear-networks: with a0 from (σ0, δ),
     a0 = sign·√((δ + √(δ² + 4σ0²))/2), w0 = σ0/a0, σ(t) = a(t)w(t) where (a, w) is the d = 1,
-    unit-rate closed form ϑ(τ) = e^{Aτ}ϑ0/ρ, A = [[−δ/2, s], [s, δ/2]] (evaluated by
+    unit-rate closed form $\vartheta(\tau) = e^{A\tau}\vartheta_0/\rho$, $A = \begin{pmatrix} -\delta/2 & s \\ s & \delta/2 \end{pmatrix}$ (evaluated by
     :func:`theory.lazy_rich._exact.exact_solution`). σ(t) does not depend on ``sign``; a and w do.
     σ0 = 0 with δ < 0 starts at a0 = 0, w0 = sign·√|δ|; σ0 = 0 with δ = 0 is the saddle (σ ≡ 0).
 
@@ -454,8 +457,8 @@ def _entropy_args(sigma, delta):
 def relu_init_scale(tau, delta):
     r"""Shape parameter α of the (τ, δ) ReLU init: α² = (√(4 + (δ/τ²)²) − δ/τ²)/2.
 
-    Init family of Kunin et al. 2024 (arXiv 2406.06158; docs/lazy_rich.md#relu-networks): per neuron ‖w_k‖ = τα,
-    |a_k| = τ/α, so |a_k|‖w_k‖ = τ² and δ = τ²(α⁻² − α²). The root is written as
+    Init family of Kunin et al. 2024 (arXiv 2406.06158; docs/lazy_rich.md#relu-networks): per neuron $\|w_k\| = \tau\alpha$,
+    $|a_k| = \tau/\alpha$, so $|a_k|\|w_k\| = \tau^2$ and $\delta = \tau^2(\alpha^{-2} - \alpha^2)$. The root is written as
     2/(√(4 + x²) + x) for x = δ/τ² > 0, so large |δ|/τ² keeps full relative accuracy.
 
     Parameters
@@ -491,7 +494,7 @@ def relu_init_scale(tau, delta):
 def relu_delta(tau, alpha):
     r"""Per-neuron conserved quantity δ = τ²(α⁻² − α²) of the (τ, α) ReLU init (docs/lazy_rich.md#relu-networks).
 
-    Kunin et al. 2024 (arXiv 2406.06158): ‖w_k‖ = τα, |a_k| = τ/α, δ = a_k² − ‖w_k‖².
+    Kunin et al. 2024 (arXiv 2406.06158): $\|w_k\| = \tau\alpha$, $|a_k| = \tau/\alpha$, $\delta = a_k^2 - \|w_k\|^2$.
 
     Parameters
     ----------

@@ -152,9 +152,11 @@ def _gauss_elog(a, b, mu=0.0, s=1.0):
 def gaussian_expected_log_abs(alpha, beta):
     r"""E log|α + β·Z|, Z ~ N(0, 1), in closed form (docs/sgd_stability.md#gaussian-closed-form).
 
-    E log|α + βZ| = log|β| + ½ [ln 2 + Σ_{j≥0} e^{−q} q^j/j! · ψ(½ + j)],  q = α²/(2β²)
-                 = log|β| − (γ + ln 2)/2 + q·₂F₂(1, 1; 3/2, 2; −q);
-    for q > 50 the asymptotic log|α| − Σ_{k≤20} (2k−1)!!/(2k)·r^k, r = β²/α². β = 0 gives log|α|.
+    $$\mathbb{E}\log|\alpha + \beta Z| = \log|\beta| + \tfrac12 \Big[\ln 2 + \sum_{j\ge0} e^{-q} \frac{q^j}{j!}\, \psi(\tfrac12 + j)\Big], \qquad q = \frac{\alpha^2}{2\beta^2},$$
+
+    equivalently $\log|\beta| - (\gamma + \ln 2)/2 + q\; {}_2F_2(1, 1; \tfrac32, 2; -q)$;
+
+    for q > 50 the asymptotic $\log|\alpha| - \sum_{k\le20} \frac{(2k-1)!!}{2k}\, r^k$, $r = \beta^2/\alpha^2$. β = 0 gives log|α|.
     With α = 1 ± λμ and β = λs this is the Lyapunov exponent Λ± of a Gaussian curvature
     (Ziyin et al. 2023, arXiv 2303.13093, Thm 1).
 
@@ -556,8 +558,8 @@ def expected_log_abs(a, b, law, *, method="auto"):
     r"""E log|a + b·X|, X ~ ``law``, broadcast over ``a`` and ``b`` (docs/sgd_stability.md#computing-exponents).
 
     With a = 1, b = −λ this is the Lyapunov exponent Λ(λ) = E log|1 − λh| of Ziyin et al. 2023
-    (arXiv 2303.13093, Thm 1). Finite laws: the exact mean (1/N) Σ_i log|a + b·x_i| (−inf when
-    a + b·x_i = 0 for some atom). ``norm(μ, s)``: the closed form (docs/sgd_stability.md#gaussian-closed-form) with α = a + bμ,
+    (arXiv 2303.13093, Thm 1). Finite laws: the exact mean $\frac1N \sum_i \log|a + b x_i|$ (−inf when
+    $a + b x_i = 0$ for some atom). ``norm(μ, s)``: the closed form (docs/sgd_stability.md#gaussian-closed-form) with α = a + bμ,
     β = bs (:func:`gaussian_expected_log_abs`). Other frozen continuous laws: adaptive quadrature
     of log|a + b·x| f(x) split at the singular point x = −a/b. b = 0 gives log|a|.
 
@@ -595,11 +597,11 @@ def expected_log_abs(a, b, law, *, method="auto"):
 
 @guard_numerics
 def log_expected_abs_power(a, b, p, law, *, method="auto"):
-    r"""log E|a + b·X|^p for scalar a, b and p ≥ 0 (array), X ~ ``law`` (docs/sgd_stability.md#four-notions-of-stability).
+    r"""$\log\mathbb{E}|a + bX|^p$ for scalar a, b and p ≥ 0 (array), X ~ ``law`` (docs/sgd_stability.md#four-notions-of-stability).
 
-    With a = 1, b = −λ this is the scalar moment exponent g(p) = log E|1 − λh|^p. Finite laws:
+    With a = 1, b = −λ this is the scalar moment exponent $g(p) = \log\mathbb{E}|1 - \lambda h|^p$. Finite laws:
     log-sum-exp over the atoms. ``norm``: the exact Poisson mixture
-    E|c + Z|^p = 2^{p/2} Σ_j e^{−q}q^j/j! · Γ(½ + j + p/2)/Γ(½ + j), q = c²/2. Other continuous
+    $\mathbb{E}|c + Z|^p = 2^{p/2} \sum_j e^{-q}\frac{q^j}{j!}\, \Gamma(\tfrac12 + j + p/2)/\Gamma(\tfrac12 + j)$, $q = c^2/2$. Other continuous
     laws: quadrature of the rescaled integrand; +inf when the p-th moment diverges (detected by
     non-convergent quadrature). p = 0 gives 0 (|x|⁰ = 1).
 
@@ -631,7 +633,7 @@ def log_expected_abs_power(a, b, p, law, *, method="auto"):
 
 @guard_numerics
 def law_moment(law, k):
-    r"""Raw moment m_k = E h^k of a curvature law (exact mean for finite laws; SciPy's moment).
+    r"""Raw moment $m_k = \mathbb{E}\, h^k$ of a curvature law (exact mean for finite laws; SciPy's moment).
 
     Parameters
     ----------

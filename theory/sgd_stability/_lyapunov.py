@@ -56,9 +56,9 @@ def _lam(law: _Law, lr):
 def lyapunov_exponent(lr, h, *, method="auto"):
     r"""Lyapunov exponent Λ(λ) = E log|1 − λh| of scalar linearised SGD.
 
-    Ziyin et al. 2023 (arXiv 2303.13093), Thm 1 (docs/sgd_stability.md#the-lyapunov-criterion): w_t → 0 in probability iff
-    Λ < 0; |w_t| → ∞ a.s. if Λ > 0. Finite laws give the exact mean (1/N) Σ_i log|1 − λh_i|,
-    which is −inf when the floating-point product λ·h_i equals 1 for an atom (the iterate hits 0
+    Ziyin et al. 2023 (arXiv 2303.13093), Thm 1 (docs/sgd_stability.md#the-lyapunov-criterion): $w_t \to 0$ in probability iff
+    Λ < 0; $|w_t| \to \infty$ a.s. if Λ > 0. Finite laws give the exact mean $\frac1N \sum_i \log|1 - \lambda h_i|$,
+    which is −inf when the floating-point product $\lambda h_i$ equals 1 for an atom (the iterate hits 0
     in finite time); Gaussian laws the closed form of docs/sgd_stability.md#gaussian-closed-form; other laws quadrature.
 
     Parameters
@@ -244,7 +244,7 @@ def _scan_windows(law: _Law, lr_max: float, n_grid: int, lr_min: float):
 
 @guard_numerics
 def stable_learning_rates(h, notion, lr_max=None, *, n_grid=400, lr_min_ratio=1e-6, method="auto"):
-    r"""Learning rates λ ∈ (0, lr_max] at which scalar SGD is stable, as a list of intervals.
+    r"""Learning rates λ ∈ (0, ``lr_max``] at which scalar SGD is stable, as a list of intervals.
 
     docs/sgd_stability.md#four-notions-of-stability, docs/sgd_stability.md#the-lyapunov-criterion, docs/sgd_stability.md#computing-exponents (Ziyin et al. 2023, arXiv 2303.13093, Thm 1):
 
@@ -253,10 +253,10 @@ def stable_learning_rates(h, notion, lr_max=None, *, n_grid=400, lr_min_ratio=1e
       Michaeli 2023, Thm 3 in 1-D with B = 1);
     * ``"probabilistic"``: Λ(λ) = E log|1 − λh| < 0. Not an interval in general. For a finite law
       the set is computed exactly (no grid): Λ is concave between consecutive singular points
-      1/h_i, where Λ = −∞, so each 1/h_i sits inside a stable window whose ends are found by
+      $1/h_i$, where Λ = −∞, so each $1/h_i$ sits inside a stable window whose ends are found by
       root-finding on both sides. A window narrower than float resolution is returned as the
-      degenerate interval (1/h_i, 1/h_i). Other laws: Λ on a log grid of ``n_grid`` points in
-      [lr_min_ratio·lr_max, lr_max], every sign change refined by brentq (relative 1e-14);
+      degenerate interval $(1/h_i, 1/h_i)$. Other laws: Λ on a log grid of ``n_grid`` points in
+      [``lr_min_ratio``·``lr_max``, ``lr_max``], every sign change refined by brentq (relative 1e-14);
       windows narrower than the grid spacing can be missed. Below the grid the first interval
       is extended to 0 when Λ < 0 there and E h ≥ 0 (Λ ≈ −λE h − λ²E h²/2); when E h < 0 its lower
       end is searched below the grid.
@@ -342,7 +342,7 @@ def stable_learning_rates(h, notion, lr_max=None, *, n_grid=400, lr_min_ratio=1e
 
 @guard_numerics
 def moment_exponent(p, lr, h, *, method="auto"):
-    r"""Moment exponent g(p) = log E|1 − λh|^p of scalar SGD (docs/sgd_stability.md#four-notions-of-stability).
+    r"""Moment exponent $g(p) = \log\mathbb{E}|1 - \lambda h|^p$ of scalar SGD (docs/sgd_stability.md#four-notions-of-stability).
 
     g is convex, g(0) = 0, g'(0⁺) = Λ(λ) (Arnold); g(2) < 0 is mean-square stability, and
     convexity gives Λ ≤ g(2)/2 (MS ⇒ probabilistic stability). Finite laws: exact log-sum-exp.
@@ -381,11 +381,11 @@ def moment_exponent(p, lr, h, *, method="auto"):
 
 @guard_numerics(nan_ok=True)
 def tail_index(lr, h, *, p_max=1e4, method="auto"):
-    r"""Tail index α* > 0 with g(α*) = 0, g(p) = log E|1 − λh|^p (docs/sgd_stability.md#four-notions-of-stability).
+    r"""Tail index $\alpha^* > 0$ with $g(\alpha^*) = 0$, $g(p) = \log\mathbb{E}|1 - \lambda h|^p$ (docs/sgd_stability.md#four-notions-of-stability).
 
-    For the affine recursion Δ_{t+1} = (1 − λh_t)Δ_t + ξ_t with Λ < 0 the stationary law has power
-    tails P(|Δ| > u) ~ C u^{−α*} (Kesten–Goldie). MS stability is α* > 2, probabilistic stability
-    the existence of α* (Λ < 0). Found by bracketing (halving/doubling p) and brentq.
+    For the affine recursion $\Delta_{t+1} = (1 - \lambda h_t)\Delta_t + \xi_t$ with Λ < 0 the stationary law has power
+    tails $P(|\Delta| > u) \sim C u^{-\alpha^*}$ (Kesten–Goldie). MS stability is $\alpha^* > 2$, probabilistic stability
+    the existence of $\alpha^*$ (Λ < 0). Found by bracketing (halving/doubling p) and brentq.
 
     Parameters
     ----------
@@ -393,13 +393,13 @@ def tail_index(lr, h, *, p_max=1e4, method="auto"):
         Learning rate λ > 0.
     h : curvature law (:mod:`theory.sgd_stability._laws`)
     p_max : float, default 1e4
-        Search bound: if g(p) < 0 for every p ≤ p_max, returns inf.
+        Search bound: if g(p) < 0 for every p ≤ ``p_max``, returns inf.
     method : {"auto", "quad"}, default "auto"
 
     Returns
     -------
     float
-        α*; ``inf`` when g < 0 on (0, p_max] (for a finite law: exactly when |1 − λh_i| ≤ 1 for all
+        $\alpha^*$; ``inf`` when g < 0 on (0, ``p_max``] (for a finite law: exactly when $|1 - \lambda h_i| \le 1$ for all
         atoms, i.e. no moment ever grows); ``nan`` when Λ ≥ 0 (no positive root: g(p) ≥ pΛ ≥ 0).
 
     Examples
@@ -450,8 +450,9 @@ def tail_index(lr, h, *, p_max=1e4, method="auto"):
 def small_lr_expansion(order):
     r"""Symbolic small-λ expansion of Λ(λ) = E log|1 − λh| to the given order (docs/sgd_stability.md#the-lyapunov-criterion).
 
-    log|1 − λh| = −Σ_{k≥1} (λh)^k / k for λ|h| < 1, so Λ = −Σ_{k=1}^{order} λ^k m_k / k + O(λ^{order+1})
-    with m_k = E h^k. Derived here with sympy (``series`` of log(1 − λh) in λ, then h^k → m_k). For
+    $\log|1 - \lambda h| = -\sum_{k\ge1} (\lambda h)^k / k$ for λ|h| < 1, so
+    $\Lambda = -\sum_{k=1}^{n} \lambda^k m_k / k + O(\lambda^{n+1})$ with n = ``order`` and
+    $m_k = \mathbb{E}\, h^k$. Derived here with sympy (``series`` of log(1 − λh) in λ, then $h^k \to m_k$). For
     laws with unbounded support (e.g. Gaussian) the series is asymptotic, not convergent.
 
     Parameters
@@ -484,9 +485,9 @@ def small_lr_expansion(order):
 
 @guard_numerics
 def small_lr_lyapunov(lr, h, order):
-    r"""Numeric small-λ approximation Λ ≈ −Σ_{k=1}^{order} λ^k m_k / k (docs/sgd_stability.md#the-lyapunov-criterion).
+    r"""Numeric small-λ approximation $\Lambda \approx -\sum_{k=1}^{n} \lambda^k m_k / k$, n = ``order`` (docs/sgd_stability.md#the-lyapunov-criterion).
 
-    m_k = E h^k from the law. The error is O(λ^{order+1}) (leading term −λ^{order+1} m_{order+1}/(order+1)).
+    $m_k = \mathbb{E}\, h^k$ from the law. The error is $O(\lambda^{n+1})$ (leading term $-\lambda^{n+1} m_{n+1}/(n+1)$).
 
     Parameters
     ----------

@@ -71,7 +71,7 @@ def _batch(batch_size, n: int) -> int:
 def batch_factor(n, batch_size):
     r"""Finite-population factor p = (n − B)/(B(n − 1)) of batches without replacement (docs/sgd_stability.md#conventions).
 
-    Cov(Ĥ) = p · (1/n) Σ_i (H_i − H)⊗(H_i − H) for the batch mean Ĥ of B of the n samples drawn
+    $\mathrm{Cov}(\hat H) = p \cdot \frac1n \sum_i (H_i - H)\otimes(H_i - H)$ for the batch mean Ĥ of B of the n samples drawn
     without replacement. p = 1 for B = 1, p = 0 for B = n (full batch); n = 1 gives p = 0.
 
     Parameters
@@ -107,9 +107,9 @@ def _operators(H: np.ndarray, p: float):
 
 @guard_numerics
 def gd_threshold(hessians):
-    r"""Mean (GD) stability threshold η*_mean = 2/λ_max(H), H = (1/n) Σ H_i (docs/sgd_stability.md#mean-square-threshold, Thm 1).
+    r"""Mean (GD) stability threshold $\eta^*_\mathrm{mean} = 2/\lambda_{\max}(H)$, $H = \frac1n \sum_i H_i$ (docs/sgd_stability.md#mean-square-threshold, Thm 1).
 
-    E θ_t follows full-batch GD, bounded iff η ≤ 2/λ_max(H) (Mulayoff & Michaeli 2023, Thm 1).
+    $\mathbb{E}\,\theta_t$ follows full-batch GD, bounded iff $\eta \le 2/\lambda_{\max}(H)$ (Mulayoff & Michaeli 2023, Thm 1).
 
     Parameters
     ----------
@@ -133,25 +133,27 @@ def gd_threshold(hessians):
 
 @guard_numerics
 def mean_square_threshold(hessians, batch_size):
-    r"""Exact mean-square threshold η*_var = 2/λ_max(C†D) (Mulayoff & Michaeli 2023, Thm 3; docs/sgd_stability.md#mean-square-threshold).
+    r"""Exact mean-square threshold $\eta^*_\mathrm{var} = 2/\lambda_{\max}(C^\dagger D)$ (Mulayoff & Michaeli 2023, Thm 3; docs/sgd_stability.md#mean-square-threshold).
 
-    C = ½(H⊗I + I⊗H), D = (1 − p)H⊗H + p·(1/n) Σ_i H_i⊗H_i, p = (n − B)/(B(n − 1)). SGD at an
-    interpolating minimum (g_i = 0, H_i ⪰ 0) is MS-bounded iff η ≤ η*_var and MS-convergent iff
-    η < η*_var; ρ(Q(η*_var)) = 1. In 1-D: η*_var = 2H/((1 − p)H² + p·mean(h_i²)). λ_max(C†D) is
+    $C = \tfrac12(H\otimes I + I\otimes H)$, $D = (1 - p)H\otimes H + p\cdot\frac1n \sum_i H_i\otimes H_i$,
+    $p = (n - B)/(B(n - 1))$. SGD at an
+    interpolating minimum ($g_i = 0$, $H_i \succeq 0$) is MS-bounded iff $\eta \le \eta^*_\mathrm{var}$ and MS-convergent iff
+    $\eta < \eta^*_\mathrm{var}$; $\rho(Q(\eta^*_\mathrm{var})) = 1$. In 1-D:
+    $\eta^*_\mathrm{var} = 2H/((1 - p)H^2 + p\,\mathrm{mean}(h_i^2))$. $\lambda_{\max}(C^\dagger D)$ is
     computed as the top eigenvalue of the symmetric-definite pencil (UᵀDU, UᵀCU) on the range U
-    of C (range D ⊆ range C when H_i ⪰ 0), which is more accurate than eigvals(pinv(C) @ D).
+    of C (range D ⊆ range C when $H_i \succeq 0$), which is more accurate than ``eigvals(pinv(C) @ D)``.
 
     Parameters
     ----------
     hessians : array of shape (n, d, d)
-        Symmetric positive semidefinite per-sample Hessians H_i.
+        Symmetric positive semidefinite per-sample Hessians $H_i$.
     batch_size : int in 1..n
         B; batches without replacement within a batch, i.i.d. across steps.
 
     Returns
     -------
     float
-        η*_var; ``inf`` when H = 0.
+        $\eta^*_\mathrm{var}$; ``inf`` when H = 0.
 
     References
     ----------
@@ -181,11 +183,11 @@ def mean_square_threshold(hessians, batch_size):
 
 @guard_numerics
 def second_moment_operator(hessians, batch_size, lr, *, form="kron"):
-    r"""Second-moment operator Q with vec Σ_{t+1} = Q vec Σ_t (Mulayoff & Michaeli Thm 2; docs/sgd_stability.md#mean-square-threshold).
+    r"""Second-moment operator Q with $\mathrm{vec}\,\Sigma_{t+1} = Q\, \mathrm{vec}\,\Sigma_t$ (Mulayoff & Michaeli Thm 2; docs/sgd_stability.md#mean-square-threshold).
 
-    ``form="kron"``:    Q = (I − ηH)⊗(I − ηH) + p·(η²/n) Σ_i (H_i⊗H_i − H⊗H);
-    ``form="mixture"``: Q = (1 − p)(I − ηH)⊗(I − ηH) + p·(1/n) Σ_i (I − ηH_i)⊗(I − ηH_i).
-    The two agree identically (the tests check it). Valid for any symmetric H_i (saddles too).
+    ``form="kron"``: $Q = (I - \eta H)\otimes(I - \eta H) + p\,\frac{\eta^2}{n} \sum_i (H_i\otimes H_i - H\otimes H)$;
+    ``form="mixture"``: $Q = (1 - p)(I - \eta H)\otimes(I - \eta H) + p\,\frac1n \sum_i (I - \eta H_i)\otimes(I - \eta H_i)$.
+    The two agree identically (the tests check it). Valid for any symmetric $H_i$ (saddles too).
 
     Parameters
     ----------
@@ -229,8 +231,8 @@ def second_moment_operator(hessians, batch_size, lr, *, form="kron"):
 def spectral_radius_second_moment(hessians, batch_size, lr):
     r"""ρ(Q(η)), the spectral radius of the second-moment operator (docs/sgd_stability.md#mean-square-threshold, Thm 2 and Thm 6).
 
-    E‖Δ_t‖² → 0 iff ρ(Q) < 1. Q is symmetric, so ρ(Q) = max |eig(Q)|; for H_i ⪰ 0 the Lemma
-    (Thm 6) gives ρ(Q) = λ_max(Q). At η = η*_var, ρ = 1.
+    $\mathbb{E}\|\Delta_t\|^2 \to 0$ iff ρ(Q) < 1. Q is symmetric, so ρ(Q) = max |eig(Q)|; for $H_i \succeq 0$ the Lemma
+    (Thm 6) gives $\rho(Q) = \lambda_{\max}(Q)$. At $\eta = \eta^*_\mathrm{var}$, ρ = 1.
 
     Parameters
     ----------
@@ -253,16 +255,16 @@ def spectral_radius_second_moment(hessians, batch_size, lr):
 
 @dataclass(frozen=True)
 class MeanSquareBounds:
-    """Cheap upper bounds on η*_var (Mulayoff & Michaeli 2023, Prop 3 and Eq. 24; docs/sgd_stability.md#mean-square-threshold).
+    r"""Cheap upper bounds on $\eta^*_\mathrm{var}$ (Mulayoff & Michaeli 2023, Prop 3 and Eq. 24; docs/sgd_stability.md#mean-square-threshold).
 
     Attributes
     ----------
     top_direction : float
-        2λ_max / (λ_max² + (p/n) Σ_i (vᵀH_i v − λ_max)²), v the top eigenvector of H.
+        $2\lambda_{\max} / (\lambda_{\max}^2 + \frac{p}{n} \sum_i (v^\top H_i v - \lambda_{\max})^2)$, v the top eigenvector of H.
     trace : float
-        2 Tr H / ((1 − p)‖H‖_F² + (p/n) Σ_i ‖H_i‖_F²).
+        $2 \operatorname{Tr} H / ((1 - p)\|H\|_F^2 + \frac{p}{n} \sum_i \|H_i\|_F^2)$.
     optimized : float
-        2 / max_{‖v‖=1} {vᵀHv + p·(1/n) Σ_i (vᵀH_i v − vᵀHv)² / vᵀHv}, maximised numerically from
+        $2 / \max_{\|v\|=1} \{v^\top Hv + p\,\frac1n \sum_i (v^\top H_i v - v^\top Hv)^2 / v^\top Hv\}$, maximised numerically from
         several starts (any v gives a valid bound; this is the best found, ≤ ``top_direction``).
     """
 
@@ -273,10 +275,10 @@ class MeanSquareBounds:
 
 @guard_numerics
 def mean_square_bounds(hessians, batch_size, *, n_starts=8, seed=0):
-    r"""Prop 3 / Eq. 24 upper bounds on η*_var (Mulayoff & Michaeli 2023; docs/sgd_stability.md#mean-square-threshold).
+    r"""Prop 3 / Eq. 24 upper bounds on $\eta^*_\mathrm{var}$ (Mulayoff & Michaeli 2023; docs/sgd_stability.md#mean-square-threshold).
 
-    Each is 2 over a Rayleigh quotient ⟨x, Dx⟩/⟨x, Cx⟩ ≤ λ_max(C†D): x = v⊗v (top eigenvector, or
-    the maximiser over unit v) and x = vec I (the trace bound). Hence every bound is ≥ η*_var.
+    Each is 2 over a Rayleigh quotient $\langle x, Dx\rangle/\langle x, Cx\rangle \le \lambda_{\max}(C^\dagger D)$: x = v⊗v (top eigenvector, or
+    the maximiser over unit v) and x = vec I (the trace bound). Hence every bound is $\ge \eta^*_\mathrm{var}$.
 
     Parameters
     ----------

@@ -53,7 +53,7 @@ def model_a_law(noise, batch_size=1, kappa=1.0, s1=1.0):
     r"""Model A (Rademacher input): c ~ N(κs₁, (κs₁σ)²/S) exactly.
 
     docs/sgd_stability.md#data-models (model A): x = ±1, y = x + σε, ε ~ N(0, 1) give xy = 1 + σ(xε) ~ N(1, σ²), so
-    the batch mean c = κs₁ (1/S) Σ x_jy_j (i.i.d. batches) is exactly Gaussian with mean κs₁ and
+    the batch mean $c = \kappa s_1 \frac1S \sum_j x_jy_j$ (i.i.d. batches) is exactly Gaussian with mean κs₁ and
     standard deviation κs₁σ/√S. Exponents are then in closed form (docs/sgd_stability.md#gaussian-closed-form).
 
     Parameters
@@ -105,25 +105,25 @@ def _exp_sinh(scale):
 
 @dataclass(frozen=True)
 class GaussianInputLaw:
-    r"""Model B (Gaussian input): c | Q ~ N(κs₁Q/S, (κs₁σ)²Q/S²), Q ~ χ²_S.
+    r"""Model B (Gaussian input): $c \mid Q \sim N(\kappa s_1Q/S, (\kappa s_1\sigma)^2Q/S^2)$, $Q \sim \chi^2_S$.
 
     docs/sgd_stability.md#data-models (model B): x ~ N(0, 1), y = x + σε. Given the batch inputs,
-    c = (κs₁/S)(Σx_j² + σΣx_jε_j) with Σx_jε_j ~ N(0, Q), Q = Σ x_j². Hence
+    $c = (\kappa s_1/S)(\sum_j x_j^2 + \sigma\sum_j x_j\varepsilon_j)$ with $\sum_j x_j\varepsilon_j \sim N(0, Q)$, $Q = \sum_j x_j^2$. Hence
 
-        E log|a + bc| = E_Q G(a + bmQ, |b|s√Q),   m = κs₁/S, s = κs₁σ/S,
+    $$\mathbb{E}\log|a + bc| = \mathbb{E}_Q\, G(a + bmQ, |b|s\sqrt Q), \qquad m = \kappa s_1/S, \quad s = \kappa s_1\sigma/S,$$
 
-    G(α, β) = E log|α + βZ| the Gaussian closed form (docs/sgd_stability.md#gaussian-closed-form), and the 1-D integral over
+    $G(\alpha, \beta) = \mathbb{E}\log|\alpha + \beta Z|$ the Gaussian closed form (docs/sgd_stability.md#gaussian-closed-form), and the 1-D integral over
     Q/2 ~ Gamma(S/2) is computed by double-exponential quadrature (Takahasi–Mori, step 1/32):
     tanh-sinh on the pieces between 0, the bulk S/2 ± 10√(S/2) and the log singularity
-    Q* = −a/(bm) (where α = 0) when it is positive, exp-sinh beyond; the distance to Q* is
+    $Q^* = -a/(bm)$ (where α = 0) when it is positive, exp-sinh beyond; the distance to $Q^*$ is
     carried exactly so that α is never formed by cancellation. The
-    endpoint clustering resolves the χ²₁ density's Q^{−1/2}, the log singularity at Q* (σ = 0)
-    and its smoothed dip of width ~σ√Q* (σ > 0), and a singularity just left of Q = 0 (large
+    endpoint clustering resolves the χ²₁ density's $Q^{-1/2}$, the log singularity at $Q^*$ (σ = 0)
+    and its smoothed dip of width $\sim\sigma\sqrt{Q^*}$ (σ > 0), and a singularity just left of Q = 0 (large
     learning rates), which defeat plain Gauss–Laguerre; ``method="quad"`` uses adaptive
-    ``scipy.integrate.quad`` split at Q* instead (slow; the cross-check). Agreement ~1e-12.
+    ``scipy.integrate.quad`` split at $Q^*$ instead (slow; the cross-check). Agreement ~1e-12.
 
     Moments: E c = κs₁, E c² = (κs₁)²(1 + (2 + σ²)/S); all raw moments in closed form from
-    E[(mQ + s√Q Z)^k | Q] and E Q^r = 2^r Γ(S/2 + r)/Γ(S/2). As S grows c becomes Gaussian
+    $\mathbb{E}[(mQ + s\sqrt Q Z)^k \mid Q]$ and $\mathbb{E}\,Q^r = 2^r \Gamma(S/2 + r)/\Gamma(S/2)$. As S grows c becomes Gaussian
     (CLT): compare with model A at noise √(σ² + 2) (same mean and variance).
 
     Parameters
@@ -154,7 +154,7 @@ class GaussianInputLaw:
 
     # -- moments ------------------------------------------------------------------------------
     def moment(self, k) -> float:
-        """E c^k (k ≥ 1 integer), exact."""
+        r"""$\mathbb{E}\, c^k$ (k ≥ 1 integer), exact."""
         k = as_count(k, "k", maximum=_MAX_MOMENT)
         half = self.batch_size / 2.0
         total = 0.0
@@ -254,7 +254,7 @@ class GaussianInputLaw:
 def model_b_law(noise, batch_size=1, kappa=1.0, s1=1.0) -> GaussianInputLaw:
     r"""Model B (Gaussian input): the law of c as a :class:`GaussianInputLaw` (docs/sgd_stability.md#data-models, model B).
 
-    x ~ N(0, 1), y = x + σε; c | Q ~ N(κs₁Q/S, (κs₁σ)²Q/S²), Q ~ χ²_S. Parameters as in
+    x ~ N(0, 1), y = x + σε; $c \mid Q \sim N(\kappa s_1Q/S, (\kappa s_1\sigma)^2Q/S^2)$, $Q \sim \chi^2_S$. Parameters as in
     :func:`model_a_law`.
     """
     return GaussianInputLaw(noise, batch_size, kappa, s1)
@@ -262,11 +262,11 @@ def model_b_law(noise, batch_size=1, kappa=1.0, s1=1.0) -> GaussianInputLaw:
 
 @dataclass(frozen=True, eq=False)
 class WeightedFiniteLaw:
-    r"""A finite law with unequal probabilities: P(c = v_i) = p_i (exact).
+    r"""A finite law with unequal probabilities: $P(c = v_i) = p_i$ (exact).
 
     Implements the law-object protocol of ``theory.sgd_stability._laws``:
-    E log|a + bc| = Σ_i p_i log|a + bv_i| (−inf if a + bv_i = 0 for an atom), and
-    ``moment(k)`` = Σ_i p_i v_i^k. Produced by :func:`model_c_law` for batches drawn with
+    $\mathbb{E}\log|a + bc| = \sum_i p_i \log|a + bv_i|$ (−inf if $a + bv_i = 0$ for an atom), and
+    ``moment(k)`` $= \sum_i p_i v_i^k$. Produced by :func:`model_c_law` for batches drawn with
     replacement (multinomial weights of the distinct multisets).
 
     Parameters
@@ -290,14 +290,14 @@ class WeightedFiniteLaw:
         object.__setattr__(self, "probabilities", p)
 
     def expected_log_abs(self, a, b):
-        """Σ_i p_i log|a + b·v_i|, broadcast over ``a`` and ``b``."""
+        r"""$\sum_i p_i \log|a + b v_i|$, broadcast over ``a`` and ``b``."""
         a, b = np.broadcast_arrays(as_finite_array(a, "a"), as_finite_array(b, "b"))
         terms = _log_abs_affine(a[..., None], b[..., None], self.values)
         out = np.sum(np.where(np.isneginf(terms), -np.inf, terms * self.probabilities), axis=-1)
         return float(out) if out.ndim == 0 else out
 
     def moment(self, k) -> float:
-        """Σ_i p_i v_i^k."""
+        r"""$\sum_i p_i v_i^k$."""
         return float(np.sum(self.probabilities * self.values ** int(k)))
 
     def mean(self) -> float:
@@ -310,26 +310,26 @@ class WeightedFiniteLaw:
 @guard_numerics
 def model_c_law(c=None, *, x=None, y=None, batch_size=1, sampling="with_replacement", kappa=None, s1=None,
                 max_batches=1_000_000):
-    r"""Model C (finite data set): the exact law of the batch mean c = (1/S) Σ_{j∈B} c_j.
+    r"""Model C (finite data set): the exact law of the batch mean $c = \frac1S \sum_{j\in B} c_j$.
 
-    docs/sgd_stability.md#data-models (model C) and docs/sgd_stability.md#conventions (batch sampling): per-sample correlations c_i = κs₁x_iy_i of a
+    docs/sgd_stability.md#data-models (model C) and docs/sgd_stability.md#conventions (batch sampling): per-sample correlations $c_i = \kappa s_1x_iy_i$ of a
     data set of N points; a step draws a batch B of size S, i.i.d. across steps, either
 
-    * ``"with_replacement"``: S i.i.d. uniform indices — the N^S ordered tuples are equally
+    * ``"with_replacement"``: S i.i.d. uniform indices — the $N^S$ ordered tuples are equally
       likely, enumerated through the C(N + S − 1, S) multisets with multinomial probabilities
-      S!/(∏_i k_i!)/N^S (returned as a :class:`WeightedFiniteLaw`; S = 1 gives the array c);
+      $S!/(\prod_i k_i!)/N^S$ (returned as a :class:`WeightedFiniteLaw`; S = 1 gives the array c);
     * ``"without_replacement_within_batch"``: a uniform S-subset — the C(N, S) batch means are
       equally likely (returned as an array; S = N is full-batch GD).
 
-    Λ± are then exact finite sums, −inf at λ = ∓1/c̄_B for each batch mean c̄_B.
+    Λ± are then exact finite sums, −inf at $\lambda = \mp1/\bar c_B$ for each batch mean $\bar c_B$.
 
     Parameters
     ----------
     c : array of shape (N,), optional
-        Per-sample correlations κs₁x_iy_i (κ and s₁ already included). Give either ``c`` or
+        Per-sample correlations $\kappa s_1x_iy_i$ (κ and s₁ already included). Give either ``c`` or
         both ``x`` and ``y``.
     x, y : array of shape (N,), optional
-        Scalar inputs and targets; then c_i = κs₁x_iy_i.
+        Scalar inputs and targets; then $c_i = \kappa s_1x_iy_i$.
     batch_size : int, default 1
     sampling : {"with_replacement", "without_replacement_within_batch"}
     kappa, s1 : float, optional
@@ -344,7 +344,7 @@ def model_c_law(c=None, *, x=None, y=None, batch_size=1, sampling="with_replacem
     Raises
     ------
     ValueError
-        If the number of batches exceeds ``max_batches`` (message names batch_size and suggests
+        If the number of batches exceeds ``max_batches`` (message names ``batch_size`` and suggests
         Monte Carlo or a smaller problem), if S > N without replacement, or on invalid input.
     """
     if c is not None:

@@ -62,7 +62,7 @@ class PhaseExponents:
     lambda_minus : float or ndarray
         Λ₋ = E log|1 − λc| (incorrect direction b = u − w).
     l2_plus, l2_minus : float or ndarray
-        log E(1 ± λc)² (mean-square exponents; l2_plus > 0 always: L₂ never predicts collapse).
+        log E(1 ± λc)² (mean-square exponents; ``l2_plus`` > 0 always: L₂ never predicts collapse).
     gd_plus, gd_minus : float or ndarray
         log|1 ± λE c| (mean / GD exponents).
     label : str or ndarray of str
@@ -111,14 +111,12 @@ def phase_exponents(lr, c, kappa_s1=None, criterion="l2") -> PhaseExponents:
     Ziyin et al. 2023 (arXiv 2303.13093), Theorem 1 applied to the commuting directions
     a = u + w, b = u − w of the two-layer net at the origin (docs/sgd_stability.md#phases-of-the-two-layer-net), E c > 0:
 
-    ========  =====================  ======================================================
-    phase     condition              meaning
-    ========  =====================  ======================================================
-    I         Λ₊ ≥ 0, Λ₋ < 0         correct learning; Ib if also E(1 − λc)² < 1, else Ia
-    II        Λ₊ < 0, Λ₋ ≥ 0         incorrect learning
-    III       Λ₊ < 0, Λ₋ < 0         collapse to the (low-rank) saddle
-    IV        Λ₊ ≥ 0, Λ₋ ≥ 0         loss of stability
-    ========  =====================  ======================================================
+    | phase | condition      | meaning                                               |
+    |-------|----------------|-------------------------------------------------------|
+    | I     | Λ₊ ≥ 0, Λ₋ < 0 | correct learning; Ib if also E(1 − λc)² < 1, else Ia |
+    | II    | Λ₊ < 0, Λ₋ ≥ 0 | incorrect learning                                    |
+    | III   | Λ₊ < 0, Λ₋ < 0 | collapse to the (low-rank) saddle                     |
+    | IV    | Λ₊ ≥ 0, Λ₋ ≥ 0 | loss of stability                                     |
 
     Boundary convention: a direction is stable iff its exponent is strictly negative (Theorem 1
     is an iff with Λ < 0; Λ = 0 is marginal, not convergent), so Λ = 0 falls on the unstable side;
@@ -213,7 +211,7 @@ class PhaseBoundaries:
     ----------
     noise : ndarray of shape (n,)
     lambda_plus_zeros, lambda_minus_zeros : tuple of n ndarrays
-        Ascending λ ∈ [lr_min, lr_max] with Λ₊ = 0 (resp. Λ₋ = 0), one array per noise value.
+        Ascending λ ∈ [``lr_min``, ``lr_max``] with Λ₊ = 0 (resp. Λ₋ = 0), one array per noise value.
     l2_line : ndarray of shape (n,)
         λ = 2E c/E c² (the MS edge; second-order approximation of the lower Λ₊ = 0 branch).
     gd_line : ndarray of shape (n,)
@@ -257,9 +255,9 @@ def phase_boundaries(noise_values, batch_size=1, lr_max=10.0, model="A", *, kapp
 
     docs/sgd_stability.md#phases-of-the-two-layer-net (boundaries) and docs/sgd_stability.md#computing-exponents (root bracketing): for each noise σ the law of c (model A:
     :func:`model_a_law`; model B: :func:`model_b_law`) is scanned on a log grid of ``n_grid``
-    learning rates in [lr_min, lr_max]; each sign change of Λ₊ = E log|1 + λc| or
+    learning rates in [``lr_min``, ``lr_max``]; each sign change of Λ₊ = E log|1 + λc| or
     Λ₋ = E log|1 − λc| is refined by brentq (relative 1e-13). Zero pairs closer than the grid
-    spacing can be missed. Lines: λ_L₂ = 2E c/E c² and λ_GD = 2/E c. Feeds
+    spacing can be missed. Lines: $\lambda_{L_2} = 2\,\mathbb{E}c/\mathbb{E}c^2$ and $\lambda_\mathrm{GD} = 2/\mathbb{E}c$. Feeds
     ``sims.phase_diagram``.
 
     Parameters
@@ -271,7 +269,7 @@ def phase_boundaries(noise_values, batch_size=1, lr_max=10.0, model="A", *, kapp
     model : {"A", "B"}, default "A"
     kappa, s1 : float, default 1.0
     lr_min : float, optional
-        Default 1e-4·lr_max.
+        Default 1e-4·``lr_max``.
     n_grid : int, default 400
 
     Returns
@@ -327,16 +325,16 @@ def _collapse_margin(law, scale):
 
 @guard_numerics
 def critical_collapse_noise(batch_size=1, model="A", kappa=1.0, s1=1.0) -> float:
-    r"""Smallest label noise σ_c at which phase III (collapse) exists for some learning rate.
+    r"""Smallest label noise $\sigma_c$ at which phase III (collapse) exists for some learning rate.
 
     docs/sgd_stability.md#batch-size-and-collapse: phase III at (λ, σ) needs Λ₊ < 0 and Λ₋ < 0, so
-    σ_c is the root in σ of M(σ), the lowest interior local minimum over λ of max(Λ₊, Λ₋)
+    $\sigma_c$ is the root in σ of M(σ), the lowest interior local minimum over λ of max(Λ₊, Λ₋)
     (interior: max(Λ₊, Λ₋) ≈ λE c → 0⁺ as λ → 0 is no window). λκs₁ is scanned on a log grid
     over [1e-4, 1e2] (61 points) and each local minimum refined by
     bounded Brent search; σ is bracketed by doubling from √S and solved by brentq (xtol 1e-9).
     For models A and B, Λ₊ ≥ Λ₋ (docs/sgd_stability.md#why-phase-ii-is-rare), so this is where the dip of Λ₊ touches 0.
-    Model A depends on (λκs₁, SNR = √S/σ) only, so σ_c(S) = √S·σ_c(1) exactly; model B tends
-    to √(S σ_c,A(1)² − 2) as S grows (CLT, matched variance).
+    Model A depends on (λκs₁, SNR = √S/σ) only, so $\sigma_c(S) = \sqrt S\,\sigma_c(1)$ exactly; model B tends
+    to $\sqrt{S\,\sigma_{c,A}(1)^2 - 2}$ as S grows (CLT, matched variance).
 
     Parameters
     ----------
