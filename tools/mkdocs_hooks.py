@@ -24,6 +24,9 @@ _DISPLAY = re.compile(r'<div class="arithmatex">\\\[(.+?)\\\]</div>', re.S)
 # Docstrings use Sphinx roles (:func:`name`); mkdocstrings renders the name as code and leaves the
 # role text in front of it, which is dropped here.
 _ROLE = re.compile(r":(?:func|class|meth|attr|data|mod|obj|exc):(<code>)")
+# Docstrings and claims cite the package's own derivations as docs/<page>.md#<anchor>; on the site
+# those citations become links (which the browser test then follows).
+_DOCS_REF = re.compile(r'(?<![\w/"#=])docs/(\w+)\.md#([a-z0-9-]+)')
 # A figure image on a page becomes a link to the full-size file (opened in a new tab).
 _FIGURE_IMG = re.compile(r'(<img [^>]*src="([^"]*figures/[^"]+)"[^>]*>)')
 
@@ -44,6 +47,8 @@ def on_page_content(content: str, page, config, files) -> str:
                            content)
     content = _INLINE.sub(lambda m: _to_mathml(m.group(1), "inline", where), content)
     content = _ROLE.sub(r"\1", content)
+    up = "../" * page.url.count("/")  # from this page's directory to the site root
+    content = _DOCS_REF.sub(lambda m: f'<a href="{up}{m.group(1)}/#{m.group(2)}">{m.group(0)}</a>', content)
     return _FIGURE_IMG.sub(_figure_links, content)
 
 
