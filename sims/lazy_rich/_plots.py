@@ -287,13 +287,13 @@ def plot_implicit_bias(x=(0.5, 1.0), y=1.1, beta0=(0.4, 0.05), deltas=DELTAS, T=
                 label=r"initial ray through $\beta_0$")
         for k, c in enumerate(colors):
             ax.plot(data.beta[k, :, 0], data.beta[k, :, 1], color=c, lw=1.3)
-            ax.plot(*data.prediction[k], marker="o", ms=7, mfc="none", mec=c, mew=1.4, ls="none")
+            ax.plot(*data.prediction[k], marker="o", ms=7, mfc="none", color=c, mew=1.4, ls="none")
         ax.plot(*data.beta0, marker="o", color="k", ms=4, ls="none", label=r"start $\beta_0$")
         ax.plot(*data.lazy_limit, marker="s", color=delta_color(_DELTA_MAX), ms=6, ls="none", mfc="none",
                 mew=1.4, label=r"$\delta \to {+\infty}$ (lazy: kernel limit)")
         ax.plot(*data.downstream_limit, marker="D", color=delta_color(-_DELTA_MAX), ms=6, ls="none", mfc="none",
                 mew=1.4, label=r"$\delta \to {-\infty}$ (on the initial ray)")
-        ax.plot([], [], marker="o", mfc="none", mec="0.3", ls="none",
+        ax.plot([], [], marker="o", mfc="none", color="0.3", ls="none",
                 label=r"theory: $\mathrm{argmin}\ \Phi_\delta$ on the line")
         ax.plot([], [], color="0.3", lw=1.3, label=r"gradient flow (colour: $\delta$)")
         ax.set_xlim(lo[0], hi[0])
