@@ -14,7 +14,7 @@ import numpy as np
 
 from theory.validate import as_positive_scalar
 
-from .._style import GUIDE_GID, axes_list, figure_for, guide_hline, label_mesh, new_figure, panel_letters, plot_style
+from .._style import axes_list, figure_for, guide_hline, label_mesh, new_figure, panel_letters, plot_style
 from ._figure_data import (
     DELTAS,
     SIGN_FLIP_BETA0S,

@@ -16,6 +16,7 @@ from matplotlib.colors import to_rgba  # noqa: E402
 
 from sims._style import GUIDE_GID, new_figure, plot_style  # noqa: E402
 from sims.figures import figure_registry, make_figure  # noqa: E402
+from sims.lazy_rich import _plots  # noqa: E402
 from sims.lazy_rich._figure_data import (  # noqa: E402
     basin_runs,
     conserved_surface_mesh,
@@ -26,7 +27,6 @@ from sims.lazy_rich._figure_data import (  # noqa: E402
     surface_panel,
 )
 from sims.lazy_rich._flow import gradient_flow  # noqa: E402
-from sims.lazy_rich import _plots  # noqa: E402
 from sims.lazy_rich._plots import (  # noqa: E402
     DELTA_ZERO_COLOR,
     delta_color,
