@@ -79,3 +79,37 @@ def label_mesh(ax, x, y, labels, colors, *, only_present=True, **kwargs):
     ax.pcolormesh(x, y, codes, cmap=ListedColormap([colors[n] for n in names]),
                   vmin=-0.5, vmax=len(names) - 0.5, shading="nearest", **kwargs)
     return names
+
+
+# --------------------------------------------------------------------------------------------
+# Figure text and panel letters (issue 7: figures for a talk). Added by the lazy_rich figures;
+# shared helpers only: add below, do not rewrite.
+# --------------------------------------------------------------------------------------------
+
+def panel_letters(axes, *, start=0):
+    """Put a bold "(a)", "(b)", … as the left-hand title of each Axes, in order.
+
+    The letter is the Axes' ``loc="left"`` title, so it never covers data and a centred title
+    can sit beside it; ``ax.get_title(loc="left")`` reads it back. Returns the letters.
+    """
+    import string
+
+    axes = list(np.ravel(np.asarray(axes, dtype=object)))
+    if start < 0 or start + len(axes) > 26:
+        raise ValueError(f"start must leave room for {len(axes)} letters a-z; got {start}")
+    letters = [f"({string.ascii_lowercase[start + k]})" for k in range(len(axes))]
+    for ax, letter in zip(axes, letters):
+        ax.set_title(letter, loc="left", fontweight="bold")
+    return letters
+
+
+GUIDE_GID = "guide"   # gid of unlabelled visual guides (a zero line), which need no legend entry
+
+
+def guide_hline(ax, y=0.0, **kwargs):
+    """A thin grey horizontal reference line (e.g. y = 0) marked as a guide, not data."""
+    kw = dict(color="0.6", lw=0.6, zorder=0)
+    kw.update(kwargs)
+    line = ax.axhline(y, **kw)
+    line.set_gid(GUIDE_GID)
+    return line

@@ -14,7 +14,7 @@ import numpy as np
 
 from theory.validate import as_positive_scalar
 
-from .._style import axes_list, figure_for, label_mesh, new_figure, plot_style
+from .._style import axes_list, figure_for, guide_hline, label_mesh, new_figure, panel_letters, plot_style
 from ._figure_data import (
     DELTAS,
     SIGN_FLIP_BETA0S,
@@ -39,48 +39,63 @@ __all__ = [
 ]
 
 
-def _delta_colors(deltas):
-    """One colour per δ on a diverging map: blue downstream (δ < 0), red upstream (δ > 0).
+# One colour per value of δ, the same in every lazy_rich figure: δ = 0 (balanced) is near-black,
+# δ > 0 (upstream) red, δ < 0 (downstream) blue, darker for larger |δ|. The colour depends on the
+# value of δ only (not on which other δ a figure shows), so black always means δ = 0.
+DELTA_ZERO_COLOR = (0.1, 0.1, 0.1, 1.0)
+_DELTA_SCALE = 0.1     # |δ| where the shade starts to move fast (log1p scale: 0.02, 0.2, 1, 2, 4 stay apart)
+_DELTA_MAX = 10.0      # |δ| at the darkest shade (larger |δ| are clipped to it)
 
-    Colours are spaced by rank (so small |δ| stay distinguishable); the middle rank (δ = 0 in
-    the paper's sets) is dark grey rather than the map's near-white centre.
+
+def delta_color(delta):
+    """The RGBA colour of conserved quantity ``delta`` in every lazy_rich figure.
+
+    ``0`` → near-black; ``δ > 0`` → orange to dark red, ``δ < 0`` → teal to navy, darker as
+    log(1 + |δ|/0.1) grows, up to |δ| = 10. Any nonzero δ, however small, is visibly warm (δ > 0) or cool (δ < 0), never black.
     """
     from matplotlib import colormaps
 
-    cmap = colormaps["coolwarm"]
-    deltas = np.asarray(deltas, dtype=float)
-    rank = np.argsort(np.argsort(deltas))
-    c = np.zeros(deltas.size) if deltas.size == 1 else rank / (deltas.size - 1) - 0.5
-    colors = []
-    for ci in c:
-        if abs(ci) < 1e-12:
-            colors.append((0.25, 0.25, 0.25, 1.0))
-        else:
-            colors.append(cmap(0.5 + np.sign(ci) * (0.15 + 0.33 * abs(ci) / 0.5)))
-    return colors
+    delta = float(delta)
+    if not np.isfinite(delta):
+        raise ValueError(f"delta must be finite; got {delta}")
+    if delta == 0.0:
+        return DELTA_ZERO_COLOR
+    f = min(np.log1p(abs(delta) / _DELTA_SCALE) / np.log1p(_DELTA_MAX / _DELTA_SCALE), 1.0)
+    # Sequential maps that change hue as well as lightness (yellow-orange → dark red, green-teal →
+    # navy), starting off-white so that the smallest |δ| is still visible on white.
+    cmap = colormaps["YlOrRd" if delta > 0 else "YlGnBu"]
+    return tuple(float(c) for c in cmap(0.3 + 0.65 * f))
 
 
-def _delta_colorbar(fig, axes, deltas, colors, label="δ", **kwargs):
-    """A discrete colorbar with one labelled cell per δ."""
+def _delta_colors(deltas):
+    """:func:`delta_color` of each δ."""
+    return [delta_color(d) for d in np.asarray(deltas, dtype=float).ravel()]
+
+
+def _delta_colorbar(fig, axes, deltas, colors, label=r"$\delta = a^2 - \|w\|^2$ (conserved)", **kwargs):
+    """A discrete colorbar with one labelled cell per δ (the key to the δ colours)."""
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import BoundaryNorm, ListedColormap
 
     k = len(deltas)
     sm = ScalarMappable(norm=BoundaryNorm(np.arange(k + 1) - 0.5, k), cmap=ListedColormap(colors))
     cbar = fig.colorbar(sm, ax=axes, ticks=np.arange(k), **kwargs)
-    cbar.ax.set_yticklabels([_fmt(d) for d in deltas])
+    cbar.ax.set_yticklabels([f"${_fmt(d)}$" for d in deltas])
     cbar.set_label(label)
     return cbar
 
 
 def _fmt(x) -> str:
-    """A number as in the paper's labels, with a typographic minus."""
-    return f"{x:g}".replace("-", "−")
+    """A number for a mathtext label; a negative one in braces, so ``$(0, {-1})$`` has a unary minus."""
+    return f"{{{x:g}}}" if x < 0 else f"{x:g}"
 
 
 # --------------------------------------------------------------------------------------------
 # Fig 2: conserved surfaces in (w1, w2, a)
 # --------------------------------------------------------------------------------------------
+
+_TRAJ_COLOR = "tab:purple"   # one trajectory per panel; not a δ colour (each panel has its own δ)
+
 
 def plot_surfaces(deltas=(-2.0, 0.0, 2.0), beta0=WHITENED_BETA0, beta_star=WHITENED_BETA_STAR,
                   T=20.0, extent=2.0, axes=None):
@@ -102,48 +117,56 @@ def plot_surfaces(deltas=(-2.0, 0.0, 2.0), beta0=WHITENED_BETA0, beta_star=WHITE
     """
     deltas = _as_deltas(deltas)
     panels = [surface_panel(d, beta0, beta_star, T=T, extent=extent) for d in deltas]
+    from matplotlib.lines import Line2D
+
     with plot_style():
         if axes is None:
-            fig, axes = new_figure(1, len(deltas), figsize=(3.4 * len(deltas), 3.4),
+            fig, axes = new_figure(1, len(deltas), figsize=(2.6 * len(deltas), 3.1),
                                    subplot_kw=dict(projection="3d"))
         axes = axes_list(axes, len(deltas))
         fig = axes[0].figure
         for ax, p in zip(axes, panels):
             if getattr(ax, "name", "") != "3d":
                 raise ValueError("axes must be 3-D Axes (projection='3d')")
-            for W1, W2, A in p.mesh:
+            for k, (W1, W2, A) in enumerate(p.mesh):
                 ax.plot_wireframe(W1, W2, A, rstride=2, cstride=2, color="0.35", linewidth=0.45,
-                                  alpha=0.4)
+                                  alpha=0.4, label=r"surface $a^2 - \|w\|^2 = \delta$" if k == 0 else None)
             for k, branch in enumerate(p.manifold):
                 ax.plot(branch[:, 0], branch[:, 1], branch[:, 2], color="k", lw=1.0,
-                        label="a·w = β*" if k == 0 else None)
-            ax.plot(p.w[:, 0], p.w[:, 1], p.a, color="C3", lw=2.0, label="trajectory")
-            ax.scatter([p.w[0, 0]], [p.w[0, 1]], [p.a[0]], color="C3", s=18, marker="o",
-                       depthshade=False, label="start β0")
-            ax.scatter([p.w[-1, 0]], [p.w[-1, 1]], [p.a[-1]], color="C3", s=50, marker="*",
-                       depthshade=False, label=f"end (t = {p.t[-1]:g})")
+                        label=r"solutions $a\,w = \beta^*$" if k == 0 else None)
+            ax.plot(p.w[:, 0], p.w[:, 1], p.a, color=_TRAJ_COLOR, lw=2.0, label="gradient flow")
+            ax.scatter([p.w[0, 0]], [p.w[0, 1]], [p.a[0]], color=_TRAJ_COLOR, s=18, marker="o",
+                       depthshade=False, label=r"start $\beta_0$")
+            ax.scatter([p.w[-1, 0]], [p.w[-1, 1]], [p.a[-1]], color=_TRAJ_COLOR, s=50, marker="*",
+                       depthshade=False, label=f"end ($t = {p.t[-1]:g}$)")
             kind = "upstream" if p.delta > 0 else "downstream" if p.delta < 0 else "balanced"
-            # 3-D axes overflow the constrained-layout box: title inside the axes area instead.
-            ax.text2D(0.5, 0.97, f"δ = {_fmt(p.delta)} ({kind})", transform=ax.transAxes,
-                      ha="center", va="top")
-            ax.set_xlabel("$w_1$", labelpad=-7)
-            ax.set_ylabel("$w_2$", labelpad=-7)
-            ax.set_zlabel("$a$", labelpad=-8)
-            ax.set_box_aspect(None, zoom=0.88)
+            ax.set_title(f"$\\delta = {_fmt(p.delta)}$ ({kind})", pad=-2)
+            ax.set_xlabel("$w_1$", labelpad=-4)
+            ax.set_ylabel("$w_2$", labelpad=-4)
+            ax.set_zlabel("$a$", labelpad=-6)
+            ax.set_box_aspect(None, zoom=0.9)
             for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
                 axis.set_pane_color((1.0, 1.0, 1.0, 0.0))
                 axis._axinfo["grid"].update(linewidth=0.3, color=(0.85, 0.85, 0.85, 1.0))
             ax.set_xlim(-extent, extent)
             ax.set_ylim(-extent, extent)
             ax.set_zlim(-extent, extent)
-            ticks = np.arange(-np.floor(extent), np.floor(extent) + 1)
+            # Three ticks per axis (−e, 0, e) at the normal tick size: legible at slide size.
+            ticks = [-np.floor(extent), 0.0, np.floor(extent)]
             ax.set_xticks(ticks)
-            ax.set_yticks(ticks)
+            ax.set_yticks(ticks[1:])  # no −e on w2: it would touch the "e" of w1 at the corner
             ax.set_zticks(ticks)
-            ax.tick_params(pad=-3, labelsize=6)
+            ax.tick_params(pad=-2)
             ax.view_init(elev=18, azim=-60)
-        handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncol=len(labels), frameon=False)
+        panel_letters(axes)
+        # A legend of every artist kind drawn (the wireframe's handle is drawn as a grey line).
+        handles, labels = [], []
+        for ax in axes:
+            for h, lab in zip(*ax.get_legend_handles_labels()):
+                if lab not in labels:
+                    handles.append(Line2D([], [], color="0.55", lw=0.8) if "surface" in lab else h)
+                    labels.append(lab)
+        fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
     return fig
 
 
@@ -183,7 +206,8 @@ def plot_dynamics(deltas=DELTAS, beta0=WHITENED_BETA0, beta_star=WHITENED_BETA_S
         k_compat = int(hits[0])
     with plot_style():
         if axes is None:
-            fig, axes = new_figure(1, n_panels, figsize=(2.9 * n_panels + 0.8, 2.8))
+            shape = (2, 2) if compat_panel else (1, 3)
+            fig, axes = new_figure(*shape, figsize=(7.2, 5.0) if compat_panel else (8.0, 2.8))
         axes = axes_list(axes, n_panels)
         fig = axes[0].figure
         colors = _delta_colors(curves.deltas)
@@ -192,29 +216,31 @@ def plot_dynamics(deltas=DELTAS, beta0=WHITENED_BETA0, beta_star=WHITENED_BETA_S
             axes[0].plot(t, curves.mu[k], color=c)
             axes[1].plot(t, curves.phi[k], color=c)
             axes[2].plot(t, curves.kernel_distance[k], color=c)
-        axes[0].set_ylabel("μ = a‖w‖")
-        axes[1].set_ylabel("φ = cos∠(w, β*)")
-        axes[2].set_ylabel("S(0, t)")
+        axes[0].set_ylabel(r"$\mu = a\,\|w\|$")
+        axes[1].set_ylabel(r"$\varphi = \cos\angle(w, \beta^*)$")
+        axes[2].set_ylabel(r"$S(0, t)$")
         axes[0].set_title("signed magnitude")
         axes[1].set_title("alignment")
         axes[2].set_title("kernel distance")
         for ax in axes[:3]:
-            ax.set_xlabel("t")
+            ax.set_xlabel("$t$")
             ax.set_xlim(0, t[-1])
-        _delta_colorbar(fig, axes[:3], curves.deltas, colors, shrink=0.9)
+        _delta_colorbar(fig, axes, curves.deltas, colors, shrink=0.8)
         if compat_panel:
             ax = axes[3]
             d = curves.deltas[k_compat]
-            ax.plot(t, curves.kernel_distance[k_compat], color="k", label="a(t)² (correct)")
-            ax.plot(t, curves.kernel_distance_compat[k_compat], color="C1", ls="--",
-                    label="a(0)² (published code)")
+            ax.plot(t, curves.kernel_distance[k_compat], color=delta_color(d),
+                    label=r"correct: $a(t)^2$ in $\|K_t\|$")
+            ax.plot(t, curves.kernel_distance_compat[k_compat], color="tab:purple", ls="--",
+                    label=r"published code: $a(0)^2$")
             ax.axhline(curves.kernel_distance_limit[k_compat], color="0.5", lw=0.8, ls=":",
-                       label="S(0, ∞)")
+                       label=r"limit $S(0, \infty)$")
             ax.set_xlim(0, min(t[-1], 5.0))
-            ax.set_xlabel("t")
-            ax.set_ylabel("S(0, t)")
-            ax.set_title(f"S at δ = {d:g}: correct vs compat")
+            ax.set_xlabel("$t$")
+            ax.set_ylabel(r"$S(0, t)$")
+            ax.set_title(f"kernel distance formulas, $\\delta = {_fmt(d)}$")
             ax.legend(loc="lower right", frameon=False)
+        panel_letters(axes)
     return fig
 
 
@@ -244,37 +270,40 @@ def plot_implicit_bias(x=(0.5, 1.0), y=1.1, beta0=(0.4, 0.05), deltas=DELTAS, T=
     """
     data = implicit_bias_paths(x, y, beta0, deltas, T=T)
     with plot_style():
-        fig, ax = figure_for(ax, figsize=(6.0, 3.6))
+        fig, ax = figure_for(ax, figsize=(6.4, 4.4))
         colors = _delta_colors(data.deltas)
         pts = np.vstack([data.beta.reshape(-1, 2), data.lazy_limit, data.downstream_limit])
         lo, hi = pts.min(axis=0), pts.max(axis=0)
         pad = 0.08 * (hi - lo).max()
-        lo, hi = lo - pad, hi + np.array([pad, 3 * pad])  # headroom for the legend
+        lo, hi = lo - pad, hi + pad      # the legend sits below the axes, no headroom needed
         # Solution line xᵀβ = y across the box.
         n_hat = np.array([-data.x[1], data.x[0]]) / np.linalg.norm(data.x)
         p_min = data.x * data.y / float(data.x @ data.x)
         span = 2.0 * np.linalg.norm(hi - lo)
         line = p_min + np.outer(np.linspace(-span, span, 2), n_hat)
-        ax.plot(line[:, 0], line[:, 1], color="0.3", lw=0.9, label="xᵀβ = y")
+        ax.plot(line[:, 0], line[:, 1], color="0.3", lw=0.9, label=r"solutions $x^\top\beta = y$")
         ray = np.outer([0.0, 1.0], data.downstream_limit)
-        ax.plot(ray[:, 0], ray[:, 1], color="0.6", lw=0.8, ls=":", zorder=0)
+        ax.plot(ray[:, 0], ray[:, 1], color="0.6", lw=0.8, ls=":", zorder=0,
+                label=r"initial ray through $\beta_0$")
         for k, c in enumerate(colors):
             ax.plot(data.beta[k, :, 0], data.beta[k, :, 1], color=c, lw=1.3)
-            ax.plot(*data.prediction[k], marker="o", ms=7, mfc="none", mec=c, mew=1.4, ls="none")
-        ax.plot(*data.beta0, marker="o", color="k", ms=4, ls="none", label="β0")
-        ax.plot(*data.lazy_limit, marker="s", color="C3", ms=6, ls="none", mfc="none",
-                mew=1.4, label="δ = +∞ (kernel)")
-        ax.plot(*data.downstream_limit, marker="D", color="C0", ms=6, ls="none", mfc="none",
-                mew=1.4, label="δ = −∞ (initial ray)")
-        ax.plot([], [], marker="o", mfc="none", mec="0.3", ls="none", label=r"theory (argmin $\Phi_\delta$)")
-        ax.plot([], [], color="0.3", lw=1.3, label="gradient flow")
+            ax.plot(*data.prediction[k], marker="o", ms=7, mfc="none", color=c, mew=1.4, ls="none")
+        ax.plot(*data.beta0, marker="o", color="k", ms=4, ls="none", label=r"start $\beta_0$")
+        ax.plot(*data.lazy_limit, marker="s", color=delta_color(_DELTA_MAX), ms=6, ls="none", mfc="none",
+                mew=1.4, label=r"$\delta \to {+\infty}$ (lazy: kernel limit)")
+        ax.plot(*data.downstream_limit, marker="D", color=delta_color(-_DELTA_MAX), ms=6, ls="none", mfc="none",
+                mew=1.4, label=r"$\delta \to {-\infty}$ (on the initial ray)")
+        ax.plot([], [], marker="o", mfc="none", color="0.3", ls="none",
+                label=r"theory: $\mathrm{argmin}\ \Phi_\delta$ on the line")
+        ax.plot([], [], color="0.3", lw=1.3, label=r"gradient flow (colour: $\delta$)")
         ax.set_xlim(lo[0], hi[0])
         ax.set_ylim(lo[1], hi[1])
         ax.set_aspect("equal", adjustable="box")
-        ax.set_xlabel("$β_1$")
-        ax.set_ylabel("$β_2$")
-        ax.set_title("implicit bias, one sample")
-        ax.legend(loc="upper right", frameon=True, framealpha=0.9, fontsize=7)
+        ax.set_xlabel(r"$\beta_1$")
+        ax.set_ylabel(r"$\beta_2$")
+        ax.set_title(r"where gradient flow meets $x^\top\beta = y$ (one sample)")
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", ncol=2,
+                   frameon=False)
         _delta_colorbar(fig, ax, data.deltas, colors, shrink=0.9)
     return fig
 
@@ -317,9 +346,11 @@ def plot_sign_flip(beta_star=(0.5, 0.5), beta0s=SIGN_FLIP_BETA0S, deltas=SIGN_FL
     nu_clip = as_positive_scalar(nu_clip, "nu_clip")
     runs = sign_flip_runs(beta_star, beta0s, deltas, T=T)
     R = runs.beta0s.shape[0]
+    from matplotlib.lines import Line2D
+
     with plot_style():
         if axes is None:
-            fig, axes = new_figure(R, 4, figsize=(11.5, 2.2 * R + 0.6), sharex=True)
+            fig, axes = new_figure(R, 4, figsize=(8.0, 2.0 * R + 0.9), sharex=True)
         axes = np.asarray(axes_list(axes, 4 * R), dtype=object).reshape(R, 4)
         fig = axes[0, 0].figure
         colors = _delta_colors(runs.deltas)
@@ -335,26 +366,21 @@ def plot_sign_flip(beta_star=(0.5, 0.5), beta0s=SIGN_FLIP_BETA0S, deltas=SIGN_FL
                     axes[r, j].plot(runs.t_gf, sim[j], color=c, ls="none", marker="o", ms=2.6,
                                     mfc="none", mew=0.7)
             b0 = runs.beta0s[r]
-            axes[r, 0].set_ylabel(f"β0 = ({_fmt(round(b0[0], 2))}, {_fmt(round(b0[1], 2))})"
-                                  "\n\nν = wᵀβ*/a")
+            axes[r, 0].set_ylabel(f"$\\beta_0 = ({_fmt(round(b0[0], 2))}, {_fmt(round(b0[1], 2))})$")
             axes[r, 0].set_ylim(-nu_clip * 1.05, nu_clip * 1.05)
-            axes[r, 1].set_ylabel("a")
-            axes[r, 2].set_ylabel("$w_1$")
-            axes[r, 3].set_ylabel("$w_2$")
-            for j in (1, 2, 3):
-                axes[r, j].axhline(0.0, color="0.6", lw=0.6)
-        for j, title in enumerate(("Riccati variable ν(t)", "readout a(t)", "$w_1(t)$",
-                                   "$w_2(t)$")):
+            for j in range(4):
+                guide_hline(axes[r, j])
+        for j, title in enumerate((r"$\nu = w^\top\beta^*/a$", "readout $a$", "$w_1$", "$w_2$")):
             axes[0, j].set_title(title)
-            axes[-1, j].set_xlabel("t")
+            axes[-1, j].set_xlabel("$t$")
         for ax in axes.ravel():
             ax.set_xlim(0, runs.t[-1])
-        from matplotlib.lines import Line2D
-
-        handles = [Line2D([], [], color="0.3", lw=1.2, label="theory (exact)"),
+            ax.set_xticks([0, 5, 10] if runs.t[-1] == 10 else ax.get_xticks())
+        panel_letters(axes)
+        handles = [Line2D([], [], color="0.3", lw=1.2, label="theory (exact solution)"),
                    Line2D([], [], color="0.3", ls="none", marker="o", ms=3, mfc="none",
-                          label="gradient flow"),
-                   Line2D([], [], color="0.3", ls="--", lw=1.2, label="predicted sign flip")]
+                          label="gradient flow (ODE solver)"),
+                   Line2D([], [], color="0.3", ls="--", lw=1.2, label="predicted to flip the sign of $a$")]
         fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
         _delta_colorbar(fig, axes, runs.deltas, colors, shrink=0.6, pad=0.01, aspect=30)
     return fig
@@ -384,25 +410,50 @@ def plot_basins(beta_star=(1.0, 0.25), deltas=(0.0, -2.0, -10.0), a_start=-4.0, 
     """
     runs = basin_runs(beta_star, deltas, a_start=a_start, eps=eps, T=T)
     K = runs.deltas.size
+    from matplotlib.lines import Line2D
+
     with plot_style():
         if axes is None:
-            fig, axes = new_figure(1, K, figsize=(3.3 * K, 2.9), sharey=True)
+            fig, axes = new_figure(1, K, figsize=(2.6 * K, 2.9), sharey=True)
         axes = axes_list(axes, K)
         fig = axes[0].figure
         for k, ax in enumerate(axes):
-            for j, (p, c) in enumerate(zip(runs.perturbations, ("C0", "C3"))):
+            for j, (p, c) in enumerate(zip(runs.perturbations, _BASIN_COLORS)):
+                sign = "-" if p < 0 else "+"
                 ax.plot(runs.t, runs.a[k, j], color=c,
-                        label=f"a0 = {_fmt(a_start)} {'−' if p < 0 else '+'} {abs(p):g}")
-                ax.axhline(runs.a_inf[k, j], color=c, lw=0.8, ls=":",
-                           label="predicted a∞" if j == 1 else None)
-            ax.axhline(0.0, color="0.6", lw=0.6)
-            ax.set_title(f"δ = {_fmt(runs.deltas[k])}")
+                        label=f"$a_0 = {_fmt(a_start)} {sign} {_sci(abs(p))}$")
+                ax.axhline(runs.a_inf[k, j], color=c, lw=0.8, ls=":")
+            guide_hline(ax)
+            ax.set_title(f"$\\delta = {_fmt(runs.deltas[k])}$")
             ax.set_xscale("log")  # t = 0 is off-axis; the first log sample is a0 to ~1e-3
             ax.set_xlim(min(1e-2, runs.t[1]), runs.t[-1])
-            ax.set_xlabel("t (log scale)")
-        axes[0].set_ylabel("a(t)")
-        axes[0].legend(loc="lower right", frameon=True, framealpha=0.9, fontsize=7)
+            ax.xaxis.set_major_locator(_log_ticks_every(2))
+            ax.set_xlabel("$t$ (log scale)")
+        axes[0].set_ylabel("readout $a(t)$")
+        panel_letters(axes)
+        handles, labels = axes[0].get_legend_handles_labels()
+        handles.append(Line2D([], [], color="0.3", lw=0.8, ls=":"))
+        labels.append(r"predicted limit $a_\infty$ (run's colour)")
+        fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
     return fig
+
+
+# Colours of the two basin runs: outside the δ palette (warm/cool/black), since they mean the sign
+# of the perturbation, not δ.
+_BASIN_COLORS = ("tab:purple", "tab:green")
+
+
+def _sci(x) -> str:
+    """``x`` as mathtext: ``10^{-3}`` for an exact power of ten, else ``%g``."""
+    e = np.log10(x)
+    return f"10^{{{int(round(e))}}}" if x > 0 and abs(e - round(e)) < 1e-12 else f"{x:g}"
+
+
+def _log_ticks_every(n):
+    """Major ticks on every ``n``-th decade (fewer labels on narrow log axes)."""
+    from matplotlib.ticker import LogLocator
+
+    return LogLocator(base=10.0 ** n)
 
 
 # --------------------------------------------------------------------------------------------
@@ -425,53 +476,80 @@ def plot_lazy_rich_phase_diagram(result, axes=None):
     -------
     matplotlib.figure.Figure
     """
+    from matplotlib import patheffects
     from matplotlib.colors import LogNorm
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
+    p = result.params
+    # A white line with a dark edge: visible on every colour of the maps and on the legend.
+    halo = [patheffects.withStroke(linewidth=2.6, foreground="0.1")]
     with plot_style():
         if axes is None:
-            fig, axes = new_figure(1, 3, figsize=(11.0, 3.4))
+            fig, axes = new_figure(1, 3, figsize=(8.0, 3.6), sharey=True)
+        axes = axes_list(axes, 3)
         fig = axes[0].figure
         x, y = result.x, result.y
-        log_y = result.params.get("y") == "scale"
+        log_y = p.get("y") == "scale"
         sim = result.simulated
+        handles = []
 
         ax = axes[0]
         names = label_mesh(ax, x, y, result.labels, _PHASE_COLORS, only_present=False)
-        for n in names:
-            ax.plot([], [], "s", color=_PHASE_COLORS[n], label=n)
-        ax.legend(loc="lower left", framealpha=0.9)
-        ax.set_title("phase")
+        handles += [Patch(color=_PHASE_COLORS[n], label=n) for n in names]
+        ax.set_title("regime")
 
         ax = axes[1]
         S = result.values["kernel_distance_final"]
         mesh = ax.pcolormesh(x, y, S, vmin=0, vmax=1, shading="nearest")
-        fig.colorbar(mesh, ax=ax, label="S(0, ∞)")
-        ax.contour(x, y, S, levels=[result.params["lazy_threshold"]], colors="w", linewidths=1)
+        fig.colorbar(mesh, ax=ax, label=r"kernel distance $S(0, \infty)$" "\n"
+                     r"(0: kernel unchanged)")
+        ax.contour(x, y, S, levels=[p["lazy_threshold"]], colors="w", linewidths=1.2)
+        for coll in ax.collections[-1:]:
+            coll.set_path_effects(halo)
+        handles.append(Line2D([], [], color="w", lw=1.2, path_effects=halo,
+                              label=f"lazy threshold $S(0, \\infty) = {p['lazy_threshold']:g}$"))
         if sim:
-            ax.scatter(sim["x"], sim["y"], c=sim["kernel_distance_tmax"], vmin=0, vmax=1, s=36,
-                       edgecolors="k", linewidths=0.8, label=f"GF, S(0, {result.params['t_max']:g})")
-            ax.legend(loc="lower left", framealpha=0.9)
-        ax.set_title("final kernel distance (closed form)")
+            ax.scatter(sim["x"], sim["y"], c=sim["kernel_distance_tmax"], vmin=0, vmax=1, s=30,
+                       edgecolors="k", linewidths=0.8)
+        ax.set_title("kernel change")
 
         ax = axes[2]
         T = result.values["time_to_learn"]
         finite = np.isfinite(T)
-        t_max = result.params["t_max"]
+        t_max = p["t_max"]
         norm = LogNorm(vmin=max(T[finite].min(), 1e-3), vmax=t_max) if finite.any() else None
-        mesh = ax.pcolormesh(x, y, np.where(finite, T, t_max), norm=norm, cmap="magma_r", shading="nearest")
-        fig.colorbar(mesh, ax=ax, label=f"time to learn (loss × {result.params['learn_fraction']:g})")
+        mesh = ax.pcolormesh(x, y, np.where(finite, T, t_max), norm=norm, cmap="magma_r",
+                             shading="nearest")
+        pct = f"{100 * p['learn_fraction']:g}"
+        fig.colorbar(mesh, ax=ax, label=f"time $t$ until the loss is {pct}%\n"
+                     "of its initial value (log scale)")
         if sim:
             Ts = np.where(np.isfinite(sim["time_to_learn"]), sim["time_to_learn"], t_max)
-            ax.scatter(sim["x"], sim["y"], c=Ts, norm=norm, cmap="magma_r", s=36, edgecolors="k",
+            ax.scatter(sim["x"], sim["y"], c=Ts, norm=norm, cmap="magma_r", s=30, edgecolors="k",
                        linewidths=0.8)
-        ax.set_title("time to learn (closed form; circles GF)")
+        ax.set_title("time to learn")
 
         for ax in axes:
             for curve in result.boundaries.values():
                 ax.plot(curve[:, 0], curve[:, 1], "k--", lw=1)
-            ax.set_xlabel("δ (conserved quantity)")
-            ax.set_ylabel(result.y_name)
+            ax.set_xlabel(r"$\delta = a^2 - \|w\|^2$")
             if log_y:
                 ax.set_yscale("log")
             ax.grid(False)
+        axes[0].set_ylabel(_PHASE_Y_LABELS.get(p.get("y"), result.y_name))
+        if result.boundaries:
+            handles.append(Line2D([], [], color="k", ls="--", lw=1,
+                                  label=f"delayed-rich threshold $\\lambda_\\perp/\\lambda_\\parallel = "
+                                        f"{p['delay_ratio']:g}$"))
+        if sim:
+            # After the phase patches, so that the two threshold lines share the last column.
+            handles.insert(len(names), Line2D([], [], ls="none", marker="o", ms=6, mfc="0.8", mec="k",
+                                              label="gradient-flow runs (fill: simulated value)"))
+        panel_letters(axes)
+        fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
     return fig
+
+
+_PHASE_Y_LABELS = {"scale": r"initial scale $\|\beta_0\|\,/\,\|\beta^*\|$",
+                   "alignment": r"initial alignment $\varphi_0 = \cos\angle(\beta_0, \beta^*)$"}

@@ -8,11 +8,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import re  # noqa: E402
+
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
 
-from sims._style import new_figure, plot_style  # noqa: E402
+from sims._style import GUIDE_GID, new_figure, plot_style  # noqa: E402
 from sims.figures import figure_registry, make_figure  # noqa: E402
+from sims.lazy_rich import _plots  # noqa: E402
 from sims.lazy_rich._figure_data import (  # noqa: E402
     basin_runs,
     conserved_surface_mesh,
@@ -24,6 +28,8 @@ from sims.lazy_rich._figure_data import (  # noqa: E402
 )
 from sims.lazy_rich._flow import gradient_flow  # noqa: E402
 from sims.lazy_rich._plots import (  # noqa: E402
+    DELTA_ZERO_COLOR,
+    delta_color,
     plot_basins,
     plot_dynamics,
     plot_implicit_bias,
@@ -89,6 +95,195 @@ def test_registered_figure_draws(name):
 def test_make_figure_parameters_overridable():
     fig = make_figure("lazy_rich_dynamics", deltas=[-1.0, 0.0, 1.0], compat_panel=False)
     assert len([ax for ax in fig.axes if not _is_colorbar(ax)]) == 3
+
+
+# --------------------------------------------------------------------------------------------
+# figure text and keys (issue 7: figures for a talk). Structure, not pixels.
+# --------------------------------------------------------------------------------------------
+
+# Symbols that must only appear inside mathtext ($…$): Greek letters, norms, transposes,
+# sub/superscript digits, operators. Outside $…$ they render as plain text in the body font.
+_MATH_ONLY = set("αβγδεζηθικλμνξπρστυφχψωΓΔΘΛΞΠΣΦΨΩ‖ᵀ∞·×∠≤≥√∂⊥∥∑₀₁₂₃₋₊⁰¹²³⁻")
+_MATH = re.compile(r"\$[^$]*\$")
+
+
+def _data_axes(fig):
+    return [ax for ax in fig.axes if not _is_colorbar(ax)]
+
+
+def _legend_entries(fig):
+    """(text, handle) of every legend on the figure or its axes."""
+    legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    return [(t.get_text(), h) for leg in legends for t, h in zip(leg.texts, leg.legend_handles)]
+
+
+def figure_texts(fig):
+    """Every piece of text a reader sees: titles, axis labels, tick labels, legends, free text."""
+    texts = [t.get_text() for t in fig.texts]
+    for ax in fig.axes:
+        texts += [ax.get_title(loc=loc) for loc in ("left", "center", "right")]
+        texts += [ax.get_xlabel(), ax.get_ylabel()]
+        if hasattr(ax, "get_zlabel"):
+            texts.append(ax.get_zlabel())
+        texts += [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()]
+        texts += [t.get_text() for t in ax.texts]
+    texts += [text for text, _ in _legend_entries(fig)]
+    return [t for t in texts if t]
+
+
+def axis_labels(fig):
+    labels = []
+    for ax in fig.axes:
+        labels += [ax.get_xlabel(), ax.get_ylabel()] + ([ax.get_zlabel()] if hasattr(ax, "get_zlabel") else [])
+    return [label for label in labels if label]
+
+
+def assert_text_is_mathtext(fig, name):
+    for text in figure_texts(fig):
+        raw = set(_MATH.sub("", text)) & _MATH_ONLY
+        assert not raw, f"{name}: {text!r} has {sorted(raw)} outside $…$"
+        assert text.count("$") % 2 == 0, f"{name}: unbalanced $ in {text!r}"
+    labels = axis_labels(fig)
+    assert labels, f"{name}: no axis labels"
+    for label in labels:   # every axis label names its quantity with a symbol
+        assert "$" in label, f"{name}: axis label {label!r} has no mathtext"
+
+
+def assert_panel_letters(fig, name):
+    axes = _data_axes(fig)
+    if len(axes) > 1:
+        letters = [ax.get_title(loc="left") for ax in axes]
+        assert letters == [f"({chr(ord('a') + k)})" for k in range(len(axes))], f"{name}: {letters}"
+
+
+def _seen_color(line):
+    """The colour a reader sees: the marker edge for a marker-only line, else the line colour."""
+    return line.get_markeredgecolor() if line.get_linestyle() == "None" else line.get_color()
+
+
+def _same_color(c1, c2):
+    return np.allclose(to_rgba(c1), to_rgba(c2), atol=1e-6)
+
+
+def assert_every_line_is_keyed(fig, name, key_colors=()):
+    """Each data line is named in a legend, or its colour and its style are both keyed.
+
+    A colour is keyed by a legend handle of that colour or by ``key_colors`` (the δ colourbar);
+    a style (line style, marker) by a legend handle drawn that way, the plain solid line needing
+    no key. Lines marked as guides (a zero line) are exempt.
+    """
+    entries = _legend_entries(fig)
+    assert all(text for text, _ in entries), f"{name}: empty legend entry"
+    texts = {text for text, _ in entries}
+    handle_lines = [h for _, h in entries if hasattr(h, "get_linestyle") and hasattr(h, "get_marker")]
+    colors = list(key_colors) + [_seen_color(h) for h in handle_lines]
+    styles = {("-", "None")} | {(h.get_linestyle(), h.get_marker()) for h in handle_lines}
+    for ax in _data_axes(fig):
+        for line in ax.lines:
+            if line.get_gid() == GUIDE_GID:
+                continue
+            if line.get_label() in texts:
+                continue
+            assert any(_same_color(_seen_color(line), c) for c in colors), \
+                f"{name}: a line of colour {_seen_color(line)} is in no legend and not a δ colour"
+            assert (line.get_linestyle(), line.get_marker()) in styles, \
+                f"{name}: a {line.get_linestyle()!r}/{line.get_marker()!r} line has no legend entry"
+
+
+def _registered_deltas(name):
+    params = figure_registry("lazy_rich")[name].params
+    return params.get("deltas", [])
+
+
+@pytest.fixture(scope="module")
+def drawn():
+    """Every registered lazy_rich figure except the (slow) phase diagrams, drawn once."""
+    return {name: make_figure(name) for name in EXPECTED_AXES}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_AXES))
+def test_figure_text_is_mathtext_with_letters_and_keys(drawn, name):
+    fig = drawn[name]
+    assert_text_is_mathtext(fig, name)
+    assert_panel_letters(fig, name)
+    has_delta_bar = any(_is_colorbar(ax) and r"\delta" in ax.get_ylabel() for ax in fig.axes)
+    key = [delta_color(d) for d in _registered_deltas(name)] if has_delta_bar else []
+    assert_every_line_is_keyed(fig, name, key)
+
+
+def test_text_check_catches_raw_symbols():
+    # The checks above are not vacuous: raw symbols, a missing $ label and a stray line fail.
+    with plot_style():
+        fig, ax = new_figure()
+        ax.plot([0, 1], [0, 1], color="C5")
+        ax.set_xlabel("β*")
+        with pytest.raises(AssertionError, match="outside"):
+            assert_text_is_mathtext(fig, "t")
+        ax.set_xlabel("time")
+        with pytest.raises(AssertionError, match="no mathtext"):
+            assert_text_is_mathtext(fig, "t")
+        with pytest.raises(AssertionError, match="in no legend"):
+            assert_every_line_is_keyed(fig, "t")
+        fig, axes = new_figure(1, 2)
+        with pytest.raises(AssertionError):
+            assert_panel_letters(fig, "t")
+
+
+# --------------------------------------------------------------------------------------------
+# one δ → colour mapping
+# --------------------------------------------------------------------------------------------
+
+def _luminance(c):
+    r, g, b, _ = to_rgba(c)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def test_delta_color_depends_on_the_value_only():
+    assert delta_color(0.0) == DELTA_ZERO_COLOR == delta_color(-0.0)
+    for d in (1e-6, 0.02, 0.2, 1.0, 2.0, 4.0, 10.0, 100.0):
+        up, down = to_rgba(delta_color(d)), to_rgba(delta_color(-d))
+        assert up[0] > up[2] and down[2] > down[0]         # δ > 0 warm, δ < 0 cool
+        for c in (up, down):
+            # Not black: some channel differs from the δ = 0 colour by ≥ 0.3 of its range;
+            # not white: visibly darker than the white background.
+            assert np.max(np.abs(np.subtract(c, DELTA_ZERO_COLOR))) >= 0.3
+            assert _luminance(c) < 0.9
+    # Larger |δ| is darker, so shades order like the values (up to the clip at |δ| = 10).
+    for sign in (1, -1):
+        lum = [_luminance(delta_color(sign * d)) for d in (0.02, 0.2, 1.0, 2.0, 4.0, 10.0)]
+        assert np.all(np.diff(lum) < 0)
+    with pytest.raises(ValueError, match="delta"):
+        delta_color(np.nan)
+
+
+def test_sign_flip_black_is_not_used_for_a_nonzero_delta(drawn):
+    fig = drawn["lazy_rich_sign_flip"]
+    deltas = _registered_deltas("lazy_rich_sign_flip")
+    assert 0.0 not in deltas and 0.02 in deltas
+    for ax in _data_axes(fig):
+        assert not any(_same_color(_seen_color(line), DELTA_ZERO_COLOR) for line in ax.lines)
+    assert not _same_color(delta_color(0.02), DELTA_ZERO_COLOR)
+
+
+def test_every_delta_coloured_figure_uses_delta_color(monkeypatch):
+    # Swap the one mapping for a marker palette: every δ-coloured line follows it, so no figure
+    # has its own δ colours.
+    palette = {}
+
+    def fake(delta):
+        return palette.setdefault(float(delta), (0.0, 0.001 * (len(palette) + 1), 0.5, 1.0))
+
+    monkeypatch.setattr(_plots, "delta_color", fake)
+    for name, n_lines in (("lazy_rich_dynamics", 3 * 7), ("lazy_rich_implicit_bias", 2 * 7),
+                          ("lazy_rich_sign_flip", 12 * 2 * 7)):
+        palette.clear()
+        fig = make_figure(name)
+        used = [line for ax in _data_axes(fig) for line in ax.lines
+                if any(_same_color(_seen_color(line), c) for c in palette.values())]
+        assert len(used) >= n_lines, name
+        assert set(_registered_deltas(name)) <= set(palette), name
+        # Besides the figure's δ, only the δ → ±∞ markers (the darkest shades, |δ| = 10).
+        assert set(palette) - set(_registered_deltas(name)) <= {10.0, -10.0}, name
 
 
 # --------------------------------------------------------------------------------------------

@@ -88,3 +88,24 @@ def test_alignment_axis_and_save(tmp_path):
 def test_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         sims.phase_diagram(**{"system": "lazy_rich", "simulate": None, "save": False, **kwargs})
+
+
+def test_figure_text_keys_and_letters(diagram):
+    # Helpers shared with the other lazy_rich figures (tests/sims is on sys.path under pytest).
+    from test_lazy_rich_figures import assert_every_line_is_keyed, assert_panel_letters, assert_text_is_mathtext
+
+    fig = diagram.figure
+    assert_text_is_mathtext(fig, "phase diagram")
+    assert_panel_letters(fig, "phase diagram")
+    assert_every_line_is_keyed(fig, "phase diagram")
+    texts = [t.get_text() for leg in fig.legends for t in leg.texts]
+    # Every phase colour, both thresholds (the white S contour and the dashed δ line) and the
+    # simulated cells have a legend entry.
+    for needle in ("lazy", "rich", "delayed rich", "lazy threshold", "delayed-rich threshold",
+                   "gradient-flow runs"):
+        assert needle in texts or any(t.startswith(needle) for t in texts), (needle, texts)
+    assert any("0.1" in t and r"S(0, \infty)" in t for t in texts)
+    # The time-to-learn colourbar says what it measures (1% of the initial loss), in words.
+    cbar_labels = [ax.get_ylabel() for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert any("1%" in label and "initial" in label for label in cbar_labels), cbar_labels
+    assert not any("×" in label for label in cbar_labels)
