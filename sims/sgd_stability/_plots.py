@@ -372,16 +372,18 @@ def plot_quartic_collapse(data, axes=None):
 # Figure 6: teacher–student rank
 # --------------------------------------------------------------------------------------------
 
-def plot_teacher_student_rank(data, axes=None, profile_noise=(4.0, 10.0, 16.0)):
-    """Learned rank vs label noise (a) and the shrinkage of surviving modes (b).
+def plot_teacher_student_rank(data, axes=None, profile_noise=(8.0, 16.0, 24.0)):
+    """Learned rank vs label noise (a) and its trajectory over training (b).
 
-    (a) Theory #{k: ŝ_k > ησ²/2} (staircase), the stationary snapshot count (dotted), and the
-    simulated rank (mean, bars: min–max over trajectories). (b) Mean final u_kv_k vs ŝ_k for a
-    few σ, against max(ŝ_k − ησ²/2, 0).
+    (a) Theory #{k: ŝ_k > ησ²/2} (staircase) and the simulated rank at the end (mean, bars:
+    min–max over runs); with a learning-rate drop also the rank just before the drop (from the
+    recorded trajectory), otherwise the stationary snapshot count. (b) Mean learned rank vs step
+    for a few σ (recorded in the same runs) against the theory count (dashed).
 
     Parameters
     ----------
     data : TeacherStudentRank
+        With ``record_steps`` for panel (b).
     axes : sequence of two Axes, optional
     profile_noise : sequence of float
         σ values of panel (b) (the nearest simulated ones are used).
@@ -392,36 +394,54 @@ def plot_teacher_student_rank(data, axes=None, profile_noise=(4.0, 10.0, 16.0)):
     """
     with plot_style():
         if axes is None:
-            fig, axes = new_figure(1, 2, figsize=(9.6, 3.7))
+            fig, axes = new_figure(1, 2, figsize=(9.6, 3.9))
         axes = axes_list(axes, 2)
         fig = axes[0].figure
         ax = axes[0]
         ax.plot(data.noise_grid, data.theory_rank_grid, color="k", lw=1.3, drawstyle="steps-post",
-                label="theory #{k: ŝ_k > ησ²/2}")
-        ax.plot(data.noise, data.snapshot_rank, color="C1", ls=":", marker="s", ms=3, lw=1.2,
-                label=f"stationary snapshot count (u_kv_k > {data.active_tol:g})")
+                label=r"theory $\#\{k: \hat s_k > \eta\sigma^2/2\}$")
+        rec = data.record_steps if data.record_steps is not None else np.zeros(0, dtype=int)
+        drop = data.lr_drop_step
+        if drop is not None and drop in set(rec.tolist()):
+            i = int(np.searchsorted(rec, drop))
+            ax.plot(data.noise, data.record_rank[:, i], "s", mfc="none", color="C1", ms=4.5,
+                    label=f"SGD before the drop (step {drop:,})")
+        elif drop is None:
+            ax.plot(data.noise, data.snapshot_rank, color="C1", ls=":", marker="s", ms=3, lw=1.2,
+                    label=rf"stationary snapshot count ($u_kv_k > {data.active_tol:g}$)")
         lo = data.mean_rank - data.rank.min(axis=-1)
         hi = data.rank.max(axis=-1) - data.mean_rank
         ax.errorbar(data.noise, data.mean_rank, yerr=[lo, hi], fmt="o", color="C0", ms=4, capsize=2, lw=1,
-                    label=f"SGD, {data.n_chains} runs × {data.n_steps} steps")
-        ax.set_xlabel("label noise σ")
-        ax.set_ylabel("learned rank")
-        ax.set_title(f"(a) diagonal teacher–student, η = {data.lr:g}/{data.n_samples}")
-        ax.legend(loc="upper right", fontsize=6.5)
+                    label=f"SGD at the end ({data.n_chains} runs)")
+        ax.set_xlabel(r"label noise $\sigma$")
+        ax.set_ylabel(rf"learned rank ($u_kv_k > {data.active_tol:g}$)")
+        model = "Chen et al.: $X^\\top X = I$" if data.data_model == "chen2023" else "Gaussian $X$"
+        ax.set_title(f"(a) teacher–student ({model}), $\\eta = {data.lr:g}/{data.n_samples}$")
+        ax.legend(loc="lower left", fontsize=7)
         ax = axes[1]
-        for k, sg in enumerate(profile_noise):
-            j = int(np.argmin(np.abs(data.noise - sg)))
-            c = f"C{k + 2}"
-            ax.plot(data.s_hat, data.mean_product[j], "o", color=c, ms=3.5, alpha=0.8,
-                    label=f"σ = {data.noise[j]:g}: SGD mean")
-            grid = np.linspace(0.0, float(data.s_hat.max()), 200)
-            ax.plot(grid, np.maximum(grid - 0.5 * data.eta * data.noise[j] ** 2, 0.0), color=c, lw=1.2)
-        ax.plot([], [], color="0.3", lw=1.2, label="max(ŝ_k − ησ²/2, 0)")
-        ax.set_xlabel("mode strength ŝ_k")
-        ax.set_ylabel("final u_k v_k (mean over runs)")
-        ax.set_title("(b) surviving modes shrink by ησ²/2")
-        ax.legend(loc="upper left", fontsize=6.5)
+        if rec.size:
+            for k, sg in enumerate(profile_noise):
+                j = int(np.argmin(np.abs(data.noise - sg)))
+                c = f"C{k + 2}"
+                ax.plot(rec, data.record_rank[j], color=c, lw=1.4, label=rf"$\sigma = {data.noise[j]:g}$")
+                ax.axhline(data.theory_rank[j], color=c, ls="--", lw=1.0)
+            ax.plot([], [], color="0.3", ls="--", lw=1.0, label="theory count")
+            if drop is not None:
+                ax.axvline(drop, color="0.3", ls=":", lw=1.2, label=rf"rate $\times {data.lr_drop_factor:g}$")
+            ax.set_ylim(-2.0, 1.3 * data.s_hat.size)       # room for the legend above the curves
+            ax.legend(loc="upper center", ncol=5, fontsize=7, columnspacing=1.0, handlelength=1.6)
+        start = "$u = v = 1$" if data.start == "ones" else "small random start"
+        ax.set_xlabel("SGD step")
+        ax.set_ylabel("learned rank (mean over runs)")
+        ax.set_title(f"(b) collapse during training, from {start}")
+        ax.xaxis.set_major_formatter(_thousands())
     return fig
+
+
+def _thousands():
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _: f"{v / 1000:g}k" if v else "0")
 
 
 # --------------------------------------------------------------------------------------------
