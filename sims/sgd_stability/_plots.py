@@ -21,17 +21,32 @@ __all__ = [
     "plot_teacher_student_rank",
 ]
 
+# One colour per phase or outcome, in every figure of this theory (Okabe–Ito based: colour-blind
+# safe; the three "correct learning" labels are blues of different lightness). Diverged runs (the
+# minimum's instability, outside the saddle theory) are a light grey, de-emphasised.
 PHASE_COLORS = {
-    "Ib": "#6baed6", "Ia": "#c6dbef", "I": "#6baed6", "II": "#fd8d3c", "III": "#74c476",
-    "IV": "#bdbdbd", "undecided": "#ffffff", "diverged": "#636363",
+    "Ib": "#0072B2", "Ia": "#A6D8F5", "I": "#56B4E9", "II": "#E69F00", "III": "#009E73",
+    "IV": "#CC79A7", "undecided": "#FFFFFF", "diverged": "#D9D9D9",
 }
 _PHASE_NAMES = {
-    "Ib": "Ib correct (also L₂)", "Ia": "Ia correct (prob. only)", "I": "I correct sign",
+    "Ib": r"Ib correct (also $L_2$)", "Ia": "Ia correct (prob. only)", "I": "I correct sign",
     "II": "II incorrect sign", "III": "III collapse", "IV": "IV unstable", "diverged": "diverged",
     "undecided": "undecided",
 }
-_PLUS = dict(colors="k", linewidths=1.3, linestyles="solid")
-_MINUS = dict(colors="#b2182b", linewidths=1.3, linestyles="dashed")
+# Names written on the regions (short; the legend carries the long ones when a region is too small)
+_REGION_NAMES = {
+    "Ib": "Ib: correct,\nalso $L_2$-stable", "Ia": "Ia: correct\n(prob. only)", "I": "I: correct sign",
+    "II": "II: incorrect", "III": "III: collapse", "IV": "IV: unstable", "diverged": "diverged",
+    "undecided": "undecided",
+}
+_TEXT_ON = {"Ib": "w", "III": "w"}           # white text on the dark fills
+_PLUS = dict(colors="k", linewidths=1.5, linestyles="solid")
+_MINUS = dict(colors="#D55E00", linewidths=1.5, linestyles="dashed")
+_L2 = dict(color="#000000", ls=":", lw=1.6)
+_EDGE = dict(color="0.15", lw=1.3, ls="-.", marker="o", ms=3)
+_CRIT = dict(color="#006046", lw=1.1, ls=(0, (1, 1.5)))
+_AXIS_NAMES = {"learning rate λ": r"learning rate $\lambda$", "label noise σ": r"label noise $\sigma$",
+               "batch size S": r"batch size $S$"}
 
 
 def _legend_handles(entries):
@@ -52,9 +67,26 @@ def _legend_handles(entries):
 # Figures 1–2: phase diagram with nonlinear-SGD overlay
 # --------------------------------------------------------------------------------------------
 
-def _theory_curves(ax, analytic, show_l2=True):
-    """Zero contours of Λ± from the analytic grid, and the L₂ line."""
+def _theory_curves(ax, analytic, show_l2=True, integer_rows=False):
+    """Zero sets of Λ± and the L₂ line of the analytic diagram.
+
+    Over a continuous y (label noise) the zero sets are contours; over integer batch sizes they
+    are drawn as markers at each integer S (the exact zeros of that row, which lie on the block
+    edges), never as curves through the blocks of other phases.
+    """
     x, y = analytic.x, analytic.y
+    if integer_rows:
+        b = analytic.boundaries
+        for key, kw in (("lambda_plus_zero", dict(marker="o", color="k", mfc="w", ms=5.5, mew=1.4)),
+                        ("lambda_minus_zero", dict(marker="D", color=_MINUS["colors"], ms=4.5)),
+                        ("l2_line", dict(marker="|", color="k", ms=9, mew=1.8))):
+            if key == "l2_line" and not show_l2:
+                continue
+            pts = b.get(key)
+            if pts is not None and len(pts):
+                pts = pts[pts[:, 0] <= x.max()]
+                ax.plot(pts[:, 0], pts[:, 1], ls="none", clip_on=False, zorder=4, **kw)
+        return
     for key, style in (("lambda_plus", _PLUS), ("lambda_minus", _MINUS)):
         vals = analytic.values[key]
         if np.nanmin(vals) < 0 < np.nanmax(vals):
@@ -64,17 +96,40 @@ def _theory_curves(ax, analytic, show_l2=True):
         if pts is not None and len(pts):
             pts = pts[np.argsort(pts[:, 1])]
             keep = pts[:, 0] <= x.max()
-            ax.plot(pts[keep, 0], pts[keep, 1], color="#2166ac", ls=":", lw=1.5)
+            ax.plot(pts[keep, 0], pts[keep, 1], **_L2)
+
+
+def _boundary_legend(integer_rows):
+    """Legend entries of the boundary curves (markers over integer batch sizes, lines otherwise)."""
+    if integer_rows:
+        return [("line", dict(marker="o", color="k", mfc="w", ms=5.5, mew=1.4, ls="none"),
+                 r"$\Lambda_+ = 0$ (at each integer $S$)"),
+                ("line", dict(marker="D", color=_MINUS["colors"], ms=4.5, ls="none"), r"$\Lambda_- = 0$"),
+                ("line", dict(marker="|", color="k", ms=9, mew=1.8, ls="none"), r"$L_2$ line $2E c/E c^2$")]
+    return [("line", dict(color="k", lw=1.5), r"$\Lambda_+ = 0$"),
+            ("line", dict(color=_MINUS["colors"], lw=1.5, ls="--"), r"$\Lambda_- = 0$"),
+            ("line", _L2, r"$L_2$ line $2E c/E c^2$")]
+
+
+def _collapse_markers(ax, sim, scale=70.0):
+    """Circles of area ∝ fraction collapsed in the simulated cells where it is strictly in (0, 1)."""
+    coll = sim.values["fraction_collapsed"]
+    X, Y = np.meshgrid(sim.x, sim.y)
+    mixed = (coll > 0) & (coll < 1)
+    ax.scatter(X[mixed], Y[mixed], s=scale * coll[mixed], facecolor="w", edgecolor="k", lw=0.8, zorder=5)
+    return scale
 
 
 def plot_phase_overlay(data, axes=None):
     """Analytic phase diagram (left) and nonlinear-SGD outcomes (right), theory curves on both.
 
-    Left: exact labels of model A with the zero contours of Λ₊ (solid) and Λ₋ (dashed), the L₂
-    line 2E c/E c² (dotted) and, per simulated row, the first λ at which half the nonlinear runs
-    diverge (dash-dot): the minimum's instability, not a boundary of the saddle theory. Right:
-    majority outcome per simulated cell (numbers: fraction collapsed where it is strictly
-    between 0 and 1) under the same curves.
+    Left: exact labels of model A (names written on the regions) with the zero sets of Λ₊
+    (solid) and Λ₋ (dashed), the L₂ line 2E c/E c² (dotted) and the critical noise σ_c (or
+    batch size S_c) of phase III; over integer batch sizes the zero sets are markers at each S.
+    Right: majority outcome per simulated cell under the same theory curves, the fraction
+    collapsed as circle area where it is strictly between 0 and 1, and, per simulated row, the
+    first λ at which half the runs diverge (dash-dot): the minimum's instability, not a boundary
+    of the saddle theory.
 
     Parameters
     ----------
@@ -86,39 +141,42 @@ def plot_phase_overlay(data, axes=None):
     -------
     matplotlib.figure.Figure
     """
+    from .._style import label_regions
+
     an, sim = data.analytic, data.simulated
+    batch = data.y == "batch_size"
     with plot_style():
         if axes is None:
-            fig, axes = new_figure(1, 2, figsize=(10.0, 4.3))
+            fig, axes = new_figure(1, 2, figsize=(10.0, 4.6))
         axes = axes_list(axes, 2)
         fig = axes[0].figure
-        present = set(label_mesh(axes[0], an.x, an.y, an.labels, PHASE_COLORS, rasterized=True))
-        present |= set(label_mesh(axes[1], sim.x, sim.y, sim.labels, PHASE_COLORS, rasterized=True))
+        label_mesh(axes[0], an.x, an.y, an.labels, PHASE_COLORS, rasterized=True)
+        label_mesh(axes[1], sim.x, sim.y, sim.labels, PHASE_COLORS, rasterized=True)
+        unnamed = set(np.unique(an.labels)) - label_regions(axes[0], an.x, an.y, an.labels, _REGION_NAMES,
+                                                            text_colors=_TEXT_ON, box_colors=PHASE_COLORS,
+                                                            min_cells=40)
+        unnamed |= set(np.unique(sim.labels)) - label_regions(axes[1], sim.x, sim.y, sim.labels, _REGION_NAMES,
+                                                              text_colors=_TEXT_ON, box_colors=PHASE_COLORS,
+                                                              min_cells=3)
         for ax in axes:
-            _theory_curves(ax, an)
+            _theory_curves(ax, an, integer_rows=batch)
         edge = data.divergence_edge
         if len(edge):
-            for ax in axes:
-                ax.plot(edge[:, 0], edge[:, 1], color="0.1", lw=1.4, ls="-.", marker="o", ms=2.5)
-        coll = sim.values["fraction_collapsed"]
-        for j, yv in enumerate(sim.y):
-            for i, xv in enumerate(sim.x):
-                f = coll[j, i]
-                if 0 < f < 1:
-                    axes[1].text(xv, yv, f"{f:.2f}".lstrip("0"), ha="center", va="center", fontsize=5.5,
-                                 color="w" if sim.labels[j, i] == "diverged" else "k")
+            axes[1].plot(edge[:, 0], edge[:, 1], zorder=4, **_EDGE)
+        scale = _collapse_markers(axes[1], sim)
         if data.y == "noise":
-            crit, crit_label = data.critical_noise, f"σ_c = {data.critical_noise:.3g}: III needs σ > σ_c"
-            fixed = f"S = {data.batch_size}"
+            crit, crit_text = data.critical_noise, rf"$\sigma_c = {data.critical_noise:.3g}$"
+            fixed = f"$S = {data.batch_size}$"
         else:
-            crit, crit_label = data.critical_batch_size, f"S_c = (σ/σ_c(1))² = {data.critical_batch_size:.3g}"
-            fixed = f"σ = {data.noise:g}"
+            crit, crit_text = data.critical_batch_size, rf"$S_c = {data.critical_batch_size:.3g}$"
+            fixed = rf"$\sigma = {data.noise:g}$"
         for ax in axes:
-            ax.axhline(crit, color="#238b45", lw=0.9, ls=(0, (1, 2)))
-            ax.set_xlabel("learning rate λ")
-            ax.set_ylabel(an.y_name)
+            ax.axhline(crit, **_CRIT)
+            ax.text(0.995 * an.x.max(), crit, crit_text, ha="right", va="bottom", fontsize=8, color=_CRIT["color"])
+            ax.set_xlabel(_AXIS_NAMES["learning rate λ"])
+            ax.set_ylabel(_AXIS_NAMES.get(an.y_name, an.y_name))
             ax.set_xlim(0.0, an.x.max())
-            if data.y == "batch_size":                 # log₂ axis: the action is at small S
+            if batch:                                 # log₂ axis: the action is at small S
                 from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
 
                 ax.set_yscale("log", base=2)
@@ -131,19 +189,17 @@ def plot_phase_overlay(data, axes=None):
                 ax.set_ylim(min(an.y.min(), sim.y.min()), max(an.y.max(), sim.y.max()))
             ax.grid(False)
         n_steps, n_chains = sim.params["n_steps"], sim.params["n_chains"]
-        axes[0].set_title(f"(a) theory: exact Λ± of linearised SGD\n(model A, {fixed})")
-        axes[1].set_title(f"(b) nonlinear SGD f = Σu_iw_ix: majority of {n_chains} runs × {n_steps:g} steps\n"
-                          f"(numbers: fraction collapsed, ‖θ‖ < {data.collapse_norm:g})")
-        order = [n for n in ("Ib", "Ia", "I", "II", "III", "IV", "diverged") if n in present]
-        entries = [("patch", PHASE_COLORS[n], _PHASE_NAMES[n]) for n in order]
-        entries += [("line", dict(color="k", lw=1.3), "Λ₊ = 0"),
-                    ("line", dict(color="#b2182b", lw=1.3, ls="--"), "Λ₋ = 0"),
-                    ("line", dict(color="#2166ac", lw=1.5, ls=":"), "L₂ line 2Ec/Ec²"),
-                    ("line", dict(color="0.1", lw=1.4, ls="-.", marker="o", ms=2.5),
-                     "sim.: diverged ≥ 50 % (first λ)"),
-                    ("line", dict(color="#238b45", lw=0.9, ls=(0, (1, 2))), crit_label)]
-        fig.legend(handles=_legend_handles(entries), loc="outside lower center", ncol=6, fontsize=7,
-                   frameon=False)
+        axes[0].set_title(rf"(a) theory: exact $\Lambda_\pm$ of linearised SGD (model A, {fixed})")
+        axes[1].set_title(rf"(b) nonlinear SGD $f = \Sigma_i u_i w_i x$: majority of {n_chains} runs"
+                          rf" $\times$ {n_steps:,} steps")
+        entries = _boundary_legend(batch)
+        entries.append(("line", _EDGE, r"sim.: $\geq$ 50 % diverged"))
+        entries += [("line", dict(marker="o", ls="none", mfc="w", color="k", mew=0.8, ms=np.sqrt(scale * f)),
+                     f"{f:.0%} collapsed") for f in (0.25, 0.5, 0.75)]
+        entries += [("patch", PHASE_COLORS[n], _PHASE_NAMES[n]) for n in ("Ib", "Ia", "I", "II", "III", "IV",
+                                                                         "diverged", "undecided") if n in unnamed]
+        fig.legend(handles=_legend_handles(entries), loc="outside lower center", ncol=min(len(entries), 7),
+                   fontsize=8, frameon=False, columnspacing=1.2)
     return fig
 
 
