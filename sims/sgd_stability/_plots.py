@@ -504,20 +504,24 @@ def _thousands():
 # phase diagram of sims.phase_diagram (computed in _phase.py)
 # --------------------------------------------------------------------------------------------
 
-# Zero sets are point clouds (several λ per row), drawn as dots; the two lines as lines.
+# Zero sets are point clouds (several λ per row), drawn as markers; the two lines as lines.
 _CURVES = {
-    "lambda_plus_zero": dict(color="k", marker="o", markersize=1.6, linestyle="none", label="Λ₊ = 0"),
-    "lambda_minus_zero": dict(color="C3", marker="s", markersize=1.6, linestyle="none", label="Λ₋ = 0"),
-    "l2_line": dict(color="C0", linestyle=":", lw=1.4, label="L₂ line 2Ec/Ec²"),
-    "gd_line": dict(color="C1", linestyle="-.", lw=1.2, label="GD line 2/Ec"),
+    "lambda_plus_zero": dict(color="k", marker="o", markersize=2.2, linestyle="none", label=r"$\Lambda_+ = 0$"),
+    "lambda_minus_zero": dict(color=_MINUS["colors"], marker="s", markersize=2.2, linestyle="none",
+                              label=r"$\Lambda_- = 0$"),
+    "l2_line": dict(color=_L2["color"], linestyle=_L2["ls"], lw=_L2["lw"], label=r"$L_2$ line $2E c/E c^2$"),
+    "gd_line": dict(color="0.35", linestyle="-.", lw=1.3, label=r"GD line $2/E c$"),
 }
 
 
 def plot_sgd_phase_diagram(result, ax=None):
     """Phase labels over (λ, y) with the theoretical boundary curves overlaid.
 
-    For ``method="simulate"`` the cells show the majority outcome of nonlinear SGD and the curves
-    are the linear theory's boundaries, so agreement and disagreement are both visible.
+    Phase names are written on the regions (colours as in every figure of this theory); the
+    zero sets of Λ± are the exact zeros per row, drawn as markers (larger over integer batch
+    sizes, where each row is one S). For ``method="simulate"`` the cells show the majority
+    outcome of nonlinear SGD and the curves are the linear theory's boundaries, so agreement and
+    disagreement are both visible.
 
     Parameters
     ----------
@@ -529,28 +533,42 @@ def plot_sgd_phase_diagram(result, ax=None):
     -------
     matplotlib.figure.Figure
     """
+    from .._style import label_regions
+
+    batch = result.params.get("y") == "batch_size"
     with plot_style():
         if ax is None:
-            fig, ax = new_figure(figsize=(5.6, 4.2))
+            fig, ax = new_figure(figsize=(6.4, 4.4))
         fig = ax.figure
         present = label_mesh(ax, result.x, result.y, result.labels, PHASE_COLORS)
+        written = label_regions(ax, result.x, result.y, result.labels, _REGION_NAMES, text_colors=_TEXT_ON,
+                                box_colors=PHASE_COLORS, min_cells=max(3, result.labels.size // 400))
         for n in present:
-            ax.plot([], [], "s", color=PHASE_COLORS[n], markeredgecolor="0.5", label=n)
+            if n not in written:
+                ax.plot([], [], "s", color=PHASE_COLORS[n], markeredgecolor="0.5", label=_PHASE_NAMES[n])
         for key, style in _CURVES.items():
             pts = result.boundaries.get(key)
             if pts is None or len(pts) == 0:
                 continue
             inside = (pts[:, 0] >= result.x.min()) & (pts[:, 0] <= result.x.max())
             if inside.any():
+                if batch and "zero" in key:
+                    style = {**style, "markersize": 5}
+                    if key == "lambda_plus_zero":
+                        style["markerfacecolor"] = "w"
+                elif batch:
+                    style = {**style, "linestyle": "none", "marker": "|", "markersize": 9, "mew": 1.6}
                 ax.plot(pts[inside, 0], pts[inside, 1], **style)
         method = result.params.get("method", "analytic")
-        ax.set_title(f"SGD at the origin saddle: {method} (model {result.params.get('model')})")
-        ax.set_xlabel(result.x_name)
-        ax.set_ylabel(result.y_name)
+        ax.set_title(f"SGD at the origin saddle: {method}, model {result.params.get('model')}")
+        ax.set_xlabel(_AXIS_NAMES.get(result.x_name, result.x_name))
+        ax.set_ylabel(_AXIS_NAMES.get(result.y_name, result.y_name))
         if np.ptp(result.x) > 0:
             ax.set_xlim(result.x.min(), result.x.max())
-        if np.ptp(result.y) > 0:
+        if batch:                                   # whole rows: each integer S is one block
+            ax.set_ylim(result.y.min() - 0.5, result.y.max() + 0.5)
+        elif np.ptp(result.y) > 0:
             ax.set_ylim(result.y.min(), result.y.max())
-        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7)
+        fig.legend(loc="outside lower center", ncol=4, fontsize=8, frameon=False)
         ax.grid(False)
     return fig
