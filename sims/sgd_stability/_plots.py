@@ -26,7 +26,7 @@ __all__ = [
 # minimum's instability, outside the saddle theory) are a light grey, de-emphasised.
 PHASE_COLORS = {
     "Ib": "#0072B2", "Ia": "#A6D8F5", "I": "#56B4E9", "II": "#E69F00", "III": "#009E73",
-    "IV": "#CC79A7", "undecided": "#FFFFFF", "diverged": "#D9D9D9",
+    "IV": "#CC79A7", "undecided": "#FFFFFF", "diverged": "#C8C8C8",
 }
 _PHASE_NAMES = {
     "Ib": r"Ib correct (also $L_2$)", "Ia": "Ia correct (prob. only)", "I": "I correct sign",
@@ -486,11 +486,25 @@ def plot_teacher_student_rank(data, axes=None, profile_noise=(8.0, 16.0, 24.0)):
                 ax.axvline(drop, color="0.3", ls=":", lw=1.2, label=rf"rate $\times {data.lr_drop_factor:g}$")
             ax.set_ylim(-2.0, 1.3 * data.s_hat.size)       # room for the legend above the curves
             ax.legend(loc="upper center", ncol=5, fontsize=7, columnspacing=1.0, handlelength=1.6)
-        start = "$u = v = 1$" if data.start == "ones" else "small random start"
-        ax.set_xlabel("SGD step")
-        ax.set_ylabel("learned rank (mean over runs)")
-        ax.set_title(f"(b) collapse during training, from {start}")
-        ax.xaxis.set_major_formatter(_thousands())
+            start = "$u = v = 1$" if data.start == "ones" else "small random start"
+            ax.set_xlabel("SGD step")
+            ax.set_ylabel("learned rank (mean over runs)")
+            ax.set_title(f"(b) collapse during training, from {start}")
+            ax.xaxis.set_major_formatter(_thousands())
+            return fig
+        # no trajectory recorded: the shrinkage of the surviving modes instead
+        grid = np.linspace(0.0, float(data.s_hat.max()), 200)
+        for k, sg in enumerate(profile_noise):
+            j = int(np.argmin(np.abs(data.noise - sg)))
+            c = f"C{k + 2}"
+            ax.plot(data.s_hat, data.mean_product[j], "o", color=c, ms=3.5, alpha=0.8,
+                    label=rf"$\sigma = {data.noise[j]:g}$: SGD mean")
+            ax.plot(grid, np.maximum(grid - 0.5 * data.eta * data.noise[j] ** 2, 0.0), color=c, lw=1.2)
+        ax.plot([], [], color="0.3", lw=1.2, label=r"$\max(\hat s_k - \eta\sigma^2/2, 0)$")
+        ax.set_xlabel(r"mode strength $\hat s_k$")
+        ax.set_ylabel(r"final $u_k v_k$ (mean over runs)")
+        ax.set_title(r"(b) surviving modes shrink by $\eta\sigma^2/2$")
+        ax.legend(loc="upper left", fontsize=7)
     return fig
 
 
