@@ -49,6 +49,15 @@ _AXIS_NAMES = {"learning rate λ": r"learning rate $\lambda$", "label noise σ":
                "batch size S": r"batch size $S$"}
 
 
+def _tex_number(x):
+    """``x`` as mathtext without the dollars: 1e-30 → 10^{-30}, 2.5e-4 → 2.5\\times 10^{-4}, 0.3 → 0.3."""
+    if x == 0 or 1e-3 <= abs(x) < 1e4:
+        return f"{x:g}"
+    mant, exp = f"{x:.2e}".split("e")
+    mant = float(mant)
+    return f"10^{{{int(exp)}}}" if mant == 1 else rf"{mant:g}\times 10^{{{int(exp)}}}"
+
+
 def _legend_handles(entries):
     """Proxy artists: ("patch", color, label) or ("line", style dict, label)."""
     from matplotlib.lines import Line2D
@@ -243,27 +252,30 @@ def plot_finite_data(data, axes=None, floor=-2.0, zoom=(1.9, 2.1)):
                             fontsize=7.5, fontweight="bold")
             ax.axhline(0.0, color="0.3", lw=0.8)
             ax.plot(data.lr, lp, color="k", lw=1.3)
-            ax.plot(data.lr, lm, color="#b2182b", lw=1.3, ls="--")
+            ax.plot(data.lr, lm, color=_MINUS["colors"], lw=1.3, ls="--")
             for pts, kw in ((data.singular_plus, dict(color="k")),
-                            (data.singular_minus, dict(color="#b2182b", mfc="none"))):
+                            (data.singular_minus, dict(color=_MINUS["colors"], mfc="none"))):
                 pts = pts[(pts >= lo_x) & (pts <= hi_x)]
                 if pts.size:                   # (an empty unclipped line breaks constrained layout)
                     ax.plot(pts, np.full(pts.size, floor), "v", ms=5, clip_on=False, **kw)
-            ax.axvline(data.l2_line, color="#2166ac", ls=":", lw=1.3)
-            ax.axvline(data.gd_line, color="C1", ls="-.", lw=1.2)
+            ax.axvline(data.l2_line, **_L2)
+            ax.axvline(data.gd_line, color="0.35", ls="-.", lw=1.3)
             ax.set_xlim(lo_x, hi_x)
             ax.set_ylim(floor - 0.08, 1.05)
-            ax.set_xlabel("learning rate λ")
+            ax.set_xlabel(_AXIS_NAMES["learning rate λ"])
             ax.grid(False)
         axes[0].set_ylabel("Lyapunov exponent")
         cs = ", ".join(f"{v:g}" for v in data.c).replace("-", "−")
-        axes[0].set_title(f"(a) finite data c = {{{cs}}}, S = 1: exact Λ± = mean log|1 ± λc_i|")
+        axes[0].set_title(rf"(a) finite data $c = \{{{cs}\}}$, $S = 1$: exact "
+                          r"$\Lambda_\pm = \mathrm{mean}_i \log|1 \pm \lambda c_i|$")
         axes[1].set_title("(b) zoom: the phase-II window")
-        entries = [("line", dict(color="k", lw=1.3), "Λ₊ (correct direction a = u + w)"),
-                   ("line", dict(color="#b2182b", lw=1.3, ls="--"), "Λ₋ (incorrect direction b = u − w)"),
-                   ("line", dict(color="0.3", marker="v", ls="none"), f"−∞ at λ = ±1/c_i (clipped at {floor:g})"),
-                   ("line", dict(color="#2166ac", lw=1.3, ls=":"), f"L₂ line 2Ec/Ec² = {data.l2_line:.3g}"),
-                   ("line", dict(color="C1", lw=1.2, ls="-."), f"GD line 2/Ec = {data.gd_line:.3g}")]
+        entries = [("line", dict(color="k", lw=1.3), r"$\Lambda_+$ (correct direction $a = u + w$)"),
+                   ("line", dict(color=_MINUS["colors"], lw=1.3, ls="--"),
+                    r"$\Lambda_-$ (incorrect direction $b = u - w$)"),
+                   ("line", dict(color="0.3", marker="v", ls="none"),
+                    rf"$-\infty$ at $\lambda = \pm 1/c_i$ (clipped at ${floor:g}$)"),
+                   ("line", _L2, rf"$L_2$ line $2E c/E c^2 = {data.l2_line:.3g}$"),
+                   ("line", dict(color="0.35", lw=1.3, ls="-."), rf"GD line $2/E c = {data.gd_line:.3g}$")]
         entries += [("patch", PHASE_COLORS[n], _PHASE_NAMES[n]) for n in ("Ib", "Ia", "II", "III", "IV")
                     if n in set(data.band_label)]
         fig.legend(handles=_legend_handles(entries), loc="outside lower center", ncol=5, fontsize=7,
@@ -316,7 +328,7 @@ def plot_batch_thresholds(qr, exact, axes=None, floor=-0.9):
             shown = np.clip(np.where(np.isneginf(e), floor, e), floor, None)
             ax.fill_between(qr.lr, shown - 3 * qr.standard_error[j], shown + 3 * qr.standard_error[j],
                             color=colors[j], alpha=0.25, lw=0)
-            ax.plot(qr.lr, shown, color=colors[j], lw=1.1, label=f"B = {B}")
+            ax.plot(qr.lr, shown, color=colors[j], lw=1.1, label=f"$B = {B}$")
             dead = np.isneginf(e)
             if dead.any():
                 ax.plot(qr.lr[dead], np.full(dead.sum(), floor), "v", color=colors[j], ms=5, clip_on=False)
@@ -325,25 +337,26 @@ def plot_batch_thresholds(qr, exact, axes=None, floor=-0.9):
         ax.axhline(0.0, color="0.3", lw=0.8)
         ax.set_ylim(floor - 0.03, max(0.35, float(np.nanmax(np.where(np.isfinite(qr.exponent), qr.exponent, 0)))))
         ax.set_xlim(0.0, qr.lr.max())
-        ax.set_xlabel("learning rate η")
-        ax.set_ylabel("top Lyapunov exponent Λ₁ (QR)")
+        ax.set_xlabel(r"learning rate $\eta$")
+        ax.set_ylabel(r"top Lyapunov exponent $\Lambda_1$ (QR)")
         rows = ", ".join(f"({a:g}, {b:g})" for a, b in qr.X)
-        ax.set_title(f"(a) case 6: x_i ∈ {{{rows}}}\nΛ₁ of Π(I − ηĤ_t) by QR (±3 SE)")
-        ax.plot([], [], color="0.3", ls=":", lw=1.2, label="η*_var(B) (mean square)")
-        ax.plot([], [], color="k", ls="--", lw=1.0, label="GD 2/λ_max(H)")
-        ax.plot([], [], "v", color="0.3", ms=5, label=f"Λ₁ = −∞ (drawn at {floor:g})")
+        ax.set_title(rf"(a) case 6: $x_i \in \{{{rows}\}}$" "\n"
+                     r"$\Lambda_1$ of $\Pi_t(I - \eta\hat H_t)$ by QR ($\pm 3$ SE)")
+        ax.plot([], [], color="0.3", ls=":", lw=1.2, label=r"$\eta^*_{\mathrm{var}}(B)$ (mean square)")
+        ax.plot([], [], color="k", ls="--", lw=1.0, label=r"GD $2/\lambda_{\max}(H)$")
+        ax.plot([], [], "v", color="0.3", ms=5, label=rf"$\Lambda_1 = -\infty$ (drawn at ${floor:g}$)")
         ax.legend(loc="upper left", fontsize=6.5)
 
         def thresholds(ax, Bs, intervals, ms, gd, title, top):
             for j, B in enumerate(Bs):
                 _intervals(ax, B - 0.12, intervals[j], "#41ab5d", top=top)
-            ax.plot(Bs + 0.12, ms, "o", color="#2166ac", ms=6, label="mean square η*_var(B)")
-            ax.axhline(gd, color="k", ls="--", lw=1.0, label="GD 2/λ_max(H)")
+            ax.plot(Bs + 0.12, ms, "o", color="#2166ac", ms=6, label=r"mean square $\eta^*_{\mathrm{var}}(B)$")
+            ax.axhline(gd, color="k", ls="--", lw=1.0, label=r"GD $2/\lambda_{\max}(H)$")
             ax.plot([], [], color="#41ab5d", lw=7, label="probabilistic: stable set")
             ax.set_xticks(Bs)
             ax.set_xlim(Bs.min() - 0.6, Bs.max() + 0.6)
-            ax.set_xlabel("batch size B (without replacement)")
-            ax.set_ylabel("learning rate η")
+            ax.set_xlabel(r"batch size $B$ (without replacement)")
+            ax.set_ylabel(r"learning rate $\eta$")
             ax.set_title(title)
 
         top = qr.lr.max()
@@ -353,7 +366,7 @@ def plot_batch_thresholds(qr, exact, axes=None, floor=-0.9):
         axes[1].legend(loc="upper left", fontsize=6.5)
         xs = ", ".join(f"{v:g}" for v in exact.x)
         thresholds(axes[2], exact.batch_sizes, exact.ps_intervals, exact.ms_threshold, exact.gd_threshold,
-                   f"(c) 1-D regression x = ({xs})\nall three exact", None)
+                   f"(c) 1-D regression $x = ({xs})$\nall three exact", None)
         axes[2].set_ylim(0.0, max(iv[-1][1] for iv in exact.ps_intervals) * 1.06)
         axes[2].legend(loc="upper right", fontsize=6.5)
     return fig
@@ -391,33 +404,33 @@ def plot_quartic_collapse(data, axes=None):
         ax = axes[0]
         for k, T in enumerate(data.horizons):
             ax.plot(data.zeta, data.probability[k], "o-", color=colors[k], ms=3.5, lw=1.1,
-                    label=f"EM, T = {T:g} ({data.n_chains} runs)")
+                    label=f"EM, $T = {T:g}$ ({data.n_chains} runs)")
             ax.axvline(data.horizon_midpoint[k], color=colors[k], ls=":", lw=1.1)
         ax.plot(data.zeta_grid, data.stationary_probability, color="k", lw=1.0, ls="--",
-                label="T → ∞ (SDE stationary law)")
-        ax.axvline(data.threshold, color="k", lw=1.2, label=f"√(2μ) = {data.threshold:.5f}")
+                label=r"$T \to \infty$ (SDE stationary law)")
+        ax.axvline(data.threshold, color="k", lw=1.2, label=rf"$\sqrt{{2\mu}} = {data.threshold:.5f}$")
         ax.axvline(data.em_threshold, color="0.45", lw=1.2, ls="--",
-                   label=f"EM threshold (dt = {data.dt:g}) = {data.em_threshold:.5f}")
-        ax.plot([], [], color="0.3", ls=":", label="finite-T 50 % estimate")
-        ax.set_xlabel("noise scale ζ")
-        ax.set_ylabel(f"P(θ_T² < {data.collapse_sq:g})")
-        ax.set_title(f"(a) quartic well, μ = {data.mu:g}: collapse probability")
+                   label=rf"EM threshold ($dt = {data.dt:g}$) $= {data.em_threshold:.5f}$")
+        ax.plot([], [], color="0.3", ls=":", label="finite-$T$ 50 % estimate")
+        ax.set_xlabel(r"noise scale $\zeta$")
+        ax.set_ylabel(rf"$P(\theta_T^2 < {_tex_number(data.collapse_sq)})$")
+        ax.set_title(rf"(a) quartic well, $\mu = {data.mu:g}$: collapse probability")
         ax.set_ylim(-0.03, 1.03)
         ax.legend(loc="upper left", fontsize=6.5)
 
         ax = axes[1]
         z = np.linspace(0.0, float(data.zeta.max()), 200)
-        ax.plot(z, data.mu - 0.5 * z**2, color="k", lw=1.3, label="SDE: μ − ζ²/2")
+        ax.plot(z, data.mu - 0.5 * z**2, color="k", lw=1.3, label=r"SDE: $\mu - \zeta^2/2$")
         ax.plot(z, quartic_well_em_exponent(data.mu, z, data.dt), color="0.45", lw=1.2, ls="--",
-                label="EM: (1/dt) E log|1 + μdt + ζ√dt Z|")
+                label=r"EM: $\frac{1}{dt} E \log|1 + \mu\,dt + \zeta\sqrt{dt}\,Z|$")
         level = 0.5 * np.log(data.collapse_sq) - 0.5 * np.log(data.mu)
         for k, T in enumerate(data.horizons):
             ax.axhline(level / T, color=colors[k], ls=":", lw=1.1,
-                       label=f"log(√{data.collapse_sq:g}/√μ)/T, T = {T:g}")
+                       label=rf"$\log({_tex_number(np.sqrt(data.collapse_sq))}/\sqrt{{\mu}})/T$, $T = {T:g}$")
         ax.axhline(0.0, color="0.3", lw=0.8)
         ax.axvline(data.threshold, color="k", lw=0.8)
-        ax.set_xlabel("noise scale ζ")
-        ax.set_ylabel("log-growth rate at θ = 0")
+        ax.set_xlabel(r"noise scale $\zeta$")
+        ax.set_ylabel(r"log-growth rate at $\theta = 0$")
         ax.set_title("(b) exponent of the linearisation at 0")
         ax.set_ylim(-3.0, data.mu + 0.2)
         ax.legend(loc="lower left", fontsize=6.5)

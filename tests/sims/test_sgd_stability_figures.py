@@ -88,6 +88,13 @@ def test_registered_figure_draws(name):
         assert ax.get_title() and ax.get_xlabel()
     fig.canvas.draw()  # Agg renders without error (and constrained layout succeeds)
     assert fig.get_size_inches().min() > 3
+    # every panel lettered, all text in mathtext (no raw sub/superscripts outside $…$)
+    for k, ax in enumerate(data_axes):
+        assert ax.get_title().startswith(f"({'abc'[k]})"), ax.get_title()
+    for text in _texts(fig):
+        outside = "".join(text.split("$")[::2])
+        assert not any(r in outside for r in _RAW), f"{name}: raw maths in {text!r}"
+        assert text.count("$") % 2 == 0, f"{name}: unbalanced $ in {text!r}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -356,7 +363,8 @@ def test_invalid_arguments():
 # --------------------------------------------------------------------------------------------
 
 # Unicode sub/superscripts, combining hats and raw TeX-ish fragments that mathtext should carry
-_RAW = ("₊", "₋", "₁", "₂", "²", "Σu", "u_i", "σ_c", "ŝ", "η*", "Λ±", "λ_max", "_var", "u_k", "θ_T")
+_RAW = ("₊", "₋", "₁", "₂", "²", "√", "Σu", "u_i", "c_i", "x_i", "σ_c", "ŝ", "η*", "Λ", "λ_max", "_var", "u_k",
+        "θ_T", "Ĥ", "→")
 
 
 def _texts(fig):
@@ -369,16 +377,6 @@ def _texts(fig):
     for leg in fig.legends:
         out += [t.get_text() for t in leg.get_texts()]
     return [t for t in out if t]
-
-
-@pytest.mark.parametrize("name", ["sgd_stability_phase_lr_noise", "sgd_stability_phase_lr_batch",
-                                  "sgd_stability_teacher_student_rank"])
-def test_figure_text_is_mathtext(name):
-    fig = make_figure(name)
-    for text in _texts(fig):
-        outside = "".join(text.split("$")[::2])            # the parts outside $…$
-        assert not any(r in outside for r in _RAW), f"{name}: raw maths in {text!r}"
-        assert text.count("$") % 2 == 0, f"{name}: unbalanced $ in {text!r}"
 
 
 def test_phase_colours_one_per_phase():
