@@ -45,6 +45,9 @@ _MINUS = dict(colors="#D55E00", linewidths=1.5, linestyles="dashed")
 _L2 = dict(color="#000000", ls=":", lw=1.6)
 _EDGE = dict(color="0.15", lw=1.3, ls="-.", marker="o", ms=3)
 _CRIT = dict(color="#006046", lw=1.1, ls=(0, (1, 1.5)))
+# Larger text for the two-panel phase figures (shown ~800 px wide in the docs and on slides)
+_TALK = {"font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10, "xtick.labelsize": 9.5,
+         "ytick.labelsize": 9.5, "legend.fontsize": 9}
 _AXIS_NAMES = {"learning rate λ": r"learning rate $\lambda$", "label noise σ": r"label noise $\sigma$",
                "batch size S": r"batch size $S$"}
 
@@ -152,11 +155,13 @@ def plot_phase_overlay(data, axes=None):
     """
     from .._style import label_regions
 
+    import matplotlib
+
     an, sim = data.analytic, data.simulated
     batch = data.y == "batch_size"
-    with plot_style():
+    with plot_style(), matplotlib.rc_context(_TALK):
         if axes is None:
-            fig, axes = new_figure(1, 2, figsize=(10.0, 4.6))
+            fig, axes = new_figure(1, 2, figsize=(10.0, 5.2))
         axes = axes_list(axes, 2)
         fig = axes[0].figure
         label_mesh(axes[0], an.x, an.y, an.labels, PHASE_COLORS, rasterized=True)
@@ -181,7 +186,7 @@ def plot_phase_overlay(data, axes=None):
             fixed = rf"$\sigma = {data.noise:g}$"
         for ax in axes:
             ax.axhline(crit, **_CRIT)
-            ax.text(0.995 * an.x.max(), crit, crit_text, ha="right", va="bottom", fontsize=8, color=_CRIT["color"])
+            ax.text(0.995 * an.x.max(), crit, crit_text, ha="right", va="bottom", fontsize=9, color=_CRIT["color"])
             ax.set_xlabel(_AXIS_NAMES["learning rate λ"])
             ax.set_ylabel(_AXIS_NAMES.get(an.y_name, an.y_name))
             ax.set_xlim(0.0, an.x.max())
@@ -198,17 +203,17 @@ def plot_phase_overlay(data, axes=None):
                 ax.set_ylim(min(an.y.min(), sim.y.min()), max(an.y.max(), sim.y.max()))
             ax.grid(False)
         n_steps, n_chains = sim.params["n_steps"], sim.params["n_chains"]
-        axes[0].set_title(rf"(a) theory: exact $\Lambda_\pm$ of linearised SGD (model A, {fixed})")
-        axes[1].set_title(rf"(b) nonlinear SGD $f = \Sigma_i u_i w_i x$: majority of {n_chains} runs"
-                          rf" $\times$ {n_steps:,} steps")
+        axes[0].set_title(f"(a) theory: exact $\\Lambda_\\pm$ of linearised SGD\n(model A, {fixed})")
+        axes[1].set_title(f"(b) nonlinear SGD $f = \\Sigma_i u_i w_i x$\n"
+                          f"(majority of {n_chains} runs $\\times$ {n_steps:,} steps per cell)")
         entries = _boundary_legend(batch)
         entries.append(("line", _EDGE, r"sim.: $\geq$ 50 % diverged"))
         entries += [("line", dict(marker="o", ls="none", mfc="w", color="k", mew=0.8, ms=np.sqrt(scale * f)),
                      f"{f:.0%} collapsed") for f in (0.25, 0.5, 0.75)]
         entries += [("patch", PHASE_COLORS[n], _PHASE_NAMES[n]) for n in ("Ib", "Ia", "I", "II", "III", "IV",
                                                                          "diverged", "undecided") if n in unnamed]
-        fig.legend(handles=_legend_handles(entries), loc="outside lower center", ncol=min(len(entries), 7),
-                   fontsize=8, frameon=False, columnspacing=1.2)
+        fig.legend(handles=_legend_handles(entries), loc="outside lower center", ncol=min(len(entries), 4),
+                   frameon=False, columnspacing=1.2)
     return fig
 
 
