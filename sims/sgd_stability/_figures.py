@@ -39,8 +39,9 @@ _PHASE_CLAIMS = ("sgd_stability.rank1_criterion", "sgd_stability.closed_form_vs_
                 n_chains=16, width=4), seed=0,
     description="Two-layer net at the origin saddle, model A (x = ±1, y = x + σε), S = 1: exact phase "
                 "diagram over λ × σ (labels Ia/Ib/III/IV from Λ± = E log|1 ± λc|, zero contours of Λ±, "
-                "L₂ line) beside the majority outcome of nonlinear SGD (f = Σ_{i≤4} u_i w_i x, 16 runs × "
-                "2e4 steps per cell) under the same theory curves; the simulated divergence boundary (the "
+                "L₂ line; phase names on the regions) beside the majority outcome of nonlinear SGD "
+                "(f = Σ_{i≤4} u_i w_i x, 16 runs × 2e4 steps per cell; circle area: fraction collapsed where "
+                "the runs disagree) under the same theory curves; the simulated divergence boundary (the "
                 "minimum's instability) is drawn separately.",
     claims=_PHASE_CLAIMS)
 def _phase_lr_noise(*, seed, lr_max, n_lr, n_noise, noise_max, batch_size, n_steps, n_chains, width):
@@ -53,8 +54,8 @@ def _phase_lr_noise(*, seed, lr_max, n_lr, n_noise, noise_max, batch_size, n_ste
     "sgd_stability_phase_lr_batch", theory="sgd_stability",
     params=dict(lr_max=0.5, n_lr=200, max_batch=16, noise=6.0, n_steps=20_000, n_chains=16, width=4), seed=0,
     description="Model A at label noise σ = 6: exact phase diagram over λ × batch size S (Var c ∝ 1/S, "
-                "phase III only for S < (σ/σ_c(1))²) beside the majority outcome of nonlinear SGD with "
-                "batches of S fresh samples.",
+                "phase III only for S < (σ/σ_c(1))²; the zeros of Λ± and the L₂ line drawn as markers at "
+                "each integer S) beside the majority outcome of nonlinear SGD with batches of S fresh samples.",
     claims=_PHASE_CLAIMS)
 def _phase_lr_batch(*, seed, lr_max, n_lr, max_batch, noise, n_steps, n_chains, width):
     data = phase_overlay("batch_size", lr_max=lr_max, n_lr=n_lr, max_batch=max_batch, noise=noise,
