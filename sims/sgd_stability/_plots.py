@@ -153,9 +153,9 @@ def plot_phase_overlay(data, axes=None):
     -------
     matplotlib.figure.Figure
     """
-    from .._style import label_regions
-
     import matplotlib
+
+    from .._style import label_regions
 
     an, sim = data.analytic, data.simulated
     batch = data.y == "batch_size"
