@@ -82,8 +82,7 @@ def label_mesh(ax, x, y, labels, colors, *, only_present=True, **kwargs):
 
 
 # --------------------------------------------------------------------------------------------
-# Figure text and panel letters (issue 7: figures for a talk). Added by the lazy_rich figures;
-# shared helpers only: add below, do not rewrite.
+# panel letters and visual guides
 # --------------------------------------------------------------------------------------------
 
 def panel_letters(axes, *, start=0):
@@ -113,3 +112,47 @@ def guide_hline(ax, y=0.0, **kwargs):
     line = ax.axhline(y, **kw)
     line.set_gid(GUIDE_GID)
     return line
+
+
+# --------------------------------------------------------------------------------------------
+# names written on categorical regions (phase diagrams)
+# --------------------------------------------------------------------------------------------
+
+def label_regions(ax, x, y, labels, names, *, min_cells=12, text_colors=None, box_colors=None,
+                  text_aspect=4.0, **text_kw):
+    """Write ``names[label]`` inside each connected region of a categorical grid.
+
+    ``labels`` is a (len(y), len(x)) grid of categories (as drawn by :func:`label_mesh`); each
+    4-connected region of one label with at least ``min_cells`` cells gets its name once, at the
+    cell farthest from the region's edge, distances measured on screen with horizontal ones
+    shrunk by ``text_aspect`` (text is wider than tall). ``text_colors`` maps a label to its text
+    colour (default black), ``box_colors`` to a backing box colour (default: none), which keeps
+    the name legible over lines and markers. Returns the labels that were written, so a caller
+    can put the others in a legend.
+    """
+    from scipy import ndimage
+
+    labels = np.asarray(labels)
+    box = ax.get_position()                        # axes size in figure inches: cell aspect on screen
+    w, h = box.width * ax.figure.get_figwidth(), box.height * ax.figure.get_figheight()
+    sampling = (h / max(len(y), 1), w / max(len(x), 1) / text_aspect)
+    written = set()
+    for lab in names:
+        mask = labels == lab
+        if not mask.any():
+            continue
+        regions, n = ndimage.label(mask)
+        depth = ndimage.distance_transform_edt(np.pad(mask, 1), sampling=sampling)[1:-1, 1:-1]
+        for k in range(1, n + 1):
+            inside = regions == k
+            if inside.sum() < min_cells:
+                continue
+            j, i = np.unravel_index(np.argmax(np.where(inside, depth, -1.0)), mask.shape)
+            color = (text_colors or {}).get(lab, "k")
+            bbox = None
+            if box_colors and lab in box_colors:
+                bbox = dict(boxstyle="round,pad=0.2", fc=box_colors[lab], ec="none", alpha=0.85)
+            ax.text(x[i], y[j], names[lab], ha="center", va="center", color=color, bbox=bbox, zorder=6,
+                    **{"fontsize": 8.5, "fontweight": "bold", **text_kw})
+            written.add(lab)
+    return written

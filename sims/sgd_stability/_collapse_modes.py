@@ -27,7 +27,17 @@ from numba import njit, prange
 
 from theory.validate import as_finite_array, as_positive_scalar, as_seed
 
-from .._chains import CHUNK, FLUSH, as_count, as_norm_bound, cells_and_chains, check_run, init_normal
+from .._chains import (
+    CHUNK,
+    FLUSH,
+    as_count,
+    as_norm_bound,
+    cells_and_chains,
+    check_records,
+    check_run,
+    init_normal,
+    record_schedule,
+)
 from .._kernels import simulation
 from .._rng import ZIG_R, ZIG_X, NumpyStreams, normal, seed_streams
 
@@ -59,6 +69,18 @@ class TeacherStudentResult:
     product : ndarray of shape cells + (n_chains, K)
         Final u_k v_k.
     n_steps, n_samples, init_scale, lr_drop_step, lr_drop_factor, active_tol, max_norm, seed
+    record_steps : ndarray of int64, shape (R,)
+        Steps at which the state was recorded (empty unless ``record_steps`` was passed).
+    record_product : ndarray of shape cells + (n_chains, R, K)
+        u_k v_k after each recorded step count (a diverged chain: its frozen state).
+    record_loss : ndarray of shape cells + (n_chains, R)
+        Mode-basis training loss ½ Σ_k (u_k v_k − ŝ_k)² at each record (without the label-noise
+        term, which does not depend on the parameters).
+    record_rank : ndarray of int64, shape cells + (n_chains, R)
+        Learned modes (u_k v_k > active_tol) at each record; the collapsed fraction of modes is
+        1 − record_rank/K.
+    init : str
+        ``"random"`` (init_scale·N(0, 1)) or ``"given"`` (every chain starts at (u0, v0)).
     """
 
     noise: np.ndarray
@@ -77,15 +99,28 @@ class TeacherStudentResult:
     active_tol: float
     max_norm: float
     seed: int
+    record_steps: np.ndarray
+    record_product: np.ndarray
+    record_loss: np.ndarray
+    record_rank: np.ndarray
+    init: str
 
 
 @njit(cache=True)
 def _modes_chunk(s_hat, sig, lr, u, v, state, diverged, lo, hi, n_steps, inv_n, drop_step,
-                 drop_factor, max2, zx, zr):
+                 drop_factor, max2, zx, zr, rec, out):
     K = s_hat.shape[0]
     nu = np.empty(K)
     nv = np.empty(K)
-    for s in range(n_steps):
+    r = 0
+    for s in range(n_steps + 1):
+        while r < rec.shape[0] and rec[r] == s:          # the state after s steps
+            for c in range(lo, hi):
+                for k in range(K):
+                    out[c, r, k] = u[c, k] * v[c, k]
+            r += 1
+        if s == n_steps:
+            break
         for c in range(lo, hi):
             if diverged[c]:
                 continue
@@ -109,23 +144,34 @@ def _modes_chunk(s_hat, sig, lr, u, v, state, diverged, lo, hi, n_steps, inv_n, 
 
 @njit(cache=True, parallel=True)
 def _modes_kernel(s_hat, sig, lr, u, v, state, diverged, n_steps, inv_n, drop_step, drop_factor,
-                  max2, zx, zr, chunk):
+                  max2, zx, zr, chunk, rec, out):
     C = u.shape[0]
     for b in prange((C + chunk - 1) // chunk):
         _modes_chunk(s_hat, sig, lr, u, v, state, diverged, b * chunk, min(C, (b + 1) * chunk),
-                     n_steps, inv_n, drop_step, drop_factor, max2, zx, zr)
+                     n_steps, inv_n, drop_step, drop_factor, max2, zx, zr, rec, out)
 
 
 def _modes_numpy(s_hat, sig, lr, u, v, state, diverged, n_steps, inv_n, drop_step, drop_factor,
-                 max2, zx, zr, chunk):
+                 max2, zx, zr, chunk, rec, out):
     """NumPy twin of ``_modes_kernel`` (modes in ascending k, one normal per mode and step)."""
     del zx, zr, chunk
     streams = NumpyStreams(state)
     K = s_hat.shape[0]
+    r = 0
+
+    def record(s, r):
+        while r < rec.shape[0] and rec[r] == s:
+            out[:, r, :] = u * v
+            r += 1
+        return r
+
     with np.errstate(over="ignore", invalid="ignore"):
         for s in range(n_steps):
+            r = record(s, r)
             idx = np.flatnonzero(~diverged)
-            if idx.size == 0:
+            if idx.size == 0:              # every chain frozen: later records repeat the state
+                out[:, r:, :] = (u * v)[:, None, :]
+                r = rec.shape[0]
                 break
             step = lr[idx] * drop_factor if s >= drop_step else lr[idx]
             uu, vv = u[idx], v[idx]
@@ -143,6 +189,7 @@ def _modes_numpy(s_hat, sig, lr, u, v, state, diverged, n_steps, inv_n, drop_ste
             ok = idx[~bad]
             u[ok] = np.where(np.abs(nu[~bad]) >= FLUSH, nu[~bad], 0.0)
             v[ok] = np.where(np.abs(nv[~bad]) >= FLUSH, nv[~bad], 0.0)
+        record(n_steps, r)
     state[...] = streams.s
 
 
@@ -151,7 +198,12 @@ def _modes_numpy(s_hat, sig, lr, u, v, state, diverged, n_steps, inv_n, drop_ste
 _MODES_CASES = {
     "default": lambda: (([0.3, 1.0], [0.0, 14.0], 5.0, 300, 6, 3),
                         dict(n_samples=1000, lr_drop_step=150, init_scale=0.05)),
-    "diverging": lambda: (([1.0], 0.0, 2000.0, 200, 5, 0), dict(n_samples=1000, init_scale=0.5)),
+    "diverging": lambda: (([1.0], 0.0, 2000.0, 200, 5, 0), dict(n_samples=1000, init_scale=0.5,
+                                                              record_steps=[0, 50, 200])),
+    # Chen et al.'s protocol: deterministic start u = v = 1, rate drop, trajectory records
+    "given_start_records": lambda: (([0.2, 0.9, 1.4], [0.0, 20.0], 3.0, 400, 4, 7),
+                                    dict(u0=1.0, v0=1.0, lr_drop_step=300, record_steps=[0, 1, 150, 300, 400],
+                                         active_tol=1e-2)),
 }
 
 
@@ -159,7 +211,8 @@ _MODES_CASES = {
             cases=_MODES_CASES)
 def simulate_teacher_student_modes(core, s_hat, noise, lr, n_steps, n_chains, seed, n_samples=1024,
                                    init_scale=1e-3, lr_drop_step=None, lr_drop_factor=0.1,
-                                   active_tol=1e-2, max_norm=1e6) -> TeacherStudentResult:
+                                   active_tol=1e-2, max_norm=1e6, u0=None, v0=None,
+                                   record_steps=None) -> TeacherStudentResult:
     r"""Per-mode SGD with label noise in the SVD basis of a linear teacher–student (numba).
 
     Each mode (u_k, v_k) of the two-layer linear student takes
@@ -186,9 +239,17 @@ def simulate_teacher_student_modes(core, s_hat, noise, lr, n_steps, n_chains, se
     seed : int
         Trajectory j of cell k uses stream k·n_chains + j.
     n_samples : int, default 1024
-        N, the gradient normalisation.
+        N, the gradient normalisation (η = lr/N). The data model decides it: with Gaussian inputs
+        and a loss averaged over N samples, ŝ are the singular values of XᵀY/N and the gradient
+        carries 1/N; with Chen et al.'s orthonormal inputs (XᵀX = I) ŝ are those of XᵀY and the
+        per-mode curvature is 1, so pass n_samples=1 and lr = η
+        (``sims.sgd_stability._figure_data_thresholds.teacher_student_singular_values``,
+        ``data_model``).
     init_scale : float, default 1e-3
-        u_k, v_k ~ init_scale·N(0, 1) independently.
+        u_k, v_k ~ init_scale·N(0, 1) independently (unused when ``u0``/``v0`` are given).
+    u0, v0 : float or array of shape (K,), optional
+        Deterministic start, the same for every chain (Chen et al.: u = v = 1). Pass both or
+        neither; default: the random start above.
     lr_drop_step : int, optional
         From this step on the step size is lr·lr_drop_factor (Chen et al.: 50000 of 60001); default:
         no drop.
@@ -198,6 +259,10 @@ def simulate_teacher_student_modes(core, s_hat, noise, lr, n_steps, n_chains, se
     max_norm : float, default 1e6
         A trajectory whose update is non-finite or leaves ‖(u, v)‖ ≤ max_norm is frozen and
         counted as diverged.
+    record_steps : sequence of int, optional
+        Strictly increasing step counts in [0, n_steps] after which u_k v_k, the loss
+        ½Σ(u_kv_k − ŝ_k)² and the learned rank are recorded (one run gives the whole trajectory,
+        e.g. before and after the rate drop). Default: no records.
 
     Returns
     -------
@@ -229,13 +294,32 @@ def simulate_teacher_student_modes(core, s_hat, noise, lr, n_steps, n_chains, se
     active_tol = as_positive_scalar(active_tol, "active_tol")
     max_norm = as_norm_bound(max_norm, "max_norm")
     K = s_hat.size
+    if (u0 is None) != (v0 is None):
+        raise ValueError("u0 and v0 must be given together (a deterministic start) or both left out")
+    starts = None
+    if u0 is not None:
+        starts = []
+        for x, name in ((u0, "u0"), (v0, "v0")):
+            arr = as_finite_array(x, name, ndim=(0, 1))
+            if arr.ndim == 1 and arr.shape != (K,):
+                raise ValueError(f"{name} must be a scalar or have shape ({K},) (one entry per mode); got {arr.shape}")
+            starts.append(np.full(K, float(arr)) if arr.ndim == 0 else arr)
+        if np.sum(starts[0] ** 2 + starts[1] ** 2) > max_norm**2:
+            raise ValueError(f"u0, v0 must lie within the divergence bound ||(u, v)|| <= max_norm = {max_norm:g}")
     check_run(noise_c.size, n_chains, n_steps, 2 * K)
     C = noise_x.size
+    rec = (np.zeros(0, dtype=np.int64) if record_steps is None
+           else record_schedule(n_steps, None, record_steps))
+    check_records(n_steps, rec.size, C, K, 2 * K)
     state = seed_streams(seed, C)
-    u, v = init_normal(state, C, (K, K), init_scale)
+    if starts is None:
+        u, v = init_normal(state, C, (K, K), init_scale)
+    else:
+        u, v = (np.tile(x, (C, 1)) for x in starts)
     diverged = np.zeros(C, dtype=np.bool_)
+    out = np.zeros((C, rec.size, K))
     core(np.ascontiguousarray(s_hat), noise_x, lr_x, u, v, state, diverged, n_steps, 1.0 / n_samples,
-         lr_drop_step, lr_drop_factor, max_norm * max_norm, ZIG_X, ZIG_R, CHUNK)
+         lr_drop_step, lr_drop_factor, max_norm * max_norm, ZIG_X, ZIG_R, CHUNK, rec, out)
     full = shape + (n_chains,)
     product = (u * v).reshape(full + (K,))
     div = diverged.reshape(full)
@@ -251,7 +335,11 @@ def simulate_teacher_student_modes(core, s_hat, noise, lr, n_steps, n_chains, se
         active_fraction=active_fraction, mean_rank=mean_rank, rank=rank,
         diverged=div.mean(axis=-1), product=product, n_steps=n_steps, n_samples=n_samples,
         init_scale=init_scale, lr_drop_step=lr_drop_step, lr_drop_factor=lr_drop_factor,
-        active_tol=active_tol, max_norm=max_norm, seed=seed)
+        active_tol=active_tol, max_norm=max_norm, seed=seed, record_steps=rec,
+        record_product=out.reshape(full + (rec.size, K)),
+        record_loss=0.5 * np.sum((out - s_hat) ** 2, axis=-1).reshape(full + (rec.size,)),
+        record_rank=np.sum(out > active_tol, axis=-1).astype(np.int64).reshape(full + (rec.size,)),
+        init="random" if starts is None else "given")
 
 
 simulate_teacher_student_modes_reference = simulate_teacher_student_modes.reference

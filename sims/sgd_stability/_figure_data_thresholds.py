@@ -28,7 +28,7 @@ from theory.sgd_stability import (
     shrunk_singular_values,
     stable_learning_rates,
 )
-from theory.validate import as_finite_array, as_positive_scalar
+from theory.validate import as_choice, as_finite_array, as_positive_scalar
 
 from ._figure_data import _count
 
@@ -44,6 +44,7 @@ __all__ = [
     "quartic_collapse",
     "teacher_student_rank",
     "teacher_student_singular_values",
+    "TEACHER_STUDENT_DATA_MODELS",
 ]
 
 # Reference settings (docs/sgd_stability.md#reference-cases, cases 6 and 2).
@@ -329,14 +330,34 @@ def quartic_collapse(zeta=None, n_steps=(20_000, 80_000), n_chains=80, mu=1.5, d
 # Figure 6: teacher–student rank under label noise (Chen et al. 2023; docs/sgd_stability.md#collapse-examples)
 # --------------------------------------------------------------------------------------------
 
-def teacher_student_singular_values(n_samples=1024, dim=64, rank=8, s_min=0.5, s_max=1.0, label_noise=0.5,
-                                    seed=0) -> np.ndarray:
-    """Empirical mode strengths ŝ_k: singular values of XᵀY/N for a rank-r linear teacher.
+TEACHER_STUDENT_DATA_MODELS = ("chen2023", "gaussian")
 
-    X ~ N(0, 1)^{N×n}, teacher W* = U diag(linspace(s_min, s_max, r)) Vᵀ (random orthonormal
-    U, V), Y = XW*ᵀ + label_noise·N(0, 1) (Chen et al.'s setting, docs/sgd_stability.md#collapse-examples: N = 1024, n = m = 64, r = 8,
-    σ_y = 0.5). The r teacher modes come out near their singular values, the others are noise
-    singular values of size ~σ_y √(n/N).
+
+def teacher_student_singular_values(n_samples=1024, dim=64, rank=8, s_min=0.5, s_max=1.0, label_noise=0.5,
+                                    seed=0, data_model="gaussian") -> np.ndarray:
+    """Empirical mode strengths ŝ_k of a rank-r linear teacher, in one of two data models.
+
+    Teacher W* = U diag(linspace(s_min, s_max, r)) Vᵀ (random orthonormal U, V), n = m = ``dim``,
+    N = ``n_samples``, Y = XW*ᵀ + E. Chen et al.'s settings (docs/sgd_stability.md#collapse-examples):
+    N = 1024, n = m = 64, r = 8.
+
+    * ``data_model="chen2023"`` (Chen et al. 2023, their Fig. 5 setting): X has orthonormal columns
+      (XᵀX = I), E has i.i.d. N(0, (label_noise/√m)²) entries, and ŝ are the singular values of XᵀY
+      (no 1/N) = those of W*ᵀ + XᵀE; the per-mode curvature is 1, so the SGD step is η itself.
+    * ``data_model="gaussian"``: X ~ N(0, 1)^{N×n}, E ~ label_noise·N(0, 1), ŝ from XᵀY/N (the loss
+      averaged over the N samples: η = lr/N). The r teacher modes come out near their singular
+      values, the others are noise singular values of size ~label_noise·√(n/N).
+
+    Parameters
+    ----------
+    n_samples, dim, rank : int
+        N, n = m and r ≤ n.
+    s_min, s_max : float
+        Range of the teacher's singular values.
+    label_noise : float
+        Fixed label noise of the data set (``"chen2023"``: 0.5/√m per entry; ``"gaussian"``: 0.5).
+    seed : int
+    data_model : {"chen2023", "gaussian"}, default "gaussian"
 
     Returns
     -------
@@ -346,15 +367,23 @@ def teacher_student_singular_values(n_samples=1024, dim=64, rank=8, s_min=0.5, s
     N = _count(n_samples, "n_samples", 1)
     n = _count(dim, "dim", 1)
     r = _count(rank, "rank", 1)
+    as_choice(data_model, "data_model", TEACHER_STUDENT_DATA_MODELS)
     if r > n:
         raise ValueError(f"rank must be <= dim = {n}; got {r}")
+    if data_model == "chen2023" and N < n:
+        raise ValueError(f"n_samples must be >= dim = {n} for orthonormal input columns (XᵀX = I); got {N}")
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((N, n))
     U, _ = np.linalg.qr(rng.standard_normal((n, r)))
     V, _ = np.linalg.qr(rng.standard_normal((n, r)))
     W = U @ np.diag(np.linspace(s_min, s_max, r)) @ V.T
-    Y = X @ W.T + label_noise * rng.standard_normal((N, n))
-    return np.linalg.svd(X.T @ Y / N, compute_uv=False)
+    if data_model == "gaussian":
+        Y = X @ W.T + label_noise * rng.standard_normal((N, n))
+        return np.linalg.svd(X.T @ Y / N, compute_uv=False)
+    X, _ = np.linalg.qr(X)                                   # orthonormal columns: XᵀX = I
+    m = n                                                    # outputs: m = n = dim
+    Y = X @ W.T + (label_noise / math.sqrt(m)) * rng.standard_normal((N, m))
+    return np.linalg.svd(X.T @ Y, compute_uv=False)
 
 
 @dataclass(frozen=True)
@@ -389,7 +418,21 @@ class TeacherStudentRank:
     active_tol, init_scale : float
     resolution : float
         ln(active_tol/init_scale²)/(2T): a surviving mode with exponent below this has not grown
-        from the initialisation to active_tol by the end (T = n_steps·η).
+        from the initialisation to active_tol by the end (T = n_steps·η); nan for the start
+        u = v = 1 (nothing has to grow).
+    data_model : str
+        ``"chen2023"`` or ``"gaussian"`` (:func:`teacher_student_singular_values`).
+    start : str
+        ``"random"`` (init_scale·N(0, 1)) or ``"ones"`` (u = v = 1, Chen et al.).
+    lr_drop_step : int or None
+        Step from which the step size is multiplied by ``lr_drop_factor`` (None: no drop).
+    lr_drop_factor : float
+    record_steps : ndarray of int64, shape (R,)
+        Steps of the recorded trajectory (empty if none).
+    record_rank : ndarray of shape (M, R)
+        Mean learned modes (u_kv_k > active_tol) over the runs after each recorded step count.
+    record_loss : ndarray of shape (M, R)
+        Mean mode-basis training loss ½Σ_k(u_kv_k − ŝ_k)² over the runs.
     """
 
     s_hat: np.ndarray
@@ -411,6 +454,13 @@ class TeacherStudentRank:
     active_tol: float
     init_scale: float
     resolution: float
+    data_model: str = "gaussian"
+    start: str = "random"
+    lr_drop_step: int | None = None
+    lr_drop_factor: float = 0.1
+    record_steps: np.ndarray = None
+    record_rank: np.ndarray = None
+    record_loss: np.ndarray = None
 
 
 def _snapshot_count(s_hat, eta, sigma, tol) -> float:
@@ -430,24 +480,35 @@ def _snapshot_count(s_hat, eta, sigma, tol) -> float:
 
 
 def teacher_student_rank(noise=None, s_hat=None, lr=3.0, n_steps=60_001, n_chains=6, n_samples=1024,
-                         active_tol=1e-4, init_scale=1e-3, seed=0) -> TeacherStudentRank:
+                         active_tol=1e-4, init_scale=1e-3, seed=0, data_model="gaussian", start="random",
+                         lr_drop_step=None, lr_drop_factor=0.1, record_steps=None) -> TeacherStudentRank:
     """Per-mode SGD with label noise vs the collapse count #{k: ŝ_k > ησ²/2} (docs/sgd_stability.md#collapse-examples).
 
-    Chen et al.'s settings except: no learning-rate drop (so that the stationary laws hold at the end) and
-    a snapshot threshold u_kv_k > 1e-4 (init u_kv_k ~ 1e-6) instead of 1e-2, which loses fewer
-    surviving modes to their log-scale fluctuations.
+    Two protocols. Chen et al.'s (their Fig. 5): ``data_model="chen2023"``, ``start="ones"``
+    (u = v = 1), ``lr_drop_step=50_000`` of 60 001 steps and a snapshot threshold
+    u_kv_k > 1e-2 after the drop. Ours (the defaults): Gaussian inputs, a small random start, no
+    drop (so that the stationary laws hold at the end) and a threshold 1e-4 (init u_kv_k ~ 1e-6),
+    which loses fewer surviving modes to their log-scale fluctuations.
 
     Parameters
     ----------
     noise : array, optional
         Label-noise levels; default 0, 2, …, 24.
     s_hat : array, optional
-        Mode strengths; default :func:`teacher_student_singular_values` (seed ``seed``).
+        Mode strengths; default :func:`teacher_student_singular_values` (seed ``seed``,
+        ``data_model``).
     lr : float
-        Step size (η = lr/n_samples).
+        Step size; η = lr/n_samples (the same normalisation in both data models, so that the
+        threshold ησ²/2 is comparable; for ``"chen2023"`` it is the step η itself).
     n_steps, n_chains, n_samples : int
     active_tol, init_scale : float
     seed : int
+    data_model : {"gaussian", "chen2023"}
+    start : {"random", "ones"}
+    lr_drop_step : int, optional
+    lr_drop_factor : float
+    record_steps : sequence of int, optional
+        Steps at which the mean rank and loss are recorded (one run; default none).
 
     Returns
     -------
@@ -455,8 +516,11 @@ def teacher_student_rank(noise=None, s_hat=None, lr=3.0, n_steps=60_001, n_chain
     """
     from ._collapse_modes import simulate_teacher_student_modes
 
+    as_choice(data_model, "data_model", TEACHER_STUDENT_DATA_MODELS)
+    as_choice(start, "start", ("random", "ones"))
     noise = np.arange(0.0, 25.0, 2.0) if noise is None else as_finite_array(noise, "noise", ndim=1)
-    s_hat = teacher_student_singular_values(seed=seed) if s_hat is None else as_finite_array(s_hat, "s_hat", ndim=1)
+    s_hat = (teacher_student_singular_values(seed=seed, data_model=data_model) if s_hat is None
+             else as_finite_array(s_hat, "s_hat", ndim=1))
     s_hat = np.sort(s_hat)[::-1]
     lr = as_positive_scalar(lr, "lr")
     n_samples = _count(n_samples, "n_samples", 1)
@@ -464,8 +528,11 @@ def teacher_student_rank(noise=None, s_hat=None, lr=3.0, n_steps=60_001, n_chain
     active_tol = as_positive_scalar(active_tol, "active_tol")
     init_scale = as_positive_scalar(init_scale, "init_scale")
     eta = lr / n_samples
+    ones = dict(u0=1.0, v0=1.0) if start == "ones" else {}
     res = simulate_teacher_student_modes(s_hat, noise, lr, n_steps, _count(n_chains, "n_chains", 1), seed,
-                                         n_samples=n_samples, init_scale=init_scale, active_tol=active_tol)
+                                         n_samples=n_samples, init_scale=init_scale, active_tol=active_tol,
+                                         lr_drop_step=lr_drop_step, lr_drop_factor=lr_drop_factor,
+                                         record_steps=record_steps, **ones)
     theory = np.array([effective_rank(s_hat, eta, float(sg)) for sg in noise])
     grid = np.linspace(0.0, float(noise.max()), 400)
     theory_grid = np.array([effective_rank(s_hat, eta, float(sg)) for sg in grid])
@@ -477,4 +544,7 @@ def teacher_student_rank(noise=None, s_hat=None, lr=3.0, n_steps=60_001, n_chain
         theory_rank_grid=theory_grid, snapshot_rank=snap, rank=res.rank,
         mean_rank=res.mean_rank, mean_product=res.product.mean(axis=-2), shrunk=shrunk, n_steps=n_steps,
         n_samples=n_samples, n_chains=int(n_chains), seed=int(seed), active_tol=active_tol, init_scale=init_scale,
-        resolution=math.log(active_tol / init_scale**2) / (2.0 * T))
+        resolution=(math.log(active_tol / init_scale**2) / (2.0 * T) if start == "random" else math.nan),
+        data_model=data_model, start=start, lr_drop_step=None if lr_drop_step is None else int(lr_drop_step),
+        lr_drop_factor=float(lr_drop_factor), record_steps=res.record_steps,
+        record_rank=res.record_rank.mean(axis=-2), record_loss=res.record_loss.mean(axis=-2))

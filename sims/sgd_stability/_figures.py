@@ -39,8 +39,9 @@ _PHASE_CLAIMS = ("sgd_stability.rank1_criterion", "sgd_stability.closed_form_vs_
                 n_chains=16, width=4), seed=0,
     description="Two-layer net at the origin saddle, model A (x = ±1, y = x + σε), S = 1: exact phase "
                 "diagram over λ × σ (labels Ia/Ib/III/IV from Λ± = E log|1 ± λc|, zero contours of Λ±, "
-                "L₂ line) beside the majority outcome of nonlinear SGD (f = Σ_{i≤4} u_i w_i x, 16 runs × "
-                "2e4 steps per cell) under the same theory curves; the simulated divergence boundary (the "
+                "L₂ line; phase names on the regions) beside the majority outcome of nonlinear SGD "
+                "(f = Σ_{i≤4} u_i w_i x, 16 runs × 2e4 steps per cell; circle area: fraction collapsed where "
+                "the runs disagree) under the same theory curves; the simulated divergence boundary (the "
                 "minimum's instability) is drawn separately.",
     claims=_PHASE_CLAIMS)
 def _phase_lr_noise(*, seed, lr_max, n_lr, n_noise, noise_max, batch_size, n_steps, n_chains, width):
@@ -53,8 +54,8 @@ def _phase_lr_noise(*, seed, lr_max, n_lr, n_noise, noise_max, batch_size, n_ste
     "sgd_stability_phase_lr_batch", theory="sgd_stability",
     params=dict(lr_max=0.5, n_lr=200, max_batch=16, noise=6.0, n_steps=20_000, n_chains=16, width=4), seed=0,
     description="Model A at label noise σ = 6: exact phase diagram over λ × batch size S (Var c ∝ 1/S, "
-                "phase III only for S < (σ/σ_c(1))²) beside the majority outcome of nonlinear SGD with "
-                "batches of S fresh samples.",
+                "phase III only for S < (σ/σ_c(1))²; the zeros of Λ± and the L₂ line drawn as markers at "
+                "each integer S) beside the majority outcome of nonlinear SGD with batches of S fresh samples.",
     claims=_PHASE_CLAIMS)
 def _phase_lr_batch(*, seed, lr_max, n_lr, max_batch, noise, n_steps, n_chains, width):
     data = phase_overlay("batch_size", lr_max=lr_max, n_lr=n_lr, max_batch=max_batch, noise=noise,
@@ -106,13 +107,20 @@ def _quartic(*, seed, zeta_max, n_zeta, n_steps, n_chains, mu, dt):
 
 @register_figure(
     "sgd_stability_teacher_student_rank", theory="sgd_stability",
-    params=dict(noise_max=24.0, noise_step=2.0, lr=3.0, n_steps=60_001, n_chains=6, active_tol=1e-4), seed=0,
-    description="Diagonal teacher–student with label noise (Chen et al. 2023; N = 1024, n = m = 64, rank-8 "
-                "teacher with singular values linspace(0.5, 1, 8), σ_y = 0.5, lr 3/1024): learned rank vs σ "
-                "from per-mode SGD against #{k: ŝ_k > ησ²/2} and the stationary snapshot count; mean final "
-                "u_kv_k against the shrinkage max(ŝ_k − ησ²/2, 0).",
+    params=dict(noise_max=24.0, noise_step=2.0, lr=3.0, n_steps=60_001, n_chains=6, active_tol=1e-2,
+                data_model="chen2023", start="ones", lr_drop_step=50_000, record_every=1000), seed=0,
+    description="Diagonal teacher–student with label noise in Chen et al. 2023's setting (Fig. 5): X with "
+                "orthonormal columns, ŝ the singular values of XᵀY (N = 1024, n = m = 64, rank-8 teacher with "
+                "singular values linspace(0.5, 1, 8), data noise 0.5/√m per entry), start u = v = 1, step "
+                "η = 3/1024 dropped ×0.1 at step 50 000 of 60 001, learned if u_kv_k > 1e-2: learned rank vs σ "
+                "from per-mode SGD (before and after the drop) against #{k: ŝ_k > ησ²/2}; the rank over "
+                "training for three σ, recorded in the same runs.",
     claims=("sgd_stability.collapse_thresholds",))
-def _teacher_student(*, seed, noise_max, noise_step, lr, n_steps, n_chains, active_tol):
+def _teacher_student(*, seed, noise_max, noise_step, lr, n_steps, n_chains, active_tol, data_model, start,
+                     lr_drop_step, record_every):
     noise = np.arange(0.0, noise_max + 0.5 * noise_step, noise_step)
-    data = teacher_student_rank(noise, lr=lr, n_steps=n_steps, n_chains=n_chains, active_tol=active_tol, seed=seed)
+    record = np.union1d(np.arange(0, n_steps + 1, record_every), [lr_drop_step, n_steps])
+    data = teacher_student_rank(noise, lr=lr, n_steps=n_steps, n_chains=n_chains, active_tol=active_tol, seed=seed,
+                                data_model=data_model, start=start, lr_drop_step=lr_drop_step,
+                                record_steps=record.astype(int))
     return plot_teacher_student_rank(data)

@@ -21,17 +21,44 @@ __all__ = [
     "plot_teacher_student_rank",
 ]
 
+# One colour per phase or outcome, in every figure of this theory (Okabe–Ito based: colour-blind
+# safe; the three "correct learning" labels are blues of different lightness). Diverged runs (the
+# minimum's instability, outside the saddle theory) are a light grey, de-emphasised.
 PHASE_COLORS = {
-    "Ib": "#6baed6", "Ia": "#c6dbef", "I": "#6baed6", "II": "#fd8d3c", "III": "#74c476",
-    "IV": "#bdbdbd", "undecided": "#ffffff", "diverged": "#636363",
+    "Ib": "#0072B2", "Ia": "#A6D8F5", "I": "#56B4E9", "II": "#E69F00", "III": "#009E73",
+    "IV": "#CC79A7", "undecided": "#FFFFFF", "diverged": "#C8C8C8",
 }
 _PHASE_NAMES = {
-    "Ib": "Ib correct (also L₂)", "Ia": "Ia correct (prob. only)", "I": "I correct sign",
+    "Ib": r"Ib correct (also $L_2$)", "Ia": "Ia correct (prob. only)", "I": "I correct sign",
     "II": "II incorrect sign", "III": "III collapse", "IV": "IV unstable", "diverged": "diverged",
     "undecided": "undecided",
 }
-_PLUS = dict(colors="k", linewidths=1.3, linestyles="solid")
-_MINUS = dict(colors="#b2182b", linewidths=1.3, linestyles="dashed")
+# Names written on the regions (short; the legend carries the long ones when a region is too small)
+_REGION_NAMES = {
+    "Ib": "Ib: correct,\nalso $L_2$-stable", "Ia": "Ia: correct\n(prob. only)", "I": "I: correct sign",
+    "II": "II: incorrect", "III": "III: collapse", "IV": "IV: unstable", "diverged": "diverged",
+    "undecided": "undecided",
+}
+_TEXT_ON = {"Ib": "w", "III": "w"}           # white text on the dark fills
+_PLUS = dict(colors="k", linewidths=1.5, linestyles="solid")
+_MINUS = dict(colors="#D55E00", linewidths=1.5, linestyles="dashed")
+_L2 = dict(color="#000000", ls=":", lw=1.6)
+_EDGE = dict(color="0.15", lw=1.3, ls="-.", marker="o", ms=3)
+_CRIT = dict(color="#006046", lw=1.1, ls=(0, (1, 1.5)))
+# Larger text for the two-panel phase figures (shown ~800 px wide in the docs and on slides)
+_TALK = {"font.size": 10, "axes.titlesize": 10, "axes.labelsize": 10, "xtick.labelsize": 9.5,
+         "ytick.labelsize": 9.5, "legend.fontsize": 9}
+_AXIS_NAMES = {"learning rate λ": r"learning rate $\lambda$", "label noise σ": r"label noise $\sigma$",
+               "batch size S": r"batch size $S$"}
+
+
+def _tex_number(x):
+    """``x`` as mathtext without the dollars: 1e-30 → 10^{-30}, 2.5e-4 → 2.5\\times 10^{-4}, 0.3 → 0.3."""
+    if x == 0 or 1e-3 <= abs(x) < 1e4:
+        return f"{x:g}"
+    mant, exp = f"{x:.2e}".split("e")
+    mant = float(mant)
+    return f"10^{{{int(exp)}}}" if mant == 1 else rf"{mant:g}\times 10^{{{int(exp)}}}"
 
 
 def _legend_handles(entries):
@@ -52,9 +79,26 @@ def _legend_handles(entries):
 # Figures 1–2: phase diagram with nonlinear-SGD overlay
 # --------------------------------------------------------------------------------------------
 
-def _theory_curves(ax, analytic, show_l2=True):
-    """Zero contours of Λ± from the analytic grid, and the L₂ line."""
+def _theory_curves(ax, analytic, show_l2=True, integer_rows=False):
+    """Zero sets of Λ± and the L₂ line of the analytic diagram.
+
+    Over a continuous y (label noise) the zero sets are contours; over integer batch sizes they
+    are drawn as markers at each integer S (the exact zeros of that row, which lie on the block
+    edges), never as curves through the blocks of other phases.
+    """
     x, y = analytic.x, analytic.y
+    if integer_rows:
+        b = analytic.boundaries
+        for key, kw in (("lambda_plus_zero", dict(marker="o", color="k", mfc="w", ms=5.5, mew=1.4)),
+                        ("lambda_minus_zero", dict(marker="D", color=_MINUS["colors"], ms=4.5)),
+                        ("l2_line", dict(marker="|", color="k", ms=9, mew=1.8))):
+            if key == "l2_line" and not show_l2:
+                continue
+            pts = b.get(key)
+            if pts is not None and len(pts):
+                pts = pts[pts[:, 0] <= x.max()]
+                ax.plot(pts[:, 0], pts[:, 1], ls="none", clip_on=False, zorder=4, **kw)
+        return
     for key, style in (("lambda_plus", _PLUS), ("lambda_minus", _MINUS)):
         vals = analytic.values[key]
         if np.nanmin(vals) < 0 < np.nanmax(vals):
@@ -64,17 +108,40 @@ def _theory_curves(ax, analytic, show_l2=True):
         if pts is not None and len(pts):
             pts = pts[np.argsort(pts[:, 1])]
             keep = pts[:, 0] <= x.max()
-            ax.plot(pts[keep, 0], pts[keep, 1], color="#2166ac", ls=":", lw=1.5)
+            ax.plot(pts[keep, 0], pts[keep, 1], **_L2)
+
+
+def _boundary_legend(integer_rows):
+    """Legend entries of the boundary curves (markers over integer batch sizes, lines otherwise)."""
+    if integer_rows:
+        return [("line", dict(marker="o", color="k", mfc="w", ms=5.5, mew=1.4, ls="none"),
+                 r"$\Lambda_+ = 0$ (at each integer $S$)"),
+                ("line", dict(marker="D", color=_MINUS["colors"], ms=4.5, ls="none"), r"$\Lambda_- = 0$"),
+                ("line", dict(marker="|", color="k", ms=9, mew=1.8, ls="none"), r"$L_2$ line $2E c/E c^2$")]
+    return [("line", dict(color="k", lw=1.5), r"$\Lambda_+ = 0$"),
+            ("line", dict(color=_MINUS["colors"], lw=1.5, ls="--"), r"$\Lambda_- = 0$"),
+            ("line", _L2, r"$L_2$ line $2E c/E c^2$")]
+
+
+def _collapse_markers(ax, sim, scale=70.0):
+    """Circles of area ∝ fraction collapsed in the simulated cells where it is strictly in (0, 1)."""
+    coll = sim.values["fraction_collapsed"]
+    X, Y = np.meshgrid(sim.x, sim.y)
+    mixed = (coll > 0) & (coll < 1)
+    ax.scatter(X[mixed], Y[mixed], s=scale * coll[mixed], facecolor="w", edgecolor="k", lw=0.8, zorder=5)
+    return scale
 
 
 def plot_phase_overlay(data, axes=None):
     """Analytic phase diagram (left) and nonlinear-SGD outcomes (right), theory curves on both.
 
-    Left: exact labels of model A with the zero contours of Λ₊ (solid) and Λ₋ (dashed), the L₂
-    line 2E c/E c² (dotted) and, per simulated row, the first λ at which half the nonlinear runs
-    diverge (dash-dot): the minimum's instability, not a boundary of the saddle theory. Right:
-    majority outcome per simulated cell (numbers: fraction collapsed where it is strictly
-    between 0 and 1) under the same curves.
+    Left: exact labels of model A (names written on the regions) with the zero sets of Λ₊
+    (solid) and Λ₋ (dashed), the L₂ line 2E c/E c² (dotted) and the critical noise σ_c (or
+    batch size S_c) of phase III; over integer batch sizes the zero sets are markers at each S.
+    Right: majority outcome per simulated cell under the same theory curves, the fraction
+    collapsed as circle area where it is strictly between 0 and 1, and, per simulated row, the
+    first λ at which half the runs diverge (dash-dot): the minimum's instability, not a boundary
+    of the saddle theory.
 
     Parameters
     ----------
@@ -86,39 +153,44 @@ def plot_phase_overlay(data, axes=None):
     -------
     matplotlib.figure.Figure
     """
+    import matplotlib
+
+    from .._style import label_regions
+
     an, sim = data.analytic, data.simulated
-    with plot_style():
+    batch = data.y == "batch_size"
+    with plot_style(), matplotlib.rc_context(_TALK):
         if axes is None:
-            fig, axes = new_figure(1, 2, figsize=(10.0, 4.3))
+            fig, axes = new_figure(1, 2, figsize=(10.0, 5.2))
         axes = axes_list(axes, 2)
         fig = axes[0].figure
-        present = set(label_mesh(axes[0], an.x, an.y, an.labels, PHASE_COLORS, rasterized=True))
-        present |= set(label_mesh(axes[1], sim.x, sim.y, sim.labels, PHASE_COLORS, rasterized=True))
+        label_mesh(axes[0], an.x, an.y, an.labels, PHASE_COLORS, rasterized=True)
+        label_mesh(axes[1], sim.x, sim.y, sim.labels, PHASE_COLORS, rasterized=True)
+        unnamed = set(np.unique(an.labels)) - label_regions(axes[0], an.x, an.y, an.labels, _REGION_NAMES,
+                                                            text_colors=_TEXT_ON, box_colors=PHASE_COLORS,
+                                                            min_cells=40)
+        unnamed |= set(np.unique(sim.labels)) - label_regions(axes[1], sim.x, sim.y, sim.labels, _REGION_NAMES,
+                                                              text_colors=_TEXT_ON, box_colors=PHASE_COLORS,
+                                                              min_cells=3)
         for ax in axes:
-            _theory_curves(ax, an)
+            _theory_curves(ax, an, integer_rows=batch)
         edge = data.divergence_edge
         if len(edge):
-            for ax in axes:
-                ax.plot(edge[:, 0], edge[:, 1], color="0.1", lw=1.4, ls="-.", marker="o", ms=2.5)
-        coll = sim.values["fraction_collapsed"]
-        for j, yv in enumerate(sim.y):
-            for i, xv in enumerate(sim.x):
-                f = coll[j, i]
-                if 0 < f < 1:
-                    axes[1].text(xv, yv, f"{f:.2f}".lstrip("0"), ha="center", va="center", fontsize=5.5,
-                                 color="w" if sim.labels[j, i] == "diverged" else "k")
+            axes[1].plot(edge[:, 0], edge[:, 1], zorder=4, **_EDGE)
+        scale = _collapse_markers(axes[1], sim)
         if data.y == "noise":
-            crit, crit_label = data.critical_noise, f"σ_c = {data.critical_noise:.3g}: III needs σ > σ_c"
-            fixed = f"S = {data.batch_size}"
+            crit, crit_text = data.critical_noise, rf"$\sigma_c = {data.critical_noise:.3g}$"
+            fixed = f"$S = {data.batch_size}$"
         else:
-            crit, crit_label = data.critical_batch_size, f"S_c = (σ/σ_c(1))² = {data.critical_batch_size:.3g}"
-            fixed = f"σ = {data.noise:g}"
+            crit, crit_text = data.critical_batch_size, rf"$S_c = {data.critical_batch_size:.3g}$"
+            fixed = rf"$\sigma = {data.noise:g}$"
         for ax in axes:
-            ax.axhline(crit, color="#238b45", lw=0.9, ls=(0, (1, 2)))
-            ax.set_xlabel("learning rate λ")
-            ax.set_ylabel(an.y_name)
+            ax.axhline(crit, **_CRIT)
+            ax.text(0.995 * an.x.max(), crit, crit_text, ha="right", va="bottom", fontsize=9, color=_CRIT["color"])
+            ax.set_xlabel(_AXIS_NAMES["learning rate λ"])
+            ax.set_ylabel(_AXIS_NAMES.get(an.y_name, an.y_name))
             ax.set_xlim(0.0, an.x.max())
-            if data.y == "batch_size":                 # log₂ axis: the action is at small S
+            if batch:                                 # log₂ axis: the action is at small S
                 from matplotlib.ticker import FixedLocator, NullLocator, ScalarFormatter
 
                 ax.set_yscale("log", base=2)
@@ -131,19 +203,17 @@ def plot_phase_overlay(data, axes=None):
                 ax.set_ylim(min(an.y.min(), sim.y.min()), max(an.y.max(), sim.y.max()))
             ax.grid(False)
         n_steps, n_chains = sim.params["n_steps"], sim.params["n_chains"]
-        axes[0].set_title(f"(a) theory: exact Λ± of linearised SGD\n(model A, {fixed})")
-        axes[1].set_title(f"(b) nonlinear SGD f = Σu_iw_ix: majority of {n_chains} runs × {n_steps:g} steps\n"
-                          f"(numbers: fraction collapsed, ‖θ‖ < {data.collapse_norm:g})")
-        order = [n for n in ("Ib", "Ia", "I", "II", "III", "IV", "diverged") if n in present]
-        entries = [("patch", PHASE_COLORS[n], _PHASE_NAMES[n]) for n in order]
-        entries += [("line", dict(color="k", lw=1.3), "Λ₊ = 0"),
-                    ("line", dict(color="#b2182b", lw=1.3, ls="--"), "Λ₋ = 0"),
-                    ("line", dict(color="#2166ac", lw=1.5, ls=":"), "L₂ line 2Ec/Ec²"),
-                    ("line", dict(color="0.1", lw=1.4, ls="-.", marker="o", ms=2.5),
-                     "sim.: diverged ≥ 50 % (first λ)"),
-                    ("line", dict(color="#238b45", lw=0.9, ls=(0, (1, 2))), crit_label)]
-        fig.legend(handles=_legend_handles(entries), loc="outside lower center", ncol=6, fontsize=7,
-                   frameon=False)
+        axes[0].set_title(f"(a) theory: exact $\\Lambda_\\pm$ of linearised SGD\n(model A, {fixed})")
+        axes[1].set_title(f"(b) nonlinear SGD $f = \\Sigma_i u_i w_i x$\n"
+                          f"(majority of {n_chains} runs $\\times$ {n_steps:,} steps per cell)")
+        entries = _boundary_legend(batch)
+        entries.append(("line", _EDGE, r"sim.: $\geq$ 50 % diverged"))
+        entries += [("line", dict(marker="o", ls="none", mfc="w", color="k", mew=0.8, ms=np.sqrt(scale * f)),
+                     f"{f:.0%} collapsed") for f in (0.25, 0.5, 0.75)]
+        entries += [("patch", PHASE_COLORS[n], _PHASE_NAMES[n]) for n in ("Ib", "Ia", "I", "II", "III", "IV",
+                                                                         "diverged", "undecided") if n in unnamed]
+        fig.legend(handles=_legend_handles(entries), loc="outside lower center", ncol=min(len(entries), 4),
+                   frameon=False, columnspacing=1.2)
     return fig
 
 
@@ -187,27 +257,30 @@ def plot_finite_data(data, axes=None, floor=-2.0, zoom=(1.9, 2.1)):
                             fontsize=7.5, fontweight="bold")
             ax.axhline(0.0, color="0.3", lw=0.8)
             ax.plot(data.lr, lp, color="k", lw=1.3)
-            ax.plot(data.lr, lm, color="#b2182b", lw=1.3, ls="--")
+            ax.plot(data.lr, lm, color=_MINUS["colors"], lw=1.3, ls="--")
             for pts, kw in ((data.singular_plus, dict(color="k")),
-                            (data.singular_minus, dict(color="#b2182b", mfc="none"))):
+                            (data.singular_minus, dict(color=_MINUS["colors"], mfc="none"))):
                 pts = pts[(pts >= lo_x) & (pts <= hi_x)]
                 if pts.size:                   # (an empty unclipped line breaks constrained layout)
                     ax.plot(pts, np.full(pts.size, floor), "v", ms=5, clip_on=False, **kw)
-            ax.axvline(data.l2_line, color="#2166ac", ls=":", lw=1.3)
-            ax.axvline(data.gd_line, color="C1", ls="-.", lw=1.2)
+            ax.axvline(data.l2_line, **_L2)
+            ax.axvline(data.gd_line, color="0.35", ls="-.", lw=1.3)
             ax.set_xlim(lo_x, hi_x)
             ax.set_ylim(floor - 0.08, 1.05)
-            ax.set_xlabel("learning rate λ")
+            ax.set_xlabel(_AXIS_NAMES["learning rate λ"])
             ax.grid(False)
         axes[0].set_ylabel("Lyapunov exponent")
         cs = ", ".join(f"{v:g}" for v in data.c).replace("-", "−")
-        axes[0].set_title(f"(a) finite data c = {{{cs}}}, S = 1: exact Λ± = mean log|1 ± λc_i|")
+        axes[0].set_title(rf"(a) finite data $c = \{{{cs}\}}$, $S = 1$: exact "
+                          r"$\Lambda_\pm = \mathrm{mean}_i \log|1 \pm \lambda c_i|$")
         axes[1].set_title("(b) zoom: the phase-II window")
-        entries = [("line", dict(color="k", lw=1.3), "Λ₊ (correct direction a = u + w)"),
-                   ("line", dict(color="#b2182b", lw=1.3, ls="--"), "Λ₋ (incorrect direction b = u − w)"),
-                   ("line", dict(color="0.3", marker="v", ls="none"), f"−∞ at λ = ±1/c_i (clipped at {floor:g})"),
-                   ("line", dict(color="#2166ac", lw=1.3, ls=":"), f"L₂ line 2Ec/Ec² = {data.l2_line:.3g}"),
-                   ("line", dict(color="C1", lw=1.2, ls="-."), f"GD line 2/Ec = {data.gd_line:.3g}")]
+        entries = [("line", dict(color="k", lw=1.3), r"$\Lambda_+$ (correct direction $a = u + w$)"),
+                   ("line", dict(color=_MINUS["colors"], lw=1.3, ls="--"),
+                    r"$\Lambda_-$ (incorrect direction $b = u - w$)"),
+                   ("line", dict(color="0.3", marker="v", ls="none"),
+                    rf"$-\infty$ at $\lambda = \pm 1/c_i$ (clipped at ${floor:g}$)"),
+                   ("line", _L2, rf"$L_2$ line $2E c/E c^2 = {data.l2_line:.3g}$"),
+                   ("line", dict(color="0.35", lw=1.3, ls="-."), rf"GD line $2/E c = {data.gd_line:.3g}$")]
         entries += [("patch", PHASE_COLORS[n], _PHASE_NAMES[n]) for n in ("Ib", "Ia", "II", "III", "IV")
                     if n in set(data.band_label)]
         fig.legend(handles=_legend_handles(entries), loc="outside lower center", ncol=5, fontsize=7,
@@ -260,7 +333,7 @@ def plot_batch_thresholds(qr, exact, axes=None, floor=-0.9):
             shown = np.clip(np.where(np.isneginf(e), floor, e), floor, None)
             ax.fill_between(qr.lr, shown - 3 * qr.standard_error[j], shown + 3 * qr.standard_error[j],
                             color=colors[j], alpha=0.25, lw=0)
-            ax.plot(qr.lr, shown, color=colors[j], lw=1.1, label=f"B = {B}")
+            ax.plot(qr.lr, shown, color=colors[j], lw=1.1, label=f"$B = {B}$")
             dead = np.isneginf(e)
             if dead.any():
                 ax.plot(qr.lr[dead], np.full(dead.sum(), floor), "v", color=colors[j], ms=5, clip_on=False)
@@ -269,25 +342,26 @@ def plot_batch_thresholds(qr, exact, axes=None, floor=-0.9):
         ax.axhline(0.0, color="0.3", lw=0.8)
         ax.set_ylim(floor - 0.03, max(0.35, float(np.nanmax(np.where(np.isfinite(qr.exponent), qr.exponent, 0)))))
         ax.set_xlim(0.0, qr.lr.max())
-        ax.set_xlabel("learning rate η")
-        ax.set_ylabel("top Lyapunov exponent Λ₁ (QR)")
+        ax.set_xlabel(r"learning rate $\eta$")
+        ax.set_ylabel(r"top Lyapunov exponent $\Lambda_1$ (QR)")
         rows = ", ".join(f"({a:g}, {b:g})" for a, b in qr.X)
-        ax.set_title(f"(a) case 6: x_i ∈ {{{rows}}}\nΛ₁ of Π(I − ηĤ_t) by QR (±3 SE)")
-        ax.plot([], [], color="0.3", ls=":", lw=1.2, label="η*_var(B) (mean square)")
-        ax.plot([], [], color="k", ls="--", lw=1.0, label="GD 2/λ_max(H)")
-        ax.plot([], [], "v", color="0.3", ms=5, label=f"Λ₁ = −∞ (drawn at {floor:g})")
+        ax.set_title(rf"(a) case 6: $x_i \in \{{{rows}\}}$" "\n"
+                     r"$\Lambda_1$ of $\Pi_t(I - \eta\hat H_t)$ by QR ($\pm 3$ SE)")
+        ax.plot([], [], color="0.3", ls=":", lw=1.2, label=r"$\eta^*_{\mathrm{var}}(B)$ (mean square)")
+        ax.plot([], [], color="k", ls="--", lw=1.0, label=r"GD $2/\lambda_{\max}(H)$")
+        ax.plot([], [], "v", color="0.3", ms=5, label=rf"$\Lambda_1 = -\infty$ (drawn at ${floor:g}$)")
         ax.legend(loc="upper left", fontsize=6.5)
 
         def thresholds(ax, Bs, intervals, ms, gd, title, top):
             for j, B in enumerate(Bs):
                 _intervals(ax, B - 0.12, intervals[j], "#41ab5d", top=top)
-            ax.plot(Bs + 0.12, ms, "o", color="#2166ac", ms=6, label="mean square η*_var(B)")
-            ax.axhline(gd, color="k", ls="--", lw=1.0, label="GD 2/λ_max(H)")
+            ax.plot(Bs + 0.12, ms, "o", color="#2166ac", ms=6, label=r"mean square $\eta^*_{\mathrm{var}}(B)$")
+            ax.axhline(gd, color="k", ls="--", lw=1.0, label=r"GD $2/\lambda_{\max}(H)$")
             ax.plot([], [], color="#41ab5d", lw=7, label="probabilistic: stable set")
             ax.set_xticks(Bs)
             ax.set_xlim(Bs.min() - 0.6, Bs.max() + 0.6)
-            ax.set_xlabel("batch size B (without replacement)")
-            ax.set_ylabel("learning rate η")
+            ax.set_xlabel(r"batch size $B$ (without replacement)")
+            ax.set_ylabel(r"learning rate $\eta$")
             ax.set_title(title)
 
         top = qr.lr.max()
@@ -297,7 +371,7 @@ def plot_batch_thresholds(qr, exact, axes=None, floor=-0.9):
         axes[1].legend(loc="upper left", fontsize=6.5)
         xs = ", ".join(f"{v:g}" for v in exact.x)
         thresholds(axes[2], exact.batch_sizes, exact.ps_intervals, exact.ms_threshold, exact.gd_threshold,
-                   f"(c) 1-D regression x = ({xs})\nall three exact", None)
+                   f"(c) 1-D regression $x = ({xs})$\nall three exact", None)
         axes[2].set_ylim(0.0, max(iv[-1][1] for iv in exact.ps_intervals) * 1.06)
         axes[2].legend(loc="upper right", fontsize=6.5)
     return fig
@@ -335,33 +409,33 @@ def plot_quartic_collapse(data, axes=None):
         ax = axes[0]
         for k, T in enumerate(data.horizons):
             ax.plot(data.zeta, data.probability[k], "o-", color=colors[k], ms=3.5, lw=1.1,
-                    label=f"EM, T = {T:g} ({data.n_chains} runs)")
+                    label=f"EM, $T = {T:g}$ ({data.n_chains} runs)")
             ax.axvline(data.horizon_midpoint[k], color=colors[k], ls=":", lw=1.1)
         ax.plot(data.zeta_grid, data.stationary_probability, color="k", lw=1.0, ls="--",
-                label="T → ∞ (SDE stationary law)")
-        ax.axvline(data.threshold, color="k", lw=1.2, label=f"√(2μ) = {data.threshold:.5f}")
+                label=r"$T \to \infty$ (SDE stationary law)")
+        ax.axvline(data.threshold, color="k", lw=1.2, label=rf"$\sqrt{{2\mu}} = {data.threshold:.5f}$")
         ax.axvline(data.em_threshold, color="0.45", lw=1.2, ls="--",
-                   label=f"EM threshold (dt = {data.dt:g}) = {data.em_threshold:.5f}")
-        ax.plot([], [], color="0.3", ls=":", label="finite-T 50 % estimate")
-        ax.set_xlabel("noise scale ζ")
-        ax.set_ylabel(f"P(θ_T² < {data.collapse_sq:g})")
-        ax.set_title(f"(a) quartic well, μ = {data.mu:g}: collapse probability")
+                   label=rf"EM threshold ($dt = {data.dt:g}$) $= {data.em_threshold:.5f}$")
+        ax.plot([], [], color="0.3", ls=":", label="finite-$T$ 50 % estimate")
+        ax.set_xlabel(r"noise scale $\zeta$")
+        ax.set_ylabel(rf"$P(\theta_T^2 < {_tex_number(data.collapse_sq)})$")
+        ax.set_title(rf"(a) quartic well, $\mu = {data.mu:g}$: collapse probability")
         ax.set_ylim(-0.03, 1.03)
         ax.legend(loc="upper left", fontsize=6.5)
 
         ax = axes[1]
         z = np.linspace(0.0, float(data.zeta.max()), 200)
-        ax.plot(z, data.mu - 0.5 * z**2, color="k", lw=1.3, label="SDE: μ − ζ²/2")
+        ax.plot(z, data.mu - 0.5 * z**2, color="k", lw=1.3, label=r"SDE: $\mu - \zeta^2/2$")
         ax.plot(z, quartic_well_em_exponent(data.mu, z, data.dt), color="0.45", lw=1.2, ls="--",
-                label="EM: (1/dt) E log|1 + μdt + ζ√dt Z|")
+                label=r"EM: $\frac{1}{dt} E \log|1 + \mu\,dt + \zeta\sqrt{dt}\,Z|$")
         level = 0.5 * np.log(data.collapse_sq) - 0.5 * np.log(data.mu)
         for k, T in enumerate(data.horizons):
             ax.axhline(level / T, color=colors[k], ls=":", lw=1.1,
-                       label=f"log(√{data.collapse_sq:g}/√μ)/T, T = {T:g}")
+                       label=rf"$\log({_tex_number(np.sqrt(data.collapse_sq))}/\sqrt{{\mu}})/T$, $T = {T:g}$")
         ax.axhline(0.0, color="0.3", lw=0.8)
         ax.axvline(data.threshold, color="k", lw=0.8)
-        ax.set_xlabel("noise scale ζ")
-        ax.set_ylabel("log-growth rate at θ = 0")
+        ax.set_xlabel(r"noise scale $\zeta$")
+        ax.set_ylabel(r"log-growth rate at $\theta = 0$")
         ax.set_title("(b) exponent of the linearisation at 0")
         ax.set_ylim(-3.0, data.mu + 0.2)
         ax.legend(loc="lower left", fontsize=6.5)
@@ -372,16 +446,18 @@ def plot_quartic_collapse(data, axes=None):
 # Figure 6: teacher–student rank
 # --------------------------------------------------------------------------------------------
 
-def plot_teacher_student_rank(data, axes=None, profile_noise=(4.0, 10.0, 16.0)):
-    """Learned rank vs label noise (a) and the shrinkage of surviving modes (b).
+def plot_teacher_student_rank(data, axes=None, profile_noise=(8.0, 16.0, 24.0)):
+    """Learned rank vs label noise (a) and its trajectory over training (b).
 
-    (a) Theory #{k: ŝ_k > ησ²/2} (staircase), the stationary snapshot count (dotted), and the
-    simulated rank (mean, bars: min–max over trajectories). (b) Mean final u_kv_k vs ŝ_k for a
-    few σ, against max(ŝ_k − ησ²/2, 0).
+    (a) Theory #{k: ŝ_k > ησ²/2} (staircase) and the simulated rank at the end (mean, bars:
+    min–max over runs); with a learning-rate drop also the rank just before the drop (from the
+    recorded trajectory), otherwise the stationary snapshot count. (b) Mean learned rank vs step
+    for a few σ (recorded in the same runs) against the theory count (dashed).
 
     Parameters
     ----------
     data : TeacherStudentRank
+        With ``record_steps`` for panel (b).
     axes : sequence of two Axes, optional
     profile_noise : sequence of float
         σ values of panel (b) (the nearest simulated ones are used).
@@ -392,56 +468,92 @@ def plot_teacher_student_rank(data, axes=None, profile_noise=(4.0, 10.0, 16.0)):
     """
     with plot_style():
         if axes is None:
-            fig, axes = new_figure(1, 2, figsize=(9.6, 3.7))
+            fig, axes = new_figure(1, 2, figsize=(9.6, 3.9))
         axes = axes_list(axes, 2)
         fig = axes[0].figure
         ax = axes[0]
         ax.plot(data.noise_grid, data.theory_rank_grid, color="k", lw=1.3, drawstyle="steps-post",
-                label="theory #{k: ŝ_k > ησ²/2}")
-        ax.plot(data.noise, data.snapshot_rank, color="C1", ls=":", marker="s", ms=3, lw=1.2,
-                label=f"stationary snapshot count (u_kv_k > {data.active_tol:g})")
+                label=r"theory $\#\{k: \hat s_k > \eta\sigma^2/2\}$")
+        rec = data.record_steps if data.record_steps is not None else np.zeros(0, dtype=int)
+        drop = data.lr_drop_step
+        if drop is not None and drop in set(rec.tolist()):
+            i = int(np.searchsorted(rec, drop))
+            ax.plot(data.noise, data.record_rank[:, i], "s", mfc="none", color="C1", ms=4.5,
+                    label=f"SGD before the drop (step {drop:,})")
+        elif drop is None:
+            ax.plot(data.noise, data.snapshot_rank, color="C1", ls=":", marker="s", ms=3, lw=1.2,
+                    label=rf"stationary snapshot count ($u_kv_k > {data.active_tol:g}$)")
         lo = data.mean_rank - data.rank.min(axis=-1)
         hi = data.rank.max(axis=-1) - data.mean_rank
         ax.errorbar(data.noise, data.mean_rank, yerr=[lo, hi], fmt="o", color="C0", ms=4, capsize=2, lw=1,
-                    label=f"SGD, {data.n_chains} runs × {data.n_steps} steps")
-        ax.set_xlabel("label noise σ")
-        ax.set_ylabel("learned rank")
-        ax.set_title(f"(a) diagonal teacher–student, η = {data.lr:g}/{data.n_samples}")
-        ax.legend(loc="upper right", fontsize=6.5)
+                    label=f"SGD at the end ({data.n_chains} runs)")
+        ax.set_xlabel(r"label noise $\sigma$")
+        ax.set_ylabel(rf"learned rank ($u_kv_k > {data.active_tol:g}$)")
+        model = "Chen et al.: $X^\\top X = I$" if data.data_model == "chen2023" else "Gaussian $X$"
+        ax.set_title(f"(a) teacher–student ({model}), $\\eta = {data.lr:g}/{data.n_samples}$")
+        ax.legend(loc="lower left", fontsize=7)
         ax = axes[1]
+        if rec.size:
+            for k, sg in enumerate(profile_noise):
+                j = int(np.argmin(np.abs(data.noise - sg)))
+                c = f"C{k + 2}"
+                ax.plot(rec, data.record_rank[j], color=c, lw=1.4, label=rf"$\sigma = {data.noise[j]:g}$")
+                ax.axhline(data.theory_rank[j], color=c, ls="--", lw=1.0)
+            ax.plot([], [], color="0.3", ls="--", lw=1.0, label="theory count")
+            if drop is not None:
+                ax.axvline(drop, color="0.3", ls=":", lw=1.2, label=rf"rate $\times {data.lr_drop_factor:g}$")
+            ax.set_ylim(-2.0, 1.3 * data.s_hat.size)       # room for the legend above the curves
+            ax.legend(loc="upper center", ncol=5, fontsize=7, columnspacing=1.0, handlelength=1.6)
+            start = "$u = v = 1$" if data.start == "ones" else "small random start"
+            ax.set_xlabel("SGD step")
+            ax.set_ylabel("learned rank (mean over runs)")
+            ax.set_title(f"(b) collapse during training, from {start}")
+            ax.xaxis.set_major_formatter(_thousands())
+            return fig
+        # no trajectory recorded: the shrinkage of the surviving modes instead
+        grid = np.linspace(0.0, float(data.s_hat.max()), 200)
         for k, sg in enumerate(profile_noise):
             j = int(np.argmin(np.abs(data.noise - sg)))
             c = f"C{k + 2}"
             ax.plot(data.s_hat, data.mean_product[j], "o", color=c, ms=3.5, alpha=0.8,
-                    label=f"σ = {data.noise[j]:g}: SGD mean")
-            grid = np.linspace(0.0, float(data.s_hat.max()), 200)
+                    label=rf"$\sigma = {data.noise[j]:g}$: SGD mean")
             ax.plot(grid, np.maximum(grid - 0.5 * data.eta * data.noise[j] ** 2, 0.0), color=c, lw=1.2)
-        ax.plot([], [], color="0.3", lw=1.2, label="max(ŝ_k − ησ²/2, 0)")
-        ax.set_xlabel("mode strength ŝ_k")
-        ax.set_ylabel("final u_k v_k (mean over runs)")
-        ax.set_title("(b) surviving modes shrink by ησ²/2")
-        ax.legend(loc="upper left", fontsize=6.5)
+        ax.plot([], [], color="0.3", lw=1.2, label=r"$\max(\hat s_k - \eta\sigma^2/2, 0)$")
+        ax.set_xlabel(r"mode strength $\hat s_k$")
+        ax.set_ylabel(r"final $u_k v_k$ (mean over runs)")
+        ax.set_title(r"(b) surviving modes shrink by $\eta\sigma^2/2$")
+        ax.legend(loc="upper left", fontsize=7)
     return fig
+
+
+def _thousands():
+    from matplotlib.ticker import FuncFormatter
+
+    return FuncFormatter(lambda v, _: f"{v / 1000:g}k" if v else "0")
 
 
 # --------------------------------------------------------------------------------------------
 # phase diagram of sims.phase_diagram (computed in _phase.py)
 # --------------------------------------------------------------------------------------------
 
-# Zero sets are point clouds (several λ per row), drawn as dots; the two lines as lines.
+# Zero sets are point clouds (several λ per row), drawn as markers; the two lines as lines.
 _CURVES = {
-    "lambda_plus_zero": dict(color="k", marker="o", markersize=1.6, linestyle="none", label="Λ₊ = 0"),
-    "lambda_minus_zero": dict(color="C3", marker="s", markersize=1.6, linestyle="none", label="Λ₋ = 0"),
-    "l2_line": dict(color="C0", linestyle=":", lw=1.4, label="L₂ line 2Ec/Ec²"),
-    "gd_line": dict(color="C1", linestyle="-.", lw=1.2, label="GD line 2/Ec"),
+    "lambda_plus_zero": dict(color="k", marker="o", markersize=2.2, linestyle="none", label=r"$\Lambda_+ = 0$"),
+    "lambda_minus_zero": dict(color=_MINUS["colors"], marker="s", markersize=2.2, linestyle="none",
+                              label=r"$\Lambda_- = 0$"),
+    "l2_line": dict(color=_L2["color"], linestyle=_L2["ls"], lw=_L2["lw"], label=r"$L_2$ line $2E c/E c^2$"),
+    "gd_line": dict(color="0.35", linestyle="-.", lw=1.3, label=r"GD line $2/E c$"),
 }
 
 
 def plot_sgd_phase_diagram(result, ax=None):
     """Phase labels over (λ, y) with the theoretical boundary curves overlaid.
 
-    For ``method="simulate"`` the cells show the majority outcome of nonlinear SGD and the curves
-    are the linear theory's boundaries, so agreement and disagreement are both visible.
+    Phase names are written on the regions (colours as in every figure of this theory); the
+    zero sets of Λ± are the exact zeros per row, drawn as markers (larger over integer batch
+    sizes, where each row is one S). For ``method="simulate"`` the cells show the majority
+    outcome of nonlinear SGD and the curves are the linear theory's boundaries, so agreement and
+    disagreement are both visible.
 
     Parameters
     ----------
@@ -453,28 +565,42 @@ def plot_sgd_phase_diagram(result, ax=None):
     -------
     matplotlib.figure.Figure
     """
+    from .._style import label_regions
+
+    batch = result.params.get("y") == "batch_size"
     with plot_style():
         if ax is None:
-            fig, ax = new_figure(figsize=(5.6, 4.2))
+            fig, ax = new_figure(figsize=(6.4, 4.4))
         fig = ax.figure
         present = label_mesh(ax, result.x, result.y, result.labels, PHASE_COLORS)
+        written = label_regions(ax, result.x, result.y, result.labels, _REGION_NAMES, text_colors=_TEXT_ON,
+                                box_colors=PHASE_COLORS, min_cells=max(3, result.labels.size // 400))
         for n in present:
-            ax.plot([], [], "s", color=PHASE_COLORS[n], markeredgecolor="0.5", label=n)
+            if n not in written:
+                ax.plot([], [], "s", color=PHASE_COLORS[n], markeredgecolor="0.5", label=_PHASE_NAMES[n])
         for key, style in _CURVES.items():
             pts = result.boundaries.get(key)
             if pts is None or len(pts) == 0:
                 continue
             inside = (pts[:, 0] >= result.x.min()) & (pts[:, 0] <= result.x.max())
             if inside.any():
+                if batch and "zero" in key:
+                    style = {**style, "markersize": 5}
+                    if key == "lambda_plus_zero":
+                        style["markerfacecolor"] = "w"
+                elif batch:
+                    style = {**style, "linestyle": "none", "marker": "|", "markersize": 9, "mew": 1.6}
                 ax.plot(pts[inside, 0], pts[inside, 1], **style)
         method = result.params.get("method", "analytic")
-        ax.set_title(f"SGD at the origin saddle: {method} (model {result.params.get('model')})")
-        ax.set_xlabel(result.x_name)
-        ax.set_ylabel(result.y_name)
+        ax.set_title(f"SGD at the origin saddle: {method}, model {result.params.get('model')}")
+        ax.set_xlabel(_AXIS_NAMES.get(result.x_name, result.x_name))
+        ax.set_ylabel(_AXIS_NAMES.get(result.y_name, result.y_name))
         if np.ptp(result.x) > 0:
             ax.set_xlim(result.x.min(), result.x.max())
-        if np.ptp(result.y) > 0:
+        if batch:                                   # whole rows: each integer S is one block
+            ax.set_ylim(result.y.min() - 0.5, result.y.max() + 0.5)
+        elif np.ptp(result.y) > 0:
             ax.set_ylim(result.y.min(), result.y.max())
-        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=7)
+        fig.legend(loc="outside lower center", ncol=4, fontsize=8, frameon=False)
         ax.grid(False)
     return fig

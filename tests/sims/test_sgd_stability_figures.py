@@ -88,6 +88,13 @@ def test_registered_figure_draws(name):
         assert ax.get_title() and ax.get_xlabel()
     fig.canvas.draw()  # Agg renders without error (and constrained layout succeeds)
     assert fig.get_size_inches().min() > 3
+    # every panel lettered, all text in mathtext (no raw sub/superscripts outside $…$)
+    for k, ax in enumerate(data_axes):
+        assert ax.get_title().startswith(f"({'abc'[k]})"), ax.get_title()
+    for text in _texts(fig):
+        outside = "".join(text.split("$")[::2])
+        assert not any(r in outside for r in _RAW), f"{name}: raw maths in {text!r}"
+        assert text.count("$") % 2 == 0, f"{name}: unbalanced $ in {text!r}"
 
 
 # --------------------------------------------------------------------------------------------
@@ -349,3 +356,147 @@ def test_invalid_arguments():
         batch_thresholds_exact([0.0, 1.0])
     with pytest.raises(ValueError, match="rank"):
         teacher_student_singular_values(dim=4, rank=8)
+
+
+# --------------------------------------------------------------------------------------------
+# figure structure: mathtext, one colour per phase, legends, integer batch sizes (not pixels)
+# --------------------------------------------------------------------------------------------
+
+# Unicode sub/superscripts, combining hats and raw TeX-ish fragments that mathtext should carry
+_RAW = ("₊", "₋", "₁", "₂", "²", "√", "Σu", "u_i", "c_i", "x_i", "σ_c", "ŝ", "η*", "Λ", "λ_max", "_var", "u_k",
+        "θ_T", "Ĥ", "→")
+
+
+def _texts(fig):
+    out = []
+    for ax in fig.axes:
+        out += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()] + [t.get_text() for t in ax.texts]
+        leg = ax.get_legend()
+        if leg is not None:
+            out += [t.get_text() for t in leg.get_texts()]
+    for leg in fig.legends:
+        out += [t.get_text() for t in leg.get_texts()]
+    return [t for t in out if t]
+
+
+def test_phase_colours_one_per_phase():
+    from matplotlib.colors import to_rgb
+
+    from sims.sgd_stability._plots import PHASE_COLORS
+
+    shown = {k: to_rgb(v) for k, v in PHASE_COLORS.items()}
+    assert len(set(shown.values())) == len(shown)                         # no two phases share a colour
+    # distinct enough to tell apart on a projector: every pair differs by > 0.15 in some channel
+    names = list(shown)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            assert max(abs(x - y) for x, y in zip(shown[a], shown[b])) > 0.15, (a, b)
+
+
+@pytest.mark.parametrize("name", ["sgd_stability_phase_lr_noise", "sgd_stability_phase_lr_batch"])
+def test_phase_overlay_structure(name):
+    fig = make_figure(name)
+    a, b = fig.axes[:2]
+    assert a.get_title().startswith("(a)") and b.get_title().startswith("(b)")
+    # phase names are written on the regions (no tiny per-cell numbers: every text ≥ 8 pt)
+    names_a = {t.get_text().split(":")[0] for t in a.texts}
+    assert {"Ib", "Ia", "III", "IV"} <= names_a
+    assert {"I", "III", "diverged"} <= {t.get_text().split(":")[0] for t in b.texts}
+    assert all(t.get_fontsize() >= 8 for ax in (a, b) for t in ax.texts)
+    # one legend, outside the axes, with the boundary entries and the collapse-fraction scale
+    assert not a.get_legend() and not b.get_legend() and len(fig.legends) == 1
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert any("Lambda_+ = 0" in t for t in labels) and any("Lambda_- = 0" in t for t in labels)
+    assert sum("collapsed" in t for t in labels) == 3 and len(labels) <= 10
+    if name.endswith("batch"):
+        # over integer batch sizes no contour is drawn: the zero sets are markers at integer S
+        from matplotlib.contour import ContourSet
+
+        assert not any(isinstance(c, ContourSet) for ax in (a, b) for c in ax.collections)
+        marks = [ln for ln in a.lines if ln.get_linestyle() == "None" and len(ln.get_ydata())]
+        assert marks and all(np.all(np.asarray(ln.get_ydata()) == np.round(ln.get_ydata())) for ln in marks)
+
+
+def test_sims_phase_diagram_figure_names_phases():
+    import sims
+
+    for y in ("noise", "batch_size"):
+        res = sims.phase_diagram("sgd_stability", y=y, save=False)
+        ax = res.figure.axes[0]
+        assert {"Ib", "Ia", "III", "IV"} <= {t.get_text().split(":")[0] for t in ax.texts}
+        assert "$" in ax.get_xlabel() and "$" in ax.get_ylabel()
+
+
+# --------------------------------------------------------------------------------------------
+# teacher–student: Chen et al.'s data model, given start and trajectory records
+# --------------------------------------------------------------------------------------------
+
+def test_chen2023_data_model_has_no_1_over_n():
+    # XᵀX = I: without data noise XᵀY = W*ᵀ exactly, so ŝ are the teacher's singular values
+    # (and zeros), to roundoff of the QR and SVD (64×64, entries O(1): 1e-12)
+    s = teacher_student_singular_values(label_noise=0.0, data_model="chen2023")
+    np.testing.assert_allclose(s[:8], np.linspace(0.5, 1.0, 8)[::-1], atol=1e-12)
+    assert np.all(np.abs(s[8:]) < 1e-12)
+    # with data noise 0.5/√m per entry, XᵀE has i.i.d. N(0, 0.25/m) entries: its top singular
+    # value is ≈ 0.5/√m·(√n + √m) = 1 for n = m = 64 (Marchenko–Pastur edge), far above the
+    # Gaussian model's noise modes (≈ 0.5·√(n/N)·2 = 0.25)
+    noisy = teacher_student_singular_values(data_model="chen2023")
+    assert 0.8 < noisy[8] < 1.2 and noisy[0] > 1.0
+    with pytest.raises(ValueError, match="data_model"):
+        teacher_student_singular_values(data_model="chen")
+    with pytest.raises(ValueError, match="n_samples"):
+        teacher_student_singular_values(n_samples=32, data_model="chen2023")
+
+
+def test_given_start_and_records():
+    from sims.sgd_stability import simulate_teacher_student_modes
+
+    s_hat = np.array([0.05, 0.4, 1.2])
+    res = simulate_teacher_student_modes(s_hat, [0.0, 10.0], 3.0, 500, 3, 1, u0=1.0, v0=[1.0, 1.0, 1.0],
+                                         lr_drop_step=400, record_steps=[0, 250, 400, 500])
+    assert res.init == "given" and res.record_product.shape == (2, 3, 4, 3)
+    np.testing.assert_array_equal(res.record_product[..., 0, :], 1.0)       # u = v = 1 at step 0
+    np.testing.assert_array_equal(res.record_product[..., -1, :], res.product)   # last record = final state
+    np.testing.assert_array_equal(res.record_loss, 0.5 * np.sum((res.record_product - s_hat) ** 2, axis=-1))
+    np.testing.assert_array_equal(res.record_rank, np.sum(res.record_product > res.active_tol, axis=-1))
+    # σ = 0 is deterministic: every chain follows the same path
+    assert np.all(res.record_product[0] == res.record_product[0, :1])
+    # the default (random start, no records) is unchanged and records nothing
+    plain = simulate_teacher_student_modes(s_hat, 0.0, 3.0, 10, 2, 1)
+    assert plain.init == "random" and plain.record_steps.size == 0 and plain.record_loss.shape == (2, 0)
+    with pytest.raises(ValueError, match="u0 and v0"):
+        simulate_teacher_student_modes(s_hat, 0.0, 3.0, 10, 2, 1, u0=1.0)
+    with pytest.raises(ValueError, match="v0"):
+        simulate_teacher_student_modes(s_hat, 0.0, 3.0, 10, 2, 1, u0=1.0, v0=[1.0, 1.0])
+    with pytest.raises(ValueError, match="record_steps"):
+        simulate_teacher_student_modes(s_hat, 0.0, 3.0, 10, 2, 1, record_steps=[0, 11])
+
+
+@pytest.fixture(scope="module")
+def chen_ranks():
+    rec = np.union1d(np.arange(0, 60_001, 1000), [50_000, 60_001])
+    return teacher_student_rank(data_model="chen2023", start="ones", lr_drop_step=50_000, active_tol=1e-2,
+                                record_steps=rec)
+
+
+def test_chen2023_rank_within_what_the_theory_allows(chen_ranks):
+    d = chen_ranks
+    assert d.start == "ones" and d.data_model == "chen2023" and np.all(d.rank >= 0)
+    a = d.s_hat[None, :] - 0.5 * d.eta * d.noise[:, None] ** 2           # exponents before the drop
+    T = d.lr_drop_step * d.eta
+    # upper: a collapsing mode starts at u_kv_k = 1 and its log drifts down at 2a_k; it is below
+    # the threshold by the drop unless 2|a_k|T < ln(1/tol) + 3 sd of the log-walk (sd 2σ√(ηT))
+    sd = 2 * d.noise[:, None] * np.sqrt(d.eta * T)
+    upper = np.sum(a > -(np.log(1 / d.active_tol) + 3 * sd) / (2 * T), axis=1)
+    # lower: survivors whose stationary Gamma law (shape a/(ησ²)) has shape ≥ 1 before the drop,
+    # and a mean above the threshold, sit above it in most snapshots
+    lower = np.sum((a > d.eta * d.noise[:, None] ** 2) & (a > d.active_tol), axis=1)
+    assert np.all(d.mean_rank <= upper) and np.all(d.mean_rank >= lower)
+    # the rank falls with the noise, as the count does
+    assert d.mean_rank[0] > 60 and d.mean_rank[-1] < 12 and np.all(np.diff(d.mean_rank) <= 1.0)
+    # the trajectory: loss from u = v = 1 at step 0, and the drop lets survivors regrow (smaller
+    # noise: the Gamma law concentrates at its mean), so the count after it is not smaller
+    np.testing.assert_allclose(d.record_loss[:, 0], 0.5 * np.sum((1.0 - d.s_hat) ** 2), rtol=1e-14)
+    i = int(np.searchsorted(d.record_steps, d.lr_drop_step))
+    assert d.mean_rank.sum() >= d.record_rank[:, i].sum()
+    np.testing.assert_array_equal(d.record_rank[:, -1], d.mean_rank)

@@ -506,7 +506,10 @@ def mode_exponents(singular_values, eta, sigma, discrete: bool = False):
 
     Chen et al. 2023 (arXiv 2306.04251) teacher–student example; docs/sgd_stability.md#collapse-examples.
     In the SVD basis of XᵀY the mode (u_k, v_k) follows SGD with gradient
-    (u_kv_k − ŝ_k + σξ)(v_k, u_k) at step η (η = lr/N when the loss is a sum over the N samples, as in Chen et al.'s code).
+    (u_kv_k − ŝ_k + σξ)(v_k, u_k) at step η. Two data models give this form: Chen et al.'s
+    orthonormal inputs (XᵀX = I, ŝ the singular values of XᵀY, η the step itself) and Gaussian
+    inputs with the loss averaged over N samples (ŝ from XᵀY/N, η = lr/N); see
+    ``sims.sgd_stability.simulate_teacher_student_modes``.
     Linearised at 0, a = u + v and b = u − v obey a ← (1 + η(ŝ − σξ))a, b ← (1 − η(ŝ − σξ))b;
     in the SDE limit (time step η) the rates are ±ŝ − ησ²/2 and the top one, ŝ − ησ²/2,
     decides collapse (ŝ ≥ 0). With ``discrete=True`` the exact per-step exponent of the
