@@ -76,15 +76,17 @@ def lazy_rich_phase_diagram(*, x="delta", y="scale", x_values=None, y_values=Non
                             simulate=(6, 4), plot=True) -> PhaseDiagram:
     r"""Phase diagram of lazy / rich / delayed-rich learning in the single-neuron model.
 
-    Whitened input (XᵀX = I₂, Xᵀy = β*, unit rates; Kunin et al. 2024 §3, docs/lazy_rich.md#exact-solution-for-whitened-input).
+    Whitened input ($X^\top X = I_2$, $X^\top y = \beta^*$, unit rates; Kunin et al. 2024 §3,
+    docs/lazy_rich.md#exact-solution-for-whitened-input).
     Per cell (δ, y) the closed forms give:
 
     * ``kernel_distance_final`` — S(0, ∞) from the exact limit (a∞, w∞) (docs/lazy_rich.md#lazy-and-rich-measures);
     * ``kernel_distance_tmax`` — S(0, t_max) from the exact solution;
-    * ``time_to_learn`` — first t with ½‖β − β*‖² ≤ ``learn_fraction``·½‖β0 − β*‖² (inf if not
+    * ``time_to_learn`` — first $t$ with $\tfrac12\|\beta - \beta^*\|^2 \le$ ``learn_fraction``
+      $\cdot\,\tfrac12\|\beta_0 - \beta^*\|^2$ (inf if not
       reached by ``t_max``);
     * ``time_to_half_kernel`` — first t with S(0, t) ≥ ½S(0, ∞);
-    * ``rate_ratio`` — λ⊥/λ∥ = (δ + R*)/(2R*) (direction vs radial relaxation).
+    * ``rate_ratio`` — $\lambda_\perp/\lambda_\parallel = (\delta + R^*)/(2R^*)$ (direction vs radial relaxation).
 
     Labels: ``"lazy"`` where S(0, ∞) < ``lazy_threshold`` (the kernel barely moves), else
     ``"delayed rich"`` where λ⊥/λ∥ < ``delay_ratio`` (features are learnt on a time scale
@@ -95,8 +97,8 @@ def lazy_rich_phase_diagram(*, x="delta", y="scale", x_values=None, y_values=Non
     x : {"delta"}
         Horizontal axis: the conserved quantity δ.
     y : {"scale", "alignment"}
-        Vertical axis: ‖β0‖/‖β*‖ (at alignment ``alignment``) or the initial alignment
-        φ0 = cos∠(β0, β*) (at scale ``scale``).
+        Vertical axis: $\|\beta_0\|/\|\beta^*\|$ (at alignment ``alignment``) or the initial
+        alignment $\varphi_0 = \cos\angle(\beta_0, \beta^*)$ (at scale ``scale``).
     x_values, y_values : array of shape (nx,), (ny,), optional
         Defaults: δ ∈ linspace(−6, 6, 97); scale ∈ logspace(−3, 0.5, 57) or φ0 ∈ linspace(−0.95, 0.95, 39).
     beta_star : array of shape (2,)

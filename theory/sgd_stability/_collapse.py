@@ -264,11 +264,11 @@ def collapse_rate(b, g):
 
 @guard_numerics
 def quartic_well_collapse_threshold(mu) -> float:
-    r"""Noise level ζ* = √(2μ) above which the quartic well collapses to θ = 0.
+    r"""Noise level $\zeta^* = \sqrt{2\mu}$ above which the quartic well collapses to θ = 0.
 
     Chen et al. 2023 (arXiv 2306.04251) quartic-well example; docs/sgd_stability.md#collapse-examples.
     For dθ = −(θ³ − μθ) dt + ζθ dW the linearisation at 0 has rate μ − ζ²/2
-    (:func:`collapse_rate`), and the stationary density ∝ |θ|^{2μ/ζ² − 2} e^{−θ²/ζ²} is
+    (:func:`collapse_rate`), and the stationary density $\propto |\theta|^{2\mu/\zeta^2 - 2} e^{-\theta^2/\zeta^2}$ is
     normalisable iff 2μ/ζ² > 1: collapse iff ζ > √(2μ).
 
     Parameters
@@ -285,12 +285,12 @@ def quartic_well_collapse_threshold(mu) -> float:
 
 @guard_numerics
 def quartic_well_stationary_density(theta, mu, zeta, normalized: bool = False):
-    r"""Stationary density p(θ) ∝ |θ|^{2μ/ζ² − 2} exp(−θ²/ζ²) of the quartic-well SDE.
+    r"""Stationary density $p(\theta) \propto |\theta|^{2\mu/\zeta^2 - 2} e^{-\theta^2/\zeta^2}$ of the quartic-well SDE.
 
     Chen et al. 2023 (arXiv 2306.04251); docs/sgd_stability.md#collapse-examples. For the Itô SDE
     dθ = (μθ − θ³) dt + ζθ dW the zero-flux stationary Fokker–Planck equation
     (μθ − θ³)p = ½ d/dθ (ζ²θ² p) is solved on each half-line by this p. It is integrable at 0
-    iff ζ < √(2μ), with ∫_ℝ p = Γ(μ/ζ² − ½) ζ^{2μ/ζ² − 1}; above the threshold the only
+    iff ζ < √(2μ), with $\int_{\mathbb{R}} p = \Gamma(\mu/\zeta^2 - \tfrac12)\, \zeta^{2\mu/\zeta^2 - 1}$; above the threshold the only
     stationary law is the point mass at 0 (collapse) and this function is the unnormalisable
     (infinite-measure) solution.
 
