@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from theory.summary import compact_repr
 from theory.catalog import implemented_theories, theory_info
 from theory.validate import as_choice, as_seed, format_value
 
@@ -29,6 +30,7 @@ def _figure_module(theory: str) -> str:
     return f"sims.{theory}._figures"
 
 
+@compact_repr
 @dataclass(frozen=True)
 class FigureSpec:
     """A registered figure.

@@ -10,6 +10,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from theory.summary import compact_repr
 from theory.catalog import DEFAULT_PHASE_SYSTEM as DEFAULT_SYSTEM
 from theory.catalog import phase_systems
 from theory.validate import as_choice
@@ -17,6 +18,7 @@ from theory.validate import as_choice
 __all__ = ["PhaseDiagram", "phase_diagram", "DEFAULT_SYSTEM", "phase_systems"]
 
 
+@compact_repr
 @dataclass(frozen=True)
 class PhaseDiagram:
     """A computed phase diagram.

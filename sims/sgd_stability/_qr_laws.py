@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from theory.summary import compact_repr
 from theory.validate import as_bool, as_finite_array, as_finite_scalar, as_positive_scalar
 
 from .._chains import as_count
@@ -30,6 +31,7 @@ def _as_batch(batch_size) -> int:
     return as_count(batch_size, "batch_size", 1)
 
 
+@compact_repr
 @dataclass(frozen=True)
 class FiniteRowsLaw:
     """M_t = I − (λ·scale/S) Σ_{j∈B_t} x_j x_jᵀ with rows x_j of a finite data matrix.
@@ -76,6 +78,7 @@ class FiniteRowsLaw:
         return self.X.shape[1]
 
 
+@compact_repr
 @dataclass(frozen=True)
 class GaussianRowsLaw:
     """M_t = I − (λ·scale/S) Σ_{j≤S} x_j x_jᵀ, x_j ~ N(0, I_d) (case 5 of docs/sgd_stability.md#reference-cases for S = 1).
@@ -98,6 +101,7 @@ class GaussianRowsLaw:
         object.__setattr__(self, "batch_size", _as_batch(self.batch_size))
 
 
+@compact_repr
 @dataclass(frozen=True)
 class TwoLayerVectorLaw:
     """M_t = I + λκs₁[[0, c_tᵀ], [c_t, 0]] on (u_i, w_i) ∈ ℝ^{1+d} (docs/sgd_stability.md#vector-inputs).

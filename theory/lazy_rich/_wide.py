@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..summary import compact_repr
 from ..validate import (
     as_count,
     as_finite_array,
@@ -135,6 +136,7 @@ def deep_linear_conserved(weights, etas=None) -> list[np.ndarray]:
 # δ-balanced networks
 # --------------------------------------------------------------------------------------------
 
+@compact_repr
 @dataclass(frozen=True)
 class DeltaBalancedFactors:
     """Gram matrices of a δ-balanced network as functions of β (docs/lazy_rich.md#wide-and-deep-linear-networks).
@@ -224,6 +226,7 @@ def delta_balanced_factors(beta, delta, hidden=None) -> DeltaBalancedFactors:
     return DeltaBalancedFactors(readout_gram=gram(U, c, delta), input_gram=gram(Vt.T, d, -delta))
 
 
+@compact_repr
 @dataclass(frozen=True)
 class WideWeights:
     """Weights of a two-layer linear network f(x) = AWx.
@@ -319,6 +322,7 @@ def mode_dynamics_rhs(sigma, s, delta):
     return float(out) if np.ndim(out) == 0 else out
 
 
+@compact_repr
 @dataclass(frozen=True)
 class ModeSolution:
     """Trajectory of one decoupled mode.
