@@ -275,7 +275,7 @@ def run_from_args(args) -> int:
     try:
         chosen = _select(args.names)
     except ValueError as exc:                        # unknown name: say which exist
-        print(f"dltheory bench: {exc}", file=sys.stderr)
+        print(f"dltheory: error: {exc}", file=sys.stderr)
         return 2
     for bench in chosen:
         print(bench(args.quick).format(), flush=True)
