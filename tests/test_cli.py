@@ -227,3 +227,21 @@ def test_phase_diagram_command_outdir_and_method(tmp_path, capsys):
     target = outdir / "phase_sgd_stability.png"
     assert target.exists() and f"wrote {target}\n" in text and "6 x 5 cells" in text
     assert "np." not in text                                       # plain numbers only
+
+
+def test_readme_command_lines_parse():
+    # every ``.venv/bin/dltheory ...`` line in the README is a valid command
+    import shlex
+
+    from proofs_check.cli import build_parser
+
+    lines = [line.split("#")[0] for line in (REPO / "README.md").read_text().splitlines()
+             if line.startswith(".venv/bin/dltheory ")]
+    assert len(lines) >= 5
+    parser = build_parser()
+    for line in lines:
+        argv = shlex.split(line)[1:]
+        if argv == ["--help"]:
+            continue
+        args = parser.parse_args(argv)
+        assert callable(args.func), line

@@ -20,7 +20,7 @@ import numpy as np
 
 __all__ = ["compact_repr", "summarize"]
 
-_WIDTH = 100          # characters per line of a multi-line repr
+_WIDTH = 120          # characters per line of a multi-line repr
 _FIELD_MAX = 240      # characters one field's summary may take
 _NESTED_ITEMS = 6     # mapping / sequence entries shown before "…"
 
