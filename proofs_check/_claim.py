@@ -29,8 +29,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from theory.summary import compact_repr
 from theory.catalog import implemented_theories, paper, theory_names
+from theory.summary import compact_repr
 
 __all__ = ["Check", "Claim", "cite", "Comparison", "Nontrivial", "Perturbation", "Report", "UNITS", "claim",
            "format_table", "get_claim", "registry", "report_as_dict", "run_all", "worst_of"]

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from theory.summary import compact_repr
 from theory.catalog import implemented_theories, theory_info
+from theory.summary import compact_repr
 from theory.validate import as_choice, as_seed, format_value
 
 __all__ = ["FORMATS", "FigureSpec", "figure_registry", "generate_figures", "make_figure", "register_figure",

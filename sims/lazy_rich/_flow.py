@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from theory.summary import compact_repr
 from theory.lazy_rich import Crossing
+from theory.summary import compact_repr
 from theory.validate import as_finite_array, as_finite_scalar, as_positive_scalar
 
 from .._ode import as_t_eval, as_tolerances, integrate
