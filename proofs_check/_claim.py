@@ -30,6 +30,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from theory.catalog import implemented_theories, paper, theory_names
+from theory.summary import compact_repr
 
 __all__ = ["Check", "Claim", "cite", "Comparison", "Nontrivial", "Perturbation", "Report", "UNITS", "claim",
            "format_table", "get_claim", "registry", "report_as_dict", "run_all", "worst_of"]
@@ -82,6 +83,7 @@ def cite(key: str, where: str = "") -> str:
 # the parts of a comparison
 
 
+@compact_repr
 @dataclass(frozen=True)
 class Check:
     """One sub-check of a claim: passes iff ``error`` is finite and ``error <= tolerance``.
@@ -130,6 +132,7 @@ class Check:
         return self.error / self.tolerance
 
 
+@compact_repr
 @dataclass(frozen=True)
 class Nontrivial:
     """Why the comparison is not vacuous: ``value >= minimum`` must hold.
@@ -161,6 +164,7 @@ class Nontrivial:
         return math.isfinite(self.value) and self.value >= self.minimum
 
 
+@compact_repr
 @dataclass(frozen=True)
 class Perturbation:
     """A deliberately wrong prediction: numbers ``x -> x (1 + relative) + absolute``; booleans
@@ -217,6 +221,7 @@ def _numeric(value: Any, what: str) -> float | np.ndarray:
     return arr.astype(float)
 
 
+@compact_repr
 @dataclass(frozen=True)
 class Comparison:
     """What a claim's compute function returns.
@@ -273,6 +278,7 @@ class Comparison:
         return max(c.ratio for c in checks), 1.0, "× tolerance"
 
 
+@compact_repr
 @dataclass(frozen=True)
 class Report:
     """Outcome of checking one claim on one setting and seed.
@@ -301,6 +307,7 @@ class Report:
 # the claim
 
 
+@compact_repr
 @dataclass(frozen=True)
 class Claim:
     """A theorem statement with a way to check it.

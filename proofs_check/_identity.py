@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from theory.summary import compact_repr
+
 if TYPE_CHECKING:  # annotations only; sympy is imported inside the functions that need it
     import sympy
 
@@ -31,6 +33,7 @@ def tolerance_for(dps: int) -> float:
 # results
 
 
+@compact_repr
 @dataclass(frozen=True)
 class IdentityResult:
     """Outcome of :func:`check_identity`.
@@ -90,6 +93,7 @@ class IdentityResult:
                 "n_points": len(self.points), "n_rejected": self.n_rejected, "dps": self.dps}
 
 
+@compact_repr
 @dataclass(frozen=True)
 class OdeSolutionResult:
     """Outcome of :func:`check_ode_solution`: the ODE residual and the initial-condition residual.

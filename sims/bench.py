@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from theory.summary import compact_repr
+
 __all__ = ["BenchReport", "Benchmark", "Metric", "benchmark_registry", "main", "register_benchmark",
            "run_benchmarks", "timed"]
 
@@ -54,6 +56,7 @@ def timed(fn, *args, repeat: int = 1, **kwargs) -> tuple[Any, float]:
     return out, best
 
 
+@compact_repr
 @dataclass(frozen=True)
 class Metric:
     """A measured number (usually a speed-up ratio) and the target it should meet.
@@ -94,6 +97,7 @@ class Metric:
         return text
 
 
+@compact_repr
 @dataclass(frozen=True)
 class BenchReport:
     """What one benchmark run measured: printable rows and metrics.
@@ -121,6 +125,7 @@ class BenchReport:
         return "\n".join([head, *self.rows, *(m.line() for m in self.metrics)])
 
 
+@compact_repr
 @dataclass(frozen=True)
 class Benchmark:
     """A registered benchmark: ``run(quick)`` returns ``(rows, metrics)``; calling it gives a
@@ -270,7 +275,7 @@ def run_from_args(args) -> int:
     try:
         chosen = _select(args.names)
     except ValueError as exc:                        # unknown name: say which exist
-        print(f"dltheory bench: {exc}", file=sys.stderr)
+        print(f"dltheory: error: {exc}", file=sys.stderr)
         return 2
     for bench in chosen:
         print(bench(args.quick).format(), flush=True)

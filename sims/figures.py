@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from theory.catalog import implemented_theories, theory_info
+from theory.summary import compact_repr
 from theory.validate import as_choice, as_seed, format_value
 
 __all__ = ["FORMATS", "FigureSpec", "figure_registry", "generate_figures", "make_figure", "register_figure",
@@ -29,6 +30,7 @@ def _figure_module(theory: str) -> str:
     return f"sims.{theory}._figures"
 
 
+@compact_repr
 @dataclass(frozen=True)
 class FigureSpec:
     """A registered figure.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import os
 from dataclasses import dataclass, field
@@ -12,11 +13,13 @@ import numpy as np
 
 from theory.catalog import DEFAULT_PHASE_SYSTEM as DEFAULT_SYSTEM
 from theory.catalog import phase_systems
+from theory.summary import compact_repr
 from theory.validate import as_choice
 
 __all__ = ["PhaseDiagram", "phase_diagram", "DEFAULT_SYSTEM", "phase_systems"]
 
 
+@compact_repr
 @dataclass(frozen=True)
 class PhaseDiagram:
     """A computed phase diagram.
@@ -39,6 +42,8 @@ class PhaseDiagram:
     figure : matplotlib Figure or None
     params : mapping
         Everything needed to recompute the diagram.
+    saved_to : pathlib.Path or None
+        The file :func:`phase_diagram` wrote the figure to; None when nothing was saved.
     """
 
     system: str
@@ -52,15 +57,22 @@ class PhaseDiagram:
     simulated: Mapping[str, np.ndarray] = field(default_factory=dict)
     figure: Any = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    saved_to: Path | None = None
 
-    def save(self, path: str | os.PathLike | None = None) -> Path:
-        """Save the figure atomically (default ``figures/phase_<system>.png``); return the path.
+    def save(self, path: str | os.PathLike | None = None, *, outdir: str | os.PathLike = "figures") -> Path:
+        """Save the figure atomically (default ``<outdir>/phase_<system>.png``); return the path.
+
+        The result is frozen, so ``saved_to`` is not updated: :func:`phase_diagram` returns a copy
+        that records it.
 
         Parameters
         ----------
         path : str or os.PathLike, optional
-            Target file ending in ``.png``, ``.svg`` or ``.pdf``; a path without a suffix gets
-            ``.png``.
+            Target file ending in ``.png``, ``.svg`` or ``.pdf`` (used as given, relative to the
+            working directory); a path without a suffix gets ``.png``.
+        outdir : str or os.PathLike, default "figures"
+            Folder of the default file name, relative to the working directory; created if
+            missing. Ignored when ``path`` is given.
 
         Returns
         -------
@@ -73,7 +85,9 @@ class PhaseDiagram:
             raise ValueError("this phase diagram was computed with plot=False; there is no figure to save")
         if path is not None and not isinstance(path, (str, os.PathLike)):
             raise ValueError(f"path must be a str or os.PathLike; got {type(path).__name__}")
-        path = Path(path) if path is not None else Path("figures") / f"phase_{self.system}.png"
+        if not isinstance(outdir, (str, os.PathLike)):
+            raise ValueError(f"outdir must be a str or os.PathLike; got {type(outdir).__name__}")
+        path = Path(path) if path is not None else Path(outdir) / f"phase_{self.system}.png"
         if not path.suffix:
             path = path.with_suffix(".png")
         save_figure(self.figure, path)
@@ -81,12 +95,16 @@ class PhaseDiagram:
 
 
 def phase_diagram(system: str = DEFAULT_SYSTEM, *, plot: bool = True,
-                  save: bool | str | os.PathLike | None = None, **kwargs) -> PhaseDiagram:
+                  save: bool | str | os.PathLike | None = None, outdir: str | os.PathLike = "figures",
+                  **kwargs) -> PhaseDiagram:
     """Compute the phase diagram of ``system`` and save its figure.
 
     ``sims.phase_diagram()`` with no arguments computes the SGD phase diagram of the two-layer
     model at the origin saddle (learning rate × label noise, exact exponents) and writes
-    ``figures/phase_sgd_stability.png``.
+    ``figures/phase_sgd_stability.png`` under the working directory (the folder is created if
+    missing). Every system behaves the same way: the figure goes to
+    ``<outdir>/phase_<system>.png`` unless ``save`` names a file or is False, and the path
+    written is in the result's ``saved_to`` (None when nothing was saved).
 
     Parameters
     ----------
@@ -97,12 +115,25 @@ def phase_diagram(system: str = DEFAULT_SYSTEM, *, plot: bool = True,
     plot : bool, default True
         Draw the figure (``result.figure``).
     save : bool, path or None, default None
-        True saves to ``figures/phase_<system>.png`` (relative to the working directory); a path
-        saves there; False saves nothing; None saves when ``plot`` is True.
+        True saves to ``<outdir>/phase_<system>.png``; a path (``.png``, ``.svg`` or ``.pdf``)
+        saves there, as given; False saves nothing; None saves when ``plot`` is True.
+    outdir : str or os.PathLike, default "figures"
+        Folder for the default file name, relative to the working directory; created if missing.
+    **kwargs
+        Passed to ``sims.<system>.<system>_phase_diagram`` (axes, grid, method, ...).
 
     Returns
     -------
     PhaseDiagram
+        With ``saved_to`` set to the file written, or None.
+
+    Examples
+    --------
+    >>> import sims
+    >>> result = sims.phase_diagram("lazy_rich", save=False, plot=False,
+    ...                             x_values=[-1.0, 0.0, 1.0], y_values=[0.01, 1.0], simulate=None)
+    >>> result.labels.shape, result.saved_to
+    ((2, 3), None)
     """
     as_choice(system, "system", phase_systems())
     if not isinstance(plot, (bool, np.bool_)):
@@ -111,10 +142,13 @@ def phase_diagram(system: str = DEFAULT_SYSTEM, *, plot: bool = True,
         raise ValueError(f"save must be a bool, None, or a path; got {type(save).__name__}")
     if isinstance(save, np.bool_):
         save = bool(save)
+    if not isinstance(outdir, (str, os.PathLike)):
+        raise ValueError(f"outdir must be a str or os.PathLike; got {type(outdir).__name__}")
     compute = getattr(importlib.import_module(f"sims.{system}"), f"{system}_phase_diagram")
     if save is None:
         save = plot
     result = compute(plot=plot or save is not False, **kwargs)
     if save is not False:
-        result.save(None if save is True else save)
+        written = result.save(None if save is True else save, outdir=outdir)
+        result = dataclasses.replace(result, saved_to=written)
     return result

@@ -8,6 +8,7 @@ Imports only numpy and scipy at import time. One module per paper:
 from . import catalog as catalog
 from . import lazy_rich as lazy_rich
 from . import sgd_stability as sgd_stability
+from . import summary as summary
 from . import validate as validate
 
-__all__ = ["catalog", "lazy_rich", "sgd_stability", "validate"]
+__all__ = ["catalog", "lazy_rich", "sgd_stability", "summary", "validate"]

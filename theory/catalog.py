@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .summary import compact_repr
 from .validate import format_value
 
 __all__ = ["DEFAULT_PHASE_SYSTEM", "PAPERS", "Paper", "THEORIES", "TheoryInfo", "implemented_theories", "paper",
            "phase_systems", "theory_info", "theory_names"]
 
 
+@compact_repr
 @dataclass(frozen=True)
 class Paper:
     """A published result the package implements or relies on.
@@ -81,6 +83,7 @@ _PAPER_LIST = (
 PAPERS: dict[str, Paper] = {p.key: p for p in _PAPER_LIST}
 
 
+@compact_repr
 @dataclass(frozen=True)
 class TheoryInfo:
     """One theory: a subpackage of the same name in ``theory``, ``sims`` and ``proofs_check``,

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from theory.lazy_rich import Crossing
+from theory.summary import compact_repr
 from theory.validate import as_finite_array, as_finite_scalar, as_positive_scalar
 
 from .._ode import as_t_eval, as_tolerances, integrate
@@ -59,6 +60,7 @@ def _loss_scale(loss, n: int) -> float:
 # single neuron
 # --------------------------------------------------------------------------------------------
 
+@compact_repr
 @dataclass(frozen=True)
 class GradientFlowResult:
     r"""Gradient-flow trajectory of the single neuron f(x) = a·wᵀx.
@@ -232,6 +234,7 @@ def gradient_flow(X, y, a0, w0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, atol=1
 # wide / multi-output linear network
 # --------------------------------------------------------------------------------------------
 
+@compact_repr
 @dataclass(frozen=True)
 class WideGradientFlowResult:
     r"""Gradient-flow trajectory of the two-layer linear network f(x) = A W x.
@@ -368,6 +371,7 @@ def gradient_flow_wide(X, Y, A0, W0, t_eval, eta_a=1.0, eta_w=1.0, rtol=1e-10, a
 # shallow ReLU / leaky ReLU network
 # --------------------------------------------------------------------------------------------
 
+@compact_repr
 @dataclass(frozen=True)
 class ReluGradientFlowResult:
     r"""Gradient-flow trajectory of $f(x) = \sum_k a_k \sigma(w_k^\top x)$, σ(z) = max(z, γz).

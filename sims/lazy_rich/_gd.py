@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from theory.summary import compact_repr
 from theory.validate import as_finite_array, as_positive_scalar
 
 from .._chains import as_count, as_norm_bound, broadcast_chains, check_records, record_schedule
@@ -42,6 +43,7 @@ __all__ = [
 # single neuron
 # --------------------------------------------------------------------------------------------
 
+@compact_repr
 @dataclass(frozen=True)
 class GradientDescentResult:
     r"""Full-batch GD trajectories of C independent single-neuron chains.

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from theory.summary import compact_repr
 from theory.validate import as_finite_array, as_finite_scalar, as_positive_scalar
 
 from .._chains import as_count, as_norm_bound, broadcast_chains, check_records, record_schedule
@@ -42,6 +43,7 @@ __all__ = [
 # shallow ReLU / leaky-ReLU network
 # --------------------------------------------------------------------------------------------
 
+@compact_repr
 @dataclass(frozen=True)
 class ReluGradientDescentResult:
     r"""Full-batch GD trajectories of C independent shallow (leaky-)ReLU networks.

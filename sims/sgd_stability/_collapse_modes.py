@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from theory.summary import compact_repr
 from theory.validate import as_finite_array, as_positive_scalar, as_seed
 
 from .._chains import (
@@ -48,6 +49,7 @@ __all__ = [
 ]
 
 
+@compact_repr
 @dataclass(frozen=True)
 class TeacherStudentResult:
     """Per-mode SGD of the diagonal (SVD-aligned) teacher–student model with label noise.

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from theory.summary import compact_repr
 from theory.validate import as_finite_array, as_positive_scalar, as_seed
 
 from .._chains import CHUNK, FLUSH, as_count, as_norm_bound, cells_and_chains, check_run, init_normal, tanh_libm
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 
+@compact_repr
 @dataclass(frozen=True)
 class QuarticWellResult:
     r"""Euler–Maruyama runs of dθ = −(θ³ − μθ)dt + ζθ dW.
@@ -202,6 +204,7 @@ def simulate_quartic_well(core, zeta, n_steps, n_chains, seed, mu=1.5, dt=0.0025
         init_std=init_std, collapse_sq=collapse_sq, max_abs=max_abs, seed=seed)
 
 
+@compact_repr
 @dataclass(frozen=True)
 class TanhNeuronResult:
     r"""Euler–Maruyama runs of the single tanh neuron SDE (docs/sgd_stability.md#collapse-examples).

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from theory.summary import compact_repr
 from theory.validate import MAX_ENTRIES, as_finite_array, as_seed, check_scipy_law, check_work, guard_numerics
 
 from .._chains import as_count, check_run
@@ -71,6 +72,7 @@ def _as_lr(lr) -> np.ndarray:
 # scalar laws: Monte Carlo
 # --------------------------------------------------------------------------------------------
 
+@compact_repr
 @dataclass(frozen=True)
 class MonteCarloExponent:
     """Monte-Carlo estimate of Λ(λ) = E log|1 − λh| for a scalar law of h.
@@ -200,6 +202,7 @@ def lyapunov_monte_carlo(lr, law, n_samples, seed, n_blocks=32) -> MonteCarloExp
 # QR method (kernel and NumPy twin in ``_qr_kernel``, laws in ``_qr_laws``)
 # --------------------------------------------------------------------------------------------
 
+@compact_repr
 @dataclass(frozen=True)
 class LyapunovResult:
     r"""Lyapunov exponents of a random matrix product by the QR (Benettin) method.

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from theory.summary import compact_repr
 from theory.validate import as_bool, as_finite_array, as_finite_scalar, as_positive_scalar
 
 from .._chains import as_count
@@ -30,6 +31,7 @@ def _as_batch(batch_size) -> int:
     return as_count(batch_size, "batch_size", 1)
 
 
+@compact_repr
 @dataclass(frozen=True)
 class FiniteRowsLaw:
     r"""$M_t = I - \frac{\lambda\cdot\mathrm{scale}}{S} \sum_{j\in B_t} x_j x_j^\top$ with rows $x_j$ of a finite data matrix.
@@ -76,6 +78,7 @@ class FiniteRowsLaw:
         return self.X.shape[1]
 
 
+@compact_repr
 @dataclass(frozen=True)
 class GaussianRowsLaw:
     r"""$M_t = I - \frac{\lambda\cdot\mathrm{scale}}{S} \sum_{j\le S} x_j x_j^\top$, $x_j \sim N(0, I_d)$ (case 5 of docs/sgd_stability.md#reference-cases for S = 1).
@@ -98,6 +101,7 @@ class GaussianRowsLaw:
         object.__setattr__(self, "batch_size", _as_batch(self.batch_size))
 
 
+@compact_repr
 @dataclass(frozen=True)
 class TwoLayerVectorLaw:
     r"""$M_t = I + \lambda\kappa s_1 \begin{pmatrix} 0 & c_t^\top \\ c_t & 0 \end{pmatrix}$ on $(u_i, w_i) \in \mathbb{R}^{1+d}$ (docs/sgd_stability.md#vector-inputs).

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit, prange
 
+from theory.summary import compact_repr
 from theory.validate import as_choice, as_positive_scalar, as_seed
 
 from .._chains import (
@@ -70,6 +71,7 @@ def _fractions(outcome: np.ndarray, codes) -> list[np.ndarray]:
 # two-layer network at the origin (docs/sgd_stability.md#phases-of-the-two-layer-net, docs/sgd_stability.md#nonlinear-check)
 # --------------------------------------------------------------------------------------------
 
+@compact_repr
 @dataclass(frozen=True)
 class TwoLayerSGDResult:
     r"""Outcomes of SGD runs of $f(x) = \sum_i u_i \sigma(w_i x)$ started near the saddle θ = 0.

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import exprel
 
+from ..summary import compact_repr
 from ..validate import as_bool, as_finite_array, as_finite_scalar, as_positive_scalar, as_sign, guard_numerics
 from ..validate import as_learning_rates as _rates
 from ._trajectory import NeuronTrajectory, _target, _times
@@ -36,6 +37,7 @@ __all__ = [
 # result records
 # --------------------------------------------------------------------------------------------
 
+@compact_repr
 @dataclass(frozen=True)
 class HyperbolicPoint:
     """A point of the hyperboloid a² − ‖w‖² = δ given by its hyperbolic angle (unit rates).

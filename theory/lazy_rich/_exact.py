@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..summary import compact_repr
 from ..validate import as_bool, as_finite_array, as_finite_scalar, as_sign, guard_numerics
 from ..validate import as_learning_rates as _rates
 
@@ -158,6 +159,7 @@ def function_space_metric(beta, delta, eta_a=1.0, eta_w=1.0):
     return iso[..., None, None] * eye + rank1[..., None, None] * beta[..., :, None] * beta[..., None, :]
 
 
+@compact_repr
 @dataclass(frozen=True)
 class ExactSolution:
     r"""Exact gradient-flow trajectory of the single-neuron model (whitened input).
@@ -455,6 +457,7 @@ def exact_solution(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> ExactSolution:
                          eta_a=eta_a, eta_w=eta_w)
 
 
+@compact_repr
 @dataclass(frozen=True)
 class LimitPrediction:
     r"""Where gradient flow from (a0, w0) ends (whitened input; docs/lazy_rich.md#limit-basins-and-sign-flip).

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.optimize
 
+from ..summary import compact_repr
 from ..validate import (
     as_choice,
     as_count,
@@ -405,6 +406,7 @@ def implicit_bias_nlp(X, y, beta0, delta, eta_a=1.0, eta_w=1.0):
 # CVXPY (δ = 0 and deep balanced chain)
 # --------------------------------------------------------------------------------------------
 
+@compact_repr
 @dataclass(frozen=True)
 class ConvexImplicitBiasResult:
     r"""Solution of the convex implicit-bias program with its optimality certificate.

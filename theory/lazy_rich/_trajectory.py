@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..summary import compact_repr
 from ..validate import as_finite_array
 
 __all__ = ["NeuronTrajectory"]
@@ -40,6 +41,7 @@ def _target(beta_star) -> tuple[np.ndarray, float, np.ndarray]:
 # result records
 # --------------------------------------------------------------------------------------------
 
+@compact_repr
 @dataclass(frozen=True)
 class NeuronTrajectory:
     r"""Single-neuron trajectory computed by one of the cross-check parametrisations.

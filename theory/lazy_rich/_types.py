@@ -6,7 +6,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..summary import compact_repr
 
+
+@compact_repr
 @dataclass(frozen=True)
 class Crossing:
     r"""The readout weight a(t) passing through zero during gradient flow.

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..summary import compact_repr
 from ..validate import (
     as_count,
     as_finite_array,
@@ -136,6 +137,7 @@ def deep_linear_conserved(weights, etas=None) -> list[np.ndarray]:
 # δ-balanced networks
 # --------------------------------------------------------------------------------------------
 
+@compact_repr
 @dataclass(frozen=True)
 class DeltaBalancedFactors:
     r"""Gram matrices of a δ-balanced network as functions of β (docs/lazy_rich.md#wide-and-deep-linear-networks).
@@ -225,6 +227,7 @@ def delta_balanced_factors(beta, delta, hidden=None) -> DeltaBalancedFactors:
     return DeltaBalancedFactors(readout_gram=gram(U, c, delta), input_gram=gram(Vt.T, d, -delta))
 
 
+@compact_repr
 @dataclass(frozen=True)
 class WideWeights:
     """Weights of a two-layer linear network f(x) = AWx.
@@ -322,6 +325,7 @@ def mode_dynamics_rhs(sigma, s, delta):
     return float(out) if np.ndim(out) == 0 else out
 
 
+@compact_repr
 @dataclass(frozen=True)
 class ModeSolution:
     """Trajectory of one decoupled mode.

@@ -34,6 +34,7 @@ from ..validate import (
 
 _MAX_GRID = 10**6        # n_grid: one vectorised evaluation per angle
 _MAX_STARTS = 10**4      # n_starts: one local optimisation each (~ms): 10**4 is already seconds
+from ..summary import compact_repr
 from ._laws import expected_log_abs
 
 __all__ = [
@@ -137,6 +138,7 @@ def log_norm_drift(B, G, u):
     return float(out) if out.ndim == 0 else out
 
 
+@compact_repr
 @dataclass(frozen=True)
 class LogNormDriftMax:
     """Supremum over unit directions of the Itô bracket (see :func:`max_log_norm_drift`).
@@ -407,6 +409,7 @@ def quartic_well_em_threshold(mu, dt) -> float:
 # Chen et al. example 2 (docs/sgd_stability.md#collapse-examples): single tanh neuron f(x) = w₂ σ(w₁ x)
 # --------------------------------------------------------------------------------------------
 
+@compact_repr
 @dataclass(frozen=True)
 class TanhNeuronExponents:
     """Collapse exponents of the single neuron f(x) = w₂σ(w₁x) at w = 0 (per unit SDE time).

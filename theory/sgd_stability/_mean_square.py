@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import linalg, optimize
 
+from ..summary import compact_repr
 from ..validate import as_choice, as_count, as_finite_array, as_positive_scalar, as_seed, guard_numerics
 
 __all__ = [
@@ -253,6 +254,7 @@ def spectral_radius_second_moment(hessians, batch_size, lr):
     return float(np.max(np.abs(np.linalg.eigvalsh(Q))))
 
 
+@compact_repr
 @dataclass(frozen=True)
 class MeanSquareBounds:
     r"""Cheap upper bounds on $\eta^*_\mathrm{var}$ (Mulayoff & Michaeli 2023, Prop 3 and Eq. 24; docs/sgd_stability.md#mean-square-threshold).

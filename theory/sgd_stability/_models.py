@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import integrate, special, stats
 
+from ..summary import compact_repr
 from ..validate import as_choice, as_count, as_finite_array, as_positive_scalar, format_value, guard_numerics
 from ._laws import _MAX_MOMENT, _log_abs_affine, gaussian_expected_log_abs
 
@@ -103,6 +104,7 @@ def _exp_sinh(scale):
     return scale * np.exp(_DE_U), np.log(scale) + _DE_U + _DE_LOG_COSH
 
 
+@compact_repr
 @dataclass(frozen=True)
 class GaussianInputLaw:
     r"""Model B (Gaussian input): $c \mid Q \sim N(\kappa s_1Q/S, (\kappa s_1\sigma)^2Q/S^2)$, $Q \sim \chi^2_S$.
@@ -260,6 +262,7 @@ def model_b_law(noise, batch_size=1, kappa=1.0, s1=1.0) -> GaussianInputLaw:
     return GaussianInputLaw(noise, batch_size, kappa, s1)
 
 
+@compact_repr
 @dataclass(frozen=True, eq=False)
 class WeightedFiniteLaw:
     r"""A finite law with unequal probabilities: $P(c = v_i) = p_i$ (exact).

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize
 
+from ..summary import compact_repr
 from ..validate import as_choice, as_count, as_finite_array, as_positive_scalar, format_value, guard_numerics
 from ._laws import _as_law
 from ._lyapunov import _MAX_GRID
@@ -48,6 +49,7 @@ _CRITERIA = ("l2", "gd")
 # exponents and phases (docs/sgd_stability.md#phases-of-the-two-layer-net)
 # ================================================================================================
 
+@compact_repr
 @dataclass(frozen=True)
 class PhaseExponents:
     r"""Exponents and phase label at each learning rate (see :func:`phase_exponents`).
@@ -203,6 +205,7 @@ def classify_phase(lr, c, kappa_s1=None, criterion="l2"):
 # boundary curves and critical noise (models A and B)
 # ================================================================================================
 
+@compact_repr
 @dataclass(frozen=True)
 class PhaseBoundaries:
     """λ zero sets of Λ± and the L₂ / GD lines over a noise grid (see :func:`phase_boundaries`).
