@@ -236,6 +236,7 @@ def test_initial_state_beyond_max_norm_is_divergence():
         assert a[0] == 1.0 and np.isnan(a[-1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delta", [1e6, -1e6])
 def test_stiff_flow_switches_to_radau_and_returns_quickly(delta):
     # |δ| = 1e6: the fast direction relaxes at rate ≈ |δ| (ρ·t_end ≈ 1e7), so DOP853 would need
@@ -306,6 +307,7 @@ def _relu_problem(seed=2, n=8, m=4, d=2):
             rng.standard_normal((m, d)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed,leak,eta_a,eta_w", [(7, 0.2, 1.0, 1.0), (0, 0.2, 1.7, 0.6),
                                                    (4, 0.0, 1.0, 1.0), (0, 0.0, 1.7, 0.6)])
 def test_relu_delta_k_conserved(seed, leak, eta_a, eta_w):

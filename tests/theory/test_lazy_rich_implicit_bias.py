@@ -259,6 +259,7 @@ def test_rotation_equivariance(seed, delta):
                                Rot @ implicit_bias(X, y, beta0, delta), atol=1e-10)
 
 
+@pytest.mark.slow
 def test_matches_cvxpy_at_balance():
     for seed in range(3):
         X, y, beta0 = _random_problem(30 + seed)

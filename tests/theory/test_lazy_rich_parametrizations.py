@@ -343,6 +343,7 @@ def test_flip_criterion_appendix_setting():
     assert not any(v for (b, _), v in flips.items() if b != (0.0, -1.0))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(6))
 def test_flip_criterion_matches_simulation_random(seed):
     rng = np.random.default_rng(seed)

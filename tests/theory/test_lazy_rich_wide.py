@@ -164,6 +164,7 @@ def test_delta_balanced_factors_limits():
 # decoupled modes
 # ------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delta", [-3.0, -0.5, 0.0, 0.5, 3.0])
 def test_mode_solution_matches_scalar_ode(delta):
     t = np.linspace(0, 8, 41)

@@ -213,6 +213,7 @@ def _benettin(H, lr, steps, seed):
     return blocks.mean(), blocks.std(ddof=1) / math.sqrt(40), False
 
 
+@pytest.mark.slow
 def test_case_6_probabilistic_set_has_two_components_at_B1():
     # Exact zero products: at η = ½, M₃ is the projection onto x₃⊥ and M₁ = diag(−1, 1) maps x₃⊥
     # onto span x₃, so M₃M₁M₃ = 0; at η = 1, M₂M₃M₂ = 0 likewise. Hence Λ = −∞ at η ∈ {½, 1}.

@@ -143,6 +143,7 @@ def test_model_a_law_is_the_gaussian_of_spec():
                                rtol=0, atol=1e-15)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("S", [1, 3, 8])
 def test_model_b_quadratures_agree(S):
     # double-exponential rule vs adaptive quad split at the singular Q* (independent code paths);
@@ -201,6 +202,7 @@ def test_model_b_tends_to_model_a_as_batch_grows():
         assert all(g2 < 0.3 * g1 for g1, g2 in zip(gaps, gaps[1:])) and gaps[-1] < 1e-2
 
 
+@pytest.mark.slow
 def test_no_phase_two_for_models_a_and_b():
     # Lemma of docs/sgd_stability.md#why-phase-ii-is-rare: symmetric-dominant densities (f(z) ≥ f(−z), z > 0) give Λ₊ ≥ Λ₋.
     # Slack 1e-10 covers the quadrature error of model B (~1e-11).
@@ -217,6 +219,7 @@ def test_no_phase_two_for_models_a_and_b():
 # docs/sgd_stability.md#reference-cases case 8: critical noise, re-entrant window
 # ------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["A", "B"])
 def test_critical_noise_grows_with_batch_size(model):
     crit = np.array([critical_collapse_noise(S, model) for S in BATCH_SIZES])
@@ -241,6 +244,7 @@ def test_critical_noise_grows_with_batch_size(model):
         assert classify_phase(mid, law) == "III"
 
 
+@pytest.mark.slow
 def test_critical_noise_model_a_by_independent_quadrature():
     # at σ_c the minimum over λ of Λ₊ is 0 (tangency), checked with scipy's adaptive quad instead of
     # the closed form; ±0.5% in σ moves the minimum by ~±1e-3 (slope ~0.1 per unit σ), far above
@@ -254,6 +258,7 @@ def test_critical_noise_model_a_by_independent_quadrature():
     assert mins[0] > 1e-4 and abs(mins[1]) < 2e-6 and mins[2] < -1e-4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["A", "B"])
 def test_reentrant_correct_learning_window(model):
     # large noise: I → III → I (re-entrant) → IV as λ grows (docs/sgd_stability.md#reference-cases case 8); no II anywhere
