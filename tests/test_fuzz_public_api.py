@@ -314,7 +314,7 @@ def _random_like(valid):
 
 
 @pytest.mark.slow
-@settings(max_examples=600, deadline=None, derandomize=True, database=None,
+@settings(max_examples=600, deadline=None, database=None,  # derandomised by the ci profile (conftest)
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.data())
 def test_fuzz_random_values_one_argument_at_a_time(data):
