@@ -67,6 +67,14 @@ def test_docstring_examples_are_collected():
     assert len(DOCTESTS) >= 30, [t.name for t in DOCTESTS]
 
 
+def test_examples_print_no_numpy_reprs():
+    # numpy 2 prints scalars as np.float64(…) and array reprs change with the print options:
+    # examples print Python objects (.tolist(), float(), bool(), round(x, k)) instead
+    leaks = [(t.name, e.want) for t in DOCTESTS for e in t.examples
+             if any(r in e.want for r in ("array(", "np.float", "np.int", "np.bool", "np.str"))]
+    assert not leaks, leaks
+
+
 @pytest.mark.parametrize("test", DOCTESTS, ids=[t.name for t in DOCTESTS])
 def test_docstring_example(test):
     runner = doctest.DocTestRunner(optionflags=FLAGS)
