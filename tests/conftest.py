@@ -29,8 +29,6 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 # --------------------------------------------------------------------------------------------
 
 SLOW_ELSEWHERE = {
-    "tests/test_cli.py": {"test_phase_diagram_command", "test_verify_named_claim_and_json",
-                          "test_figures_one_name"},
     # every test here draws a figure or computes its data (module fixtures of seconds each)
     "tests/sims/test_sgd_stability_figures.py": "*",
 }
