@@ -279,6 +279,7 @@ def _names_other(message, kwargs):
                for k in kwargs)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("target", FUZZ, ids=lambda t: f"{t[0]}-{t[1]}")
 def test_fuzz_extremes(target):
     # every hand-picked extreme of every argument (about 5,000 calls, a few seconds)
@@ -312,7 +313,8 @@ def _random_like(valid):
     return st.none()
 
 
-@settings(max_examples=600, deadline=None, derandomize=True, database=None,
+@pytest.mark.slow
+@settings(max_examples=600, deadline=None, database=None,  # derandomised by the ci profile (conftest)
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(st.data())
 def test_fuzz_random_values_one_argument_at_a_time(data):

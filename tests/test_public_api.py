@@ -86,6 +86,7 @@ def test_all_is_exactly_what_the_init_exposes(init):
         assert getattr(mod, name) is not None
 
 
+@pytest.mark.slow
 def test_lazy_names_show_in_dir_before_loading():
     code = ("import sys, sims.lazy_rich as lr, sims.sgd_stability as sg\n"
             "assert 'numba' not in sys.modules\n"
@@ -240,6 +241,7 @@ def test_no_module_imports_another_packages_private_names():
     assert not bad, "import the public name instead:\n" + "\n".join(bad)
 
 
+@pytest.mark.slow
 def test_private_import_allow_list_is_not_stale():
     present = {(rel, module) for rel, module, _, _ in _private_cross_imports()}
     assert PRIVATE_IMPORT_ALLOW <= present, f"remove fixed entries: {sorted(PRIVATE_IMPORT_ALLOW - present)}"
@@ -261,6 +263,7 @@ def test_the_scan_finds_private_imports_and_only_those():
 # import cost
 # ------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_import_is_numpy_and_scipy_only():
     heavy = ("numba", "cvxpy", "sympy", "matplotlib", "torch")
     code = ("import sys, theory, sims, proofs_check\n"

@@ -96,6 +96,7 @@ def tree_with_foo(tmp_path_factory):
     return dest
 
 
+@pytest.mark.slow
 def test_an_uncatalogued_theory_fails_the_contract(tree_with_foo):
     result = _run(tree_with_foo, "tests/theory_contract.py")
     assert result.returncode == 1, result.stdout + result.stderr
@@ -103,6 +104,7 @@ def test_an_uncatalogued_theory_fails_the_contract(tree_with_foo):
         assert f"{layer}/foo is not a theory in theory/catalog.py" in result.stdout
 
 
+@pytest.mark.slow
 def test_a_catalogued_theory_is_loaded_and_its_gaps_reported(tree_with_foo, tmp_path):
     dest = tmp_path / "tree"
     shutil.copytree(tree_with_foo, dest)
@@ -125,6 +127,7 @@ def test_a_catalogued_theory_is_loaded_and_its_gaps_reported(tree_with_foo, tmp_
         assert line in result.stdout, f"missing {line!r} in:\n{result.stdout}"
 
 
+@pytest.mark.slow
 def test_a_planned_theory_with_code_fails_the_contract(tmp_path):
     dest = tmp_path / "tree"
     _copy_tree(dest)
@@ -135,6 +138,7 @@ def test_a_planned_theory_with_code_fails_the_contract(tmp_path):
     assert "sims/ntp exists but theory/catalog.py lists 'ntp' as planned" in result.stdout
 
 
+@pytest.mark.slow
 def test_write_regenerates_the_tables(tmp_path):
     dest = tmp_path / "tree"
     _copy_tree(dest)

@@ -62,6 +62,7 @@ def test_rank1_criterion_rejects_lr_near_marginal_point():
 
 
 
+@pytest.mark.slow
 def test_qr_commuting_catches_wrong_exact_exponents(monkeypatch):
     real = dyn.model_b_law
     monkeypatch.setattr(dyn, "model_b_law", lambda noise, S=1: real(noise * 1.1, S))   # 10% noise error
@@ -70,6 +71,7 @@ def test_qr_commuting_catches_wrong_exact_exponents(monkeypatch):
 
 
 
+@pytest.mark.slow
 def test_notions_disagree_is_not_vacuous():
     report = get_claim("sgd_stability.notions_disagree").check()
     assert report.details["segments_where_notions_differ"] >= 10
@@ -85,6 +87,7 @@ def test_mean_square_claim_catches_wrong_batch_factor(monkeypatch):
 
 
 
+@pytest.mark.slow
 def test_phase_claim_is_not_vacuous():
     report = get_claim("sgd_stability.phase_labels_vs_sgd").check()
     assert report.nontrivial.holds
@@ -92,18 +95,21 @@ def test_phase_claim_is_not_vacuous():
 
 
 
+@pytest.mark.slow
 def test_collapse_claim_catches_wrong_mode_rule(monkeypatch):
     # ŝ < ησ² (a factor 2 off) would predict that the ŝ = 1.5 mode collapses at σ = 25
     monkeypatch.setattr(nl, "mode_collapses", lambda s, eta, sigma: np.asarray(s) < eta * sigma**2)
     _fails("sgd_stability.collapse_thresholds")
 
 
+@pytest.mark.slow
 def test_collapse_claim_catches_wrong_em_exponent(monkeypatch):
     real = nl.quartic_well_em_exponent
     monkeypatch.setattr(nl, "quartic_well_em_exponent", lambda mu, z, dt: real(mu, z, dt) + 0.1)
     _fails("sgd_stability.collapse_thresholds")
 
 
+@pytest.mark.slow
 def test_small_lr_expansion_claim_catches_wrong_series(monkeypatch):
     import sympy as sp
 

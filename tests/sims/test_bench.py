@@ -20,6 +20,7 @@ def test_every_theory_with_kernels_has_benchmarks():
     assert {b.theory for b in benchmark_registry().values()} >= {"lazy_rich", "sgd_stability"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", BENCHMARKS)
 def test_each_benchmark_runs_from_the_cli_in_quick_mode(name, capsys):
     assert main(["bench", name, "--quick"]) == 0
@@ -58,6 +59,7 @@ def test_metric_targets():
     assert Metric("speed-up", 3.0).met is None
 
 
+@pytest.mark.slow
 def test_bench_runs_from_an_installed_copy(tmp_path):
     # Only the three packages, as a (non-editable) install would lay them out: no benchmarks/
     # directory, no tests, run from an unrelated working directory.

@@ -27,6 +27,7 @@ def toy_figure():
     figures._FIGURES.pop(name)
 
 
+@pytest.mark.slow
 def test_generate_writes_file_and_manifest(tmp_path, toy_figure):
     written = figures.generate_figures([toy_figure], outdir=tmp_path, progress=False)
     path = written[toy_figure]

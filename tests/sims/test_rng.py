@@ -33,6 +33,7 @@ def test_numpy_streams_are_bit_identical_to_numba(kind):
     np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.slow
 def test_ziggurat_is_standard_normal():
     # 2e6 draws: KS and χ² (100 equiprobable bins) at level 1e-3, tail mass beyond the
     # ziggurat's R (exercises the tail path) within 4 binomial SE, for every seed 0..2

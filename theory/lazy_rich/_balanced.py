@@ -108,8 +108,8 @@ def balanced_solution(a0, w0, beta_star, t, eta_a=1.0, eta_w=1.0) -> NeuronTraje
     Examples
     --------
     >>> sol = balanced_solution(0.1, [0.0, 0.1], [0.0, 1.0], [0.0, 20.0])
-    >>> sol.beta[-1].round(6)
-    array([0., 1.])
+    >>> sol.beta[-1].round(6).tolist()
+    [0.0, 1.0]
     """
     eta_a, eta_w = _rates(eta_a, eta_w)
     beta_star, s, bhat = _target(beta_star)

@@ -327,7 +327,10 @@ def _unit_rate_flow(P0, Q0, beta_star, delta_u, tau):
     om = omega[:, None]
     tt = tau[None, :]
     em = -np.expm1(-2.0 * om * tt)                   # 1 − e^{−2ωτ}
-    e2 = 1.0 - em                                    # e^{−2ωτ}
+    # e^{−2ωτ} from exp, not as 1 − em: that difference has an absolute error ~ε, i.e. a relative
+    # error ε·e^{2ωτ}, and near the basin boundary (small c₊) the scaled ρ² ≈ c₊²/(2ω) is small
+    # enough for it to show (up to ~1e-11 on β at δ = 0 with a long plateau at the saddle).
+    e2 = np.exp(-2.0 * om * tt)                      # e^{−2ωτ}
     # (1 − e^{−2ωτ})/(2ω) → τ as ω → 0 (expm1 keeps it accurate for tiny ω).
     sh = np.divide(em, 2.0 * om, out=np.broadcast_to(tt, em.shape).copy(), where=om > 0)
     perp = np.exp(-_omega_plus_half(s, half[:, None], om) * tt)   # e^{−δ̃τ/2}·e^{−ωτ}, exponent ≤ 0

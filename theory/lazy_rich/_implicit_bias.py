@@ -322,8 +322,8 @@ def implicit_bias(X, y, beta0, delta, eta_a=1.0, eta_w=1.0, sign=1, crossings=()
     Examples
     --------
     >>> X = np.array([[1.0, 0.0]])
-    >>> implicit_bias(X, [1.0], [0.0, 1.0], 1e8).round(6)  # lazy: β0 + X⁺(y − Xβ0)
-    array([1., 1.])
+    >>> implicit_bias(X, [1.0], [0.0, 1.0], 1e8).round(6).tolist()  # lazy: β0 + X⁺(y − Xβ0)
+    [1.0, 1.0]
     """
     X = as_finite_array(X, "X", ndim=2)
     beta0, delta, eta_a, eta_w, delta_u = _beta0_and_rates(beta0, delta, eta_a, eta_w, X.shape[1])

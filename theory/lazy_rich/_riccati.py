@@ -194,8 +194,8 @@ def riccati_nu(t, nu0, s, delta, eta_a=1.0, eta_w=1.0):
 
     Examples
     --------
-    >>> riccati_nu([0.0, 1.0], 0.0, 1.0, 0.0)   # δ = 0, s = 1: ν(t) = tanh t
-    array([0.        , 0.76159416])
+    >>> riccati_nu([0.0, 1.0], 0.0, 1.0, 0.0).round(8).tolist()   # δ = 0, s = 1: ν(t) = tanh t
+    [0.0, 0.76159416]
     """
     eta_a, eta_w = _rates(eta_a, eta_w)
     t = _times(t, ndim=None)

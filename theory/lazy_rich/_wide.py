@@ -376,8 +376,8 @@ def mode_solution(sigma0, s, delta, t, sign=1) -> ModeSolution:
 
     Examples
     --------
-    >>> mode_solution(0.01, 1.0, 0.0, [0.0, 10.0]).sigma.round(6)
-    array([0.01, 1.  ])
+    >>> mode_solution(0.01, 1.0, 0.0, [0.0, 10.0]).sigma.round(6).tolist()
+    [0.01, 1.0]
     """
     sigma0 = as_finite_scalar(sigma0, "sigma0")
     s = as_finite_scalar(s, "s")

@@ -206,8 +206,8 @@ def second_moment_operator(hessians, batch_size, lr, *, form="kron"):
 
     Examples
     --------
-    >>> second_moment_operator([[[1.0]], [[3.0]]], 1, 0.5)     # E(1 − ηh)² = (¼ + ¼)/2
-    array([[0.25]])
+    >>> second_moment_operator([[[1.0]], [[3.0]]], 1, 0.5).tolist()     # E(1 − ηh)² = (¼ + ¼)/2
+    [[0.25]]
     """
     H = _hessians(hessians, psd=False)
     n, d, _ = H.shape

@@ -159,7 +159,13 @@ def phase_exponents(lr, c, kappa_s1=None, criterion="l2") -> PhaseExponents:
     minus = np.asarray(law.elog(1.0, -lam), dtype=float)
     with np.errstate(divide="ignore"):
         l2_plus = np.log1p(lam * (2.0 * m1 + lam * m2))
-        l2_minus = np.log1p(lam * (lam * m2 - 2.0 * m1))
+        # E(1 − λc)² = 1 + x, x = λ(λm₂ − 2m₁). log1p(x) is exact on the L₂ line (x = 0), but
+        # where E(1 − λc)² ≈ 0 (point mass at λc ≈ 1) 1 + x cancels and can round below 0, and
+        # log1p gave NaN (c = [0.7127711015394889], λ = 1.4029749492370491). There use
+        # (1 − λE c)² + λ²Var c, a sum of non-negative terms.
+        x = lam * (lam * m2 - 2.0 * m1)
+        squares = (1.0 - lam * m1) ** 2 + lam**2 * max(m2 - m1 * m1, 0.0)
+        l2_minus = np.where(x > -0.5, np.log1p(np.maximum(x, -0.5)), np.log(squares))
         gd_plus = np.log1p(lam * m1)
         gd_minus = np.log(np.abs(1.0 - lam * m1))
     if criterion == "l2":
