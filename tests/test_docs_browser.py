@@ -45,6 +45,7 @@ def _need_browser() -> None:
     _need(_has_module("selenium"), "selenium is not installed")
 
 
+@pytest.mark.slow  # builds the site, PDFs of every figure included (~25 s)
 def test_every_page_renders(site):
     _need_browser()
     pages = docs_browser.site_pages(site)
@@ -72,6 +73,7 @@ def test_the_checker_catches_a_broken_page(tmp_path):
         assert expected in problems, f"{expected!r} not reported:\n{problems}"
 
 
+@pytest.mark.slow
 def test_api_pages_list_exactly_the_public_names(site):
     import importlib
     import re
