@@ -44,6 +44,9 @@ from theory.sgd_stability import (  # noqa: E402
     model_a_law,
 )
 
+# Every test here draws a figure or computes its data (module fixtures of seconds each).
+pytestmark = pytest.mark.slow
+
 # name → number of data axes
 EXPECTED_AXES = {
     "sgd_stability_phase_lr_noise": 2,
