@@ -179,8 +179,6 @@ def simulate_quartic_well(core, zeta, n_steps, n_chains, seed, mu=1.5, dt=0.0025
     """
     n_chains = as_count(n_chains, "n_chains", 1)
     shape, zeta_c, mu_c, zeta_x, mu_x = cells_and_chains(zeta, mu, "zeta", "mu", n_chains)
-    if np.any(mu_c < 0):
-        pass                                         # μ of any sign is a valid drift
     n_steps = as_count(n_steps, "n_steps", 0)
     seed = as_seed(seed)
     dt = as_positive_scalar(dt, "dt")
