@@ -345,7 +345,7 @@ def plot_batch_thresholds(qr, exact, axes=None, floor=-0.9):
         ax.set_xlabel(r"learning rate $\eta$")
         ax.set_ylabel(r"top Lyapunov exponent $\Lambda_1$ (QR)")
         rows = ", ".join(f"({a:g}, {b:g})" for a, b in qr.X)
-        ax.set_title(rf"(a) case 6: $x_i \in \{{{rows}\}}$" "\n"
+        ax.set_title(rf"(a) 2-D regression, $x_i \in \{{{rows}\}}$" "\n"
                      r"$\Lambda_1$ of $\Pi_t(I - \eta\hat H_t)$ by QR ($\pm 3$ SE)")
         ax.plot([], [], color="0.3", ls=":", lw=1.2, label=r"$\eta^*_{\mathrm{var}}(B)$ (mean square)")
         ax.plot([], [], color="k", ls="--", lw=1.0, label=r"GD $2/\lambda_{\max}(H)$")
@@ -366,7 +366,7 @@ def plot_batch_thresholds(qr, exact, axes=None, floor=-0.9):
 
         top = qr.lr.max()
         thresholds(axes[1], qr.batch_sizes, qr.ps_intervals, qr.ms_threshold, qr.gd_threshold,
-                   "(b) case 6: stable sets\n(PS: QR-stable grid points)", top)
+                   "(b) 2-D regression: stable sets\n(PS: QR-stable grid points)", top)
         axes[1].set_ylim(0.0, top)
         axes[1].legend(loc="upper left", fontsize=6.5)
         xs = ", ".join(f"{v:g}" for v in exact.x)
