@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-from theory.catalog import DEFAULT_PHASE_SYSTEM, implemented_theories, phase_systems
+from theory.catalog import DEFAULT_PHASE_SYSTEM, implemented_theories, phase_systems, phase_theory
 from theory.summary import summarize
 
 __all__ = ["build_parser", "main"]
@@ -268,7 +268,7 @@ def _axis(lo: float, hi: float, n: int, log: bool, which: str):
 def _phase_kwargs(args) -> dict:
     import importlib
 
-    compute = getattr(importlib.import_module(f"sims.{args.system}"), f"{args.system}_phase_diagram")
+    compute = getattr(importlib.import_module(f"sims.{phase_theory(args.system)}"), f"{args.system}_phase_diagram")
     options = [p for p in inspect.signature(compute).parameters if p != "plot"]
     kwargs = {}
     for item in args.set or []:
@@ -293,7 +293,7 @@ def _phase_kwargs(args) -> dict:
     if bad:
         raise _UserError(f"phase-diagram {args.system} has no option{'s' if len(bad) > 1 else ''} "
                          f"{', '.join(bad)}; its options: {', '.join(options)} "
-                         f"(see sims.{args.system}.{args.system}_phase_diagram)")
+                         f"(see sims.{phase_theory(args.system)}.{args.system}_phase_diagram)")
     return kwargs
 
 

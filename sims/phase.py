@@ -12,7 +12,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from theory.catalog import DEFAULT_PHASE_SYSTEM as DEFAULT_SYSTEM
-from theory.catalog import phase_systems
+from theory.catalog import phase_systems, phase_theory
 from theory.summary import compact_repr
 from theory.validate import as_choice
 
@@ -109,8 +109,8 @@ def phase_diagram(system: str = DEFAULT_SYSTEM, *, plot: bool = True,
     Parameters
     ----------
     system : str
-        Which theory's diagram: one of ``theory.catalog.phase_systems()``, each computed by
-        ``sims.<system>.<system>_phase_diagram``. Keyword arguments are passed to that system's function, whose
+        Which diagram: one of ``theory.catalog.phase_systems()``, each computed by
+        ``sims.<theory>.<system>_phase_diagram`` (``theory.catalog.phase_theory(system)``). Keyword arguments are passed to that system's function, whose
         docstring lists them (e.g. ``sims.lazy_rich.lazy_rich_phase_diagram``).
     plot : bool, default True
         Draw the figure (``result.figure``).
@@ -144,7 +144,7 @@ def phase_diagram(system: str = DEFAULT_SYSTEM, *, plot: bool = True,
         save = bool(save)
     if not isinstance(outdir, (str, os.PathLike)):
         raise ValueError(f"outdir must be a str or os.PathLike; got {type(outdir).__name__}")
-    compute = getattr(importlib.import_module(f"sims.{system}"), f"{system}_phase_diagram")
+    compute = getattr(importlib.import_module(f"sims.{phase_theory(system)}"), f"{system}_phase_diagram")
     if save is None:
         save = plot
     result = compute(plot=plot or save is not False, **kwargs)

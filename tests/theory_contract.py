@@ -220,9 +220,10 @@ def problems(root: str | Path = ".") -> list[str]:
                 found.append(f"docs/{info.docs_page} names unknown claim {m}")
 
         # 5. a phase diagram exactly when catalogued
-        has_phase = callable(getattr(modules["sims"], f"{name}_phase_diagram", None))
+        system = info.phase_system
+        has_phase = callable(getattr(modules["sims"], f"{system}_phase_diagram", None))
         if info.phase_diagram and not has_phase:
-            found.append(f"catalogue says {name} has a phase diagram but sims.{name}.{name}_phase_diagram is missing")
+            found.append(f"catalogue says {name} has a phase diagram but sims.{name}.{system}_phase_diagram is missing")
         if not info.phase_diagram and (has_phase or (root / "sims" / name / "_phase.py").exists()):
             found.append(f"sims.{name} has a phase diagram; set phase_diagram=True in theory/catalog.py")
 

@@ -18,7 +18,7 @@ from .summary import compact_repr
 from .validate import format_value
 
 __all__ = ["DEFAULT_PHASE_SYSTEM", "PAPERS", "Paper", "THEORIES", "TheoryInfo", "implemented_theories", "paper",
-           "phase_systems", "theory_info", "theory_names"]
+           "phase_systems", "phase_theory", "theory_info", "theory_names"]
 
 
 @compact_repr
@@ -74,6 +74,8 @@ _PAPER_LIST = (
           "2306.07850"),
     Paper("thrampoulidis2024", "Thrampoulidis", 2024,
           "Implicit optimization bias of next-token prediction in linear models", "2402.18551"),
+    Paper("soudry2018", "Soudry et al.", 2018, "The implicit bias of gradient descent on separable data",
+          "1710.10345"),
     Paper("simon2023", "Simon et al.", 2023,
           "More is better in modern machine learning: when infinite overparameterization is optimal "
           "and overfitting is obligatory", "2311.14646"),
@@ -103,8 +105,11 @@ class TheoryInfo:
         ``"planned"`` theories have no subpackages yet; ``"complete"`` ones must satisfy the whole
         contract (claims, figures, docs page).
     phase_diagram : bool
-        Whether ``sims.<name>`` provides ``<name>_phase_diagram`` (a system of
+        Whether ``sims.<name>`` provides ``<system>_phase_diagram`` (a system of
         ``sims.phase_diagram``).
+    phase_name : str
+        The system's name when it is not the theory's own (``"ntp_separability"``); empty
+        means ``name``.
     """
 
     name: str
@@ -113,6 +118,12 @@ class TheoryInfo:
     papers: tuple[str, ...]
     status: str
     phase_diagram: bool = False
+    phase_name: str = ""
+
+    @property
+    def phase_system(self) -> str:
+        """The ``sims.phase_diagram`` system name, computed by ``sims.<name>.<system>_phase_diagram``."""
+        return self.phase_name or self.name
 
     @property
     def main_paper(self) -> Paper:
@@ -132,7 +143,8 @@ _THEORY_LIST = (
                "Stability of SGD (Ziyin et al. 2023)", ("ziyin2023", "chen2023", "mulayoff2024"), "complete",
                phase_diagram=True),
     TheoryInfo("ntp", "implicit bias of next-token prediction", "Next-token prediction (Thrampoulidis 2024)",
-               ("thrampoulidis2024",), "planned"),
+               ("thrampoulidis2024", "soudry2018"), "complete", phase_diagram=True,
+               phase_name="ntp_separability"),
     TheoryInfo("rf_risk", "test risk of random-feature ridge regression", "Random-feature risk (Simon et al. 2023)",
                ("simon2023",), "planned"),
 )
@@ -182,7 +194,26 @@ def phase_systems() -> tuple[str, ...]:
     tuple of str
         In catalogue order.
     """
-    return tuple(n for n in implemented_theories() if THEORIES[n].phase_diagram)
+    return tuple(THEORIES[n].phase_system for n in implemented_theories() if THEORIES[n].phase_diagram)
+
+
+def phase_theory(system: str) -> str:
+    """The theory whose ``sims`` subpackage computes phase-diagram ``system``.
+
+    Parameters
+    ----------
+    system : str
+        One of :func:`phase_systems`.
+
+    Returns
+    -------
+    str
+        The theory name; ``sims.<theory>.<system>_phase_diagram`` computes the diagram.
+    """
+    for n in implemented_theories():
+        if THEORIES[n].phase_diagram and THEORIES[n].phase_system == system:
+            return n
+    raise ValueError(f"system must be one of {list(phase_systems())}; got {format_value(system)}")
 
 
 def theory_info(name: str) -> TheoryInfo:

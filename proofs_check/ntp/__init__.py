@@ -1,0 +1,2 @@
+"""Claims of the next-token-prediction theory (Thrampoulidis 2024; Soudry et al. 2018); importing
+registers them."""
