@@ -349,6 +349,8 @@ def from_sequences(sequences, vocab_size=None) -> NTPTable:
 
 def _support_sizes(support_size, V: int, m: int) -> np.ndarray:
     if isinstance(support_size, numbers.Integral) and not isinstance(support_size, (bool, np.bool_)):
+        if not 1 <= int(support_size) <= V:
+            raise ValueError(f"support_size must be in 1..V = {V}; got {int(support_size)}")
         sizes = np.full(m, int(support_size), dtype=np.int64)
     else:
         arr = np.asarray(support_size)
