@@ -212,3 +212,20 @@ def test_centered_log_probabilities():
 def test_bad_input(call, pattern):
     with pytest.raises(ValueError, match=pattern):
         call()
+
+
+@settings(deadline=None, max_examples=25)
+@given(seed=st.integers(0, 2**32), data=st.data())
+def test_finite_solution_equivariance(seed, data):
+    # rotating the embeddings rotates W⋆ (W⋆(QH̄) = W⋆(H̄)Qᵀ); relabelling tokens permutes its rows;
+    # reordering contexts changes nothing. d >= m Gaussian draws: cond(A) moderate, bound as above
+    inst = random_instance(6, 4, 5, 3, seed=seed)
+    W = finite_solution(inst.H, inst.P)
+    Q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((5, 5)))
+    perm_tok = np.array(data.draw(st.permutations(range(6))))
+    perm_ctx = np.array(data.draw(st.permutations(range(4))))
+    kappa = _cond_A(inst.H, inst.support)
+    tol = 64 * EPS * 6 * 5 * (1 + kappa) * (1 + kappa * np.abs(W).max())
+    assert np.allclose(finite_solution(Q @ inst.H, inst.P), W @ Q.T, rtol=0, atol=tol)
+    assert np.allclose(finite_solution(inst.H, inst.P[perm_tok]), W[perm_tok], rtol=0, atol=tol)
+    assert np.allclose(finite_solution(inst.H[:, perm_ctx], inst.P[:, perm_ctx]), W, rtol=0, atol=tol)
