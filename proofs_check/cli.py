@@ -381,7 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Compute a phase diagram (sims.phase_diagram) and save its figure to "
                                    "<outdir>/phase_<system>.png, or to --output; prints the path written. "
                                    "Options not listed here go through --set KEY=VALUE: see the docstring "
-                                   "of sims.<system>.<system>_phase_diagram.")
+                                   "of sims.<theory>.<system>_phase_diagram.")
     p.add_argument("system", nargs="?", default=DEFAULT_PHASE_SYSTEM, choices=systems,
                    help=f"which system: {', '.join(systems)} (default: {DEFAULT_PHASE_SYSTEM})")
     p.add_argument("--method", help="how cells are computed (sgd_stability: analytic, qr, simulate)")

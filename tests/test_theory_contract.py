@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import theory_contract
 
-from theory.catalog import PAPERS, THEORIES, implemented_theories, phase_systems
+from theory.catalog import PAPERS, THEORIES, implemented_theories, phase_systems, phase_theory
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,7 +25,13 @@ def test_catalogue_entries_are_well_formed():
         assert info.name == name and name.isidentifier()
         assert info.status in ("complete", "planned")
         assert info.papers and all(key in PAPERS for key in info.papers), f"{name} cites unknown papers"
-    assert set(phase_systems()) <= set(implemented_theories())
+    # each phase-diagram system belongs to exactly one implemented theory, and names are unique
+    systems = phase_systems()
+    assert len(set(systems)) == len(systems)
+    assert {phase_theory(s) for s in systems} <= set(implemented_theories())
+    assert phase_theory("ntp_separability") == "ntp" and phase_theory("lazy_rich") == "lazy_rich"
+    with pytest.raises(ValueError, match="system must be one of"):
+        phase_theory("ntp")
     # every catalogued paper is cited by some theory (no orphans to keep in sync)
     assert {k for t in THEORIES.values() for k in t.papers} == set(PAPERS)
 
