@@ -338,6 +338,8 @@ class Claim:
     slow : bool
         True if checking takes more than ~5 s (pytest marks it ``slow``).
 
+    Notes
+    -----
     The comparison's ``prediction``/``observed`` must be numeric, and its ``nontrivial``
     measure (:class:`Nontrivial`) must reach its minimum: a setting that makes the comparison
     vacuous (nothing moves, every case has the same outcome, the identity is empty) fails.
