@@ -40,3 +40,19 @@ _CORE = [
 # --- end core ----------------------------------------------------------------------------------
 
 __all__: list[str] = sorted(_CORE)
+
+# --- max-margin engine (ENGINE helper): keep these lines together ---
+from ._svm import CertificateError as CertificateError
+from ._svm import MaxMarginCertificate as MaxMarginCertificate
+from ._svm import NotSeparableError as NotSeparableError
+from ._svm import hard_margin_svm as hard_margin_svm
+from ._svm import is_separable as is_separable
+from ._svm import margins as margins
+from ._svm import max_margin as max_margin
+from ._svm import min_margin as min_margin
+from ._svm import multiclass_svm as multiclass_svm
+from ._svm import optimal_margin as optimal_margin
+
+__all__ += ["CertificateError", "MaxMarginCertificate", "NotSeparableError", "hard_margin_svm", "is_separable",
+            "margins", "max_margin", "min_margin", "multiclass_svm", "optimal_margin"]
+# --- end max-margin engine ---
