@@ -56,3 +56,11 @@ from ._svm import optimal_margin as optimal_margin
 __all__ += ["CertificateError", "MaxMarginCertificate", "NotSeparableError", "hard_margin_svm", "is_separable",
             "margins", "max_margin", "min_margin", "multiclass_svm", "optimal_margin"]
 # --- end max-margin engine ---
+
+# --- regularization path (CLAIMS helper) ---
+from ._path import PathCertificate as PathCertificate
+from ._path import RegularizationPath as RegularizationPath
+from ._path import regularization_path as regularization_path
+
+__all__ += ["PathCertificate", "RegularizationPath", "regularization_path"]
+# --- end regularization path ---
