@@ -17,6 +17,7 @@ from __future__ import annotations
 from proofs_check._claim import cite
 from proofs_check.symbolic import SymbolicCheck, check_identity, difference, symbolic_claim
 
+
 def _src(where: str, anchor: str) -> str:
     return (f"{cite('thrampoulidis2024', where)}; docs/ntp.md#{anchor}; "
             "docs/ntp.md#symbolic-identities")
