@@ -1,4 +1,11 @@
 """Claims of the next-token-prediction theory (Thrampoulidis 2024; Soudry et al. 2018); importing
-registers them."""
+registers them.
+
+``_conditions``: Lemma 1, Prop. 1, the independence of the two conditions, App. C entropies.
+``_path``: Theorem 1's regularisation path. ``_symbolic``: sympy identities
+(docs/ntp.md#symbolic-identities).
+"""
 
 from . import _conditions as _conditions  # noqa: F401  (Lemma 1, Prop. 1, independence, App. C entropies)
+from . import _path as _path  # noqa: F401  (Theorem 1, the norm-ball path)
+from . import _symbolic as _symbolic  # noqa: F401  (sympy identities)
