@@ -22,7 +22,7 @@ with $\theta^\star = \mathrm{adj}(C^\star)$. NTP (Thrampoulidis 2024, Def. 3), t
 binary hard-margin SVMs and the attention SVM are designs of this one problem.
 
 Methods: ``"primal"`` (CVXPY + Clarabel, anchored constraints through the design's cvxpy scores),
-``"dual"`` (CVXPY + Clarabel on the dual above, through a square-root factor of the kernel), and
+``"dual"`` (CVXPY + Clarabel on the dual above, through the kernel's quadratic form), and
 ``"fast"``: FISTA with adaptive restart on the dual (the projection onto the dual-feasible set is
 exact: per group a monotone piecewise-linear equation in a shift $\tau_g$, solved by a sort and
 cumulative sums), then an active-set polish (the equality-constrained problem on the active
@@ -94,6 +94,9 @@ class MaxMarginCertificate:
         The tolerances used (keys margin, equality, gap, kkt, active).
     objective : float
         $\tfrac12\|\theta\|^2$.
+    multipliers : numpy.ndarray
+        The dual-feasible (G, A) multipliers $C$ behind the gap and KKT residual ($\theta \approx
+        \mathrm{adj}(C)$; $-C_{g,o}$ is the multiplier of out-option o's margin constraint).
     """
 
     method: str
@@ -107,6 +110,7 @@ class MaxMarginCertificate:
     passed: bool
     tolerances: dict
     objective: float = math.nan
+    multipliers: np.ndarray | None = None
 
     def failures(self) -> list[str]:
         """The checks that fail, each with its value and tolerance (empty when passed)."""
@@ -129,8 +133,8 @@ class MaxMarginDesign:
 
     ``scores(theta) -> (G, A)``, ``adjoint(C) -> theta``; ``kernel(C)`` = scores(adjoint(C))
     when a cheaper form exists; ``lipschitz`` an upper bound on the kernel's largest eigenvalue;
-    ``cvxpy_scores(theta_var)`` a cvxpy (G, A) expression (primal); ``cvxpy_factor(C_var)`` a
-    cvxpy expression whose sum of squares is $\\|\\mathrm{adj}(C)\\|^2$ (dual);
+    ``cvxpy_scores(theta_var)`` a cvxpy (G, A) expression (primal); ``cvxpy_quadratic(C_var)``
+    a convex cvxpy expression equal to $\\|\\mathrm{adj}(C)\\|^2$ (dual);
     ``features()`` a scipy sparse (G·A, p) matrix, row g·A + a = vec φ_{g,a} (the LP).
     """
 
@@ -141,7 +145,7 @@ class MaxMarginDesign:
     adjoint: Callable
     features: Callable
     cvxpy_scores: Callable
-    cvxpy_factor: Callable
+    cvxpy_quadratic: Callable
     kernel: Callable | None = None
     lipschitz: float | None = None
 
@@ -157,19 +161,27 @@ def kernel_design(X, in_set, valid=None) -> MaxMarginDesign:
     r"""Design with one vector per group and one parameter row per option: $\theta$ is (A, d),
     $s_{g,a} = \theta_a^\top x_g$ ($X$ is (d, G)). NTP ($X = \bar H$, options = tokens) and the
     multiclass SVM ($X$ = data, options = classes) are this design; the kernel is
-    $C \mapsto (X^\top X)\,C$, so the dual needs only the Gram matrix."""
+    $C \mapsto (X^\top X)\,C$, so the dual needs only the Gram matrix: its quadratic is
+    $\sum_a C_{:,a}^\top (X^\top X) C_{:,a}$, a block-diagonal quadratic form (PSD also when the
+    Gram matrix is singular, d < G). Handing Clarabel this sparse block-diagonal form is ~10x
+    faster than ``sum_squares(R^T C)`` with a square-root factor R, which CVXPY turns into
+    dense auxiliary equality constraints."""
     X = np.asarray(X, dtype=np.float64)
     in_set = np.asarray(in_set, dtype=bool)
     G, A = in_set.shape
     valid = np.ones((G, A), bool) if valid is None else np.asarray(valid, dtype=bool)
     d = X.shape[0]
     gram = X.T @ X
-    evals, evecs = np.linalg.eigh(gram)
-    lip = max(float(evals[-1]), 1e-300)
-    keep = evals > evals[-1] * 1e-13 if evals[-1] > 0 else np.zeros_like(evals, bool)
-    root = evecs[:, keep] * np.sqrt(evals[keep])           # gram = root root^T (singular gram: d < G)
+    gram = 0.5 * (gram + gram.T)                            # exactly symmetric for the QP
+    lip = max(float(np.linalg.eigvalsh(gram)[-1]), 1e-300) if G else 1e-300
     q, r = np.linalg.qr(X, mode="reduced") if d > 0 else (None, np.zeros((0, G)))
     xr = r if r.shape[0] < d else X                         # LP: scores depend on theta Q only
+
+    def cvx_quadratic(C):
+        import cvxpy as cp
+        import scipy.sparse as sp
+        P = sp.block_diag([sp.csr_matrix(gram)] * A, format="csc")   # columns of C stacked (order F)
+        return cp.quad_form(cp.vec(C, order="F"), cp.psd_wrap(P))
 
     def features():
         import scipy.sparse as sp
@@ -183,7 +195,7 @@ def kernel_design(X, in_set, valid=None) -> MaxMarginDesign:
         theta_shape=(A, d), in_set=in_set, valid=valid,
         scores=lambda th: X.T @ th.T, adjoint=lambda C: (X @ C).T, kernel=lambda C: gram @ C,
         lipschitz=lip, features=features,
-        cvxpy_scores=lambda th: (th @ X).T, cvxpy_factor=lambda C: root.T @ C)
+        cvxpy_scores=lambda th: (th @ X).T, cvxpy_quadratic=cvx_quadratic)
 
 
 def feature_design(Phi, in_set, valid=None, theta_shape=None) -> MaxMarginDesign:
@@ -202,15 +214,15 @@ def feature_design(Phi, in_set, valid=None, theta_shape=None) -> MaxMarginDesign
         import cvxpy as cp
         return cp.reshape(Phi @ cp.vec(th, order="C"), (G, A), order="C")
 
-    def cvx_factor(C):
+    def cvx_quadratic(C):
         import cvxpy as cp
-        return PhiT @ cp.vec(C, order="C")
+        return cp.sum_squares(PhiT @ cp.vec(C, order="C"))
 
     return MaxMarginDesign(
         theta_shape=shape, in_set=in_set, valid=valid,
         scores=lambda th: (Phi @ np.ravel(th)).reshape(G, A),
         adjoint=lambda C: (PhiT @ np.ravel(C)).reshape(shape),
-        lipschitz=None, features=lambda: Phi, cvxpy_scores=cvx_scores, cvxpy_factor=cvx_factor)
+        lipschitz=None, features=lambda: Phi, cvxpy_scores=cvx_scores, cvxpy_quadratic=cvx_quadratic)
 
 
 # ------------------------------------------------------------------------------------------
@@ -282,7 +294,7 @@ def certify(design, theta, C, method, status, tol=None) -> MaxMarginCertificate:
     kkt = float(np.linalg.norm(theta - adjC)) / max(math.sqrt(2 * primal), np.finfo(float).tiny)
     active = outm & (gaps <= 1 + tol["active"])
     cert = MaxMarginCertificate(method, status, min_margin, eq_res, gap, kkt, int(active.sum()),
-                                active, False, tol, primal)
+                                active, False, tol, primal, Cp)
     values = (min_margin, eq_res, gap, kkt)
     ok = all(math.isfinite(v) for v in values) and not cert.failures()
     return dataclasses.replace(cert, passed=bool(ok))
@@ -419,7 +431,7 @@ def _solve_dual(design, tol):
     cons = [cp.sum(C, axis=1) == 0, vec[np.flatnonzero(outm)] <= 0]
     if (~valid).any():
         cons.append(vec[np.flatnonzero(~valid)] == 0)
-    obj = cp.sum(vec[np.flatnonzero(inm)]) - 0.5 * cp.sum_squares(design.cvxpy_factor(C))
+    obj = cp.sum(vec[np.flatnonzero(inm)]) - 0.5 * design.cvxpy_quadratic(C)
     prob = cp.Problem(cp.Maximize(obj), cons)
     _clarabel(prob)
     if prob.status in ("unbounded", "unbounded_inaccurate", "infeasible", "infeasible_inaccurate"):
