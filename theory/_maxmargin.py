@@ -522,7 +522,7 @@ def _solve_fast(design, tol, max_iter=20000):
     C = np.zeros(inm.shape)
     Y, t = C, 1.0
     lin_norm = float(np.linalg.norm(lin))
-    next_polish, last_obj, check_every = 1e-3, None, 200
+    next_polish, last_obj, check_every, lp_feasible = 1e-3, None, 200, None
     for it in range(1, max_iter + 1):
         KY = design.apply_kernel(Y)
         Cn = _project(Y + (lin - KY) / L, inm, outm, n_in)
@@ -543,13 +543,19 @@ def _solve_fast(design, tol, max_iter=20000):
                 if cert.passed:
                     return theta, Cs, cert, it
             next_polish = res * 1e-2
-        if it % check_every == 0:                                   # dual divergence?
+        if it % check_every == 0 and lp_feasible is None:           # dual divergence?
+            # Feasible data: C_k -> C* and ||adj C||^2 / sum_I C -> 1 (complementarity). Infeasible:
+            # the dual is unbounded along a ray with adj = 0, so the ratio -> 0 while the
+            # objective grows. Then the LP decides (at most once: a feasible verdict is kept).
             th = design.adjoint(C)
             lin_part = float(np.sum(C[inm]))
             quad = float(np.sum(th * th))
             obj = lin_part - 0.5 * quad
-            if last_obj is not None and obj > 2 * last_obj > 0 and quad < 1e-2 * lin_part:
-                return None, C, None, it
+            if last_obj is not None and obj > last_obj > 0 and quad < 0.05 * lin_part:
+                family = separability_lp(design)
+                if family is not None:
+                    return None, C, family, it
+                lp_feasible = True
             last_obj = obj
     return None, C, None, max_iter
 
@@ -580,7 +586,7 @@ def solve(design, method="auto", tol=None, what="separable"):
     if method == "fast":
         theta, C, cert, _ = _solve_fast(design, tol)
         if theta is None:
-            family = separability_lp(design)
+            family = cert if isinstance(cert, str) else separability_lp(design)
             if family is not None:
                 raise _not_separable(family, what)
             raise CertificateError("the fast method did not reach a certified solution within its "
