@@ -463,8 +463,10 @@ def _lipschitz(design, rng_seed=0):
 
 def _polish_cg(design, C0, support, lin, rtol=1e-13, max_iter=5000):
     """Min of $\\tfrac12\\|adj C\\|^2 - \\langle lin, C\\rangle$ over C supported on ``support``
-    with zero group sums: projected conjugate gradients from C0."""
+    with zero group sums: projected conjugate gradients from C0. In exact arithmetic CG ends
+    within the subspace's dimension; twice that (plus slack for rounding) bounds the work."""
     cnt = support.sum(axis=1, keepdims=True)
+    max_iter = min(max_iter, 2 * int(support.sum()) + 50)
 
     def P(X):
         Xs = np.where(support, X, 0.0)
@@ -492,7 +494,10 @@ def _polish_cg(design, C0, support, lin, rtol=1e-13, max_iter=5000):
         rs_new = float(np.sum(r * r))
         p = r + (rs_new / rs) * p
         rs = rs_new
-    return x
+    # converged? (an inconsistent active set - more equalities than the data can meet - leaves a
+    # residual that CG cannot remove; the polish then gives up instead of following garbage)
+    r = b - P(design.apply_kernel(x))
+    return x, float(np.linalg.norm(r)) <= 1e-8 * max(bn, np.finfo(float).tiny)
 
 
 def _polish(design, C, lin, tol, rounds=25):
@@ -500,7 +505,9 @@ def _polish(design, C, lin, tol, rounds=25):
     inm, outm = design.in_set, design.out_set
     act = outm & (C < 0)
     for _ in range(rounds):
-        Cs = _polish_cg(design, C, inm | act, lin)
+        Cs, converged = _polish_cg(design, C, inm | act, lin)
+        if not converged:
+            return None
         theta = design.adjoint(Cs)
         s = design.scores(theta)
         t = np.where(inm, s, 0.0).sum(axis=1) / inm.sum(axis=1)
@@ -514,7 +521,7 @@ def _polish(design, C, lin, tol, rounds=25):
     return None
 
 
-def _solve_fast(design, tol, max_iter=20000):
+def _solve_fast(design, tol, max_iter=5000):
     inm, outm = design.in_set, design.out_set
     n_in = inm.sum(axis=1).astype(float)
     lin = inm.astype(float)
@@ -522,7 +529,7 @@ def _solve_fast(design, tol, max_iter=20000):
     C = np.zeros(inm.shape)
     Y, t = C, 1.0
     lin_norm = float(np.linalg.norm(lin))
-    next_polish, last_obj, check_every, lp_feasible = 1e-3, None, 200, None
+    next_polish, next_try, last_obj, check_every, lp_feasible = 1e-3, 500, None, 200, None
     for it in range(1, max_iter + 1):
         KY = design.apply_kernel(Y)
         Cn = _project(Y + (lin - KY) / L, inm, outm, n_in)
@@ -535,14 +542,15 @@ def _solve_fast(design, tol, max_iter=20000):
             Y = Cn + ((t - 1) / t_n) * (Cn - C)
             t = t_n
         C = Cn
-        if res <= next_polish:
+        if res <= next_polish or it == next_try:                    # polish: small residual, or
+            next_try *= 2                                           # at iterations 500, 1000, 2000, ...
             out = _polish(design, C, lin, tol)
             if out is not None:
                 theta, Cs = out
                 cert = certify(design, theta, Cs, "fast", "polished", tol)
                 if cert.passed:
                     return theta, Cs, cert, it
-            next_polish = res * 1e-2
+            next_polish = min(next_polish, res * 1e-2)
         if it % check_every == 0 and lp_feasible is None:           # dual divergence?
             # Feasible data: C_k -> C* and ||adj C||^2 / sum_I C -> 1 (complementarity). Infeasible:
             # the dual is unbounded along a ray with adj = 0, so the ratio -> 0 while the
@@ -567,7 +575,8 @@ def solve(design, method="auto", tol=None, what="separable"):
     ----------
     design : MaxMarginDesign
     method : {"auto", "fast", "primal", "dual"}
-        ``"auto"`` is ``"fast"``.
+        ``"auto"``: ``"fast"``, and ``"dual"`` when the fast method cannot certify within its
+        iteration budget (ill-conditioned, nearly non-separable data).
     tol : dict, optional
         Certificate tolerances (default :data:`TOLERANCES`).
     what : str
@@ -582,17 +591,18 @@ def solve(design, method="auto", tol=None, what="separable"):
     if not design.out_set.any():
         raise ValueError("no group has an out-option: there are no margin constraints, so the "
                          "max-margin solution is undefined")
-    method = "fast" if method == "auto" else method
-    if method == "fast":
+    if method in ("auto", "fast"):
         theta, C, cert, _ = _solve_fast(design, tol)
-        if theta is None:
-            family = cert if isinstance(cert, str) else separability_lp(design)
-            if family is not None:
-                raise _not_separable(family, what)
+        if theta is not None:
+            return theta, cert
+        family = cert if isinstance(cert, str) else separability_lp(design)
+        if family is not None:
+            raise _not_separable(family, what)
+        if method == "fast":
             raise CertificateError("the fast method did not reach a certified solution within its "
                                    "iteration budget although the data are separable; use "
                                    "method='dual' or method='primal'")
-        return theta, cert
+        method = "dual"     # auto: ill-conditioned (nearly non-separable) data; the interior point decides
     if method == "primal":
         theta, C, status = _solve_primal(design, tol)
     elif method == "dual":
