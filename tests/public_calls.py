@@ -11,6 +11,10 @@ import numpy as np
 
 X3 = np.array([[1.0, 0.2], [0.1, 1.0], [0.5, -0.3]])
 Y3 = np.array([1.0, -0.5, 0.3])
+NTP_H = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, -0.5]])                     # d = 2, m = 3
+NTP_P = np.array([[0.5, 0.0, 0.2], [0.5, 0.3, 0.0], [0.0, 0.7, 0.0], [0.0, 0.0, 0.8]])   # V = 4
+NTP_PI = np.array([0.2, 0.3, 0.5])
+NTP_W = np.array([[0.1, -0.2], [0.3, 0.0], [-0.1, 0.2], [0.0, 0.1]])
 H2 = np.array([[[1.0, 0.1], [0.1, 0.5]], [[0.8, 0.0], [0.0, 1.2]], [[1.5, -0.2], [-0.2, 0.7]]])
 
 
@@ -103,6 +107,27 @@ CALLS: dict[str, dict] = {
     "theory.sgd_stability.tanh_neuron_exponents": dict(x=[1.0, -0.5], y=[0.5, 0.2], eta=0.1, zeta=1.0),
     "theory.sgd_stability.GaussianInputLaw": dict(noise=1.0, batch_size=2),
     "theory.sgd_stability.WeightedFiniteLaw": dict(values=np.array([1.0, 2.0]), probabilities=np.array([0.5, 0.5])),
+    # ---------------------------------------------------------------- theory.ntp (core: data, loss, subspace)
+    "theory.ntp.as_data": dict(H=NTP_H, P=NTP_P, pi=NTP_PI, support=None),
+    "theory.ntp.as_support": dict(support=NTP_P > 0, m=3),
+    "theory.ntp.centered_log_probabilities": dict(P=NTP_P),
+    "theory.ntp.centered_support": dict(support=NTP_P > 0),
+    "theory.ntp.compatibility_residual": dict(H=NTP_H, P=NTP_P, method="auto"),
+    "theory.ntp.entropy": dict(P=NTP_P, pi=NTP_PI),
+    "theory.ntp.excess_loss": dict(W=NTP_W, H=NTP_H, P=NTP_P, pi=NTP_PI),
+    "theory.ntp.finite_solution": dict(H=NTP_H, P=NTP_P, method="auto", require_compatible=True),
+    "theory.ntp.from_sequences": dict(sequences=[[0, 1, 2], [0, 1, 1], [2, 0]], vocab_size=4),
+    "theory.ntp.gradient": dict(W=NTP_W, H=NTP_H, P=NTP_P, pi=NTP_PI),
+    "theory.ntp.is_compatible": dict(H=NTP_H, P=NTP_P, tol=1e-8, return_residual=False),
+    "theory.ntp.is_degenerate": dict(support=NTP_P > 0),
+    "theory.ntp.loss": dict(W=NTP_W, H=NTP_H, P=NTP_P, pi=NTP_PI),
+    "theory.ntp.project_D": dict(W=NTP_W, H=NTP_H),
+    "theory.ntp.project_F": dict(W=NTP_W, H=NTP_H, support=NTP_P > 0, method="auto"),
+    "theory.ntp.project_F_perp": dict(W=NTP_W, H=NTP_H, support=NTP_P > 0, method="auto"),
+    "theory.ntp.random_instance": dict(V=5, m=3, d=2, support_size=2, seed=0, embeddings="gaussian",
+                                       concentration=1.0, n=None),
+    "theory.ntp.step_size_bound": dict(H=NTP_H, pi=NTP_PI),
+    "theory.ntp.toy_instance": dict(),
     # ---------------------------------------------------------------- theory.validate, theory.catalog
     "theory.catalog.paper": dict(key="kunin2024"),
     "theory.catalog.theory_info": dict(name="lazy_rich"),

@@ -1,4 +1,5 @@
 """Claims of the next-token-prediction theory (Thrampoulidis 2024; Soudry et al. 2018); importing
 registers them."""
 
+from . import _conditions as _conditions  # noqa: F401  (Lemma 1, Prop. 1, independence, App. C entropies)
 from . import _solvers as _solvers  # noqa: F401  (max-margin solvers agree; Remark 1; invariances)
