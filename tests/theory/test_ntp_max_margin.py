@@ -293,9 +293,9 @@ def test_projection_is_exact(G, A, seed):
 @pytest.mark.parametrize("call, match", [
     (lambda H, S: max_margin(np.full((2, 2), np.nan), S), "H"),
     (lambda H, S: max_margin(H[0], S), "H must have ndim"),
-    (lambda H, S: max_margin(H, S[:, :1]), "support must have shape"),
+    (lambda H, S: max_margin(H, S[:, :1]), "support must have m = 2 columns"),
     (lambda H, S: max_margin(H, np.zeros_like(S)), "support must have a non-empty column"),
-    (lambda H, S: max_margin(H, S.astype(float) * 0.5), "support must be a boolean"),
+    (lambda H, S: max_margin(H, S.astype(float) * 0.5), "support must be boolean"),
     (lambda H, S: max_margin(H, None), "support is required"),
     (lambda H, S: max_margin(H, S, method="newton"), "method"),
     (lambda H, S: max_margin(H, S, return_certificate="yes"), "return_certificate"),
@@ -317,3 +317,21 @@ def test_margins_shape_and_in_support_entries():
     M = margins(W, H, support)
     assert M.shape == (3, 5) and np.all(np.isinf(M[support.T])) and not np.isnan(M).any()
     assert min_margin(W, H, support) == pytest.approx(1.0, abs=EXACT)
+
+
+def test_auto_falls_back_to_the_dual_on_nearly_non_separable_data():
+    # A phase-diagram instance (V = 5, m = 8, d = 5, S = 2) barely separable: gamma* ~ 4e-4. The
+    # dual optimum is ~1e6 away from the start, beyond FISTA's 5000-iteration budget, so the fast
+    # method refuses (no uncertified answer); "auto" hands the problem to the interior-point dual.
+    rng = np.random.default_rng([0, 1, 4])
+    for _ in range(2):
+        H = rng.standard_normal((5, 8))
+        order = np.argsort(rng.random((5, 8)), axis=0)
+        support = np.zeros((5, 8), bool)
+        np.put_along_axis(support, order[:2], True, axis=0)
+    with pytest.raises(CertificateError, match="fast method did not reach a certified solution"):
+        max_margin(H, support, method="fast")
+    W, cert = max_margin(H, support, return_certificate=True)
+    assert cert.method == "dual" and cert.passed
+    assert 1 / np.linalg.norm(W) < 1e-3
+    assert _rel(W, max_margin(H, support, method="primal")) <= SOLVER_AGREE

@@ -15,6 +15,7 @@ import numpy as np
 
 from .._maxmargin import CertificateError, MaxMarginCertificate, NotSeparableError, feature_design, kernel_design, solve
 from ..validate import MAX_ENTRIES, as_bool, as_choice, as_finite_array, check_work
+from ._data import as_support
 
 __all__ = ["CertificateError", "MaxMarginCertificate", "NotSeparableError", "hard_margin_svm", "is_separable",
            "margins", "max_margin", "min_margin", "multiclass_svm", "optimal_margin"]
@@ -22,29 +23,14 @@ __all__ = ["CertificateError", "MaxMarginCertificate", "NotSeparableError", "har
 _METHODS = ("auto", "fast", "primal", "dual")
 
 
-def _as_support(support, m: int) -> np.ndarray:
-    """bool (V, m) with non-empty columns (local until theory.ntp._data.as_support lands)."""
-    if support is None:
-        raise ValueError("support is required: a bool (V, m) array (for example P > 0)")
-    arr = np.asarray(support)
-    if arr.dtype != bool:
-        if arr.dtype.kind not in "biuf" or arr.size and not np.all((arr == 0) | (arr == 1)):
-            raise ValueError(f"support must be a boolean (V, m) array; got dtype {arr.dtype}")
-        arr = arr.astype(bool)
-    if arr.ndim != 2 or arr.shape[1] != m or arr.shape[0] < 1:
-        raise ValueError(f"support must have shape (V, m) with m = {m} (columns of H); got {arr.shape}")
-    empty = np.flatnonzero(~arr.any(axis=0))
-    if empty.size:
-        raise ValueError(f"support must have a non-empty column for every context; column {int(empty[0])} is empty")
-    return arr
-
-
 def _ntp_inputs(H, support):
     H = as_finite_array(H, "H", ndim=2)
     d, m = H.shape
     if m < 1 or d < 1:
         raise ValueError(f"H must have at least one row and one column; got shape {H.shape}")
-    S = _as_support(support, m)
+    if support is None:
+        raise ValueError("support is required: a boolean (V, m) array (for example P > 0)")
+    S = as_support(support, m)
     V = S.shape[0]
     check_work(V * max(m, d), "V * max(m, d)", maximum=MAX_ENTRIES, why="the arrays would not fit in memory")
     return H, S
