@@ -335,3 +335,22 @@ def test_auto_falls_back_to_the_dual_on_nearly_non_separable_data():
     assert cert.method == "dual" and cert.passed
     assert 1 / np.linalg.norm(W) < 1e-3
     assert _rel(W, max_margin(H, support, method="primal")) <= SOLVER_AGREE
+
+
+@pytest.mark.parametrize("alpha", [1e-150, 1e150])
+def test_extreme_scales(alpha):
+    # the solver works on H / max|H| and scales back: W^mm(alpha H) = W^mm(H) / alpha even where
+    # H^T H itself would underflow or overflow
+    H, support = _instance(6, 3, 4, 2, seed=11)
+    W, cert = max_margin(H, support, return_certificate=True)
+    Wa, cert_a = max_margin(alpha * H, support, return_certificate=True)
+    assert _rel(Wa * alpha, W) <= EXACT
+    assert cert_a.objective * alpha**2 == pytest.approx(cert.objective, rel=EXACT)
+    assert min_margin(Wa, alpha * H, support) == pytest.approx(1.0, abs=EXACT)
+
+
+def test_zero_embeddings_are_not_separable():
+    with pytest.raises(NotSeparableError, match="inequalities"):
+        max_margin(np.zeros((2, 3)), np.eye(4, 3, dtype=bool))
+    with pytest.raises(ValueError, match="degenerate"):
+        max_margin(np.zeros((2, 3)), np.ones((4, 3), bool))

@@ -11,6 +11,8 @@ docs/ntp.md#the-max-margin-engine.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from .._maxmargin import CertificateError, MaxMarginCertificate, NotSeparableError, feature_design, kernel_design, solve
@@ -21,6 +23,25 @@ __all__ = ["CertificateError", "MaxMarginCertificate", "NotSeparableError", "har
            "margins", "max_margin", "min_margin", "multiclass_svm", "optimal_margin"]
 
 _METHODS = ("auto", "fast", "primal", "dual")
+
+
+def _scaled_solve(build, X, method, what):
+    r"""Solve on the data scaled to max |entry| = 1 and scale back: the solution of data $lpha X$
+    is $	heta/lpha$ (margins, relative gap and KKT residual are unchanged; the objective scales
+    by $1/lpha^2$, the multipliers too). Keeps $X^	op X$ finite for data near the float limits."""
+    scale = float(np.max(np.abs(X))) if X.size else 0.0
+    if scale == 0.0:
+        raise NotSeparableError(f"the data are not {what}: every input vector is zero, so every score is 0 "
+                                "[failing family: inequalities]")
+    theta, cert = solve(build(X / scale), method, what=what)
+    with np.errstate(over="ignore"):
+        theta = theta / scale
+    if not np.all(np.isfinite(theta)):
+        raise ValueError(f"the max-margin solution overflows float64 for inputs this small (max |entry| "
+                         f"{scale:.3g}); rescale them")
+    cert = dataclasses.replace(cert, objective=cert.objective / scale**2,
+                               multipliers=None if cert.multipliers is None else cert.multipliers / scale**2)
+    return theta, cert
 
 
 def _ntp_inputs(H, support):
@@ -81,7 +102,9 @@ def max_margin(H, support, *, method: str = "auto", return_certificate: bool = F
     H, S = _ntp_inputs(H, support)
     method = as_choice(method, "method", _METHODS)
     as_bool(return_certificate, "return_certificate")
-    W, cert = solve(_ntp_design(H, S), method, what="NTP-separable")
+    if S.all():
+        _ntp_design(H, S)                        # raises the degenerate-case error before any scaling
+    W, cert = _scaled_solve(lambda Hs: _ntp_design(Hs, S), H, method, "NTP-separable")
     return (W, cert) if return_certificate else W
 
 
@@ -225,7 +248,7 @@ def multiclass_svm(X, y, n_classes=None, *, method: str = "auto", return_certifi
     as_bool(return_certificate, "return_certificate")
     in_set = np.zeros((n, K), bool)
     in_set[np.arange(n), y] = True
-    W, cert = solve(kernel_design(X.T, in_set), method, what="linearly separable (multiclass)")
+    W, cert = _scaled_solve(lambda Xs: kernel_design(Xs.T, in_set), X, method, "linearly separable (multiclass)")
     return (W, cert) if return_certificate else W
 
 
@@ -262,9 +285,12 @@ def hard_margin_svm(X, y, *, method: str = "auto", return_certificate: bool = Fa
     check_work(n * d, "n * d", maximum=MAX_ENTRIES, why="the arrays would not fit in memory")
     method = as_choice(method, "method", _METHODS)
     as_bool(return_certificate, "return_certificate")
-    Phi = np.zeros((2 * n, d))                       # row 2n + a: option a of sample n
-    Phi[0::2] = y[:, None] * X                       # a = 0: score y_n x_n^T w; a = 1: score 0
+
+    def build(Xs):
+        Phi = np.zeros((2 * n, d))                   # row 2n + a: option a of sample n
+        Phi[0::2] = y[:, None] * Xs                  # a = 0: score y_n x_n^T w; a = 1: score 0
+        return feature_design(sp.csr_matrix(Phi), in_set, theta_shape=(d,))
     in_set = np.zeros((n, 2), bool)
     in_set[:, 0] = True
-    w, cert = solve(feature_design(sp.csr_matrix(Phi), in_set, theta_shape=(d,)), method, what="linearly separable")
+    w, cert = _scaled_solve(build, X, method, "linearly separable")
     return (w, cert) if return_certificate else w
