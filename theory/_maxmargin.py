@@ -375,11 +375,11 @@ def separability_lp(design) -> str | None:
     return None
 
 
-def _not_separable(family, what):
+def _not_separable(family, what, data=""):
     detail = ("the margin inequalities alone are infeasible (no parameter scores every in-option "
               "at least 1 above every out-option)" if family == "inequalities" else
               "the inequalities are feasible, but not together with the in-set equalities")
-    return NotSeparableError(f"the data are not {what}: {detail} [failing family: {family}]")
+    return NotSeparableError(f"the data {data}are not {what}: {detail} [failing family: {family}]")
 
 
 # ------------------------------------------------------------------------------------------
@@ -597,7 +597,7 @@ def _solve_fast(design, tol, max_iter=5000):
     return None, C, None, max_iter
 
 
-def solve(design, method="auto", tol=None, what="separable"):
+def solve(design, method="auto", tol=None, what="separable", data=""):
     """Solve the max-margin problem of ``design``; returns (theta, certificate).
 
     Parameters
@@ -610,6 +610,8 @@ def solve(design, method="auto", tol=None, what="separable"):
         Certificate tolerances (default :data:`TOLERANCES`).
     what : str
         Words for the error message ("NTP-separable", "linearly separable").
+    data : str
+        The arguments holding the data, for the message ("(H, support) ").
 
     Returns
     -------
@@ -626,7 +628,7 @@ def solve(design, method="auto", tol=None, what="separable"):
             return theta, cert
         family = cert if isinstance(cert, str) else separability_lp(design)
         if family is not None:
-            raise _not_separable(family, what)
+            raise _not_separable(family, what, data)
         if method == "fast":
             raise CertificateError("the fast method did not reach a certified solution within its "
                                    "iteration budget although the data are separable; use "
@@ -641,7 +643,7 @@ def solve(design, method="auto", tol=None, what="separable"):
     if theta is None:
         family = separability_lp(design)
         if family is not None:
-            raise _not_separable(family, what)
+            raise _not_separable(family, what, data)
         raise CertificateError(f"the {method} solver reported {status!r} but the LP finds the data separable")
     cert = certify(design, theta, C, method, status, tol)
     if status != "optimal" or not cert.passed:

@@ -16,7 +16,7 @@ import dataclasses
 import numpy as np
 
 from .._maxmargin import CertificateError, MaxMarginCertificate, NotSeparableError, feature_design, kernel_design, solve
-from ..validate import MAX_ENTRIES, as_bool, as_choice, as_finite_array, check_work
+from ..validate import MAX_ENTRIES, as_bool, as_choice, as_count, as_finite_array, check_work
 from ._data import as_support
 
 __all__ = ["CertificateError", "MaxMarginCertificate", "NotSeparableError", "hard_margin_svm", "is_separable",
@@ -25,15 +25,15 @@ __all__ = ["CertificateError", "MaxMarginCertificate", "NotSeparableError", "har
 _METHODS = ("auto", "fast", "primal", "dual")
 
 
-def _scaled_solve(build, X, method, what):
+def _scaled_solve(build, X, method, what, data):
     r"""Solve on the data scaled to max |entry| = 1 and scale back: the solution of data $lpha X$
     is $	heta/lpha$ (margins, relative gap and KKT residual are unchanged; the objective scales
     by $1/lpha^2$, the multipliers too). Keeps $X^	op X$ finite for data near the float limits."""
     scale = float(np.max(np.abs(X))) if X.size else 0.0
     if scale == 0.0:
-        raise NotSeparableError(f"the data are not {what}: every input vector is zero, so every score is 0 "
+        raise NotSeparableError(f"the data {data}are not {what}: every input vector is zero, so every score is 0 "
                                 "[failing family: inequalities]")
-    theta, cert = solve(build(X / scale), method, what=what)
+    theta, cert = solve(build(X / scale), method, what=what, data=data)
     with np.errstate(over="ignore"):
         theta = theta / scale
     if not np.all(np.isfinite(theta)):
@@ -104,7 +104,7 @@ def max_margin(H, support, *, method: str = "auto", return_certificate: bool = F
     as_bool(return_certificate, "return_certificate")
     if S.all():
         _ntp_design(H, S)                        # raises the degenerate-case error before any scaling
-    W, cert = _scaled_solve(lambda Hs: _ntp_design(Hs, S), H, method, "NTP-separable")
+    W, cert = _scaled_solve(lambda Hs: _ntp_design(Hs, S), H, method, "NTP-separable", "(H, support) ")
     return (W, cert) if return_certificate else W
 
 
@@ -239,16 +239,16 @@ def multiclass_svm(X, y, n_classes=None, *, method: str = "auto", return_certifi
     y = y.astype(np.int64)
     if np.any(y < 0):
         raise ValueError("y must hold labels >= 0")
-    K = int(y.max()) + 1 if n_classes is None else n_classes
-    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 2 or K <= y.max():
-        raise ValueError(f"n_classes must be an integer >= 2 and > max(y) = {int(y.max())}; got {K!r}")
-    K = int(K)
+    K = max(int(y.max()) + 1, 2) if n_classes is None else as_count(n_classes, "n_classes", minimum=2,
+                                                                       maximum=MAX_ENTRIES)
+    if K <= y.max():
+        raise ValueError(f"n_classes must be > max(y) = {int(y.max())}; got {K}")
     check_work(K * max(n, d), "n_classes * max(n, d)", maximum=MAX_ENTRIES, why="the arrays would not fit in memory")
     method = as_choice(method, "method", _METHODS)
     as_bool(return_certificate, "return_certificate")
     in_set = np.zeros((n, K), bool)
     in_set[np.arange(n), y] = True
-    W, cert = _scaled_solve(lambda Xs: kernel_design(Xs.T, in_set), X, method, "linearly separable (multiclass)")
+    W, cert = _scaled_solve(lambda Xs: kernel_design(Xs.T, in_set), X, method, "linearly separable (multiclass)", "(X, y) ")
     return (W, cert) if return_certificate else W
 
 
@@ -292,5 +292,5 @@ def hard_margin_svm(X, y, *, method: str = "auto", return_certificate: bool = Fa
         return feature_design(sp.csr_matrix(Phi), in_set, theta_shape=(d,))
     in_set = np.zeros((n, 2), bool)
     in_set[:, 0] = True
-    w, cert = _scaled_solve(build, X, method, "linearly separable")
+    w, cert = _scaled_solve(build, X, method, "linearly separable", "(X, y) ")
     return (w, cert) if return_certificate else w
