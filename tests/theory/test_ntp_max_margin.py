@@ -354,3 +354,13 @@ def test_zero_embeddings_are_not_separable():
         max_margin(np.zeros((2, 3)), np.eye(4, 3, dtype=bool))
     with pytest.raises(ValueError, match="degenerate"):
         max_margin(np.zeros((2, 3)), np.ones((4, 3), bool))
+
+
+def test_max_margin_lies_in_F_perp():
+    # (6a) says W^mm is orthogonal to F = span{(e_z - e_z') h_j^T : z, z' in S_j}; the projection
+    # of theory.ntp._subspace (an independent least-squares computation) must vanish on it
+    from theory.ntp import project_F
+
+    H, support = _instance(8, 5, 7, 3, seed=12)
+    W = max_margin(H, support)
+    assert np.linalg.norm(project_F(W, H, support)) <= EXACT * np.linalg.norm(W)
