@@ -187,16 +187,17 @@ def kernel_design(X, in_set, valid=None) -> MaxMarginDesign:
     gram = X.T @ X
     gram = 0.5 * (gram + gram.T)                            # exactly symmetric for the QP
     lip = max(float(np.linalg.eigvalsh(gram)[-1]), 1e-300) if G else 1e-300
-    q, r = np.linalg.qr(X, mode="reduced") if d > 0 else (None, np.zeros((0, G)))
-    xr = r if r.shape[0] < d else X                         # LP: scores depend on theta Q only
 
-    def kernel(C):
+    def sparse_left(M, C):
         # multipliers are sparse (in-sets and active out-options only): a sparse product then costs
-        # G·nnz(C) instead of G²·A, single-threaded (no BLAS thread contention on a shared machine)
+        # rows(M)·nnz(C) instead of rows(M)·G·A, single-threaded (no BLAS thread contention)
         if np.count_nonzero(C) < 0.25 * C.size:
             import scipy.sparse as sp
-            return np.asarray(sp.csc_matrix(C).T @ gram).T
-        return gram @ C
+            return np.asarray(sp.csc_matrix(C).T @ M.T).T
+        return M @ C
+
+    def kernel(C):
+        return sparse_left(gram, C)
 
     def cvx_quadratic(C):
         import cvxpy as cp
@@ -206,6 +207,8 @@ def kernel_design(X, in_set, valid=None) -> MaxMarginDesign:
 
     def features():
         import scipy.sparse as sp
+        r = np.linalg.qr(X, mode="r") if d > G else X       # LP: scores depend on theta Q only
+        xr = r if r.shape[0] < d else X
         k = xr.shape[0]
         rows = np.repeat(np.arange(G * A), k)
         cols = (np.arange(A)[None, :, None] * k + np.arange(k)[None, None, :]) * np.ones((G, 1, 1), int)
@@ -214,7 +217,7 @@ def kernel_design(X, in_set, valid=None) -> MaxMarginDesign:
 
     return MaxMarginDesign(
         theta_shape=(A, d), in_set=in_set, valid=valid,
-        scores=lambda th: X.T @ th.T, adjoint=lambda C: (X @ C).T, kernel=kernel,
+        scores=lambda th: X.T @ th.T, adjoint=lambda C: sparse_left(X, C).T, kernel=kernel,
         lipschitz=lip, features=features,
         cvxpy_scores=lambda th: (th @ X).T, cvxpy_quadratic=cvx_quadratic)
 
