@@ -128,6 +128,14 @@ CALLS: dict[str, dict] = {
                                        concentration=1.0, n=None),
     "theory.ntp.step_size_bound": dict(H=NTP_H, pi=NTP_PI),
     "theory.ntp.toy_instance": dict(),
+    # ---------------------------------------------------------------- theory.ntp (engine: max-margin)
+    "theory.ntp.hard_margin_svm": dict(X=X3[:2], y=[1, -1], method="auto", return_certificate=False),
+    "theory.ntp.is_separable": dict(H=NTP_H, support=NTP_P > 0, return_certificate=False),
+    "theory.ntp.margins": dict(W=NTP_W, H=NTP_H, support=NTP_P > 0),
+    "theory.ntp.max_margin": dict(H=NTP_H, support=NTP_P > 0, method="auto", return_certificate=False),
+    "theory.ntp.min_margin": dict(W=NTP_W, H=NTP_H, support=NTP_P > 0),
+    "theory.ntp.multiclass_svm": dict(X=X3[:2], y=[0, 1], n_classes=2, method="auto", return_certificate=False),
+    "theory.ntp.optimal_margin": dict(H=NTP_H, support=NTP_P > 0),
     # ---------------------------------------------------------------- theory.validate, theory.catalog
     "theory.catalog.paper": dict(key="kunin2024"),
     "theory.catalog.theory_info": dict(name="lazy_rich"),

@@ -22,7 +22,7 @@ with $\theta^\star = \mathrm{adj}(C^\star)$. NTP (Thrampoulidis 2024, Def. 3), t
 binary hard-margin SVMs and the attention SVM are designs of this one problem.
 
 Methods: ``"primal"`` (CVXPY + Clarabel, anchored constraints through the design's cvxpy scores),
-``"dual"`` (CVXPY + Clarabel on the dual above, through a square-root factor of the kernel), and
+``"dual"`` (CVXPY + Clarabel on the dual above, through the kernel's quadratic form), and
 ``"fast"``: FISTA with adaptive restart on the dual (the projection onto the dual-feasible set is
 exact: per group a monotone piecewise-linear equation in a shift $\tau_g$, solved by a sort and
 cumulative sums), then an active-set polish (the equality-constrained problem on the active
@@ -57,11 +57,24 @@ TOLERANCES = {"margin": 1e-6,       # min margin >= 1 - tol (margins are normali
 
 
 class NotSeparableError(ValueError):
-    """The data are not separable: the max-margin constraints are infeasible."""
+    """The data are not separable: the max-margin constraints are infeasible.
+
+    Attributes
+    ----------
+    args : tuple of str
+        The message: which constraint family failed ("inequalities", or "equalities +
+        inequalities"), decided by an LP.
+    """
 
 
 class CertificateError(RuntimeError):
-    """A solver returned a solution whose certificate fails (the message says which check)."""
+    """A solver returned a solution whose certificate fails; it is not returned.
+
+    Attributes
+    ----------
+    args : tuple of str
+        The message: the method, its status and each failing check with its value and tolerance.
+    """
 
 
 @compact_repr
@@ -94,6 +107,9 @@ class MaxMarginCertificate:
         The tolerances used (keys margin, equality, gap, kkt, active).
     objective : float
         $\tfrac12\|\theta\|^2$.
+    multipliers : numpy.ndarray
+        The dual-feasible (G, A) multipliers $C$ behind the gap and KKT residual ($\theta \approx
+        \mathrm{adj}(C)$; $-C_{g,o}$ is the multiplier of out-option o's margin constraint).
     """
 
     method: str
@@ -107,6 +123,7 @@ class MaxMarginCertificate:
     passed: bool
     tolerances: dict
     objective: float = math.nan
+    multipliers: np.ndarray | None = None
 
     def failures(self) -> list[str]:
         """The checks that fail, each with its value and tolerance (empty when passed)."""
@@ -129,8 +146,8 @@ class MaxMarginDesign:
 
     ``scores(theta) -> (G, A)``, ``adjoint(C) -> theta``; ``kernel(C)`` = scores(adjoint(C))
     when a cheaper form exists; ``lipschitz`` an upper bound on the kernel's largest eigenvalue;
-    ``cvxpy_scores(theta_var)`` a cvxpy (G, A) expression (primal); ``cvxpy_factor(C_var)`` a
-    cvxpy expression whose sum of squares is $\\|\\mathrm{adj}(C)\\|^2$ (dual);
+    ``cvxpy_scores(theta_var)`` a cvxpy (G, A) expression (primal); ``cvxpy_quadratic(C_var)``
+    a convex cvxpy expression equal to $\\|\\mathrm{adj}(C)\\|^2$ (dual);
     ``features()`` a scipy sparse (G·A, p) matrix, row g·A + a = vec φ_{g,a} (the LP).
     """
 
@@ -141,7 +158,7 @@ class MaxMarginDesign:
     adjoint: Callable
     features: Callable
     cvxpy_scores: Callable
-    cvxpy_factor: Callable
+    cvxpy_quadratic: Callable
     kernel: Callable | None = None
     lipschitz: float | None = None
 
@@ -157,22 +174,41 @@ def kernel_design(X, in_set, valid=None) -> MaxMarginDesign:
     r"""Design with one vector per group and one parameter row per option: $\theta$ is (A, d),
     $s_{g,a} = \theta_a^\top x_g$ ($X$ is (d, G)). NTP ($X = \bar H$, options = tokens) and the
     multiclass SVM ($X$ = data, options = classes) are this design; the kernel is
-    $C \mapsto (X^\top X)\,C$, so the dual needs only the Gram matrix."""
+    $C \mapsto (X^\top X)\,C$, so the dual needs only the Gram matrix: its quadratic is
+    $\sum_a C_{:,a}^\top (X^\top X) C_{:,a}$, a block-diagonal quadratic form (PSD also when the
+    Gram matrix is singular, d < G). Handing Clarabel this sparse block-diagonal form is ~10x
+    faster than ``sum_squares(R^T C)`` with a square-root factor R, which CVXPY turns into
+    dense auxiliary equality constraints."""
     X = np.asarray(X, dtype=np.float64)
     in_set = np.asarray(in_set, dtype=bool)
     G, A = in_set.shape
     valid = np.ones((G, A), bool) if valid is None else np.asarray(valid, dtype=bool)
     d = X.shape[0]
     gram = X.T @ X
-    evals, evecs = np.linalg.eigh(gram)
-    lip = max(float(evals[-1]), 1e-300)
-    keep = evals > evals[-1] * 1e-13 if evals[-1] > 0 else np.zeros_like(evals, bool)
-    root = evecs[:, keep] * np.sqrt(evals[keep])           # gram = root root^T (singular gram: d < G)
-    q, r = np.linalg.qr(X, mode="reduced") if d > 0 else (None, np.zeros((0, G)))
-    xr = r if r.shape[0] < d else X                         # LP: scores depend on theta Q only
+    gram = 0.5 * (gram + gram.T)                            # exactly symmetric for the QP
+    lip = max(float(np.linalg.eigvalsh(gram)[-1]), 1e-300) if G else 1e-300
+
+    def sparse_left(M, C):
+        # multipliers are sparse (in-sets and active out-options only): a sparse product then costs
+        # rows(M)·nnz(C) instead of rows(M)·G·A, single-threaded (no BLAS thread contention)
+        if np.count_nonzero(C) < 0.25 * C.size:
+            import scipy.sparse as sp
+            return np.asarray(sp.csc_matrix(C).T @ M.T).T
+        return M @ C
+
+    def kernel(C):
+        return sparse_left(gram, C)
+
+    def cvx_quadratic(C):
+        import cvxpy as cp
+        import scipy.sparse as sp
+        P = sp.block_diag([sp.csr_matrix(gram)] * A, format="csc")   # columns of C stacked (order F)
+        return cp.quad_form(cp.vec(C, order="F"), cp.psd_wrap(P))
 
     def features():
         import scipy.sparse as sp
+        r = np.linalg.qr(X, mode="r") if d > G else X       # LP: scores depend on theta Q only
+        xr = r if r.shape[0] < d else X
         k = xr.shape[0]
         rows = np.repeat(np.arange(G * A), k)
         cols = (np.arange(A)[None, :, None] * k + np.arange(k)[None, None, :]) * np.ones((G, 1, 1), int)
@@ -181,9 +217,9 @@ def kernel_design(X, in_set, valid=None) -> MaxMarginDesign:
 
     return MaxMarginDesign(
         theta_shape=(A, d), in_set=in_set, valid=valid,
-        scores=lambda th: X.T @ th.T, adjoint=lambda C: (X @ C).T, kernel=lambda C: gram @ C,
+        scores=lambda th: X.T @ th.T, adjoint=lambda C: sparse_left(X, C).T, kernel=kernel,
         lipschitz=lip, features=features,
-        cvxpy_scores=lambda th: (th @ X).T, cvxpy_factor=lambda C: root.T @ C)
+        cvxpy_scores=lambda th: (th @ X).T, cvxpy_quadratic=cvx_quadratic)
 
 
 def feature_design(Phi, in_set, valid=None, theta_shape=None) -> MaxMarginDesign:
@@ -202,15 +238,15 @@ def feature_design(Phi, in_set, valid=None, theta_shape=None) -> MaxMarginDesign
         import cvxpy as cp
         return cp.reshape(Phi @ cp.vec(th, order="C"), (G, A), order="C")
 
-    def cvx_factor(C):
+    def cvx_quadratic(C):
         import cvxpy as cp
-        return PhiT @ cp.vec(C, order="C")
+        return cp.sum_squares(PhiT @ cp.vec(C, order="C"))
 
     return MaxMarginDesign(
         theta_shape=shape, in_set=in_set, valid=valid,
         scores=lambda th: (Phi @ np.ravel(th)).reshape(G, A),
         adjoint=lambda C: (PhiT @ np.ravel(C)).reshape(shape),
-        lipschitz=None, features=lambda: Phi, cvxpy_scores=cvx_scores, cvxpy_factor=cvx_factor)
+        lipschitz=None, features=lambda: Phi, cvxpy_scores=cvx_scores, cvxpy_quadratic=cvx_quadratic)
 
 
 # ------------------------------------------------------------------------------------------
@@ -227,14 +263,22 @@ def _project(Y, inm, outm, n_in):
     $\tau = (\Sigma_I + c_{i^\ast}) / (|I_g| + i^\ast)$ exactly.
     """
     sum_in = np.where(inm, Y, 0.0).sum(axis=1)
-    ys = np.sort(np.where(outm, Y, np.inf), axis=1)
+    # tau <= sum_in / |I_g| (f there is <= 0), so only out-values below it can be clipped: sort
+    # just the smallest k of each row, k the largest count of such candidates
+    cand = np.where(outm & (Y < (sum_in / n_in)[:, None]), Y, np.inf)
+    k = int(np.max(np.count_nonzero(np.isfinite(cand), axis=1), initial=0))
+    if k == 0:
+        cand = cand[:, :1]
+    elif k < Y.shape[1] // 2:
+        cand = np.partition(cand, k - 1, axis=1)[:, :k]
+    ys = np.sort(cand, axis=1)
     finite = np.isfinite(ys)
     cs = np.cumsum(np.where(finite, ys, 0.0), axis=1)
-    k = np.arange(1, Y.shape[1] + 1)
+    idx = np.arange(1, ys.shape[1] + 1)
     with np.errstate(invalid="ignore"):
-        f = sum_in[:, None] + cs - (n_in[:, None] + k) * ys
+        f = sum_in[:, None] + cs - (n_in[:, None] + idx) * ys
     istar = np.count_nonzero(finite & (f > 0), axis=1)
-    cs0 = np.concatenate([np.zeros((Y.shape[0], 1)), cs], axis=1)
+    cs0 = np.concatenate([np.zeros((ys.shape[0], 1)), cs], axis=1)
     tau = (sum_in + np.take_along_axis(cs0, istar[:, None], axis=1)[:, 0]) / (n_in + istar)
     Z = Y - tau[:, None]
     return np.where(inm, Z, np.where(outm, np.minimum(Z, 0.0), 0.0))
@@ -282,7 +326,7 @@ def certify(design, theta, C, method, status, tol=None) -> MaxMarginCertificate:
     kkt = float(np.linalg.norm(theta - adjC)) / max(math.sqrt(2 * primal), np.finfo(float).tiny)
     active = outm & (gaps <= 1 + tol["active"])
     cert = MaxMarginCertificate(method, status, min_margin, eq_res, gap, kkt, int(active.sum()),
-                                active, False, tol, primal)
+                                active, False, tol, primal, Cp)
     values = (min_margin, eq_res, gap, kkt)
     ok = all(math.isfinite(v) for v in values) and not cert.failures()
     return dataclasses.replace(cert, passed=bool(ok))
@@ -334,11 +378,11 @@ def separability_lp(design) -> str | None:
     return None
 
 
-def _not_separable(family, what):
+def _not_separable(family, what, data=""):
     detail = ("the margin inequalities alone are infeasible (no parameter scores every in-option "
               "at least 1 above every out-option)" if family == "inequalities" else
               "the inequalities are feasible, but not together with the in-set equalities")
-    return NotSeparableError(f"the data are not {what}: {detail} [failing family: {family}]")
+    return NotSeparableError(f"the data {data}are not {what}: {detail} [failing family: {family}]")
 
 
 # ------------------------------------------------------------------------------------------
@@ -419,7 +463,7 @@ def _solve_dual(design, tol):
     cons = [cp.sum(C, axis=1) == 0, vec[np.flatnonzero(outm)] <= 0]
     if (~valid).any():
         cons.append(vec[np.flatnonzero(~valid)] == 0)
-    obj = cp.sum(vec[np.flatnonzero(inm)]) - 0.5 * cp.sum_squares(design.cvxpy_factor(C))
+    obj = cp.sum(vec[np.flatnonzero(inm)]) - 0.5 * design.cvxpy_quadratic(C)
     prob = cp.Problem(cp.Maximize(obj), cons)
     _clarabel(prob)
     if prob.status in ("unbounded", "unbounded_inaccurate", "infeasible", "infeasible_inaccurate"):
@@ -451,8 +495,10 @@ def _lipschitz(design, rng_seed=0):
 
 def _polish_cg(design, C0, support, lin, rtol=1e-13, max_iter=5000):
     """Min of $\\tfrac12\\|adj C\\|^2 - \\langle lin, C\\rangle$ over C supported on ``support``
-    with zero group sums: projected conjugate gradients from C0."""
+    with zero group sums: projected conjugate gradients from C0. In exact arithmetic CG ends
+    within the subspace's dimension; twice that (plus slack for rounding) bounds the work."""
     cnt = support.sum(axis=1, keepdims=True)
+    max_iter = min(max_iter, 2 * int(support.sum()) + 50)
 
     def P(X):
         Xs = np.where(support, X, 0.0)
@@ -480,7 +526,10 @@ def _polish_cg(design, C0, support, lin, rtol=1e-13, max_iter=5000):
         rs_new = float(np.sum(r * r))
         p = r + (rs_new / rs) * p
         rs = rs_new
-    return x
+    # converged? (an inconsistent active set - more equalities than the data can meet - leaves a
+    # residual that CG cannot remove; the polish then gives up instead of following garbage)
+    r = b - P(design.apply_kernel(x))
+    return x, float(np.linalg.norm(r)) <= 1e-8 * max(bn, np.finfo(float).tiny)
 
 
 def _polish(design, C, lin, tol, rounds=25):
@@ -488,7 +537,9 @@ def _polish(design, C, lin, tol, rounds=25):
     inm, outm = design.in_set, design.out_set
     act = outm & (C < 0)
     for _ in range(rounds):
-        Cs = _polish_cg(design, C, inm | act, lin)
+        Cs, converged = _polish_cg(design, C, inm | act, lin)
+        if not converged:
+            return None
         theta = design.adjoint(Cs)
         s = design.scores(theta)
         t = np.where(inm, s, 0.0).sum(axis=1) / inm.sum(axis=1)
@@ -502,7 +553,7 @@ def _polish(design, C, lin, tol, rounds=25):
     return None
 
 
-def _solve_fast(design, tol, max_iter=20000):
+def _solve_fast(design, tol, max_iter=5000):
     inm, outm = design.in_set, design.out_set
     n_in = inm.sum(axis=1).astype(float)
     lin = inm.astype(float)
@@ -510,7 +561,7 @@ def _solve_fast(design, tol, max_iter=20000):
     C = np.zeros(inm.shape)
     Y, t = C, 1.0
     lin_norm = float(np.linalg.norm(lin))
-    next_polish, last_obj, check_every = 1e-3, None, 200
+    next_polish, next_try, last_obj, check_every, lp_feasible = 1e-3, 500, None, 200, None
     for it in range(1, max_iter + 1):
         KY = design.apply_kernel(Y)
         Cn = _project(Y + (lin - KY) / L, inm, outm, n_in)
@@ -523,37 +574,47 @@ def _solve_fast(design, tol, max_iter=20000):
             Y = Cn + ((t - 1) / t_n) * (Cn - C)
             t = t_n
         C = Cn
-        if res <= next_polish:
+        if res <= next_polish or it == next_try:                    # polish: small residual, or
+            next_try *= 2                                           # at iterations 500, 1000, 2000, ...
             out = _polish(design, C, lin, tol)
             if out is not None:
                 theta, Cs = out
                 cert = certify(design, theta, Cs, "fast", "polished", tol)
                 if cert.passed:
                     return theta, Cs, cert, it
-            next_polish = res * 1e-2
-        if it % check_every == 0:                                   # dual divergence?
+            next_polish = min(next_polish, res * 1e-2)
+        if it % check_every == 0 and lp_feasible is None:           # dual divergence?
+            # Feasible data: C_k -> C* and ||adj C||^2 / sum_I C -> 1 (complementarity). Infeasible:
+            # the dual is unbounded along a ray with adj = 0, so the ratio -> 0 while the
+            # objective grows. Then the LP decides (at most once: a feasible verdict is kept).
             th = design.adjoint(C)
             lin_part = float(np.sum(C[inm]))
             quad = float(np.sum(th * th))
             obj = lin_part - 0.5 * quad
-            if last_obj is not None and obj > 2 * last_obj > 0 and quad < 1e-2 * lin_part:
-                return None, C, None, it
+            if last_obj is not None and obj > last_obj > 0 and quad < 0.05 * lin_part:
+                family = separability_lp(design)
+                if family is not None:
+                    return None, C, family, it
+                lp_feasible = True
             last_obj = obj
     return None, C, None, max_iter
 
 
-def solve(design, method="auto", tol=None, what="separable"):
+def solve(design, method="auto", tol=None, what="separable", data=""):
     """Solve the max-margin problem of ``design``; returns (theta, certificate).
 
     Parameters
     ----------
     design : MaxMarginDesign
     method : {"auto", "fast", "primal", "dual"}
-        ``"auto"`` is ``"fast"``.
+        ``"auto"``: ``"fast"``, and ``"dual"`` when the fast method cannot certify within its
+        iteration budget (ill-conditioned, nearly non-separable data).
     tol : dict, optional
         Certificate tolerances (default :data:`TOLERANCES`).
     what : str
         Words for the error message ("NTP-separable", "linearly separable").
+    data : str
+        The arguments holding the data, for the message ("(H, support) ").
 
     Returns
     -------
@@ -564,17 +625,18 @@ def solve(design, method="auto", tol=None, what="separable"):
     if not design.out_set.any():
         raise ValueError("no group has an out-option: there are no margin constraints, so the "
                          "max-margin solution is undefined")
-    method = "fast" if method == "auto" else method
-    if method == "fast":
+    if method in ("auto", "fast"):
         theta, C, cert, _ = _solve_fast(design, tol)
-        if theta is None:
-            family = separability_lp(design)
-            if family is not None:
-                raise _not_separable(family, what)
+        if theta is not None:
+            return theta, cert
+        family = cert if isinstance(cert, str) else separability_lp(design)
+        if family is not None:
+            raise _not_separable(family, what, data)
+        if method == "fast":
             raise CertificateError("the fast method did not reach a certified solution within its "
                                    "iteration budget although the data are separable; use "
                                    "method='dual' or method='primal'")
-        return theta, cert
+        method = "dual"     # auto: ill-conditioned (nearly non-separable) data; the interior point decides
     if method == "primal":
         theta, C, status = _solve_primal(design, tol)
     elif method == "dual":
@@ -584,7 +646,7 @@ def solve(design, method="auto", tol=None, what="separable"):
     if theta is None:
         family = separability_lp(design)
         if family is not None:
-            raise _not_separable(family, what)
+            raise _not_separable(family, what, data)
         raise CertificateError(f"the {method} solver reported {status!r} but the LP finds the data separable")
     cert = certify(design, theta, C, method, status, tol)
     if status != "optimal" or not cert.passed:

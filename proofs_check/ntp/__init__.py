@@ -2,10 +2,12 @@
 registers them.
 
 ``_conditions``: Lemma 1, Prop. 1, the independence of the two conditions, App. C entropies.
-``_path``: Theorem 1's regularisation path. ``_symbolic``: sympy identities
+``_solvers``: the max-margin solvers against each other and the closed forms, Remark 1,
+invariances. ``_path``: Theorem 1's regularisation path. ``_symbolic``: sympy identities
 (docs/ntp.md#symbolic-identities).
 """
 
 from . import _conditions as _conditions  # noqa: F401  (Lemma 1, Prop. 1, independence, App. C entropies)
 from . import _path as _path  # noqa: F401  (Theorem 1, the norm-ball path)
+from . import _solvers as _solvers  # noqa: F401  (primal = dual = fast = closed forms, Remark 1, invariances)
 from . import _symbolic as _symbolic  # noqa: F401  (sympy identities)

@@ -11,10 +11,13 @@ docs/ntp.md#the-max-margin-engine.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from .._maxmargin import CertificateError, MaxMarginCertificate, NotSeparableError, feature_design, kernel_design, solve
-from ..validate import MAX_ENTRIES, as_bool, as_choice, as_finite_array, check_work
+from ..validate import MAX_ENTRIES, as_bool, as_choice, as_count, as_finite_array, check_work
+from ._data import as_support
 
 __all__ = ["CertificateError", "MaxMarginCertificate", "NotSeparableError", "hard_margin_svm", "is_separable",
            "margins", "max_margin", "min_margin", "multiclass_svm", "optimal_margin"]
@@ -22,21 +25,23 @@ __all__ = ["CertificateError", "MaxMarginCertificate", "NotSeparableError", "har
 _METHODS = ("auto", "fast", "primal", "dual")
 
 
-def _as_support(support, m: int) -> np.ndarray:
-    """bool (V, m) with non-empty columns (local until theory.ntp._data.as_support lands)."""
-    if support is None:
-        raise ValueError("support is required: a bool (V, m) array (for example P > 0)")
-    arr = np.asarray(support)
-    if arr.dtype != bool:
-        if arr.dtype.kind not in "biuf" or arr.size and not np.all((arr == 0) | (arr == 1)):
-            raise ValueError(f"support must be a boolean (V, m) array; got dtype {arr.dtype}")
-        arr = arr.astype(bool)
-    if arr.ndim != 2 or arr.shape[1] != m or arr.shape[0] < 1:
-        raise ValueError(f"support must have shape (V, m) with m = {m} (columns of H); got {arr.shape}")
-    empty = np.flatnonzero(~arr.any(axis=0))
-    if empty.size:
-        raise ValueError(f"support must have a non-empty column for every context; column {int(empty[0])} is empty")
-    return arr
+def _scaled_solve(build, X, method, what, data):
+    r"""Solve on the data scaled to max |entry| = 1 and scale back: the solution of data $lpha X$
+    is $	heta/lpha$ (margins, relative gap and KKT residual are unchanged; the objective scales
+    by $1/lpha^2$, the multipliers too). Keeps $X^	op X$ finite for data near the float limits."""
+    scale = float(np.max(np.abs(X))) if X.size else 0.0
+    if scale == 0.0:
+        raise NotSeparableError(f"the data {data}are not {what}: every input vector is zero, so every score is 0 "
+                                "[failing family: inequalities]")
+    theta, cert = solve(build(X / scale), method, what=what, data=data)
+    with np.errstate(over="ignore"):
+        theta = theta / scale
+    if not np.all(np.isfinite(theta)):
+        raise ValueError(f"the max-margin solution overflows float64 for inputs this small (max |entry| "
+                         f"{scale:.3g}); rescale them")
+    cert = dataclasses.replace(cert, objective=cert.objective / scale**2,
+                               multipliers=None if cert.multipliers is None else cert.multipliers / scale**2)
+    return theta, cert
 
 
 def _ntp_inputs(H, support):
@@ -44,7 +49,9 @@ def _ntp_inputs(H, support):
     d, m = H.shape
     if m < 1 or d < 1:
         raise ValueError(f"H must have at least one row and one column; got shape {H.shape}")
-    S = _as_support(support, m)
+    if support is None:
+        raise ValueError("support is required: a boolean (V, m) array (for example P > 0)")
+    S = as_support(support, m)
     V = S.shape[0]
     check_work(V * max(m, d), "V * max(m, d)", maximum=MAX_ENTRIES, why="the arrays would not fit in memory")
     return H, S
@@ -95,7 +102,9 @@ def max_margin(H, support, *, method: str = "auto", return_certificate: bool = F
     H, S = _ntp_inputs(H, support)
     method = as_choice(method, "method", _METHODS)
     as_bool(return_certificate, "return_certificate")
-    W, cert = solve(_ntp_design(H, S), method, what="NTP-separable")
+    if S.all():
+        _ntp_design(H, S)                        # raises the degenerate-case error before any scaling
+    W, cert = _scaled_solve(lambda Hs: _ntp_design(Hs, S), H, method, "NTP-separable", "(H, support) ")
     return (W, cert) if return_certificate else W
 
 
@@ -230,16 +239,16 @@ def multiclass_svm(X, y, n_classes=None, *, method: str = "auto", return_certifi
     y = y.astype(np.int64)
     if np.any(y < 0):
         raise ValueError("y must hold labels >= 0")
-    K = int(y.max()) + 1 if n_classes is None else n_classes
-    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 2 or K <= y.max():
-        raise ValueError(f"n_classes must be an integer >= 2 and > max(y) = {int(y.max())}; got {K!r}")
-    K = int(K)
+    K = max(int(y.max()) + 1, 2) if n_classes is None else as_count(n_classes, "n_classes", minimum=2,
+                                                                       maximum=MAX_ENTRIES)
+    if K <= y.max():
+        raise ValueError(f"n_classes must be > max(y) = {int(y.max())}; got {K}")
     check_work(K * max(n, d), "n_classes * max(n, d)", maximum=MAX_ENTRIES, why="the arrays would not fit in memory")
     method = as_choice(method, "method", _METHODS)
     as_bool(return_certificate, "return_certificate")
     in_set = np.zeros((n, K), bool)
     in_set[np.arange(n), y] = True
-    W, cert = solve(kernel_design(X.T, in_set), method, what="linearly separable (multiclass)")
+    W, cert = _scaled_solve(lambda Xs: kernel_design(Xs.T, in_set), X, method, "linearly separable (multiclass)", "(X, y) ")
     return (W, cert) if return_certificate else W
 
 
@@ -276,9 +285,12 @@ def hard_margin_svm(X, y, *, method: str = "auto", return_certificate: bool = Fa
     check_work(n * d, "n * d", maximum=MAX_ENTRIES, why="the arrays would not fit in memory")
     method = as_choice(method, "method", _METHODS)
     as_bool(return_certificate, "return_certificate")
-    Phi = np.zeros((2 * n, d))                       # row 2n + a: option a of sample n
-    Phi[0::2] = y[:, None] * X                       # a = 0: score y_n x_n^T w; a = 1: score 0
+
+    def build(Xs):
+        Phi = np.zeros((2 * n, d))                   # row 2n + a: option a of sample n
+        Phi[0::2] = y[:, None] * Xs                  # a = 0: score y_n x_n^T w; a = 1: score 0
+        return feature_design(sp.csr_matrix(Phi), in_set, theta_shape=(d,))
     in_set = np.zeros((n, 2), bool)
     in_set[:, 0] = True
-    w, cert = solve(feature_design(sp.csr_matrix(Phi), in_set, theta_shape=(d,)), method, what="linearly separable")
+    w, cert = _scaled_solve(build, X, method, "linearly separable", "(X, y) ")
     return (w, cert) if return_certificate else w
