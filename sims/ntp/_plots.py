@@ -207,7 +207,7 @@ def _envelope(ax, k, y, rate, label):
 
 
 def plot_soudry(data=None):
-    """Data and SVM, then ‖w(t)‖, loss, angle gap and margin gap for GD and momentum.
+    r"""Data and SVM, then ‖w(t)‖, loss, angle gap and margin gap for GD and momentum.
 
     The rates of Soudry et al. (2018) are upper envelopes (drawn as C·rate with the smallest C
     that covers GD's curve); on these data the direction converges faster than 1/ln t, since

@@ -258,9 +258,33 @@ def _targets(prob: _Problem):
     return W_mm, W_star, notes
 
 
+def _basis_F(H: np.ndarray, support: np.ndarray) -> np.ndarray:
+    r"""Orthonormal basis (rows) of $F = \mathrm{span}\{(e_z - e_{a_j})\bar h_j^\top\}$, row-major vec.
+
+    The same subspace as ``theory.ntp.project_F`` (anchor $a_j$ = first token of $S_j$, SVD with
+    the rank cut $\max(K, Vd)\,\epsilon\,s_1$), factored once per run so that the ~40 checkpoints
+    cost one SVD instead of one each (tests/sims/test_ntp_train.py checks the two agree).
+    """
+    V, m = support.shape
+    d = H.shape[0]
+    rows = []
+    for j in range(m):
+        tokens = np.flatnonzero(support[:, j])
+        for z in tokens[1:]:
+            u = np.zeros(V)
+            u[z], u[tokens[0]] = 1.0, -1.0
+            rows.append(np.outer(u, H[:, j]).ravel())
+    if not rows:
+        return np.zeros((0, V * d))
+    A = np.array(rows)
+    _, sv, Vt = np.linalg.svd(A, full_matrices=False)
+    rank = int(np.sum(sv > max(A.shape) * np.finfo(float).eps * sv[0]))
+    return Vt[:rank]
+
+
 def _finish(prob: _Problem, out, optimizer: str, extra_notes=()) -> NTPRun:
     """Checkpoint metrics from the recorded states; assemble the result."""
-    from theory.ntp import entropy, excess_loss, project_F, project_F_perp
+    from theory.ntp import entropy, excess_loss
 
     rec, n_rec, diverged, diverged_at, W = out
     diverged, diverged_at = bool(diverged), int(diverged_at)
@@ -270,12 +294,14 @@ def _finish(prob: _Problem, out, optimizer: str, extra_notes=()) -> NTPRun:
     H, P, pi, S = prob.H, prob.P, prob.pi, prob.support
     loss = np.array([excess_loss(Wk, H, P, pi) for Wk in states], dtype=np.float64)
     norm = np.array([np.linalg.norm(Wk) for Wk in states], dtype=np.float64)
-    perp = np.array([np.linalg.norm(project_F_perp(Wk, H, S)) for Wk in states], dtype=np.float64)
+    Q = _basis_F(H, S)
+    in_F = [((Q.T @ (Q @ Wk.ravel())).reshape(Wk.shape)) for Wk in states]        # P_F W_k
+    perp = np.array([np.linalg.norm(Wk - Fk) for Wk, Fk in zip(states, in_F)], dtype=np.float64)
     corr = off = ferr = None
     if W_mm is not None:
         corr = np.array([_corr(Wk, W_mm) for Wk in states], dtype=np.float64)
     if W_star is not None:
-        ferr = np.array([np.linalg.norm(project_F(Wk, H, S) - W_star) for Wk in states], dtype=np.float64)
+        ferr = np.array([np.linalg.norm(Fk - W_star) for Fk in in_F], dtype=np.float64)
         if W_mm is not None:
             off = np.array([_corr(Wk - W_star, W_mm) for Wk in states], dtype=np.float64)
     # defensive: a checkpoint whose metrics are not finite ends the history there (no NaN out)

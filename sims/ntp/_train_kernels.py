@@ -1,4 +1,4 @@
-"""Time-stepping cores of NTP training: numba kernels and their plain-NumPy oracles.
+r"""Time-stepping cores of NTP training: numba kernels and their plain-NumPy oracles.
 
 The linear next-token model has logits $L = WH$ (V × m) and cross-entropy gradient
 $\nabla CE(W) = (S(L) - P)\,\Pi H^\top$ (Thrampoulidis 2024, §2; docs/ntp.md#the-model-and-the-entropy-bound).
