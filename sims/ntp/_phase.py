@@ -34,7 +34,24 @@ def _instance(rng, V: int, m: int, d: int, size: int):
     return H, support
 
 
-def ntp_separability_phase_diagram(*, V=8, m=12, x_values=None, y_values=None, n_trials=12, seed=0,
+def _decide(H, support) -> bool | None:
+    """NTP-separable? The fast certified engine, then the certified primal; None if neither certifies."""
+    from theory.ntp import CertificateError, NotSeparableError, is_separable, max_margin
+
+    try:
+        return bool(is_separable(H, support))
+    except CertificateError:
+        pass
+    try:
+        max_margin(H, support, method="primal")
+        return True
+    except NotSeparableError:
+        return False
+    except CertificateError:
+        return None
+
+
+def ntp_separability_phase_diagram(*, V=5, m=8, x_values=None, y_values=None, n_trials=10, seed=0,
                                    progress=None, plot=True) -> PhaseDiagram:
     r"""Probability that random data are NTP-separable, over d/m (x) and the support size (y).
 
@@ -45,21 +62,22 @@ def ntp_separability_phase_diagram(*, V=8, m=12, x_values=None, y_values=None, n
     drawn uniformly without replacement per context (the separability of the data depends on
     supports and embeddings only, not on $\hat p$ or $\hat\pi$). The cell's random numbers come
     from ``numpy.random.default_rng([seed, iy, ix])``, so a cell does not depend on the rest of
-    the grid. Label: ``"separable"`` where $\hat p > 1/2$, else ``"not separable"``. The
+    the grid. An instance the fast engine cannot certify is decided by the certified primal
+    (CVXPY + Clarabel); one that neither certifies is left out of the cell's count. Label: ``"separable"`` where $\hat p > 1/2$, else ``"not separable"``. The
     boundary ``lemma1`` is the line d/m = 1 above which Lemma 1 guarantees separability.
 
     Parameters
     ----------
-    V : int, default 8
+    V : int, default 5
         Vocabulary size (>= 2).
-    m : int, default 12
+    m : int, default 8
         Number of distinct contexts (>= 1).
     x_values : array of float, optional
-        Ratios d/m (> 0); d = max(1, round(ratio·m)). Default: the ratios of d = 1, …, ⌈1.5 m⌉.
+        Ratios d/m (> 0); d = max(1, round(ratio·m)). Default: the ratios of d = 1, …, ⌈1.2 m⌉.
     y_values : array of int, optional
         Support sizes in [1, V − 1] (S = V everywhere is the degenerate case where no direction
         exists). Default: 1, …, V − 1.
-    n_trials : int, default 12
+    n_trials : int, default 10
         Instances per cell (>= 1).
     seed : int, default 0
         Seed of the cells' random numbers.
@@ -72,7 +90,7 @@ def ntp_separability_phase_diagram(*, V=8, m=12, x_values=None, y_values=None, n
     -------
     PhaseDiagram
         ``x`` the ratios d/m, ``y`` the support sizes; ``values``: ``probability``,
-        ``standard_error``, ``n_trials`` (per cell) and ``d`` (the dimension used per column);
+        ``standard_error``, ``n_trials`` (instances decided per cell) and ``d`` (the dimension used per column);
         ``labels``; ``boundaries["lemma1"]`` the points of d/m = 1.
 
     Raises
@@ -88,12 +106,10 @@ def ntp_separability_phase_diagram(*, V=8, m=12, x_values=None, y_values=None, n
     """
     from tqdm.auto import tqdm
 
-    from theory.ntp import is_separable
-
     V = as_count(V, "V", minimum=2, maximum=10_000)
     m = as_count(m, "m", minimum=1, maximum=100_000)
     if x_values is None:
-        x_values = np.arange(1, int(np.ceil(1.5 * m)) + 1) / m
+        x_values = np.arange(1, int(np.ceil(1.2 * m)) + 1) / m
     x_values = as_finite_array(x_values, "x_values", ndim=1)
     if x_values.size == 0 or np.any(x_values <= 0):
         raise ValueError("x_values (ratios d/m) must be a non-empty array of numbers > 0")
@@ -116,19 +132,26 @@ def ntp_separability_phase_diagram(*, V=8, m=12, x_values=None, y_values=None, n
 
     shape = (y_arr.size, x_values.size)
     count = np.zeros(shape)
+    decided = np.zeros(shape)
     disable = (not sys.stderr.isatty()) if progress is None else not progress
     for iy in tqdm(range(y_arr.size), desc="ntp separability", disable=disable):
         for ix in range(x_values.size):
             rng = np.random.default_rng([seed, iy, ix])
             for _ in range(n_trials):
                 H, support = _instance(rng, V, m, int(dims[ix]), int(y_arr[iy]))
-                count[iy, ix] += bool(is_separable(H, support))
-    prob = count / n_trials
-    se = np.sqrt(prob * (1.0 - prob) / n_trials)
+                outcome = _decide(H, support)
+                if outcome is not None:
+                    decided[iy, ix] += 1
+                    count[iy, ix] += outcome
+    if np.any(decided == 0):
+        raise RuntimeError("no instance of some cell could be decided with a certificate; see "
+                           "theory.ntp.max_margin (CertificateError)")
+    prob = count / decided
+    se = np.sqrt(prob * (1.0 - prob) / decided)
     labels = np.where(prob > 0.5, _LABELS[0], _LABELS[1]).astype(str)
     ys = y_arr.astype(np.float64)
     boundaries = {"lemma1": np.array([[1.0, ys.min()], [1.0, ys.max()]])}
-    values = {"probability": prob, "standard_error": se, "n_trials": np.full(shape, float(n_trials)),
+    values = {"probability": prob, "standard_error": se, "n_trials": decided,
               "d": np.broadcast_to(dims.astype(np.float64), shape).copy()}
     params = dict(V=V, m=m, x_values=x_values.tolist(), y_values=y_arr.tolist(), n_trials=n_trials, seed=seed)
     result = PhaseDiagram(system="ntp_separability", x_name="d/m", x=x_values, y_name="support size S", y=ys,

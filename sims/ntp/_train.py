@@ -240,12 +240,16 @@ def _corr(A: np.ndarray, B: np.ndarray) -> float:
 
 def _targets(prob: _Problem):
     """(W^mm or None, W⋆ or None, notes) for the data, computed once per call."""
-    from theory.ntp import compatibility_residual, finite_solution, is_compatible, max_margin
+    from theory.ntp import CertificateError, compatibility_residual, finite_solution, is_compatible, max_margin
 
     notes = []
     try:
-        W_mm = np.asarray(max_margin(prob.H, prob.support), dtype=np.float64)
-    except ValueError as exc:                        # NotSeparableError, or the degenerate case
+        try:
+            W_mm = max_margin(prob.H, prob.support)
+        except CertificateError:                     # the fast method's budget: the certified primal decides
+            W_mm = max_margin(prob.H, prob.support, method="primal")
+        W_mm = np.asarray(W_mm, dtype=np.float64)
+    except (ValueError, CertificateError) as exc:    # NotSeparableError, the degenerate case, no certificate
         W_mm = None
         notes.append(f"no W^mm (corr_max_margin and corr_offset_max_margin are None): {exc}")
     if is_compatible(prob.H, prob.P):
