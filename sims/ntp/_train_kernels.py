@@ -83,8 +83,12 @@ def _in_support_numpy(logs, p, logp):
 
 
 @njit(cache=True)
-def _residual(L, P, logP, support, weight, Rw, mx, Z):
-    """Rw = (S(L) − P)·diag(weight), cancellation-free on the support (columns of L are contexts)."""
+def _residual(L, P, logP, support, weight, Rw, mx, Z, lZ):
+    """Rw = (S(L) − P)·diag(weight), cancellation-free on the support (columns of L are contexts).
+
+    Off the support $s_v = e_v/Z$ reuses $e_v = \exp(\ell_v - \max\ell)$; on the support
+    :func:`_in_support` needs $\log s_z$.
+    """
     V, m = L.shape
     for j in range(m):
         mx[j] = L[0, j]
@@ -99,14 +103,14 @@ def _residual(L, P, logP, support, weight, Rw, mx, Z):
             Rw[v, j] = math.exp(L[v, j] - mx[j])
             Z[j] += Rw[v, j]
     for j in range(m):
-        Z[j] = math.log(Z[j])
+        lZ[j] = math.log(Z[j])
     for v in range(V):
         for j in range(m):
-            logs = (L[v, j] - mx[j]) - Z[j]
             if support[v, j]:
+                logs = (L[v, j] - mx[j]) - lZ[j]
                 Rw[v, j] = _in_support(logs, P[v, j], logP[v, j]) * weight[j]
             else:
-                Rw[v, j] = math.exp(logs) * weight[j]
+                Rw[v, j] = (Rw[v, j] / Z[j]) * weight[j]
 
 
 @njit(cache=True)
@@ -152,6 +156,7 @@ def _full_batch_kernel(H, Ht, P, logP, support, pi, W0, lr, method, beta1, beta2
     M2 = np.zeros((V, d))
     mx = np.empty(m)
     Z = np.empty(m)
+    lZ = np.empty(m)
     rec = np.empty((R, V, d))
     c1 = 1.0 - beta1
     c2 = 1.0 - beta2
@@ -166,7 +171,7 @@ def _full_batch_kernel(H, Ht, P, logP, support, pi, W0, lr, method, beta1, beta2
             r += 1
         if s == n_steps:
             break
-        _residual(L, P, logP, support, pi, Rw, mx, Z)
+        _residual(L, P, logP, support, pi, Rw, mx, Z, lZ)
         _gradient(Rw, Ht, G)
         if method == GD:
             for v in range(V):
@@ -221,7 +226,7 @@ def _residual_numpy(L, P, logP, support, weight):
     Rw = np.empty_like(L)
     Rw[support] = _in_support_numpy(logs[support], P[support], logP[support])
     off = ~support
-    Rw[off] = _libm(math.exp, logs[off])
+    Rw[off] = (e / Z)[off]
     return Rw * weight
 
 
@@ -324,17 +329,17 @@ def _sgd_kernel(H, Ht, P, logP, support, cdf, state, W0, lr, n_steps, record_ste
                 mx = ell[v]
         z = 0.0
         for v in range(V):
-            z += math.exp(ell[v] - mx)
+            res[v] = math.exp(ell[v] - mx)
+            z += res[v]
         lz = math.log(z)
         ok = True
         for v in range(V):
             if not abs(ell[v]) <= LOGIT_LIMIT:
                 ok = False
-            logs = (ell[v] - mx) - lz
             if support[v, j]:
-                res[v] = _in_support(logs, P[v, j], logP[v, j])
+                res[v] = _in_support((ell[v] - mx) - lz, P[v, j], logP[v, j])
             else:
-                res[v] = math.exp(logs)
+                res[v] = res[v] / z
         if not ok:                                   # W itself gives too large logits
             return rec, r, True, s, W
         for v in range(V):
@@ -371,14 +376,15 @@ def _sgd_numpy(H, Ht, P, logP, support, cdf, state, W0, lr, n_steps, record_step
             for k in range(d):
                 ell = ell + W[:, k] * Ht[j, k]
             mx = ell.max()
+            e = _libm(math.exp, ell - mx)
             z = 0.0
-            for x in _libm(math.exp, ell - mx).tolist():
+            for x in e.tolist():
                 z += x
             logs = (ell - mx) - math.log(z)
             sj = support[:, j]
             res = np.empty(V)
             res[sj] = _in_support_numpy(logs[sj], P[sj, j], logP[sj, j])
-            res[~sj] = _libm(math.exp, logs[~sj])
+            res[~sj] = e[~sj] / z
             if not np.all(np.abs(ell) <= LOGIT_LIMIT):
                 return rec, r, True, s, W
             Wn = W - (lr * res)[:, None] * Ht[j][None, :]
