@@ -84,7 +84,7 @@ def _in_support_numpy(logs, p, logp):
 
 @njit(cache=True)
 def _residual(L, P, logP, support, weight, Rw, mx, Z, lZ):
-    """Rw = (S(L) − P)·diag(weight), cancellation-free on the support (columns of L are contexts).
+    r"""Rw = (S(L) − P)·diag(weight), cancellation-free on the support (columns of L are contexts).
 
     Off the support $s_v = e_v/Z$ reuses $e_v = \exp(\ell_v - \max\ell)$; on the support
     :func:`_in_support` needs $\log s_z$.
