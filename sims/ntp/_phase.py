@@ -61,7 +61,7 @@ def ntp_separability_phase_diagram(*, V=5, m=8, x_values=None, y_values=None, n_
     $\sqrt{\hat p(1-\hat p)/n}$. Instance: $\bar h_j \sim N(0, I_d)$ i.i.d., supports of size S
     drawn uniformly without replacement per context (the separability of the data depends on
     supports and embeddings only, not on $\hat p$ or $\hat\pi$). The cell's random numbers come
-    from ``numpy.random.default_rng([seed, iy, ix])``, so a cell does not depend on the rest of
+    from ``numpy.random.default_rng([seed, S, d])``, so a cell does not depend on the rest of
     the grid. An instance the fast engine cannot certify is decided by the certified primal
     (CVXPY + Clarabel); one that neither certifies is left out of the cell's count. Label: ``"separable"`` where $\hat p > 1/2$, else ``"not separable"``. The
     boundary ``lemma1`` is the line d/m = 1 above which Lemma 1 guarantees separability.
@@ -136,7 +136,7 @@ def ntp_separability_phase_diagram(*, V=5, m=8, x_values=None, y_values=None, n_
     disable = (not sys.stderr.isatty()) if progress is None else not progress
     for iy in tqdm(range(y_arr.size), desc="ntp separability", disable=disable):
         for ix in range(x_values.size):
-            rng = np.random.default_rng([seed, iy, ix])
+            rng = np.random.default_rng([seed, int(y_arr[iy]), int(dims[ix])])
             for _ in range(n_trials):
                 H, support = _instance(rng, V, m, int(dims[ix]), int(y_arr[iy]))
                 outcome = _decide(H, support)
