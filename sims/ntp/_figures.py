@@ -48,7 +48,7 @@ def _soudry(*, seed, steps, momentum):
     params=dict(V=8, m=12, x_values=[d / 12 for d in range(1, 15)], n_trials=10), seed=0,
     description="Monte-Carlo probability that random data (Gaussian embeddings, uniform supports of size S) "
                 "are NTP-separable, over d/m and S (V = 8, m = 12, d = 1, …, 14, 10 trials per cell), with the d = m line of Lemma 1.",
-    claims=())
+    claims=("ntp.lemma1_overparameterized",))
 def _separability(*, seed, **params):
     from ..phase import phase_diagram
 

@@ -116,6 +116,21 @@ def _weight_numpy(u):
 
 
 @njit(cache=True)
+def _margins(Z, w, u):
+    """u = Z w (sum over k ascending); False if some |u_n| > LOGIT_LIMIT (or NaN)."""
+    n, d = Z.shape
+    ok = True
+    for i in range(n):
+        acc = 0.0
+        for k in range(d):
+            acc += Z[i, k] * w[k]
+        u[i] = acc
+        if not abs(acc) <= LOGIT_LIMIT:
+            ok = False
+    return ok
+
+
+@njit(cache=True)
 def _logistic_kernel(Z, w0, lr, beta, n_steps, record_steps):
     """GD/heavy ball on Σ log(1 + e^{−z_nᵀw}), z_n = y_n x_n; returns (records, n, diverged, at, w)."""
     n, d = Z.shape
@@ -124,20 +139,13 @@ def _logistic_kernel(Z, w0, lr, beta, n_steps, record_steps):
     wn = np.empty(d)
     M = np.zeros(d)
     u = np.empty(n)
+    un = np.empty(n)
     c = np.empty(n)
     rec = np.empty((R, d))
     r = 0
+    if not _margins(Z, w, u):
+        return rec, r, True, 0, w
     for s in range(n_steps + 1):
-        ok = True
-        for i in range(n):                           # margins u = Z w, sum over k ascending
-            acc = 0.0
-            for k in range(d):
-                acc += Z[i, k] * w[k]
-            u[i] = acc
-            if not abs(acc) <= LOGIT_LIMIT:
-                ok = False
-        if not ok:
-            return rec, r, True, s, w
         if r < R and record_steps[r] == s:
             rec[r] = w
             r += 1
@@ -145,6 +153,7 @@ def _logistic_kernel(Z, w0, lr, beta, n_steps, record_steps):
             break
         for i in range(n):
             c[i] = _weight(u[i])
+        ok = True
         for k in range(d):                           # −∇L = Σ_n σ(−u_n) z_n, n ascending
             acc = 0.0
             for i in range(n):
@@ -153,10 +162,18 @@ def _logistic_kernel(Z, w0, lr, beta, n_steps, record_steps):
             wn[k] = w[k] + lr * M[k]
             if not math.isfinite(wn[k]):
                 ok = False
-        if not ok:
+        if not (ok and _margins(Z, wn, un)):
             return rec, r, True, s + 1, w
         w, wn = wn, w
+        u, un = un, u
     return rec, r, False, -1, w
+
+
+def _margins_numpy(Z, w):
+    u = np.zeros(Z.shape[0])
+    for k in range(Z.shape[1]):
+        u = u + Z[:, k] * w[k]
+    return u, bool(np.all(np.abs(u) <= LOGIT_LIMIT))
 
 
 def _logistic_numpy(Z, w0, lr, beta, n_steps, record_steps):
@@ -168,12 +185,10 @@ def _logistic_numpy(Z, w0, lr, beta, n_steps, record_steps):
     rec = np.empty((R, d))
     r = 0
     with np.errstate(over="ignore", invalid="ignore"):
+        u, ok = _margins_numpy(Z, w)
+        if not ok:
+            return rec, r, True, 0, w
         for s in range(n_steps + 1):
-            u = np.zeros(n)
-            for k in range(d):
-                u = u + Z[:, k] * w[k]
-            if not np.all(np.abs(u) <= LOGIT_LIMIT):
-                return rec, r, True, s, w
             if r < R and record_steps[r] == s:
                 rec[r] = w
                 r += 1
@@ -187,7 +202,10 @@ def _logistic_numpy(Z, w0, lr, beta, n_steps, record_steps):
             wn = w + lr * M
             if not np.isfinite(wn).all():
                 return rec, r, True, s + 1, w
-            w = wn
+            un, ok = _margins_numpy(Z, wn)
+            if not ok:
+                return rec, r, True, s + 1, w
+            w, u = wn, un
     return rec, r, False, -1, w
 
 

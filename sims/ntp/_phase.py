@@ -125,7 +125,7 @@ def ntp_separability_phase_diagram(*, V=5, m=8, x_values=None, y_values=None, n_
     if progress is not None and not isinstance(progress, (bool, np.bool_)):
         raise ValueError(f"progress must be a bool or None; got {type(progress).__name__}")
     dims = np.maximum(1, np.rint(x_values * m)).astype(np.int64)
-    check_work(int(dims.max()) * m * V, "max(d) * m * V (size of one instance)", maximum=10**8,
+    check_work(int(dims.max()) * m * V, "max(d) * m * V (size of one instance)", maximum=10**7,
                why="each instance solves a quadratic program of that size")
     check_work(x_values.size * y_arr.size * n_trials, "cells * n_trials (quadratic programs)",
                maximum=10**6)
