@@ -174,8 +174,7 @@ def plot_overparameterized(data=None):
         tail = k >= k[-1] / 100
         c0 = h.excess_loss[keep][tail][-1] * k[tail][-1]
         a_loss.loglog(k[tail], c0 / k[tail], label="$\\propto 1/k$", **_GUIDE)
-        _tail_guide(a_norm, k[tail], h.norm_perp[keep][tail], data.mm_norm,
-                    "$\\|W^{mm}\\|\\ln k$ + const (slope of GD's $\\|P_\\perp W_k\\|$)")
+        _tail_guide(a_norm, k[tail], h.norm[keep][tail], data.mm_norm, "slope $\\|W^{mm}\\|$ in $\\ln k$ (Theorem 2)")
         a_corr.plot([], [], "k-", label="corr$(W_k, W^{mm})$")
         a_corr.plot([], [], "k--", label="corr$(W_k - W^\\star, W^{mm})$")
         guide_hline(a_corr, 1.0)
