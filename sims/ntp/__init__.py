@@ -5,4 +5,69 @@ imported on first use so ``import sims`` stays numpy/scipy only); separable logi
 GD (Soudry et al. 2018); the Monte-Carlo phase diagram of NTP-separability.
 """
 
-__all__: list[str] = []
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
+from ._phase import ntp_separability_phase_diagram as ntp_separability_phase_diagram
+
+# Public names whose modules import numba: loaded on first attribute access.
+_LAZY = {
+    "LogisticHistory": "._logistic",
+    "LogisticRun": "._logistic",
+    "NTPHistory": "._train",
+    "NTPRun": "._train",
+    "adam": "._train",
+    "adam_reference": "._train",
+    "default_checkpoints": "._train",
+    "gradient_descent": "._train",
+    "gradient_descent_reference": "._train",
+    "logistic_gradient_descent": "._logistic",
+    "logistic_gradient_descent_reference": "._logistic",
+    "momentum_descent": "._train",
+    "momentum_descent_reference": "._train",
+    "normalized_gradient_descent": "._train",
+    "normalized_gradient_descent_reference": "._train",
+    "sgd_contexts": "._train",
+    "sgd_contexts_reference": "._train",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
+
+if TYPE_CHECKING:  # the lazy names, for static tools (type checkers, IDEs, the API docs)
+    from ._logistic import LogisticHistory as LogisticHistory
+    from ._logistic import LogisticRun as LogisticRun
+    from ._logistic import logistic_gradient_descent as logistic_gradient_descent
+    from ._logistic import logistic_gradient_descent_reference as logistic_gradient_descent_reference
+    from ._train import NTPHistory as NTPHistory
+    from ._train import NTPRun as NTPRun
+    from ._train import adam as adam
+    from ._train import adam_reference as adam_reference
+    from ._train import default_checkpoints as default_checkpoints
+    from ._train import gradient_descent as gradient_descent
+    from ._train import gradient_descent_reference as gradient_descent_reference
+    from ._train import momentum_descent as momentum_descent
+    from ._train import momentum_descent_reference as momentum_descent_reference
+    from ._train import normalized_gradient_descent as normalized_gradient_descent
+    from ._train import normalized_gradient_descent_reference as normalized_gradient_descent_reference
+    from ._train import sgd_contexts as sgd_contexts
+    from ._train import sgd_contexts_reference as sgd_contexts_reference
+
+__all__ = [
+    "LogisticHistory",
+    "LogisticRun",
+    "NTPHistory",
+    "NTPRun",
+    "adam",
+    "adam_reference",
+    "default_checkpoints",
+    "gradient_descent",
+    "gradient_descent_reference",
+    "logistic_gradient_descent",
+    "logistic_gradient_descent_reference",
+    "momentum_descent",
+    "momentum_descent_reference",
+    "normalized_gradient_descent",
+    "normalized_gradient_descent_reference",
+    "ntp_separability_phase_diagram",
+    "sgd_contexts",
+    "sgd_contexts_reference",
+]
