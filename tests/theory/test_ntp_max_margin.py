@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import theory._maxmargin as mm
+import theory._maxmargin_cvx as cvx
 from theory.ntp import (
     CertificateError,
     MaxMarginCertificate,
@@ -253,13 +254,13 @@ def test_certificate_rejects_wrong_solutions():
 
 def test_solver_output_failing_its_certificate_raises(monkeypatch):
     H, support = _instance(7, 4, 5, 2, seed=8)
-    real = mm._solve_primal
+    real = cvx._solve_primal
 
     def off_by_one_percent(design, tol):
         theta, C, status = real(design, tol)
         return 1.01 * theta, C, status
 
-    monkeypatch.setattr(mm, "_solve_primal", off_by_one_percent)
+    monkeypatch.setattr(cvx, "_solve_primal", off_by_one_percent)
     with pytest.raises(CertificateError, match="primal solution fails its certificate.*duality gap"):
         max_margin(H, support, method="primal")
 
