@@ -136,9 +136,13 @@ CALLS: dict[str, dict] = {
     "theory.ntp.min_margin": dict(W=NTP_W, H=NTP_H, support=NTP_P > 0),
     "theory.ntp.multiclass_svm": dict(X=X3[:2], y=[0, 1], n_classes=2, method="auto", return_certificate=False),
     "theory.ntp.optimal_margin": dict(H=NTP_H, support=NTP_P > 0),
+    # ---------------------------------------------------------------- theory.ntp (Theorem 1 path)
+    "theory.ntp.regularization_path": dict(H=[[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]], P=[[0.6, 0.0], [0.4, 0.5],
+                                           [0.0, 0.5]], pi=[0.5, 0.5], radii=[1.0, 2.0]),
     # ---------------------------------------------------------------- theory.validate, theory.catalog
     "theory.catalog.paper": dict(key="kunin2024"),
     "theory.catalog.theory_info": dict(name="lazy_rich"),
+    "theory.catalog.phase_theory": dict(system="ntp_separability"),
     # ---------------------------------------------------------------- sims
     "sims.figure_registry": dict(theory="lazy_rich"),
     "sims.lazy_rich.delayed_rich_delta": dict(s=1.0, delay_ratio=0.1),

@@ -10,6 +10,7 @@ import pytest
 
 from proofs_check import registry
 from proofs_check.cli import main
+from theory.catalog import implemented_theories
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -34,7 +35,7 @@ ERRORS = {
     "figures NAME of another theory": (["figures", "--theory", "sgd_stability", "lazy_rich_dynamics"],
                                        "'lazy_rich_dynamics'", "sgd_stability_phase_lr_noise"),
     "verify NAME": (["verify", "no_such_claim"], "'no_such_claim'", "lazy_rich.sign_flip"),
-    "verify --theory": (["verify", "--theory", "ntp"], "'ntp'", "lazy_rich", "sgd_stability"),
+    "verify --theory": (["verify", "--theory", "no_such_theory"], "'no_such_theory'", "lazy_rich", "ntp"),
     "verify --explain": (["verify", "--explain", "nope"], "'nope'", "lazy_rich.sign_flip"),
     "verify --list --theory": (["verify", "--list", "--theory", "nope"], "'nope'", "lazy_rich"),
     "verify --seed": (["verify", "--seed", "x"], "--seed", "'x'"),
@@ -113,7 +114,8 @@ def test_version_and_help(capsys):
     for command in ("verify", "figures", "phase-diagram", "bench"):
         assert f"\n  {command} " in text                          # each command described
     assert main(["verify", "--help"]) == 0
-    assert "{lazy_rich,sgd_stability}" in capsys.readouterr().out  # --theory lists its choices
+    # --theory lists its choices: the implemented theories, in catalogue order
+    assert "{" + ",".join(implemented_theories()) + "}" in capsys.readouterr().out
     assert main(["phase-diagram", "--help"]) == 0
     text = capsys.readouterr().out
     assert all(opt in text for opt in ("--method", "--x-range", "--grid", "--set", "--outdir", "--output"))

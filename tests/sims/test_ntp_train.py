@@ -255,7 +255,7 @@ def test_not_separable_data_give_none_and_say_why():
 
 
 def test_not_compatible_data_give_none_and_say_why():
-    # h̄_2 = 2h̄_1, supports {0, 1}, log-odds 0.5 and 0.3 where compatibility needs 1.0 (spec §3):
+    # h̄_2 = 2h̄_1, supports {0, 1}, log-odds 0.5 and 0.3 where compatibility needs 1.0 (docs/ntp.md#compatibility-and-separability):
     # separable but not compatible
     H = np.array([[1.0, 2.0], [0.0, 0.0]])
     p1, p2 = 1 / (1 + np.exp(-0.5)), 1 / (1 + np.exp(-0.3))
