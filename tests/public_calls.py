@@ -11,6 +11,8 @@ import numpy as np
 
 X3 = np.array([[1.0, 0.2], [0.1, 1.0], [0.5, -0.3]])
 Y3 = np.array([1.0, -0.5, 0.3])
+NTP_H = np.array([[1.0, 0.2], [0.3, -1.0], [0.5, 0.5]])
+NTP_P = np.array([[0.7, 0.0], [0.3, 0.4], [0.0, 0.6]])
 H2 = np.array([[[1.0, 0.1], [0.1, 0.5]], [[0.8, 0.0], [0.0, 1.2]], [[1.5, -0.2], [-0.2, 0.7]]])
 
 
@@ -106,6 +108,7 @@ CALLS: dict[str, dict] = {
     # ---------------------------------------------------------------- theory.validate, theory.catalog
     "theory.catalog.paper": dict(key="kunin2024"),
     "theory.catalog.theory_info": dict(name="lazy_rich"),
+    "theory.catalog.phase_theory": dict(system="ntp_separability"),
     # ---------------------------------------------------------------- sims
     "sims.figure_registry": dict(theory="lazy_rich"),
     "sims.lazy_rich.delayed_rich_delta": dict(s=1.0, delay_ratio=0.1),
@@ -121,6 +124,15 @@ CALLS: dict[str, dict] = {
     "sims.lazy_rich.parameter_distance": dict(a0=[0.3, 0.1], W0=[[0.2, 0.1], [0.1, 0.3]], at=[0.4, 0.1],
                                               Wt=[[0.2, 0.2], [0.1, 0.3]]),
     "sims.lazy_rich.relu_ntk_gram": dict(X=X3, a=[0.3, -0.2], W=[[0.2, 0.1], [0.1, 0.3]]),
+    # sims.ntp: V = 3, m = 2, d = 3 (d > m: separable and compatible)
+    **{f"sims.ntp.{name}": dict(H=NTP_H, P=NTP_P, pi=[0.4, 0.6], lr=0.5, steps=5)
+       for name in ("adam", "adam_reference", "gradient_descent", "gradient_descent_reference", "momentum_descent",
+                    "momentum_descent_reference", "normalized_gradient_descent",
+                    "normalized_gradient_descent_reference", "sgd_contexts", "sgd_contexts_reference")},
+    "sims.ntp.default_checkpoints": dict(steps=100, n=10),
+    "sims.ntp.soudry_data": dict(n_random=4, seed=0),
+    "sims.ntp.logistic_gradient_descent": dict(X=X3, y=[1.0, -1.0, 1.0], lr=0.1, steps=5),
+    "sims.ntp.logistic_gradient_descent_reference": dict(X=X3, y=[1.0, -1.0, 1.0], lr=0.1, steps=5),
     "sims.sgd_stability.lyapunov_monte_carlo": dict(lr=0.5, law=[1.0, 3.0], n_samples=256, seed=0),
     "sims.sgd_stability.lyapunov_qr": dict(lr=0.5, law=_finite_rows_law, n_steps=64, seed=0),
     "sims.sgd_stability.lyapunov_qr_reference": dict(lr=0.5, law=_finite_rows_law, n_steps=64, seed=0),
@@ -150,6 +162,7 @@ SKIPPED = {
     "sims.phase_diagram": "a full phase diagram; tests/sims/test_*_phase.py cover its arguments",
     "sims.lazy_rich.lazy_rich_phase_diagram": "a full phase diagram (tests/sims/test_lazy_rich_phase.py)",
     "sims.sgd_stability.sgd_stability_phase_diagram": "a full phase diagram (tests/sims/test_sgd_stability_phase.py)",
+    "sims.ntp.ntp_separability_phase_diagram": "a Monte-Carlo phase diagram (tests/sims/test_ntp_phase.py)",
     "sims.lazy_rich.gradient_flow": "gradient-flow simulators: validated by the engine branch",
     "sims.lazy_rich.gradient_flow_relu": "gradient-flow simulators: validated by the engine branch",
     "sims.lazy_rich.gradient_flow_wide": "gradient-flow simulators: validated by the engine branch",

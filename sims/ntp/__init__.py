@@ -8,6 +8,7 @@ GD (Soudry et al. 2018); the Monte-Carlo phase diagram of NTP-separability.
 from typing import TYPE_CHECKING
 
 from .._lazy import lazy_exports
+from ._figure_data import soudry_data as soudry_data
 from ._phase import ntp_separability_phase_diagram as ntp_separability_phase_diagram
 
 # Public names whose modules import numba: loaded on first attribute access.
@@ -70,4 +71,5 @@ __all__ = [
     "ntp_separability_phase_diagram",
     "sgd_contexts",
     "sgd_contexts_reference",
+    "soudry_data",
 ]

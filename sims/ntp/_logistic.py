@@ -301,7 +301,8 @@ def logistic_gradient_descent(core, X, y, lr, steps, w0=None, momentum=0.0, chec
     rec, n_rec, diverged, diverged_at, w = core(Z, w0, lr, momentum, steps, cp)
     states = rec[:n_rec]
     notes = []
-    bound = 8.0 / float(np.linalg.norm(X, 2)) ** 2
+    smax2 = float(np.linalg.norm(X, 2)) ** 2
+    bound = 8.0 / smax2 if smax2 > 0 else math.inf    # X ≈ 0: the loss is flat, no step-size limit
     if lr >= bound:
         notes.append(f"lr = {lr:g} is not below 8/σ_max(X)² = {bound:.3g}, the step size of Soudry et al. "
                      "(2018), Theorem 3")
