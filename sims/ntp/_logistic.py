@@ -25,7 +25,7 @@ from theory.summary import compact_repr
 from theory.validate import MAX_ENTRIES, as_count, as_finite_array, as_finite_scalar, as_positive_scalar, check_work
 
 from .._kernels import simulation
-from ._train import _as_checkpoints
+from ._history import _as_checkpoints
 from ._train_kernels import LOGIT_LIMIT, _libm
 
 __all__ = ["LogisticHistory", "LogisticRun", "logistic_gradient_descent", "logistic_gradient_descent_reference"]
