@@ -278,7 +278,9 @@ def _finish(prob: _Problem, out, optimizer: str, extra_notes=()) -> NTPRun:
         n_rec = keep
         loss, norm, perp = loss[:keep], norm[:keep], perp[:keep]
         corr, off, ferr = (None if a is None else a[:keep] for a in (corr, off, ferr))
-    if diverged:
+    if diverged and diverged_at == 0:
+        notes.append("diverged: W0 gives logits beyond 1e300 (the loss would overflow); no step was taken")
+    elif diverged:
         notes.append(f"diverged: the update of step {diverged_at} gave non-finite W or logits beyond 1e300; "
                      "W is the last valid state")
     history = NTPHistory(steps=prob.checkpoints[:n_rec].copy(), excess_loss=loss, norm=norm,

@@ -324,7 +324,9 @@ def logistic_gradient_descent(core, X, y, lr, steps, w0=None, momentum=0.0, chec
         margin = 1.0 / ns - np.where(norm > 0, U.min(axis=1) / safe, 0.0)
         logt = np.log(np.maximum(cp[:n_rec], 1)).astype(np.float64)
         resid = np.linalg.norm(states - logt[:, None] * w_svm[None, :], axis=1)
-    if diverged:
+    if diverged and diverged_at == 0:
+        notes.append("diverged: w0 gives margins beyond 1e300 (the loss would overflow); no step was taken")
+    elif diverged:
         notes.append(f"diverged: the update of step {int(diverged_at)} gave non-finite w or margins beyond "
                      "1e300; w is the last valid state")
     history = LogisticHistory(steps=cp[:n_rec].copy(), norm=norm, loss=loss, angle_gap=angle,

@@ -278,3 +278,9 @@ def test_step_size_note(data):
     bound = float(T.step_size_bound(data.H, data.pi))
     assert "exceeds" in gradient_descent(data.H, data.P, data.pi, 1.5 * bound, 2).notes
     assert gradient_descent(data.H, data.P, data.pi, 0.5 * bound, 2).notes == ""
+
+
+def test_an_initial_state_beyond_the_logit_limit_is_reported(data):
+    r = gradient_descent(data.H, data.P, data.pi, 0.5, 10, W0=np.full((data.V, data.d), 1e300))
+    assert r.diverged and r.diverged_at == 0 and "W0" in r.notes
+    assert r.history.steps.size == 0 and r.history.excess_loss.size == 0
