@@ -83,8 +83,8 @@ def _cases(**kwargs):
             H, P, pi = _case_data()
             return (H, P, pi, lr, steps), dict(kwargs)
         return case
-    # lr = 0.5 is below 1/λ_max(HΠHᵀ) for this instance; lr = 1e308 overflows W at the first step
-    return {"default": make(0.5, 300), "diverging": make(1e308, 20)}
+    # lr = 0.4 is below 1/λ_max(HΠHᵀ) = 0.434 for this instance; lr = 1e308 overflows W at the first step
+    return {"default": make(0.4, 300), "diverging": make(1e308, 20)}
 
 
 def _diverged(result) -> np.ndarray:
