@@ -15,6 +15,8 @@ NTP_H = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, -0.5]])                     # d = 
 NTP_P = np.array([[0.5, 0.0, 0.2], [0.5, 0.3, 0.0], [0.0, 0.7, 0.0], [0.0, 0.0, 0.8]])   # V = 4
 NTP_PI = np.array([0.2, 0.3, 0.5])
 NTP_W = np.array([[0.1, -0.2], [0.3, 0.0], [-0.1, 0.2], [0.0, 0.1]])
+NTP_SIM_H = np.array([[1.0, 0.2], [0.3, -1.0], [0.5, 0.5]])                 # d = 3 > m = 2
+NTP_SIM_P = np.array([[0.7, 0.0], [0.3, 0.4], [0.0, 0.6]])                  # V = 3
 H2 = np.array([[[1.0, 0.1], [0.1, 0.5]], [[0.8, 0.0], [0.0, 1.2]], [[1.5, -0.2], [-0.2, 0.7]]])
 
 
@@ -158,6 +160,15 @@ CALLS: dict[str, dict] = {
     "sims.lazy_rich.parameter_distance": dict(a0=[0.3, 0.1], W0=[[0.2, 0.1], [0.1, 0.3]], at=[0.4, 0.1],
                                               Wt=[[0.2, 0.2], [0.1, 0.3]]),
     "sims.lazy_rich.relu_ntk_gram": dict(X=X3, a=[0.3, -0.2], W=[[0.2, 0.1], [0.1, 0.3]]),
+    # sims.ntp: V = 3, m = 2, d = 3 (d > m: separable and compatible)
+    **{f"sims.ntp.{name}": dict(H=NTP_SIM_H, P=NTP_SIM_P, pi=[0.4, 0.6], lr=0.5, steps=5)
+       for name in ("adam", "adam_reference", "gradient_descent", "gradient_descent_reference", "momentum_descent",
+                    "momentum_descent_reference", "normalized_gradient_descent",
+                    "normalized_gradient_descent_reference", "sgd_contexts", "sgd_contexts_reference")},
+    "sims.ntp.default_checkpoints": dict(steps=100, n=10),
+    "sims.ntp.soudry_data": dict(n_random=4, seed=0),
+    "sims.ntp.logistic_gradient_descent": dict(X=X3, y=[1.0, -1.0, 1.0], lr=0.1, steps=5),
+    "sims.ntp.logistic_gradient_descent_reference": dict(X=X3, y=[1.0, -1.0, 1.0], lr=0.1, steps=5),
     "sims.sgd_stability.lyapunov_monte_carlo": dict(lr=0.5, law=[1.0, 3.0], n_samples=256, seed=0),
     "sims.sgd_stability.lyapunov_qr": dict(lr=0.5, law=_finite_rows_law, n_steps=64, seed=0),
     "sims.sgd_stability.lyapunov_qr_reference": dict(lr=0.5, law=_finite_rows_law, n_steps=64, seed=0),
@@ -187,6 +198,7 @@ SKIPPED = {
     "sims.phase_diagram": "a full phase diagram; tests/sims/test_*_phase.py cover its arguments",
     "sims.lazy_rich.lazy_rich_phase_diagram": "a full phase diagram (tests/sims/test_lazy_rich_phase.py)",
     "sims.sgd_stability.sgd_stability_phase_diagram": "a full phase diagram (tests/sims/test_sgd_stability_phase.py)",
+    "sims.ntp.ntp_separability_phase_diagram": "a Monte-Carlo phase diagram (tests/sims/test_ntp_phase.py)",
     "sims.lazy_rich.gradient_flow": "gradient-flow simulators: validated by the engine branch",
     "sims.lazy_rich.gradient_flow_relu": "gradient-flow simulators: validated by the engine branch",
     "sims.lazy_rich.gradient_flow_wide": "gradient-flow simulators: validated by the engine branch",

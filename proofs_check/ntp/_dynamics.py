@@ -248,8 +248,7 @@ def _soudry_limit(Z: np.ndarray, w_hat: np.ndarray, eta_eff: float):
        wrong=Perturbation(relative=0.2),
        setting=dict(steps=1_000_000, momenta=(0.0, 0.9), loss_tol=0.02))
 def _soudry(setting, seed, perturb):
-    from sims.ntp import logistic_gradient_descent
-    from sims.ntp._figure_data import soudry_data
+    from sims.ntp import logistic_gradient_descent, soudry_data
 
     X, y = soudry_data(seed=seed)
     Z = y[:, None] * X

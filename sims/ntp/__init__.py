@@ -8,17 +8,18 @@ GD (Soudry et al. 2018); the Monte-Carlo phase diagram of NTP-separability.
 from typing import TYPE_CHECKING
 
 from .._lazy import lazy_exports
+from ._figure_data import soudry_data as soudry_data
+from ._history import NTPHistory as NTPHistory
+from ._history import NTPRun as NTPRun
+from ._history import default_checkpoints as default_checkpoints
 from ._phase import ntp_separability_phase_diagram as ntp_separability_phase_diagram
 
 # Public names whose modules import numba: loaded on first attribute access.
 _LAZY = {
     "LogisticHistory": "._logistic",
     "LogisticRun": "._logistic",
-    "NTPHistory": "._train",
-    "NTPRun": "._train",
     "adam": "._train",
     "adam_reference": "._train",
-    "default_checkpoints": "._train",
     "gradient_descent": "._train",
     "gradient_descent_reference": "._train",
     "logistic_gradient_descent": "._logistic",
@@ -37,11 +38,8 @@ if TYPE_CHECKING:  # the lazy names, for static tools (type checkers, IDEs, the 
     from ._logistic import LogisticRun as LogisticRun
     from ._logistic import logistic_gradient_descent as logistic_gradient_descent
     from ._logistic import logistic_gradient_descent_reference as logistic_gradient_descent_reference
-    from ._train import NTPHistory as NTPHistory
-    from ._train import NTPRun as NTPRun
     from ._train import adam as adam
     from ._train import adam_reference as adam_reference
-    from ._train import default_checkpoints as default_checkpoints
     from ._train import gradient_descent as gradient_descent
     from ._train import gradient_descent_reference as gradient_descent_reference
     from ._train import momentum_descent as momentum_descent
@@ -70,4 +68,5 @@ __all__ = [
     "ntp_separability_phase_diagram",
     "sgd_contexts",
     "sgd_contexts_reference",
+    "soudry_data",
 ]

@@ -25,7 +25,7 @@ from theory.summary import compact_repr
 from theory.validate import MAX_ENTRIES, as_count, as_finite_array, as_finite_scalar, as_positive_scalar, check_work
 
 from .._kernels import simulation
-from ._train import _as_checkpoints
+from ._history import _as_checkpoints
 from ._train_kernels import LOGIT_LIMIT, _libm
 
 __all__ = ["LogisticHistory", "LogisticRun", "logistic_gradient_descent", "logistic_gradient_descent_reference"]
@@ -301,7 +301,8 @@ def logistic_gradient_descent(core, X, y, lr, steps, w0=None, momentum=0.0, chec
     rec, n_rec, diverged, diverged_at, w = core(Z, w0, lr, momentum, steps, cp)
     states = rec[:n_rec]
     notes = []
-    bound = 8.0 / float(np.linalg.norm(X, 2)) ** 2
+    smax2 = float(np.linalg.norm(X, 2)) ** 2
+    bound = 8.0 / smax2 if smax2 > 0 else math.inf    # X ≈ 0: the loss is flat, no step-size limit
     if lr >= bound:
         notes.append(f"lr = {lr:g} is not below 8/σ_max(X)² = {bound:.3g}, the step size of Soudry et al. "
                      "(2018), Theorem 3")
@@ -323,7 +324,9 @@ def logistic_gradient_descent(core, X, y, lr, steps, w0=None, momentum=0.0, chec
         margin = 1.0 / ns - np.where(norm > 0, U.min(axis=1) / safe, 0.0)
         logt = np.log(np.maximum(cp[:n_rec], 1)).astype(np.float64)
         resid = np.linalg.norm(states - logt[:, None] * w_svm[None, :], axis=1)
-    if diverged:
+    if diverged and diverged_at == 0:
+        notes.append("diverged: w0 gives margins beyond 1e300 (the loss would overflow); no step was taken")
+    elif diverged:
         notes.append(f"diverged: the update of step {int(diverged_at)} gave non-finite w or margins beyond "
                      "1e300; w is the last valid state")
     history = LogisticHistory(steps=cp[:n_rec].copy(), norm=norm, loss=loss, angle_gap=angle,

@@ -308,6 +308,9 @@ def _sgd_kernel(H, Ht, P, logP, support, cdf, state, W0, lr, n_steps, record_ste
     rec = np.empty((R, V, d))
     s0, s1, s2, s3 = state[0, 0], state[1, 0], state[2, 0], state[3, 0]
     r = 0
+    for x in W.ravel():                              # W0 must bound every context's logits
+        if not abs(x) * h1 <= LOGIT_LIMIT:
+            return rec, r, True, 0, W
     for s in range(n_steps + 1):
         if r < R and record_steps[r] == s:
             rec[r] = W
@@ -363,6 +366,8 @@ def _sgd_numpy(H, Ht, P, logP, support, cdf, state, W0, lr, n_steps, record_step
     rec = np.empty((R, V, d))
     streams = NumpyStreams(state)
     r = 0
+    if not np.all(np.abs(W) * h1 <= LOGIT_LIMIT):
+        return rec, r, True, 0, W
     with np.errstate(over="ignore", invalid="ignore"):
         for s in range(n_steps + 1):
             if r < R and record_steps[r] == s:

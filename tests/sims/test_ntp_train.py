@@ -58,7 +58,7 @@ def test_metrics_match_the_theory_functions(data):
     for i, W in enumerate(states):
         assert h.excess_loss[i] == T.excess_loss(W, data.H, data.P, data.pi)
         assert h.norm[i] == np.linalg.norm(W)
-        # P_F is factored once per run (sims.ntp._train._basis_F) instead of theory's per call:
+        # P_F is factored once per run (sims.ntp._history._basis_F) instead of theory's per call:
         # both are SVD projections onto the same subspace, equal to ~1e3 ε relative to ‖W‖
         tol = 1e3 * EPS * max(1.0, np.linalg.norm(W))
         PF = T.project_F(W, data.H, data.support)
@@ -106,7 +106,7 @@ def test_sgd_draws_contexts_with_probability_pi():
     # one SGD step from W0 averaged over many streams equals the GD step (unbiased estimate):
     # E[W1] = W0 − lr ∇CE(W0). Drawn through the kernel itself (the driver adds metrics only).
     from sims._rng import seed_streams
-    from sims.ntp._train import _problem
+    from sims.ntp._history import _problem
     from sims.ntp._train_kernels import _sgd_kernel
 
     d = T.random_instance(4, 3, 3, 2, seed=5, n=20)              # unequal π̂
@@ -278,3 +278,9 @@ def test_step_size_note(data):
     bound = float(T.step_size_bound(data.H, data.pi))
     assert "exceeds" in gradient_descent(data.H, data.P, data.pi, 1.5 * bound, 2).notes
     assert gradient_descent(data.H, data.P, data.pi, 0.5 * bound, 2).notes == ""
+
+
+def test_an_initial_state_beyond_the_logit_limit_is_reported(data):
+    r = gradient_descent(data.H, data.P, data.pi, 0.5, 10, W0=np.full((data.V, data.d), 1e300))
+    assert r.diverged and r.diverged_at == 0 and "W0" in r.notes
+    assert r.history.steps.size == 0 and r.history.excess_loss.size == 0
