@@ -10,6 +10,8 @@ relative to the excess loss. Derivation: docs/ntp.md#the-regularization-path.
 
 from __future__ import annotations
 
+import dataclasses
+
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -123,7 +125,7 @@ def _solve_ball(data, B: float, solver: str):
     try:
         problem.solve(solver=solver, **options)
     except cp.error.SolverError as exc:
-        raise CertificateError(f"radius B = {B:g}: the conic solver {solver} failed ({exc})") from exc
+        return None, f"{solver} failed: {exc}"
     return W.value, str(problem.status)
 
 
@@ -148,7 +150,10 @@ def _polish(data, W: np.ndarray, B: float, steps: int = 30) -> np.ndarray:
     """
     V, d = W.shape
     H, P, pi = data.H, data.P, data.pi
-    W = W * (B / np.linalg.norm(W))
+    norm = float(np.linalg.norm(W))
+    if not (np.isfinite(norm) and norm > 0):       # nothing to polish; the certificate will refuse it
+        return W
+    W = W * (B / norm)
 
     def residual(Wc):
         g = gradient(Wc, H, P, pi)
@@ -185,11 +190,12 @@ def _polish(data, W: np.ndarray, B: float, steps: int = 30) -> np.ndarray:
     return W
 
 
-def _failure(B, status, cert) -> str:
+def _failure(B, status, cert, scale=1.0) -> str:
+    where = f"radius B = {B:g} (an entry of radii; {B * scale:g} on H scaled to max |H| = 1)"
     if cert is None:
-        return f"radius B = {B:g}: the conic solver returned no point (status {status!r})"
+        return f"{where}: the conic solver returned no usable point (status {status!r})"
     t = PATH_TOLERANCES
-    return (f"radius B = {B:g}: the solution is not certified (solver status {status!r}; norm gap "
+    return (f"{where}: the solution is not certified (solver status {status!r}; norm gap "
             f"{cert.norm_gap:.2e} <= {t['norm']:g}?, relative objective gap {cert.relative_objective_gap:.2e} "
             f"<= {t['gap']:g}?, stationarity {cert.stationarity:.2e} <= {t['stationarity']:g}?, multiplier "
             f"{cert.multiplier:.3g} > 0?). Either the loss has a minimiser inside the ball (data not "
@@ -274,19 +280,31 @@ def regularization_path(H, P, pi, radii, *, solver="CLARABEL") -> Regularization
     if support.all():
         raise ValueError("P: every support is the whole vocabulary; the loss attains its minimum at a "
                          "finite W and the norm-ball path stops growing (Theorem 1 needs some S_j < V)")
+    scale = float(np.max(np.abs(data.H)))
+    if scale == 0.0:
+        raise ValueError("H is zero: every logit is 0 whatever W is, so the path is not defined")
+    # The solver sees the data scaled to max |H| = 1 (logits W H = (sW)(H/s), so the radius becomes sB);
+    # the certificate is computed on the caller's data.
+    scaled = dataclasses.replace(data, H=data.H / scale)
     H_ent = entropy(data.P, data.pi)
     polish = V * d <= _POLISH_MAX_SIZE
     out_W, certs = [], []
     for B in (float(b) for b in radii):
-        What, status = _solve_ball(data, B, solver)
+        B_scaled = B * scale
+        if not 1e-150 <= B_scaled <= 1e150:       # beyond, squared norms under- or overflow in float64
+            raise ValueError(f"radii: B = {B:g} times max |H| = {scale:g} must lie in [1e-150, 1e150] "
+                             "(the logit scale; squared norms under- or overflow outside it)")
+        What, status = _solve_ball(scaled, B_scaled, solver)
         cert = None
         if What is not None:
             What = np.asarray(What, dtype=np.float64)
             if polish:
-                What = _polish(data, What, B)
-            What, cert = _certify(data, What, status, B, PATH_TOLERANCES, polish)
+                What = _polish(scaled, What, B_scaled)
+            What = What / scale
+            if np.all(np.isfinite(What)):
+                What, cert = _certify(data, What, status, B, PATH_TOLERANCES, polish)
         if cert is None or not cert.passed:
-            raise CertificateError(_failure(B, status, cert))
+            raise CertificateError(_failure(B, status, cert, scale))
         out_W.append(What)
         certs.append(cert)
     W = np.stack(out_W)
