@@ -90,7 +90,7 @@ class MaxMarginCertificate:
     status : str
         The solver's status (``"optimal"`` for CVXPY; ``"polished"`` for the fast method).
     min_margin : float
-        $\min_g(\min_{a \in I_g} s_{g,a} - \max_{o \in O_g} s_{g,o})$; at least $1 - $ tol.
+        $\min_g(\min_{a \in I_g} s_{g,a} - \max_{o \in O_g} s_{g,o})$; at least $1 - \mathrm{tol}$.
     equality_residual : float
         $\max_g(\max_{I_g} s - \min_{I_g} s)$, the violation of the equalities.
     duality_gap : float

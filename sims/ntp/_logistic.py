@@ -337,3 +337,4 @@ def logistic_gradient_descent(core, X, y, lr, steps, w0=None, momentum=0.0, chec
 
 
 logistic_gradient_descent_reference = logistic_gradient_descent.reference
+"""The NumPy oracle of :func:`logistic_gradient_descent`: same arguments (no ``backend``), same result bit for bit."""

@@ -314,7 +314,7 @@ def sgd_contexts(core, H, P, pi, lr, steps, W0=None, checkpoints=None, seed=0) -
 
     an unbiased estimate of the full gradient step. Thrampoulidis (2024) expects the same
     implicit bias for this SGD (a footnote; not proven). The contexts come from the package's
-    per-chain xoshiro256** stream (``sims._rng``), so the kernel and its oracle draw the same ones.
+    per-chain ``xoshiro256**`` stream, so the kernel and its oracle draw the same ones.
 
     Parameters
     ----------
@@ -362,7 +362,16 @@ def sgd_contexts(core, H, P, pi, lr, steps, W0=None, checkpoints=None, seed=0) -
 
 
 gradient_descent_reference = gradient_descent.reference
+"""The NumPy oracle of :func:`gradient_descent`: same arguments (no ``backend``), same result bit for bit."""
+
 normalized_gradient_descent_reference = normalized_gradient_descent.reference
+"""The NumPy oracle of :func:`normalized_gradient_descent`: same arguments (no ``backend``), same result bit for bit."""
+
 momentum_descent_reference = momentum_descent.reference
+"""The NumPy oracle of :func:`momentum_descent`: same arguments (no ``backend``), same result bit for bit."""
+
 adam_reference = adam.reference
+"""The NumPy oracle of :func:`adam`: same arguments (no ``backend``), same result bit for bit."""
+
 sgd_contexts_reference = sgd_contexts.reference
+"""The NumPy oracle of :func:`sgd_contexts`: same arguments (no ``backend``), same result bit for bit."""
