@@ -43,6 +43,8 @@ document.querySelectorAll('.arithmatex').forEach(e =>
 document.querySelectorAll('math em, math strong, .arithmatex em').forEach(e =>
     out.push('emphasis inside a formula: ' + JSON.stringify(e.textContent.substr(0, 60))));
 document.querySelectorAll('math').forEach(m => {
+    // two display blocks with no blank line between them are read as one formula with "$$" inside
+    if (m.textContent.includes('$')) out.push('$ inside a formula: ' + JSON.stringify(m.textContent.substr(0, 60)));
     const r = m.getBoundingClientRect();
     if (m.offsetParent !== null && (r.width === 0 || r.height === 0))
         out.push('formula has no size: ' + JSON.stringify(m.textContent.substr(0, 60)));

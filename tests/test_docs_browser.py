@@ -57,6 +57,7 @@ def test_every_page_renders(site):
 BROKEN_PAGE = """<!doctype html><html><head><meta charset="utf-8"></head><body><article>
 <p>A formula left as TeX: $x_{t+1} = x_t$ and \\(y\\).</p>
 <p>Markdown ate a star: β* and <span class="arithmatex">\\(a <em>b</em> c\\)</span>.</p>
+<math><mi>a</mi><mo>=</mo><mi>b</mi><mo>$$</mo><mo>$$</mo><mi>c</mi></math>
 <img src="missing.png">
 <a href="nowhere.html">dead link</a> <a href="#no-such-anchor">dead anchor</a>
 <script>console.error("boom")</script>
@@ -69,7 +70,7 @@ def test_the_checker_catches_a_broken_page(tmp_path):
     problems = "\n".join(docs_browser.site_problems(tmp_path))
     for expected in ("raw TeX in text", "stray * in text", "formula not rendered", "emphasis inside a formula",
                      "image did not load: missing.png", "console error", "broken link",
-                     "link to a missing anchor"):
+                     "link to a missing anchor", "$ inside a formula"):
         assert expected in problems, f"{expected!r} not reported:\n{problems}"
 
 
