@@ -277,8 +277,7 @@ def plot_soudry(data=None):
         axd["norm"].set_title("$\\|w(t)\\|$")
         axd["loss"].set_title("loss $\\mathcal{L}(w(t))$")
         axd["angle"].set_title("angle gap $1 - \\cos\\angle(w(t), \\hat w)$")
-        axd["margin"].set_title("margin gap")
-        axd["margin"].set_ylabel("$1/\\|\\hat w\\| - \\min_n y_n x_n^\\top w/\\|w\\|$")
+        axd["margin"].set_title("margin gap $1/\\|\\hat w\\| - \\min_n y_n x_n^\\top w/\\|w\\|$")
         for n in ("norm", "loss", "angle", "margin"):
             axd[n].set_xlabel("iteration $t$")
             axd[n].legend(fontsize=7)
