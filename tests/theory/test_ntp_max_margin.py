@@ -365,3 +365,19 @@ def test_max_margin_lies_in_F_perp():
     H, support = _instance(8, 5, 7, 3, seed=12)
     W = max_margin(H, support)
     assert np.linalg.norm(project_F(W, H, support)) <= EXACT * np.linalg.norm(W)
+
+
+def test_contexts_of_very_different_scales_near_the_float_limit():
+    # Orthogonal contexts of norms 1.3e154 and 1.3e145 (d = 3 > m = 2, so separable by Lemma 1). The
+    # separability LP used to call these data infeasible (one context looked like zero next to the
+    # other), and rescaling the certificate by scale**2 overflowed. Expected W^mm by hand: each context
+    # is orthogonal to the other, so its logits are the one-context closed form, centred support
+    # (V - S)/V = 1/3 on the support and -S/V = -2/3 off it, every margin exactly 1.
+    big, small = 1.34078079e154, 1.34078079e145
+    H = np.array([[0.0, 0.0], [0.0, small], [big, 0.0]])
+    S = np.array([[1, 0], [1, 1], [0, 1]], bool)
+    assert is_separable(H, S)
+    W = max_margin(H, S)
+    logits = np.column_stack([W @ H[:, 0], W @ H[:, 1]])
+    expected = np.where(S, 1 / 3, -2 / 3)
+    assert np.allclose(logits, expected, rtol=0, atol=1e-9)   # the certificate's 1e-6 margin tolerance, tighter in practice
