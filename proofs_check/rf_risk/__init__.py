@@ -1,0 +1,2 @@
+"""Claims of the random-feature risk theory (Simon et al. 2023; Simon et al. 2021; Advani et al. 2017);
+importing registers them."""

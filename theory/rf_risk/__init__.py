@@ -1,0 +1,10 @@
+"""Test risk of random-feature ridge regression (Simon et al. 2023, arXiv 2311.14646).
+
+The eigenframework: with kernel eigenvalues λ_i and target powers v_i², the test and train risk
+of ridge regression on k random features from n samples follow from two scalars (γ, κ) that solve
+a pair of fixed-point equations; k = ∞ is kernel ridge regression (eigenlearning, Simon et al.
+2021). Power-law tasks, the optimal ridge and fitting ratio; Advani & Saxe's gradient-flow
+learning curves (Advani et al. 2017) as the time-domain companion. Derivations: docs/rf_risk.md.
+"""
+
+__all__: list[str] = []
