@@ -6,5 +6,13 @@ a pair of fixed-point equations; k = ∞ is kernel ridge regression (eigenlearni
 2021). Power-law tasks, the optimal ridge and fitting ratio; Advani & Saxe's gradient-flow
 learning curves (Advani et al. 2017) as the time-domain companion. Derivations: docs/rf_risk.md.
 """
+from ._risk import EigenlearningResult as EigenlearningResult
+from ._risk import OptimalRidge as OptimalRidge
+from ._risk import RiskResult as RiskResult
+from ._risk import eigenlearning as eigenlearning
+from ._risk import optimal_ridge as optimal_ridge
+from ._risk import risk as risk
 
-__all__: list[str] = []
+__all__ = [
+    "EigenlearningResult", "OptimalRidge", "RiskResult", "eigenlearning", "optimal_ridge", "risk",
+]
