@@ -6,6 +6,8 @@ a pair of fixed-point equations; k = ∞ is kernel ridge regression (eigenlearni
 2021). Power-law tasks, the optimal ridge and fitting ratio; Advani & Saxe's gradient-flow
 learning curves (Advani et al. 2017) as the time-domain companion. Derivations: docs/rf_risk.md.
 """
+from ._grid import RiskGrid as RiskGrid
+from ._grid import risk_grid as risk_grid
 from ._risk import EigenlearningResult as EigenlearningResult
 from ._risk import OptimalRidge as OptimalRidge
 from ._risk import RiskResult as RiskResult
@@ -14,5 +16,6 @@ from ._risk import optimal_ridge as optimal_ridge
 from ._risk import risk as risk
 
 __all__ = [
-    "EigenlearningResult", "OptimalRidge", "RiskResult", "eigenlearning", "optimal_ridge", "risk",
+    "EigenlearningResult", "OptimalRidge", "RiskGrid", "RiskResult", "eigenlearning", "optimal_ridge", "risk",
+    "risk_grid",
 ]
