@@ -25,6 +25,8 @@ __all__ = ["RiskGrid", "risk_grid"]
 #: Table spacing in u = log gamma. Quintic Hermite error ~ DU^6 f^(6)/46080; 0.05 measured <= 1e-11
 #: relative on z for power-law spectra (tests/theory/test_rf_risk_grid.py).
 DU = 0.1
+_NEWTON = 3                                   # Newton polish steps after the bisection
+_GL = 6                                       # Gauss-Legendre nodes for the near-gamma_0 gap
 _BISECT = 56                                  # halvings of a u-bracket of width <= ~1e3: below 1 ulp
 
 
@@ -246,30 +248,73 @@ def risk_grid(eigenvalues, target_power, n, k, ridge, noise=0.0, *, multipliciti
     u0 = np.maximum(un, uk)
     z0 = np.where(np.isneginf(u0), M, np.where(un >= uk, n, k))     # exact z(gamma_0)
 
-    def log_phi_minus(u):
-        z, _ = tab.z_and_y(u, M)
+    zero0 = np.isneginf(u0)
+    pos = d > 0
+    a_n = n - z0
+    with np.errstate(invalid="ignore"):
+        a_k = np.where(np.isinf(k), np.inf, k - z0)
+    # the unknown is e = u - base, base = u_0 (or the table start when gamma_0 = 0): for a tiny ridge
+    # e is tiny and is carried at full relative precision, as is the gap z(gamma_0) - z(gamma)
+    base = np.where(zero0, u_lo, u0)
+    gl_t, gl_w = np.polynomial.legendre.leggauss(_GL)
+
+    def gaps(e):
+        """(n - z, (k - z)/k, z - q) at u = base + e, with z(gamma_0) - z(gamma) = int_0^e (z - q) de'
+        (Gauss-Legendre on the (z - q) table) when e < 0.35 < the table's padding: no difference of
+        close numbers; M - z from its own table when gamma_0 = 0."""
+        u = base + e
+        j, t = tab.locate(u)
+        w = np.exp(tab.log_of("w", j, t))
+        z, y = tab.z_and_y(u, M)
+        near = (e < 0.35) & ~zero0
+        integral = np.zeros_like(u)
+        if near.any():
+            vs = base[near][:, None] + 0.5 * e[near][:, None] * (1 + gl_t[None, :])
+            jj, tt = tab.locate(vs)
+            integral[near] = 0.5 * e[near] * (np.exp(tab.log_of("w", jj, tt)) @ gl_w)
+        gap = np.where(zero0, y, np.where(near, integral, z0 - z))
+        nz = a_n + gap
+        with np.errstate(invalid="ignore"):
+            c = np.where(np.isinf(k), 1.0, (a_k + gap) * kinv)
+        return nz, c, w
+
+    logd = np.log(np.where(pos, d, 1.0))
+
+    def log_phi_minus(e):                      # bisection: the plain n - z is accurate enough here
+        z, _ = tab.z_and_y(base + e, M)
         nz = np.maximum(n - z, 1e-300)
         kz = np.maximum(1.0 - z * kinv, 1e-300)
-        return u + np.log(nz) + np.log(kz) - np.log(np.where(d > 0, d, 1.0))
+        return base + e + np.log(nz) + np.log(kz) - logd
 
-    pos = d > 0
-    lo = np.where(np.isneginf(u0), u_lo, np.maximum(u0, u_lo))
-    u = _solve_u(tab, log_phi_minus, lo.copy(), np.full(n.shape, u_hi))
-    u = np.where(pos, u, u0)
+    e_lo = np.maximum(u_lo - base, 0.0)
+    e = _solve_u(tab, log_phi_minus, e_lo.copy(), u_hi - base)
+    # Newton polish on the cancellation-free gaps:
+    # F(e) = u + log(n - z) + log(1 - z/k) - log(delta), F' = 1 + (z - q)/(n - z) + (z - q)/(k - z)
+    for _ in range(_NEWTON):
+        nz, c, w = gaps(e)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            F = base + e + np.log(nz) + np.log(c) - logd
+            dF = 1.0 + w / nz + w * kinv / c
+            step = np.where(pos & (nz > 0) & (c > 0), F / dF, 0.0)
+        e = np.maximum(e - np.clip(step, -DU, DU), e_lo)
+    e = np.where(pos, e, 0.0)
+    u = np.where(pos, base + e, u0)
     gamma = np.where(np.isneginf(u), 0.0, np.exp(u))
-    j, t = tab.locate(np.where(np.isneginf(u), u_lo, u))
-    z, y = tab.z_and_y(np.where(np.isneginf(u), u_lo, u), M)
-    w = np.exp(tab.log_of("w", j, t))
+    ue = np.where(np.isneginf(u), u_lo, u)
+    j, t = tab.locate(ue)
     q = np.exp(tab.log_of("q", j, t))
     if tab.zero_target:
-        B1 = B2 = np.zeros_like(w)
+        B1 = B2 = np.zeros_like(q)
     else:
         B1, B2 = np.exp(tab.log_of("B1", j, t)), np.exp(tab.log_of("B2", j, t))
+    nz, c, w = gaps(e)
     # ridgeless points: the exact z_0; gamma = 0 (both n, k >= M) means L = 1
-    ols0 = ~pos & np.isneginf(u0)
-    z = np.where(pos, z, z0)
-    nz = np.where(pos, n - z, n - z0)
-    c = np.where(pos, 1.0 - z * kinv, np.where(np.isinf(k), 1.0, (k - z0) * kinv))
+    ols0 = ~pos & zero0
+    nz = np.where(pos, nz, a_n)
+    with np.errstate(invalid="ignore"):             # inf * 0 in branches np.where discards
+        c = np.where(pos, c, np.where(np.isinf(k) | zero0, np.where(np.isinf(k), 1.0, (k - M) * kinv),
+                                      np.where(np.isinf(a_k), 1.0, a_k) * kinv))
+    z = n - nz
     w = np.where(ols0, 0.0, w)
     q = np.where(ols0, M, q)
     B1 = np.where(ols0, 0.0, B1)
@@ -293,7 +338,9 @@ def risk_grid(eigenvalues, target_power, n, k, ridge, noise=0.0, *, multipliciti
     with np.errstate(invalid="ignore"):                         # inf * 0 only where diverged (masked)
         train = np.where(diverged, 0.0, ratio * test)
     e0 = np.where(diverged, np.inf, e0)
-    kappa = gamma * c
+    # kappa = gamma (k - z)/k, or delta/(n - z) where z is nearer k than n (spec: the accurate one)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kappa = np.where(pos & (c < nz / n), d / np.where(nz > 0, nz, 1.0), gamma * c)
     regime = np.where(pos, "regularised",
                       np.where(ols, "ols", np.where(diverged, "threshold",
                                                     np.where(n < np.minimum(k, M), "interpolating",
