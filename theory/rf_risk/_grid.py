@@ -75,7 +75,13 @@ class _Table:
             if nm in ("B1", "B2") and self.zero_target:
                 f = np.ones_like(f)
                 d1 = d2 = np.zeros_like(f)
-            # log space: g = log f, g' = f'/f, g'' = f''/f - g'^2
+            # log space: g = log f, g' = f'/f, g'' = f''/f - g'^2. A sum that underflows (q ~ z^2 when
+            # z ~ 1e-300 at an enormous ridge) is held at 1e-300 with zero slope: it is then negligible
+            tiny = f < 1e-300
+            if tiny.any():
+                f = np.where(tiny, 1e-300, f)
+                d1 = np.where(tiny, 0.0, d1)
+                d2 = np.where(tiny, 0.0, d2)
             g0 = np.log(f)
             g1 = d1 / f
             g2 = d2 / f - g1 * g1
@@ -170,6 +176,9 @@ def _as_grid_inputs(n, k, ridge):
     except ValueError as exc:
         raise ValueError(f"n, k and ridge must broadcast together; got shapes {np.shape(n)}, {np.shape(k)}, "
                          f"{np.shape(ridge)}") from exc
+    if nn.size == 0:
+        raise ValueError(f"n, k and ridge must broadcast to a non-empty grid; got shapes {np.shape(n)}, "
+                         f"{np.shape(k)}, {np.shape(ridge)}")
     check_work(nn.size, "grid points", maximum=MAX_ENTRIES // 64, why="the grid arrays would not fit in memory")
     return nn.astype(float), kk.astype(float), dd.astype(float)
 
@@ -189,7 +198,8 @@ def _bracket_table(spec: Spectrum, n, k, d) -> _Table:
     if dpos.size:
         cands.append(lo_br.gamma0 + lo_br.solve(float(dpos.min())))
     g_lo = min(cands)
-    return _Table(spec, g_lo * math.exp(-4 * DU), g_hi * math.exp(4 * DU))
+    top = 0.5 * np.finfo(float).max                    # the table's upper edge stays finite
+    return _Table(spec, max(g_lo * math.exp(-4 * DU), 1e-300), min(g_hi * math.exp(4 * DU), top))
 
 
 def _solve_u(tab: _Table, f, lo, hi):
@@ -229,7 +239,8 @@ def risk_grid(eigenvalues, target_power, n, k, ridge, noise=0.0, *, multipliciti
     s2 = as_noise(noise)
     n, k, d = _as_grid_inputs(n, k, ridge)
     shape = n.shape
-    n, k, d = n.ravel(), k.ravel(), d.ravel()
+    n, k, d_user = n.ravel(), k.ravel(), d.ravel()
+    d = d_user / spec.scale                   # lambda_max = 1 units inside (spec.scale)
     M = spec.M
     tab = _bracket_table(spec, n, k, d)
     u_lo, u_hi = tab.u0, tab.u0 + tab.h * (tab.G - 1)
@@ -347,6 +358,6 @@ def risk_grid(eigenvalues, target_power, n, k, ridge, noise=0.0, *, multipliciti
                                                              "underparameterised"))))
     out = {nm: np.asarray(a, dtype=float).reshape(shape) for nm, a in (
         ("test_mse", test), ("excess_risk", excess), ("train_mse", train), ("fitting_ratio", ratio),
-        ("gamma", gamma), ("kappa", kappa), ("overfitting_coefficient", e0), ("bias", bias),
-        ("variance", variance), ("z", z), ("q", q), ("s", s), ("n", n), ("k", k), ("ridge", d))}
+        ("gamma", gamma * spec.scale), ("kappa", kappa * spec.scale), ("overfitting_coefficient", e0), ("bias", bias),
+        ("variance", variance), ("z", z), ("q", q), ("s", s), ("n", n), ("k", k), ("ridge", d_user))}
     return RiskGrid(regime=regime.reshape(shape), diverged=diverged.reshape(shape), noise=s2, **out)
