@@ -241,123 +241,148 @@ def risk_grid(eigenvalues, target_power, n, k, ridge, noise=0.0, *, multipliciti
     shape = n.shape
     n, k, d_user = n.ravel(), k.ravel(), d.ravel()
     d = d_user / spec.scale                   # lambda_max = 1 units inside (spec.scale)
-    M = spec.M
-    tab = _bracket_table(spec, n, k, d)
-    u_lo, u_hi = tab.u0, tab.u0 + tab.h * (tab.G - 1)
-    kinv = np.where(np.isinf(k), 0.0, 1.0 / np.where(np.isinf(k), 1.0, k))
-
-    # gamma_n, gamma_k: z(u) = t; bisection in u on the table (z decreasing), t >= M -> gamma = 0
-    def gamma_of(t):
-        tt = np.where(np.isfinite(t), t, M)
-        u = _solve_u(tab, lambda u: tt - tab.z_and_y(u, M)[0], np.full(t.shape, u_lo), np.full(t.shape, u_hi))
-        return np.where(tt >= M, -np.inf, u)
-
-    # only the distinct n and k values are solved (vectorised), then mapped back
-    n_u, n_inv = np.unique(n, return_inverse=True)
-    k_u, k_inv = np.unique(k, return_inverse=True)
-    un, uk = gamma_of(n_u)[n_inv], gamma_of(k_u)[k_inv]
-    u0 = np.maximum(un, uk)
-    z0 = np.where(np.isneginf(u0), M, np.where(un >= uk, n, k))     # exact z(gamma_0)
-
-    zero0 = np.isneginf(u0)
+    P = _Points(spec, n, k, _bracket_table(spec, n, k, d))
     pos = d > 0
-    a_n = n - z0
-    with np.errstate(invalid="ignore"):
-        a_k = np.where(np.isinf(k), np.inf, k - z0)
-    # the unknown is e = u - base, base = u_0 (or the table start when gamma_0 = 0): for a tiny ridge
-    # e is tiny and is carried at full relative precision, as is the gap z(gamma_0) - z(gamma)
-    base = np.where(zero0, u_lo, u0)
-    gl_t, gl_w = np.polynomial.legendre.leggauss(_GL)
+    e = P.solve(d, pos)
+    f = P.fields(e, pos, d, s2)
+    out = {nm: np.asarray(f[nm], dtype=float).reshape(shape) for nm in (
+        "test_mse", "excess_risk", "train_mse", "fitting_ratio", "overfitting_coefficient", "bias", "variance",
+        "z", "q", "s")}
+    out["gamma"] = (f["gamma"] * spec.scale).reshape(shape)
+    out["kappa"] = (f["kappa"] * spec.scale).reshape(shape)
+    return RiskGrid(regime=f["regime"].reshape(shape), diverged=f["diverged"].reshape(shape), noise=s2,
+                    n=n.reshape(shape), k=k.reshape(shape), ridge=d_user.reshape(shape), **out)
 
-    def gaps(e):
+
+class _Points:
+    """Per-point constants of a flattened grid of (n, k) on one table (internal)."""
+
+    def __init__(self, spec: Spectrum, n, k, tab: _Table):
+        self.spec, self.n, self.k, self.tab, self.M = spec, n, k, tab, spec.M
+        M = spec.M
+        self.u_lo, self.u_hi = tab.u0, tab.u0 + tab.h * (tab.G - 1)
+        self.kinv = np.where(np.isinf(k), 0.0, 1.0 / np.where(np.isinf(k), 1.0, k))
+
+        def gamma_of(t):      # z(u) = t by bisection in u on the table (z decreasing); t >= M -> gamma = 0
+            tt = np.where(np.isfinite(t), t, M)
+            u = _solve_u(tab, lambda u: tt - tab.z_and_y(u, M)[0], np.full(t.shape, self.u_lo),
+                         np.full(t.shape, self.u_hi))
+            return np.where(tt >= M, -np.inf, u)
+
+        # only the distinct n and k values are solved (vectorised), then mapped back
+        n_u, n_inv = np.unique(n, return_inverse=True)
+        k_u, k_inv = np.unique(k, return_inverse=True)
+        un, uk = gamma_of(n_u)[n_inv], gamma_of(k_u)[k_inv]
+        self.u0 = np.maximum(un, uk)
+        self.zero0 = np.isneginf(self.u0)
+        self.z0 = np.where(self.zero0, M, np.where(un >= uk, n, k))     # exact z(gamma_0)
+        self.a_n = n - self.z0
+        with np.errstate(invalid="ignore"):
+            self.a_k = np.where(np.isinf(k), np.inf, k - self.z0)
+        # the unknown is e = u - base, base = u_0 (or the table start when gamma_0 = 0): for a tiny ridge
+        # e is tiny and is carried at full relative precision, as is the gap z(gamma_0) - z(gamma)
+        self.base = np.where(self.zero0, self.u_lo, self.u0)
+        self.e_lo = np.maximum(self.u_lo - self.base, 0.0)
+
+    def gaps(self, e):
         """(n - z, (k - z)/k, z - q) at u = base + e, with z(gamma_0) - z(gamma) = int_0^e (z - q) de'
         (Gauss-Legendre on the (z - q) table) when e < 0.35 < the table's padding: no difference of
         close numbers; M - z from its own table when gamma_0 = 0."""
+        tab, base = self.tab, self.base
         u = base + e
         j, t = tab.locate(u)
         w = np.exp(tab.log_of("w", j, t))
-        z, y = tab.z_and_y(u, M)
-        near = (e < 0.35) & ~zero0
+        z, y = tab.z_and_y(u, self.M)
+        near = (e < 0.35) & ~self.zero0
         integral = np.zeros_like(u)
         if near.any():
+            gl_t, gl_w = np.polynomial.legendre.leggauss(_GL)
             vs = base[near][:, None] + 0.5 * e[near][:, None] * (1 + gl_t[None, :])
             jj, tt = tab.locate(vs)
             integral[near] = 0.5 * e[near] * (np.exp(tab.log_of("w", jj, tt)) @ gl_w)
-        gap = np.where(zero0, y, np.where(near, integral, z0 - z))
-        nz = a_n + gap
+        gap = np.where(self.zero0, y, np.where(near, integral, self.z0 - z))
+        nz = self.a_n + gap
         with np.errstate(invalid="ignore"):
-            c = np.where(np.isinf(k), 1.0, (a_k + gap) * kinv)
+            c = np.where(np.isinf(self.k), 1.0, (self.a_k + gap) * self.kinv)
         return nz, c, w
 
-    logd = np.log(np.where(pos, d, 1.0))
+    def phi(self, e):
+        """Phi(gamma) = gamma (n - z)(1 - z/k) at u = base + e (the ridge that gives this gamma)."""
+        nz, c, _ = self.gaps(e)
+        return np.exp(self.base + e) * nz * c
 
-    def log_phi_minus(e):                      # bisection: the plain n - z is accurate enough here
-        z, _ = tab.z_and_y(base + e, M)
-        nz = np.maximum(n - z, 1e-300)
-        kz = np.maximum(1.0 - z * kinv, 1e-300)
-        return base + e + np.log(nz) + np.log(kz) - logd
+    def solve(self, d, pos):
+        """e with Phi = d where pos (bisection, then Newton on the cancellation-free gaps)."""
+        tab, n, kinv, base = self.tab, self.n, self.kinv, self.base
+        logd = np.log(np.where(pos, d, 1.0))
 
-    e_lo = np.maximum(u_lo - base, 0.0)
-    e = _solve_u(tab, log_phi_minus, e_lo.copy(), u_hi - base)
-    # Newton polish on the cancellation-free gaps:
-    # F(e) = u + log(n - z) + log(1 - z/k) - log(delta), F' = 1 + (z - q)/(n - z) + (z - q)/(k - z)
-    for _ in range(_NEWTON):
-        nz, c, w = gaps(e)
+        def log_phi_minus(e):                  # bisection: the plain n - z is accurate enough here
+            z, _ = tab.z_and_y(base + e, self.M)
+            nz = np.maximum(n - z, 1e-300)
+            kz = np.maximum(1.0 - z * kinv, 1e-300)
+            return base + e + np.log(nz) + np.log(kz) - logd
+
+        e = _solve_u(tab, log_phi_minus, self.e_lo.copy(), self.u_hi - base)
+        # F(e) = u + log(n - z) + log(1 - z/k) - log(delta), F' = 1 + (z - q)/(n - z) + (z - q)/(k - z)
+        for _ in range(_NEWTON):
+            nz, c, w = self.gaps(e)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                F = base + e + np.log(nz) + np.log(c) - logd
+                dF = 1.0 + w / nz + w * kinv / c
+                step = np.where(pos & (nz > 0) & (c > 0), F / dF, 0.0)
+            e = np.maximum(e - np.clip(step, -DU, DU), self.e_lo)
+        return np.where(pos, e, 0.0)
+
+    def fields(self, e, pos, d, s2):
+        """All risks at u = base + e where pos, and the ridgeless point (gamma_0) elsewhere."""
+        tab, n, k, kinv, M = self.tab, self.n, self.k, self.kinv, self.M
+        u = np.where(pos, self.base + e, self.u0)
+        gamma = np.where(np.isneginf(u), 0.0, np.exp(u))
+        ue = np.where(np.isneginf(u), self.u_lo, u)
+        j, t = tab.locate(ue)
+        q = np.exp(tab.log_of("q", j, t))
+        if tab.zero_target:
+            B1 = B2 = np.zeros_like(q)
+        else:
+            B1, B2 = np.exp(tab.log_of("B1", j, t)), np.exp(tab.log_of("B2", j, t))
+        nz, c, w = self.gaps(np.where(pos, e, 0.0))
+        # ridgeless points: the exact z_0; gamma = 0 (both n, k >= M) means L = 1
+        ols0 = ~pos & self.zero0
+        nz = np.where(pos, nz, self.a_n)
+        with np.errstate(invalid="ignore"):             # inf * 0 in branches np.where discards
+            c = np.where(pos, c, np.where(np.isinf(k) | self.zero0, np.where(np.isinf(k), 1.0, (k - M) * kinv),
+                                          np.where(np.isinf(self.a_k), 1.0, self.a_k) * kinv))
+        z = n - nz
+        w = np.where(ols0, 0.0, w)
+        q = np.where(ols0, M, q)
+        B1 = np.where(ols0, 0.0, B1)
+        B2 = np.where(ols0, 0.0, B2)
+        wk = w * kinv
+        den = nz * c + w * (nz * kinv + c)
+        num = n * (c + wk)
+        ols = ols0 & (n > M)
+        diverged = ~pos & ~ols & (den <= 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            F = base + e + np.log(nz) + np.log(c) - logd
-            dF = 1.0 + w / nz + w * kinv / c
-            step = np.where(pos & (nz > 0) & (c > 0), F / dF, 0.0)
-        e = np.maximum(e - np.clip(step, -DU, DU), e_lo)
-    e = np.where(pos, e, 0.0)
-    u = np.where(pos, base + e, u0)
-    gamma = np.where(np.isneginf(u), 0.0, np.exp(u))
-    ue = np.where(np.isneginf(u), u_lo, u)
-    j, t = tab.locate(ue)
-    q = np.exp(tab.log_of("q", j, t))
-    if tab.zero_target:
-        B1 = B2 = np.zeros_like(q)
-    else:
-        B1, B2 = np.exp(tab.log_of("B1", j, t)), np.exp(tab.log_of("B2", j, t))
-    nz, c, w = gaps(e)
-    # ridgeless points: the exact z_0; gamma = 0 (both n, k >= M) means L = 1
-    ols0 = ~pos & zero0
-    nz = np.where(pos, nz, a_n)
-    with np.errstate(invalid="ignore"):             # inf * 0 in branches np.where discards
-        c = np.where(pos, c, np.where(np.isinf(k) | zero0, np.where(np.isinf(k), 1.0, (k - M) * kinv),
-                                      np.where(np.isinf(a_k), 1.0, a_k) * kinv))
-    z = n - nz
-    w = np.where(ols0, 0.0, w)
-    q = np.where(ols0, M, q)
-    B1 = np.where(ols0, 0.0, B1)
-    B2 = np.where(ols0, 0.0, B2)
-    wk = w * kinv
-    den = nz * c + w * (nz * kinv + c)
-    num = n * (c + wk)
-    ols = ols0 & (n > M)
-    diverged = ~pos & ~ols & (den <= 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        e0 = np.where(ols, n / (n - M), num / np.where(den > 0, den, 1.0))
-        em1 = np.where(ols, M / (n - M), e0 * (q * c + z * wk) / np.where(num > 0, num, 1.0))
-        signal = B1 + np.where(wk > 0, B2 * wk / np.where(c + wk > 0, c + wk, 1.0), 0.0)
-    signal = np.where(ols, 0.0, signal)
-    bias = np.where(diverged, np.where(signal > 0, np.inf, 0.0), e0 * signal)
-    variance = np.where(diverged, np.inf if s2 > 0 else 0.0, em1 * s2)
-    excess = bias + variance
-    test = excess + s2
-    s = nz / n
-    ratio = np.where(diverged, 0.0, s * s)
-    with np.errstate(invalid="ignore"):                         # inf * 0 only where diverged (masked)
-        train = np.where(diverged, 0.0, ratio * test)
-    e0 = np.where(diverged, np.inf, e0)
-    # kappa = gamma (k - z)/k, or delta/(n - z) where z is nearer k than n (spec: the accurate one)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kappa = np.where(pos & (c < nz / n), d / np.where(nz > 0, nz, 1.0), gamma * c)
-    regime = np.where(pos, "regularised",
-                      np.where(ols, "ols", np.where(diverged, "threshold",
-                                                    np.where(n < np.minimum(k, M), "interpolating",
-                                                             "underparameterised"))))
-    out = {nm: np.asarray(a, dtype=float).reshape(shape) for nm, a in (
-        ("test_mse", test), ("excess_risk", excess), ("train_mse", train), ("fitting_ratio", ratio),
-        ("gamma", gamma * spec.scale), ("kappa", kappa * spec.scale), ("overfitting_coefficient", e0), ("bias", bias),
-        ("variance", variance), ("z", z), ("q", q), ("s", s), ("n", n), ("k", k), ("ridge", d_user))}
-    return RiskGrid(regime=regime.reshape(shape), diverged=diverged.reshape(shape), noise=s2, **out)
+            e0 = np.where(ols, n / (n - M), num / np.where(den > 0, den, 1.0))
+            em1 = np.where(ols, M / (n - M), e0 * (q * c + z * wk) / np.where(num > 0, num, 1.0))
+            signal = B1 + np.where(wk > 0, B2 * wk / np.where(c + wk > 0, c + wk, 1.0), 0.0)
+        signal = np.where(ols, 0.0, signal)
+        bias = np.where(diverged, np.where(signal > 0, np.inf, 0.0), e0 * signal)
+        variance = np.where(diverged, np.inf if s2 > 0 else 0.0, em1 * s2)
+        excess = bias + variance
+        test = excess + s2
+        s = nz / n
+        ratio = np.where(diverged, 0.0, s * s)
+        with np.errstate(invalid="ignore"):                     # inf * 0 only where diverged (masked)
+            train = np.where(diverged, 0.0, ratio * test)
+        e0 = np.where(diverged, np.inf, e0)
+        # kappa = gamma (k - z)/k, or delta/(n - z) where z is nearer k than n (spec: the accurate one)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kappa = np.where(pos & (c < nz / n), d / np.where(nz > 0, nz, 1.0), gamma * c)
+        regime = np.where(pos, "regularised",
+                          np.where(ols, "ols", np.where(diverged, "threshold",
+                                                        np.where(n < np.minimum(k, M), "interpolating",
+                                                                 "underparameterised"))))
+        return dict(test_mse=test, excess_risk=excess, train_mse=train, fitting_ratio=ratio, gamma=gamma,
+                    kappa=kappa, overfitting_coefficient=e0, bias=bias, variance=variance, z=z, q=q, s=s,
+                    regime=regime, diverged=diverged)
