@@ -159,6 +159,8 @@ CALLS: dict[str, dict] = {
                                          multiplicities=None),
     "theory.rf_risk.risk_grid": dict(eigenvalues=RF_LAM, target_power=RF_V2, n=np.array([[2.0], [4.0]]),
                                      k=np.array([3.0, np.inf]), ridge=0.1, noise=0.2, multiplicities=None),
+    "theory.rf_risk.optimal_ridge_grid": dict(eigenvalues=RF_LAM, target_power=RF_V2, n=np.array([[2.0], [4.0]]),
+                                              k=np.array([3.0, np.inf]), noise=0.2, multiplicities=None),
     "theory.rf_risk.powerlaw_constants": dict(alpha=1.5, beta=1.2),
     "theory.rf_risk.powerlaw_fitting_curve": dict(alpha=1.5, beta=1.2, s=[0.0, 0.5], noise_rel=0.1),
     "theory.rf_risk.powerlaw_optimal_fitting_ratio": dict(alpha=1.5, beta=1.2, noise_rel=0.1),
