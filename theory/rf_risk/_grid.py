@@ -126,16 +126,14 @@ class RiskGrid:
     ----------
     test_mse, excess_risk, train_mse, fitting_ratio : numpy.ndarray
         As in :class:`RiskResult` (``inf`` test risk where ``diverged``).
-    gamma, kappa, overfitting_coefficient, bias, variance, z, q, s : numpy.ndarray
-        As in :class:`RiskResult`.
+    gamma, kappa, overfitting_coefficient, bias, variance, z, q : numpy.ndarray
+        As in :class:`RiskResult` ($s = 1 - z/n$ is the square root of ``fitting_ratio`` for ridges $\ge 0$).
     regime : numpy.ndarray
         Strings, as in :class:`RiskResult`.
     diverged : numpy.ndarray
         Booleans: ridgeless threshold $n = \min(k, M)$.
-    n, k, ridge : numpy.ndarray
-        The broadcast inputs.
     noise : float
-        $\sigma^2$.
+        $\sigma^2$. (The inputs $n, k, \delta$ are the caller's; the arrays have their broadcast shape.)
     """
 
     test_mse: np.ndarray
@@ -149,12 +147,8 @@ class RiskGrid:
     variance: np.ndarray
     z: np.ndarray
     q: np.ndarray
-    s: np.ndarray
     regime: np.ndarray
     diverged: np.ndarray
-    n: np.ndarray
-    k: np.ndarray
-    ridge: np.ndarray
     noise: float
 
 
@@ -247,11 +241,10 @@ def risk_grid(eigenvalues, target_power, n, k, ridge, noise=0.0, *, multipliciti
     f = P.fields(e, pos, d, s2)
     out = {nm: np.asarray(f[nm], dtype=float).reshape(shape) for nm in (
         "test_mse", "excess_risk", "train_mse", "fitting_ratio", "overfitting_coefficient", "bias", "variance",
-        "z", "q", "s")}
+        "z", "q")}
     out["gamma"] = (f["gamma"] * spec.scale).reshape(shape)
     out["kappa"] = (f["kappa"] * spec.scale).reshape(shape)
-    return RiskGrid(regime=f["regime"].reshape(shape), diverged=f["diverged"].reshape(shape), noise=s2,
-                    n=n.reshape(shape), k=k.reshape(shape), ridge=d_user.reshape(shape), **out)
+    return RiskGrid(regime=f["regime"].reshape(shape), diverged=f["diverged"].reshape(shape), noise=s2, **out)
 
 
 class _Points:
