@@ -74,3 +74,22 @@ def test_optimal_ridge_grid_matches_scalar(noise):
             assert g.ridgeless_optimal[a, b] == o.ridgeless_optimal
             if not o.ridgeless_optimal:
                 assert g.ridge[a, b] == pytest.approx(o.ridge, rel=1e-4), (n, k)
+
+
+def test_grid_on_a_compressed_power_law():
+    # weighted modes (multiplicities) spanning 280 decades, exponents near 1
+    from theory.rf_risk import powerlaw_spectrum
+
+    S = powerlaw_spectrum(1.17, 1.14, 2000)
+    ns = np.array([10, 1000, 10**5])
+    ks = np.array([50, 10**4, np.inf])
+    for ridge in (0.0, 1e-4):
+        g = risk_grid(S.eigenvalues, S.target_power, ns[:, None], ks[None, :], ridge, 0.1,
+                      multiplicities=S.multiplicities)
+        for a, n in enumerate(ns):
+            for b, k in enumerate(ks):
+                r = risk(S.eigenvalues, S.target_power, int(n), k, ridge, 0.1, multiplicities=S.multiplicities)
+                assert g.diverged[a, b] == r.diverged
+                if not r.diverged:
+                    assert g.test_mse[a, b] == pytest.approx(r.test_mse, rel=GRID), (n, k, ridge)
+                    assert g.train_mse[a, b] == pytest.approx(r.train_mse, rel=GRID, abs=1e-300), (n, k, ridge)

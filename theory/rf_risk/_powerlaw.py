@@ -232,6 +232,10 @@ class PowerLawSpectrum:
     n_exact: int
     tail_end: float
 
+    def __iter__(self):
+        """``lam, v2, m = powerlaw_spectrum(...)`` unpacks the three arrays."""
+        return iter((self.eigenvalues, self.target_power, self.multiplicities))
+
 
 _GL_ORDER = 10
 _BIN_MAX = 16.0            # wider bins would need more than 10 Gauss-Legendre nodes
@@ -262,7 +266,8 @@ def powerlaw_spectrum(alpha, beta, n_modes=10**4, *, tail=True, bin_ratio=2.0) -
     Returns
     -------
     PowerLawSpectrum
-        Eigenvalues, target powers and multiplicities to pass to :func:`risk`.
+        Eigenvalues, target powers and multiplicities to pass to :func:`risk` (it also unpacks as
+        ``eigenvalues, target_power, multiplicities``).
     """
     a = as_positive_scalar(alpha, "alpha")
     b = as_positive_scalar(beta, "beta")
