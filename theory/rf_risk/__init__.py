@@ -6,5 +6,31 @@ a pair of fixed-point equations; k = ∞ is kernel ridge regression (eigenlearni
 2021). Power-law tasks, the optimal ridge and fitting ratio; Advani & Saxe's gradient-flow
 learning curves (Advani et al. 2017) as the time-domain companion. Derivations: docs/rf_risk.md.
 """
+from ._estimators import EmpiricalSpectrum as EmpiricalSpectrum
+from ._estimators import empirical_spectrum as empirical_spectrum
+from ._estimators import gcv_risk as gcv_risk
+from ._estimators import kappa_from_kernel as kappa_from_kernel
+from ._grid import RiskGrid as RiskGrid
+from ._grid import risk_grid as risk_grid
+from ._powerlaw import PowerLawSpectrum as PowerLawSpectrum
+from ._powerlaw import powerlaw_constants as powerlaw_constants
+from ._powerlaw import powerlaw_fitting_curve as powerlaw_fitting_curve
+from ._powerlaw import powerlaw_optimal_fitting_ratio as powerlaw_optimal_fitting_ratio
+from ._powerlaw import powerlaw_optimal_ridge as powerlaw_optimal_ridge
+from ._powerlaw import powerlaw_optimal_s as powerlaw_optimal_s
+from ._powerlaw import powerlaw_spectrum as powerlaw_spectrum
+from ._powerlaw import powerlaw_zero_ridge_optimal as powerlaw_zero_ridge_optimal
+from ._risk import EigenlearningResult as EigenlearningResult
+from ._risk import OptimalRidge as OptimalRidge
+from ._risk import RiskResult as RiskResult
+from ._risk import eigenlearning as eigenlearning
+from ._risk import optimal_ridge as optimal_ridge
+from ._risk import risk as risk
 
-__all__: list[str] = []
+__all__ = [
+    "EigenlearningResult", "EmpiricalSpectrum", "OptimalRidge", "PowerLawSpectrum", "RiskGrid", "RiskResult",
+    "eigenlearning", "empirical_spectrum", "gcv_risk", "kappa_from_kernel", "optimal_ridge",
+    "powerlaw_constants", "powerlaw_fitting_curve", "powerlaw_optimal_fitting_ratio",
+    "powerlaw_optimal_ridge", "powerlaw_optimal_s", "powerlaw_spectrum", "powerlaw_zero_ridge_optimal",
+    "risk", "risk_grid",
+]

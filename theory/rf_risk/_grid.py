@@ -1,0 +1,352 @@
+r"""Vectorised risk over broadcast grids of $(n, k, \delta)$ (docs/rf_risk.md#solving-it).
+
+$(n, k, \delta)$ enter the risk only through $\gamma$, and every mode sum is a smooth function of
+$u = \log\gamma$. We tabulate $\log z$, $\log(M - z)$, $\log(z - q)$, $\log q$, $\log B_1$,
+$\log B_2$ with their exact first and second $u$-derivatives (sums of $L^a(1-L)^b$, BLAS products)
+on a uniform $u$-grid of spacing ``DU`` covering every root the grid needs, and interpolate each
+by piecewise quintic Hermite polynomials (error $O(\Delta u^6)$). Then $\gamma_0$ and the root of
+$\Phi(\gamma) = \delta$ are found for all points at once by vectorised bisection in $u$; no Python
+loop runs over points. Measured against the scalar solver in tests/theory/test_rf_risk_grid.py.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..summary import compact_repr
+from ..validate import MAX_ENTRIES, as_finite_array, check_work, format_value
+from ._solve import Branch, Spectrum, as_noise, gamma_at
+
+__all__ = ["RiskGrid", "risk_grid"]
+
+#: Table spacing in u = log gamma. Quintic Hermite error ~ DU^6 f^(6)/46080; 0.05 measured <= 1e-11
+#: relative on z for power-law spectra (tests/theory/test_rf_risk_grid.py).
+DU = 0.1
+_NEWTON = 3                                   # Newton polish steps after the bisection
+_GL = 6                                       # Gauss-Legendre nodes for the near-gamma_0 gap
+_BISECT = 56                                  # halvings of a u-bracket of width <= ~1e3: below 1 ulp
+
+
+class _Table:
+    """Quintic Hermite tables of the mode sums in u = log gamma on [u0, u0 + (G-1) DU]."""
+
+    def __init__(self, spec: Spectrum, g_lo: float, g_hi: float):
+        u0, u1 = math.log(g_lo), math.log(g_hi)
+        G = max(int(math.ceil((u1 - u0) / DU)) + 1, 4)
+        check_work(G * spec.lam.size, "table nodes * modes", maximum=MAX_ENTRIES // 4,
+                   why="the spline table would not fit in memory")
+        self.u0, self.h, self.G = u0, (u1 - u0) / (G - 1), G
+        us = u0 + self.h * np.arange(G)
+        W = np.stack([spec.m, spec.m * spec.v2], axis=1)          # weights for plain and v^2 sums
+        names = ("z", "y", "w", "q", "B1", "B2")
+        vals = {nm: np.empty((G, 3)) for nm in names}
+        rows = max(1, int(2**22 // spec.lam.size))
+        for s in range(0, G, rows):
+            g = np.exp(us[s:s + rows])[:, None]
+            den = spec.lam[None, :] + g
+            a = spec.lam[None, :] / den                            # L
+            b = g / den                                            # 1 - L, never by subtraction
+            ab = a * b
+            a2b, ab2 = a * ab, ab * b
+            a3b, a2b2, ab3 = a * a2b, ab * ab, ab2 * b
+            S = {nm: arr @ W for nm, arr in (("a", a), ("b", b), ("ab", ab), ("a2", a * a), ("b2", b * b),
+                                              ("a2b", a2b), ("ab2", ab2), ("a3b", a3b), ("a2b2", a2b2),
+                                              ("ab3", ab3))}
+            one, vv = 0, 1
+            sl = slice(s, s + rows)
+            # (value, d/du, d2/du2) with dL/du = -L(1-L)
+            vals["z"][sl] = np.stack([S["a"][:, one], -S["ab"][:, one], S["ab2"][:, one] - S["a2b"][:, one]], 1)
+            vals["y"][sl] = np.stack([S["b"][:, one], S["ab"][:, one], S["a2b"][:, one] - S["ab2"][:, one]], 1)
+            vals["w"][sl] = np.stack([S["ab"][:, one], S["a2b"][:, one] - S["ab2"][:, one],
+                                      S["a3b"][:, one] - 4 * S["a2b2"][:, one] + S["ab3"][:, one]], 1)
+            vals["q"][sl] = np.stack([S["a2"][:, one], -2 * S["a2b"][:, one],
+                                      4 * S["a2b2"][:, one] - 2 * S["a3b"][:, one]], 1)
+            vals["B1"][sl] = np.stack([S["b2"][:, vv], 2 * S["ab2"][:, vv],
+                                       2 * (2 * S["a2b2"][:, vv] - S["ab3"][:, vv])], 1)
+            vals["B2"][sl] = np.stack([S["ab"][:, vv], S["a2b"][:, vv] - S["ab2"][:, vv],
+                                       S["a3b"][:, vv] - 4 * S["a2b2"][:, vv] + S["ab3"][:, vv]], 1)
+        self.zero_target = spec.total_power == 0.0
+        self.coef = {}
+        for nm in names:
+            f, d1, d2 = vals[nm].T
+            if nm in ("B1", "B2") and self.zero_target:
+                f = np.ones_like(f)
+                d1 = d2 = np.zeros_like(f)
+            # log space: g = log f, g' = f'/f, g'' = f''/f - g'^2
+            g0 = np.log(f)
+            g1 = d1 / f
+            g2 = d2 / f - g1 * g1
+            self.coef[nm] = self._quintic(g0, g1 * self.h, g2 * self.h * self.h)
+
+    @staticmethod
+    def _quintic(f, d, s):
+        """Coefficients c0..c5 in t in [0, 1] per interval from values, h f', h^2 f'' at both ends."""
+        f0, f1, d0, d1, s0, s1 = f[:-1], f[1:], d[:-1], d[1:], s[:-1], s[1:]
+        df = f1 - f0
+        c3 = 10 * df - 6 * d0 - 4 * d1 - (3 * s0 - s1) / 2
+        c4 = -15 * df + 8 * d0 + 7 * d1 + (3 * s0 - 2 * s1) / 2
+        c5 = 6 * df - 3 * d0 - 3 * d1 - (s0 - s1) / 2
+        return np.stack([f0, d0, s0 / 2, c3, c4, c5], axis=0)
+
+    def locate(self, u):
+        x = (u - self.u0) / self.h
+        j = np.clip(np.floor(x).astype(np.int64), 0, self.G - 2)
+        return j, x - j
+
+    def log_of(self, nm, j, t):
+        c = self.coef[nm][:, j]
+        return c[0] + t * (c[1] + t * (c[2] + t * (c[3] + t * (c[4] + t * c[5]))))
+
+    def z_and_y(self, u, M):
+        """z and M - z, each from whichever table is accurate (no M - z subtraction near z = M)."""
+        j, t = self.locate(u)
+        z = np.exp(self.log_of("z", j, t))
+        big = z > 0.5 * M
+        if not big.any():
+            return z, M - z
+        y = np.exp(self.log_of("y", j, t))
+        return np.where(big, M - y, z), np.where(big, y, M - z)
+
+
+@compact_repr
+@dataclass(frozen=True)
+class RiskGrid:
+    r"""Risks over a broadcast grid of $(n, k, \delta)$; every field is an array of the broadcast shape.
+
+    Attributes
+    ----------
+    test_mse, excess_risk, train_mse, fitting_ratio : numpy.ndarray
+        As in :class:`RiskResult` (``inf`` test risk where ``diverged``).
+    gamma, kappa, overfitting_coefficient, bias, variance, z, q, s : numpy.ndarray
+        As in :class:`RiskResult`.
+    regime : numpy.ndarray
+        Strings, as in :class:`RiskResult`.
+    diverged : numpy.ndarray
+        Booleans: ridgeless threshold $n = \min(k, M)$.
+    n, k, ridge : numpy.ndarray
+        The broadcast inputs.
+    noise : float
+        $\sigma^2$.
+    """
+
+    test_mse: np.ndarray
+    excess_risk: np.ndarray
+    train_mse: np.ndarray
+    fitting_ratio: np.ndarray
+    gamma: np.ndarray
+    kappa: np.ndarray
+    overfitting_coefficient: np.ndarray
+    bias: np.ndarray
+    variance: np.ndarray
+    z: np.ndarray
+    q: np.ndarray
+    s: np.ndarray
+    regime: np.ndarray
+    diverged: np.ndarray
+    n: np.ndarray
+    k: np.ndarray
+    ridge: np.ndarray
+    noise: float
+
+
+def _as_grid_inputs(n, k, ridge):
+    nn = np.asarray(as_finite_array(n, "n"), dtype=float)
+    if np.any(nn < 1):
+        raise ValueError(f"n must be >= 1 everywhere; got {format_value(nn[nn < 1].flat[0])}")
+    try:
+        kk = np.asarray(k, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError("k must be array-like of numbers >= 1 or np.inf") from exc
+    if np.any(np.isnan(kk)) or np.any(kk < 1) or np.any(kk == -np.inf):
+        raise ValueError("k must be >= 1 or np.inf everywhere (no NaN)")
+    dd = as_finite_array(ridge, "ridge")
+    if np.any(dd < 0):
+        raise ValueError(f"ridge must be >= 0 everywhere in a grid; got {format_value(dd[dd < 0].flat[0])}")
+    try:
+        nn, kk, dd = np.broadcast_arrays(nn, kk, dd)
+    except ValueError as exc:
+        raise ValueError(f"n, k and ridge must broadcast together; got shapes {np.shape(n)}, {np.shape(k)}, "
+                         f"{np.shape(ridge)}") from exc
+    check_work(nn.size, "grid points", maximum=MAX_ENTRIES // 64, why="the grid arrays would not fit in memory")
+    return nn.astype(float), kk.astype(float), dd.astype(float)
+
+
+def _bracket_table(spec: Spectrum, n, k, d) -> _Table:
+    """The roots gamma decrease in n and k and increase in ridge: the box corners bound them all."""
+    hi_br = Branch(spec, float(n.min()), float(k.min()))
+    g_hi = hi_br.gamma0 + (hi_br.solve(float(d.max())) if d.max() > 0 else 0.0)
+    if g_hi == 0.0:
+        g_hi = float(spec.lam.max())
+    lo_br = Branch(spec, float(n.max()), float(k.max()))
+    cands = [g_hi]
+    for t in (n[n < spec.M], k[k < spec.M]):          # smallest positive gamma_0 among ridgeless points
+        if t.size:
+            cands.append(gamma_at(spec, float(t.max())))
+    dpos = d[d > 0]
+    if dpos.size:
+        cands.append(lo_br.gamma0 + lo_br.solve(float(dpos.min())))
+    g_lo = min(cands)
+    return _Table(spec, g_lo * math.exp(-4 * DU), g_hi * math.exp(4 * DU))
+
+
+def _solve_u(tab: _Table, f, lo, hi):
+    """Vectorised bisection for an increasing f(u) = 0 on [lo, hi] (f(lo) <= 0 <= f(hi))."""
+    for _ in range(_BISECT):
+        mid = 0.5 * (lo + hi)
+        pos = f(mid) > 0
+        hi = np.where(pos, mid, hi)
+        lo = np.where(pos, lo, mid)
+    return 0.5 * (lo + hi)
+
+
+def risk_grid(eigenvalues, target_power, n, k, ridge, noise=0.0, *, multiplicities=None) -> RiskGrid:
+    r"""Risks over a broadcast grid of $(n, k, \delta)$ without a Python loop over points.
+
+    Parameters
+    ----------
+    eigenvalues, target_power : array_like
+        As in :func:`risk`.
+    n : array_like
+        Sample counts $\ge 1$ (floats allowed: the theory is continuous in $n$).
+    k : array_like
+        Feature counts $\ge 1$ or ``np.inf``.
+    ridge : array_like
+        Ridges $\delta \ge 0$.
+    noise : float, default 0.0
+        Label-noise variance $\sigma^2 \ge 0$.
+    multiplicities : array_like, optional
+        Positive mode weights.
+
+    Returns
+    -------
+    RiskGrid
+        Arrays of the broadcast shape of ``n``, ``k``, ``ridge``.
+    """
+    spec = Spectrum(eigenvalues, target_power, multiplicities)
+    s2 = as_noise(noise)
+    n, k, d = _as_grid_inputs(n, k, ridge)
+    shape = n.shape
+    n, k, d = n.ravel(), k.ravel(), d.ravel()
+    M = spec.M
+    tab = _bracket_table(spec, n, k, d)
+    u_lo, u_hi = tab.u0, tab.u0 + tab.h * (tab.G - 1)
+    kinv = np.where(np.isinf(k), 0.0, 1.0 / np.where(np.isinf(k), 1.0, k))
+
+    # gamma_n, gamma_k: z(u) = t; bisection in u on the table (z decreasing), t >= M -> gamma = 0
+    def gamma_of(t):
+        tt = np.where(np.isfinite(t), t, M)
+        u = _solve_u(tab, lambda u: tt - tab.z_and_y(u, M)[0], np.full(t.shape, u_lo), np.full(t.shape, u_hi))
+        return np.where(tt >= M, -np.inf, u)
+
+    # only the distinct n and k values are solved (vectorised), then mapped back
+    n_u, n_inv = np.unique(n, return_inverse=True)
+    k_u, k_inv = np.unique(k, return_inverse=True)
+    un, uk = gamma_of(n_u)[n_inv], gamma_of(k_u)[k_inv]
+    u0 = np.maximum(un, uk)
+    z0 = np.where(np.isneginf(u0), M, np.where(un >= uk, n, k))     # exact z(gamma_0)
+
+    zero0 = np.isneginf(u0)
+    pos = d > 0
+    a_n = n - z0
+    with np.errstate(invalid="ignore"):
+        a_k = np.where(np.isinf(k), np.inf, k - z0)
+    # the unknown is e = u - base, base = u_0 (or the table start when gamma_0 = 0): for a tiny ridge
+    # e is tiny and is carried at full relative precision, as is the gap z(gamma_0) - z(gamma)
+    base = np.where(zero0, u_lo, u0)
+    gl_t, gl_w = np.polynomial.legendre.leggauss(_GL)
+
+    def gaps(e):
+        """(n - z, (k - z)/k, z - q) at u = base + e, with z(gamma_0) - z(gamma) = int_0^e (z - q) de'
+        (Gauss-Legendre on the (z - q) table) when e < 0.35 < the table's padding: no difference of
+        close numbers; M - z from its own table when gamma_0 = 0."""
+        u = base + e
+        j, t = tab.locate(u)
+        w = np.exp(tab.log_of("w", j, t))
+        z, y = tab.z_and_y(u, M)
+        near = (e < 0.35) & ~zero0
+        integral = np.zeros_like(u)
+        if near.any():
+            vs = base[near][:, None] + 0.5 * e[near][:, None] * (1 + gl_t[None, :])
+            jj, tt = tab.locate(vs)
+            integral[near] = 0.5 * e[near] * (np.exp(tab.log_of("w", jj, tt)) @ gl_w)
+        gap = np.where(zero0, y, np.where(near, integral, z0 - z))
+        nz = a_n + gap
+        with np.errstate(invalid="ignore"):
+            c = np.where(np.isinf(k), 1.0, (a_k + gap) * kinv)
+        return nz, c, w
+
+    logd = np.log(np.where(pos, d, 1.0))
+
+    def log_phi_minus(e):                      # bisection: the plain n - z is accurate enough here
+        z, _ = tab.z_and_y(base + e, M)
+        nz = np.maximum(n - z, 1e-300)
+        kz = np.maximum(1.0 - z * kinv, 1e-300)
+        return base + e + np.log(nz) + np.log(kz) - logd
+
+    e_lo = np.maximum(u_lo - base, 0.0)
+    e = _solve_u(tab, log_phi_minus, e_lo.copy(), u_hi - base)
+    # Newton polish on the cancellation-free gaps:
+    # F(e) = u + log(n - z) + log(1 - z/k) - log(delta), F' = 1 + (z - q)/(n - z) + (z - q)/(k - z)
+    for _ in range(_NEWTON):
+        nz, c, w = gaps(e)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            F = base + e + np.log(nz) + np.log(c) - logd
+            dF = 1.0 + w / nz + w * kinv / c
+            step = np.where(pos & (nz > 0) & (c > 0), F / dF, 0.0)
+        e = np.maximum(e - np.clip(step, -DU, DU), e_lo)
+    e = np.where(pos, e, 0.0)
+    u = np.where(pos, base + e, u0)
+    gamma = np.where(np.isneginf(u), 0.0, np.exp(u))
+    ue = np.where(np.isneginf(u), u_lo, u)
+    j, t = tab.locate(ue)
+    q = np.exp(tab.log_of("q", j, t))
+    if tab.zero_target:
+        B1 = B2 = np.zeros_like(q)
+    else:
+        B1, B2 = np.exp(tab.log_of("B1", j, t)), np.exp(tab.log_of("B2", j, t))
+    nz, c, w = gaps(e)
+    # ridgeless points: the exact z_0; gamma = 0 (both n, k >= M) means L = 1
+    ols0 = ~pos & zero0
+    nz = np.where(pos, nz, a_n)
+    with np.errstate(invalid="ignore"):             # inf * 0 in branches np.where discards
+        c = np.where(pos, c, np.where(np.isinf(k) | zero0, np.where(np.isinf(k), 1.0, (k - M) * kinv),
+                                      np.where(np.isinf(a_k), 1.0, a_k) * kinv))
+    z = n - nz
+    w = np.where(ols0, 0.0, w)
+    q = np.where(ols0, M, q)
+    B1 = np.where(ols0, 0.0, B1)
+    B2 = np.where(ols0, 0.0, B2)
+    wk = w * kinv
+    den = nz * c + w * (nz * kinv + c)
+    num = n * (c + wk)
+    ols = ols0 & (n > M)
+    diverged = ~pos & ~ols & (den <= 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e0 = np.where(ols, n / (n - M), num / np.where(den > 0, den, 1.0))
+        em1 = np.where(ols, M / (n - M), e0 * (q * c + z * wk) / np.where(num > 0, num, 1.0))
+        signal = B1 + np.where(wk > 0, B2 * wk / np.where(c + wk > 0, c + wk, 1.0), 0.0)
+    signal = np.where(ols, 0.0, signal)
+    bias = np.where(diverged, np.where(signal > 0, np.inf, 0.0), e0 * signal)
+    variance = np.where(diverged, np.inf if s2 > 0 else 0.0, em1 * s2)
+    excess = bias + variance
+    test = excess + s2
+    s = nz / n
+    ratio = np.where(diverged, 0.0, s * s)
+    with np.errstate(invalid="ignore"):                         # inf * 0 only where diverged (masked)
+        train = np.where(diverged, 0.0, ratio * test)
+    e0 = np.where(diverged, np.inf, e0)
+    # kappa = gamma (k - z)/k, or delta/(n - z) where z is nearer k than n (spec: the accurate one)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kappa = np.where(pos & (c < nz / n), d / np.where(nz > 0, nz, 1.0), gamma * c)
+    regime = np.where(pos, "regularised",
+                      np.where(ols, "ols", np.where(diverged, "threshold",
+                                                    np.where(n < np.minimum(k, M), "interpolating",
+                                                             "underparameterised"))))
+    out = {nm: np.asarray(a, dtype=float).reshape(shape) for nm, a in (
+        ("test_mse", test), ("excess_risk", excess), ("train_mse", train), ("fitting_ratio", ratio),
+        ("gamma", gamma), ("kappa", kappa), ("overfitting_coefficient", e0), ("bias", bias),
+        ("variance", variance), ("z", z), ("q", q), ("s", s), ("n", n), ("k", k), ("ridge", d))}
+    return RiskGrid(regime=regime.reshape(shape), diverged=diverged.reshape(shape), noise=s2, **out)
