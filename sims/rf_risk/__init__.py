@@ -9,6 +9,7 @@ from ._monte_carlo import ReluFeaturesRisk as ReluFeaturesRisk
 from ._monte_carlo import arccos_kernel as arccos_kernel
 from ._monte_carlo import monte_carlo_risk as monte_carlo_risk
 from ._monte_carlo import relu_features_risk as relu_features_risk
+from ._phase import rf_risk_phase_diagram as rf_risk_phase_diagram
 
 __all__ = [
     "MonteCarloRisk",
@@ -16,4 +17,5 @@ __all__ = [
     "arccos_kernel",
     "monte_carlo_risk",
     "relu_features_risk",
+    "rf_risk_phase_diagram",
 ]
