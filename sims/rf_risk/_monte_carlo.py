@@ -20,6 +20,7 @@ ridges, or on how much memory is available.
 
 from __future__ import annotations
 
+import functools
 import math
 import sys
 from dataclasses import dataclass
@@ -418,6 +419,16 @@ def _inputs(rng, m, d, inputs):
     return X / math.sqrt(d)
 
 
+@functools.lru_cache(maxsize=2)
+def _pool_spectrum(seed: int, M: int, d: int, inputs: str, scale: float):
+    """Pool inputs and the eigen-decomposition of K_pool / M (decreasing); cached: claims reuse a pool."""
+    X = _inputs(np.random.default_rng([seed, 2**32 - 1]), M, d, inputs)
+    mu, U = scipy.linalg.eigh(arccos_kernel(X, scale=scale) / M, check_finite=False)
+    for a in (X, mu, U):
+        a.flags.writeable = False
+    return X, mu[::-1], U[:, ::-1]
+
+
 def relu_features_risk(n, k, ridges, *, d=8, pool_size=1000, noise=0.0, target=None, inputs="gaussian",
                        scale=math.sqrt(2.0), trials=1000, seed=0, progress=None) -> ReluFeaturesRisk:
     r"""Test and train error of ridge regression on real ReLU random features, by Monte Carlo.
@@ -513,11 +524,8 @@ def relu_features_risk(n, k, ridges, *, d=8, pool_size=1000, noise=0.0, target=N
     check_work(trials * M * width * (d + n), "trials * pool_size * k * (d + n)", maximum=MAX_COUNT)
     from tqdm.auto import tqdm
 
-    X = _inputs(np.random.default_rng([seed, 2**32 - 1]), M, d, inputs)
+    X, mu, U = _pool_spectrum(seed, M, d, inputs, scale)
     f = as_finite_array(target(X), "target(X)", shape=(M,))
-    K = arccos_kernel(X, scale=scale)
-    mu, U = scipy.linalg.eigh(K / M, check_finite=False)
-    mu, U = mu[::-1], U[:, ::-1]
     floor = M * _EPS * mu[0]
     n_floored = int(np.sum(mu <= floor))
     eig = np.maximum(mu, floor)
