@@ -13,8 +13,13 @@ import math
 import numpy as np
 from scipy.optimize import brentq
 
-from theory.rf_risk import (optimal_ridge, powerlaw_optimal_fitting_ratio, powerlaw_spectrum,
-                            powerlaw_zero_ridge_optimal, risk)
+from theory.rf_risk import (
+    optimal_ridge,
+    powerlaw_optimal_fitting_ratio,
+    powerlaw_spectrum,
+    powerlaw_zero_ridge_optimal,
+    risk,
+)
 
 from .._claim import Check, Comparison, Nontrivial, Perturbation, cite, claim
 

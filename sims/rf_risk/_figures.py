@@ -13,11 +13,11 @@ from ._plots import plot_fitting_ratio, plot_risk_curves
 
 
 @register_figure(
-    "rf_risk_curves", theory="rf_risk", params=dict(points=120, trials=16), seed=0,
+    "rf_risk_curves", theory="rf_risk", params=dict(points=120, trials=12), seed=0,
     description="Simon et al. (2023), synthetic panel: λ_i = v_i² = i^-1.5, M = 10⁴, σ² = 0.5; test and train MSE "
                 "vs k at n = 256 and vs n at k = 256 for δ ∈ {4.64e-3, 2.15e-2, 0.1, 2.15, 21.5}, the optimal-ridge "
                 "envelope and the optimal KRR line (theory.rf_risk.risk_grid), Monte-Carlo points ± SE in the "
-                "Gaussian model (16 trials) at k ∈ {32, 100, 512} and n ∈ {32, 100, 1000}.",
+                "Gaussian model (12 trials) at k ∈ {32, 100, 512} and n ∈ {32, 100, 1000}.",
     claims=("rf_risk.theory_vs_monte_carlo", "rf_risk.train_test_relation", "rf_risk.theorem1_more_is_better"))
 def _curves(*, seed, points, trials):
     return plot_risk_curves(rf_risk_curves(points=points, trials=trials, seed=seed))

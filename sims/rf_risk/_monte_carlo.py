@@ -32,7 +32,6 @@ from theory.summary import compact_repr
 from theory.validate import (
     MAX_COUNT,
     MAX_ENTRIES,
-    as_bool,
     as_choice,
     as_count,
     as_finite_array,
@@ -41,7 +40,6 @@ from theory.validate import (
     as_positive_scalar,
     as_seed,
     check_work,
-    format_value,
 )
 
 __all__ = ["MonteCarloRisk", "ReluFeaturesRisk", "arccos_kernel", "monte_carlo_risk", "relu_features_risk"]
@@ -141,7 +139,7 @@ def _fit(F: np.ndarray, y: np.ndarray, ridges: np.ndarray, k: float):
     taken through the smaller Gram matrix ($FF^\top = US^2U^\top$ or $F^\top F = VS^2V^\top$,
     LAPACK ``syevr`` via ``scipy.linalg.eigh``): at n = 2000, k = 4000 it is an order of magnitude
     faster than ``gesdd`` on F. Squared singular values below $\max(n, k)\,\epsilon\,s_{max}^2$
-    count as zero at δ = 0 (``numpy.linalg.pinv``'s cut-off on $s$ would be $\max(n, k)\epsilon s_{max}$;
+    count as zero (``numpy.linalg.pinv``'s cut-off on $s$ would be $\max(n, k)\epsilon s_{max}$;
     on the Gram matrix that is below its rounding, so the cut-off is taken on $s^2$).
     """
     n, width = F.shape
@@ -150,9 +148,9 @@ def _fit(F: np.ndarray, y: np.ndarray, ridges: np.ndarray, k: float):
     mu, Q = scipy.linalg.eigh(G, check_finite=False)
     mu = np.maximum(mu, 0.0)            # a Gram matrix is PSD; rounding can leave tiny negative values
     tol = max(n, width) * _EPS * mu[-1]
-    with np.errstate(divide="ignore"):
-        pinv = np.where(mu > tol, 1.0 / np.where(mu > tol, mu, 1.0), 0.0)
-        h = np.where(ridges[None, :] > 0, 1.0 / (mu[:, None] + k * ridges[None, :]), pinv[:, None])
+    # directions with μ at rounding level are the null space of F (‖Fᵀu‖² = μ): left out at every ridge
+    live = mu > tol
+    h = np.where(live[:, None], 1.0 / (np.where(live, mu, 1.0)[:, None] + k * ridges[None, :]), 0.0)
     if small:                           # B = Fᵀ U diag(h) Uᵀ y
         B = F.T @ (Q @ (h * (Q.T @ y)[:, None]))
     else:                               # B = V diag(h) Vᵀ Fᵀ y
@@ -211,9 +209,8 @@ def _krr_trial(seed, trial, lam, v, n, ridges, noise):
     mu = np.maximum(mu, 0.0)            # K is PSD; rounding can leave tiny negative eigenvalues
     tol = n * _EPS * mu[-1]
     # (K + δ)⁻¹ = U diag(1/(μ + δ)) Uᵀ; at δ = 0 the pseudo-inverse (min-norm interpolant)
-    with np.errstate(divide="ignore"):
-        inv = np.where(ridges[None, :] > 0, 1.0 / (mu[:, None] + ridges[None, :]),
-                       np.where(mu > tol, 1.0 / np.where(mu > tol, mu, 1.0), 0.0)[:, None])
+    live = mu > tol                     # below: K's null space to rounding, left out at every ridge
+    inv = np.where(live[:, None], 1.0 / (np.where(live, mu, 1.0)[:, None] + ridges[None, :]), 0.0)
     coef = inv * (U.T @ y)[:, None]
     C = U @ coef                        # n × R: (K + δI)⁻¹ y
     fitted = U @ (mu[:, None] * coef)   # K C = X ŵ
@@ -226,6 +223,11 @@ def _krr_trial(seed, trial, lam, v, n, ridges, noise):
         w = lam[lo:hi, None] * (Xc.T @ C)   # ŵ = Λ Xᵀ (XΛXᵀ + δI)⁻¹ y
         test += np.sum((w - v[lo:hi, None]) ** 2, axis=0)
     return test, train
+
+
+def _check_finite(tests, trains, what: str) -> None:
+    if not (np.all(np.isfinite(tests)) and np.all(np.isfinite(trains))):
+        raise ValueError(f"{what} are too large: the errors overflow float64")
 
 
 def _summarise(tests, trains, ridges, n, k, noise, trials, seed) -> MonteCarloRisk:
@@ -332,6 +334,7 @@ def monte_carlo_risk(eigenvalues, target_power, n, k, ridges, noise=0.0, trials=
             tests[t], trains[t] = _krr_trial(seed, t, lam, v, n, ridges, noise)
         else:
             tests[t], trains[t] = _rf_trial(seed, t, sqrt_lam, v, n, int(k), ridges, noise)
+    _check_finite(tests, trains, "eigenvalues, target_power and noise")
     return _summarise(tests, trains, ridges, n, k, noise, trials, seed)
 
 
@@ -402,8 +405,11 @@ def arccos_kernel(X, Y=None, scale=math.sqrt(2.0)) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         cos = np.clip(np.where(norms > 0, (X @ Y.T) / np.where(norms > 0, norms, 1.0), 1.0), -1.0, 1.0)
     theta = np.arccos(cos)
-    # sin θ from 1 − cos², clipped: arccos then sin loses accuracy near θ = 0 only in θ itself
-    return scale**2 * norms * (np.sqrt(np.maximum(1.0 - cos * cos, 0.0)) + (np.pi - theta) * cos) / (2 * np.pi)
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = (scale * scale) * norms * (np.sqrt(np.maximum(1.0 - cos * cos, 0.0)) + (np.pi - theta) * cos) / (2 * np.pi)
+    if not np.all(np.isfinite(out)):
+        raise ValueError("scale and the input norms are too large: the kernel overflows float64")
+    return out
 
 
 def _default_target(X: np.ndarray) -> np.ndarray:
@@ -542,9 +548,8 @@ def relu_features_risk(n, k, ridges, *, d=8, pool_size=1000, noise=0.0, target=N
             mu_t, U_t = scipy.linalg.eigh(arccos_kernel(Xtr, scale=scale), check_finite=False)
             mu_t = np.maximum(mu_t, 0.0)
             tol = n * _EPS * mu_t[-1]
-            with np.errstate(divide="ignore"):
-                inv = np.where(ridges[None, :] > 0, 1.0 / (mu_t[:, None] + ridges[None, :]),
-                               np.where(mu_t > tol, 1.0 / np.where(mu_t > tol, mu_t, 1.0), 0.0)[:, None])
+            live = mu_t > tol
+            inv = np.where(live[:, None], 1.0 / (np.where(live, mu_t, 1.0)[:, None] + ridges[None, :]), 0.0)
             coef = inv * (U_t.T @ y)[:, None]
             pred = arccos_kernel(X, Xtr, scale=scale) @ (U_t @ coef)
             fitted = U_t @ (mu_t[:, None] * coef)
@@ -555,6 +560,7 @@ def relu_features_risk(n, k, ridges, *, d=8, pool_size=1000, noise=0.0, target=N
             pred = G @ B
         tests[t] = np.mean((pred - f[:, None]) ** 2, axis=0) + noise
         trains[t] = np.mean((y[:, None] - fitted) ** 2, axis=0)
+    _check_finite(tests, trains, "noise, scale and target")
     mc = _summarise(tests, trains, ridges, n, k, noise, trials, seed)
     return ReluFeaturesRisk(monte_carlo=mc, eigenvalues=eig, target_power=v2, n_floored=n_floored, d=d,
                             pool_size=M, inputs=inputs, scale=scale)

@@ -14,6 +14,7 @@ import numpy as np
 
 from theory.validate import (
     MAX_ENTRIES,
+    as_bool,
     as_count,
     as_finite_array,
     as_finite_scalar,
@@ -114,11 +115,16 @@ def rf_risk_phase_diagram(*, x_values=None, y_values=None, ridge=1e-2, ridges=No
     if noise < 0:
         raise ValueError(f"noise must be >= 0; got {noise}")
     M = as_count(n_modes, "n_modes", maximum=10**7)
+    plot = as_bool(plot, "plot")
     check_work(n.size * k.size * ridges.size, "len(x_values) * len(y_values) * len(ridges)", maximum=MAX_ENTRIES // 16,
                why="the risk grid would not fit in memory")
 
     i = np.arange(1, M + 1, dtype=float)
-    lam, v2 = i**-alpha, i**-beta
+    with np.errstate(under="ignore"):
+        lam, v2 = i**-alpha, i**-beta
+    if not lam[-1] > 0:
+        raise ValueError(f"alpha is too large for n_modes = {M}: the eigenvalue n_modes^-alpha underflows to 0; "
+                         f"got alpha = {alpha}")
     fixed = risk_grid(lam, v2, n[:, None], k[None, :], ridge, noise)
     sweep = risk_grid(lam, v2, n[:, None, None], k[None, :, None], ridges[None, None, :], noise)
     best = np.argmin(sweep.test_mse, axis=2)

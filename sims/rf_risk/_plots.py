@@ -45,8 +45,8 @@ def ridge_colors(ridges) -> list:
     from matplotlib import colormaps
 
     r = np.log10(np.asarray(ridges, dtype=float))
-    t = (r + 3.0) / 5.0                        # 1e-3 … 1e2 onto the colour map
-    return [colormaps["plasma"](0.85 * float(np.clip(x, 0.0, 1.0))) for x in t]
+    t = (r + 3.0) / 5.0                        # 1e-3 … 1e2 onto the colour map (its pale end left out)
+    return [colormaps["plasma"](0.9 * float(np.clip(x, 0.0, 1.0))) for x in t]
 
 
 def _ridge_label(r: float) -> str:
@@ -100,8 +100,12 @@ def plot_risk_curves(data=None):
                 ax.set_xlabel(f"{'k (random features)' if axis == 'k' else 'n (samples)'}")
                 ax.set_ylabel("test MSE" if row == 0 else "train MSE")
                 ax.set_title(f"{'test' if row == 0 else 'train'} MSE vs {axis}, {other} = {d.fixed}")
-        axes[0, 0].set_ylim(0.4, None)
-        axes[0, 1].set_ylim(0.4, None)
+        from matplotlib.ticker import FormatStrFormatter
+
+        for ax in axes[0]:
+            ax.set_ylim(0.4, None)
+            ax.yaxis.set_major_formatter(FormatStrFormatter("%g"))
+            ax.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
         handles, labels = axes[0, 0].get_legend_handles_labels()
         from matplotlib.lines import Line2D
 
