@@ -500,6 +500,14 @@ def relu_features_risk(n, k, ridges, *, d=8, pool_size=1000, noise=0.0, target=N
     ValueError
         Naming the argument: bad counts, ridges, noise, scale, inputs or target values.
 
+    Notes
+    -----
+    Measured (1,000 trials, σ² = 0.1, n, k in {100, 300, ∞}, δ in [1e-3, 0.1], the default target):
+    on the unit sphere of $\mathbb{R}^8$ with a pool of 2,000 the theory is within 1-8% of the
+    Monte Carlo (seeds 0-4; claim ``rf_risk.relu_universality``), the deviation shrinking as the
+    pool grows (≈ 8% at 500, 2-5% at 3,000); on Gaussian inputs $N(0, I_8/8)$, whose norms
+    fluctuate, it is off by 13-20% at any pool size: Gaussian universality needs concentrated norms.
+
     References
     ----------
     Simon et al. (2023), arXiv 2311.14646 (Assumption A, Gaussian universality); Cho & Saul (2009),
