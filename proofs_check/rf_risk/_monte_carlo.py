@@ -99,7 +99,8 @@ def _test_and_train(setting, seed, perturb, cases):
                  "over- (n < k) and under-parameterised (n > k), at ridge 0 (min-norm) and δ > 0.",
        tolerance_reason="k = 4 standard errors of the mean of 1,000 trials; n = 100 and 400 against k = 400 and 100 "
                         "keep n/k = 1/4 or 4, away from the n = k peak where the theory's O(1/n) bias and the "
-                        "heavy-tailed per-trial errors are largest (measured here |bias| ≲ 1.5 SE). Ridgeless "
+                        "heavy-tailed per-trial errors are largest (measured on seeds 0-2: max 2.0 SE on test, "
+                        "2.9 SE on train). Ridgeless "
                         "n < k interpolates: MC train ≤ 1e-16 absolute (rounding).",
        seeds=range(5), seeds_reason=MC_SEEDS, wrong=Perturbation(relative=0.03), slow=True,
        setting=dict(M=600, alpha=1.5, noise=0.1, trials=1000, k_se=4.0,
@@ -115,7 +116,8 @@ def _theory_vs_monte_carlo(setting, seed, perturb):
                  "of kernel ridge regression in the Gaussian model within 4 standard errors, ridgeless included.",
        tolerance_reason="k = 4 standard errors of the mean of 2,000 trials at n = 150 (M = 600): the theory's "
                         "finite-n bias is O(1/n) relative (≈ 0.4% at n = 60, 0.2% at n = 120 measured), below "
-                        "1.5 SE here. Ridgeless n < M interpolates: MC train ≤ 1e-16 absolute (rounding).",
+                        "2.5 SE here (measured max over seeds 0-4: 2.5 SE test, 2.3 SE train). Ridgeless n < M "
+                        "interpolates: MC train ≤ 1e-16 absolute (rounding).",
        seeds=range(5), seeds_reason=MC_SEEDS, wrong=Perturbation(relative=0.03), slow=True,
        setting=dict(M=600, alpha=1.5, noise=0.1, trials=2000, k_se=4.0,
                     cases=((150, None, (0.0, 1e-3, 1e-1, 1.0)),)))
@@ -140,7 +142,9 @@ def _ratio_and_se(train: np.ndarray, test: np.ndarray) -> tuple[float, float]:
                  "mean train to mean test error matches (1 − z/n)² within 4 standard errors, for random features "
                  "on both sides of n = k and for kernel ridge regression.",
        tolerance_reason="k = 4 delta-method standard errors of the ratio of means (paired trials, 1,000 per case); "
-                        "cases at δ > 0 (train error > 0) with n/k = 1/4 or 4 and k = ∞, away from n = k.",
+                        "cases at δ > 0 (train error > 0) with n/k = 1/4 or 4 and k = ∞, away from n = k. The "
+                        "over-parameterised case n = 100, k = 400 carries the theory's O(1/n) bias: the MC ratio "
+                        "is ≈ 1% above (1 − z/n)², 2-3 SE (measured max over seeds 0-4: 3.1 SE).",
        seeds=range(5), seeds_reason=MC_SEEDS, wrong=Perturbation(relative=0.05), slow=True,
        setting=dict(M=600, alpha=1.5, noise=0.1, trials=1000, k_se=4.0,
                     cases=((100, 400, (1e-2, 1e-1, 1.0)), (400, 100, (1e-2, 1e-1)), (100, None, (1e-2, 1.0)))))

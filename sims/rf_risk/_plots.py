@@ -206,9 +206,13 @@ def plot_risk_phase_diagram(result):
                 pts = result.boundaries["interpolation_threshold"]
                 ax.plot(pts[:, 0], pts[:, 1], label="interpolation threshold n = k", **THRESHOLD_STYLE)
         delta = result.values["optimal_ridge"]
-        levels = [lv for lv in (1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0) if delta.min() < lv < delta.max()]
+        pos = delta[delta > 0]
+        levels = []
+        if pos.size and pos.max() > pos.min():     # five log-spaced levels inside the range, 2 significant digits
+            inner = np.geomspace(pos.min(), pos.max(), 7)[1:-1]
+            levels = sorted({float(f"{lv:.2g}") for lv in inner})
         if levels:
-            cs = axes[1].contour(k, n, np.log10(np.maximum(delta, 1e-12)), levels=np.log10(levels), colors="w",
+            cs = axes[1].contour(k, n, np.log10(np.maximum(delta, 1e-12)), levels=np.log10(levels), colors="w", linestyles="solid",
                                  linewidths=0.9)
             axes[1].clabel(cs, fmt=lambda v: f"δ* = {10**v:g}", fontsize=7)
         fig.colorbar(mesh, ax=axes, label="test MSE (noise included)", shrink=0.9)
