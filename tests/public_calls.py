@@ -17,6 +17,9 @@ NTP_PI = np.array([0.2, 0.3, 0.5])
 NTP_W = np.array([[0.1, -0.2], [0.3, 0.0], [-0.1, 0.2], [0.0, 0.1]])
 NTP_SIM_H = np.array([[1.0, 0.2], [0.3, -1.0], [0.5, 0.5]])                 # d = 3 > m = 2
 NTP_SIM_P = np.array([[0.7, 0.0], [0.3, 0.4], [0.0, 0.6]])                  # V = 3
+RF_LAM = np.array([1.0, 0.5, 0.25, 0.125, 0.0625, 0.03])                    # rf_risk: 6 modes
+RF_V2 = np.array([1.0, 0.3, 0.2, 0.1, 0.05, 0.0])
+RF_K = X3 @ X3.T                                                            # a 3 x 3 Gram matrix
 H2 = np.array([[[1.0, 0.1], [0.1, 0.5]], [[0.8, 0.0], [0.0, 1.2]], [[1.5, -0.2], [-0.2, 0.7]]])
 
 
@@ -146,6 +149,28 @@ CALLS: dict[str, dict] = {
     "theory.catalog.theory_info": dict(name="lazy_rich"),
     "theory.catalog.phase_theory": dict(system="ntp_separability"),
     # ---------------------------------------------------------------- sims
+    # ---------------------------------------------------------------- theory.rf_risk (THEORY helper: solver, grid,
+    # power laws, estimators)
+    "theory.rf_risk.risk": dict(eigenvalues=RF_LAM, target_power=RF_V2, n=4, k=6, ridge=0.1, noise=0.2,
+                                multiplicities=None, learnabilities=True, allow_negative_ridge=False),
+    "theory.rf_risk.optimal_ridge": dict(eigenvalues=RF_LAM, target_power=RF_V2, n=4, k=6, noise=0.2,
+                                         multiplicities=None),
+    "theory.rf_risk.eigenlearning": dict(eigenvalues=RF_LAM, target_power=RF_V2, n=4, ridge=0.1, noise=0.2,
+                                         multiplicities=None),
+    "theory.rf_risk.risk_grid": dict(eigenvalues=RF_LAM, target_power=RF_V2, n=np.array([[2.0], [4.0]]),
+                                     k=np.array([3.0, np.inf]), ridge=0.1, noise=0.2, multiplicities=None),
+    "theory.rf_risk.optimal_ridge_grid": dict(eigenvalues=RF_LAM, target_power=RF_V2, n=np.array([[2.0], [4.0]]),
+                                              k=np.array([3.0, np.inf]), noise=0.2, multiplicities=None),
+    "theory.rf_risk.powerlaw_constants": dict(alpha=1.5, beta=1.2),
+    "theory.rf_risk.powerlaw_fitting_curve": dict(alpha=1.5, beta=1.2, s=[0.0, 0.5], noise_rel=0.1),
+    "theory.rf_risk.powerlaw_optimal_fitting_ratio": dict(alpha=1.5, beta=1.2, noise_rel=0.1),
+    "theory.rf_risk.powerlaw_optimal_ridge": dict(alpha=1.5, beta=1.2, n=100, noise_rel=0.1),
+    "theory.rf_risk.powerlaw_optimal_s": dict(alpha=1.5, beta=1.2, noise_rel=0.1),
+    "theory.rf_risk.powerlaw_spectrum": dict(alpha=1.5, beta=1.2, n_modes=20, tail=True, bin_ratio=2.0),
+    "theory.rf_risk.powerlaw_zero_ridge_optimal": dict(alpha=1.5, beta=1.2, noise_rel=0.1),
+    "theory.rf_risk.kappa_from_kernel": dict(K=RF_K, ridge=0.1),
+    "theory.rf_risk.gcv_risk": dict(K=RF_K, y=Y3, ridge=0.1),
+    "theory.rf_risk.empirical_spectrum": dict(K=RF_K, y=Y3),
     "sims.figure_registry": dict(theory="lazy_rich"),
     "sims.lazy_rich.delayed_rich_delta": dict(s=1.0, delay_ratio=0.1),
     "sims.lazy_rich.gradient_descent": dict(X=X3, y=Y3, a0=0.3, w0=[0.2, 0.1], lr=0.01, n_steps=5),

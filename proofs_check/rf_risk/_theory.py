@@ -135,7 +135,7 @@ def _theorem1(setting, seed, perturb):
                  "√R* = max(0, (α − β)/(β(α − 1))) without noise (the stationary point of f(s) with noise), and zero "
                  "ridge is optimal iff σ_rel² <= (β − α)/(α(α − 1)).",
        tolerance_reason="The discrete theory on a compressed power-law spectrum (exact to 1e4 modes, Gauss–Legendre "
-                        "tail to 1e250: sums right to ~1e-10) differs from the continuum by O(1/n) "
+                        "tail down to λ = 1e-280: sums right to ~1e-10) differs from the continuum by O(1/n) "
                         "(measured n·|ΔR| = 0.006-0.59 at n = 1e4, largest for (1.17, 1.14, σ_rel² = 5), and tenfold "
                         "smaller per decade of n); the check allows 1/n at n = 1e4, and the error must shrink at least fivefold from n = 1e3 to 1e4. "
                         "Threshold outcomes are counted with tolerance 0 at σ_rel² 5% either side of it.",

@@ -8,7 +8,7 @@ Target: <= 1e-9 relative at every point. The quintic Hermite tables in log gamma
 import numpy as np
 import pytest
 
-from theory.rf_risk import risk, risk_grid
+from theory.rf_risk import optimal_ridge, optimal_ridge_grid, risk, risk_grid
 
 GRID = 1e-9
 
@@ -56,3 +56,40 @@ def test_grid_bad_inputs():
         risk_grid(lam, v2, 3, [np.nan], 0.1)
     with pytest.raises(ValueError, match="broadcast"):
         risk_grid(lam, v2, [1, 2, 3], [1, 2], 0.1)
+
+
+@pytest.mark.parametrize("noise", [0.5, 0.05])
+def test_optimal_ridge_grid_matches_scalar(noise):
+    # E* agrees to the optimisers' accuracy (both minimise over log(gamma - gamma_0) to ~1e-10 in the
+    # argument, so E* to ~1e-18 + the 1e-12 table error); the ridge itself is compared only where the
+    # minimum is well curved (its relative accuracy is ~sqrt(1e-12 / curvature))
+    lam, v2 = _task(M=1000)
+    ns = np.array([5, 30, 200, 999, 1500])
+    ks = np.array([5, 40, 300, 1000, 3000, np.inf])
+    g = optimal_ridge_grid(lam, v2, ns[:, None], ks[None, :], noise)
+    for a, n in enumerate(ns):
+        for b, k in enumerate(ks):
+            o = optimal_ridge(lam, v2, int(n), k, noise)
+            assert g.test_mse[a, b] == pytest.approx(o.test_mse, rel=GRID), (n, k)
+            assert g.ridgeless_optimal[a, b] == o.ridgeless_optimal
+            if not o.ridgeless_optimal:
+                assert g.ridge[a, b] == pytest.approx(o.ridge, rel=1e-4), (n, k)
+
+
+def test_grid_on_a_compressed_power_law():
+    # weighted modes (multiplicities) spanning 280 decades, exponents near 1
+    from theory.rf_risk import powerlaw_spectrum
+
+    S = powerlaw_spectrum(1.17, 1.14, 2000)
+    ns = np.array([10, 1000, 10**5])
+    ks = np.array([50, 10**4, np.inf])
+    for ridge in (0.0, 1e-4):
+        g = risk_grid(S.eigenvalues, S.target_power, ns[:, None], ks[None, :], ridge, 0.1,
+                      multiplicities=S.multiplicities)
+        for a, n in enumerate(ns):
+            for b, k in enumerate(ks):
+                r = risk(S.eigenvalues, S.target_power, int(n), k, ridge, 0.1, multiplicities=S.multiplicities)
+                assert g.diverged[a, b] == r.diverged
+                if not r.diverged:
+                    assert g.test_mse[a, b] == pytest.approx(r.test_mse, rel=GRID), (n, k, ridge)
+                    assert g.train_mse[a, b] == pytest.approx(r.train_mse, rel=GRID, abs=1e-300), (n, k, ridge)

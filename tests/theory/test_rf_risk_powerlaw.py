@@ -11,9 +11,17 @@ import pytest
 from scipy.integrate import quad
 from scipy.optimize import minimize_scalar
 
-from theory.rf_risk import (optimal_ridge, powerlaw_constants, powerlaw_fitting_curve, powerlaw_optimal_fitting_ratio,
-                            powerlaw_optimal_ridge, powerlaw_optimal_s, powerlaw_spectrum, powerlaw_zero_ridge_optimal,
-                            risk)
+from theory.rf_risk import (
+    optimal_ridge,
+    powerlaw_constants,
+    powerlaw_fitting_curve,
+    powerlaw_optimal_fitting_ratio,
+    powerlaw_optimal_ridge,
+    powerlaw_optimal_s,
+    powerlaw_spectrum,
+    powerlaw_zero_ridge_optimal,
+    risk,
+)
 
 CASES = [(1.17, 1.14, 0.0), (1.22, 1.20, 0.0), (1.5, 1.2, 0.0), (2.0, 1.5, 0.0), (1.17, 1.14, 1.0),
          (1.17, 1.14, 5.0), (1.12, 1.36, 1.9), (1.12, 1.36, 5.0), (2.0, 1.5, 0.3)]

@@ -10,7 +10,9 @@ from ._estimators import EmpiricalSpectrum as EmpiricalSpectrum
 from ._estimators import empirical_spectrum as empirical_spectrum
 from ._estimators import gcv_risk as gcv_risk
 from ._estimators import kappa_from_kernel as kappa_from_kernel
+from ._grid import OptimalRidgeGrid as OptimalRidgeGrid
 from ._grid import RiskGrid as RiskGrid
+from ._grid import optimal_ridge_grid as optimal_ridge_grid
 from ._grid import risk_grid as risk_grid
 from ._powerlaw import PowerLawSpectrum as PowerLawSpectrum
 from ._powerlaw import powerlaw_constants as powerlaw_constants
@@ -28,9 +30,9 @@ from ._risk import optimal_ridge as optimal_ridge
 from ._risk import risk as risk
 
 __all__ = [
-    "EigenlearningResult", "EmpiricalSpectrum", "OptimalRidge", "PowerLawSpectrum", "RiskGrid", "RiskResult",
-    "eigenlearning", "empirical_spectrum", "gcv_risk", "kappa_from_kernel", "optimal_ridge",
-    "powerlaw_constants", "powerlaw_fitting_curve", "powerlaw_optimal_fitting_ratio",
-    "powerlaw_optimal_ridge", "powerlaw_optimal_s", "powerlaw_spectrum", "powerlaw_zero_ridge_optimal",
-    "risk", "risk_grid",
+    "EigenlearningResult", "EmpiricalSpectrum", "OptimalRidge", "OptimalRidgeGrid", "PowerLawSpectrum",
+    "RiskGrid", "RiskResult", "eigenlearning", "empirical_spectrum", "gcv_risk", "kappa_from_kernel",
+    "optimal_ridge", "optimal_ridge_grid", "powerlaw_constants", "powerlaw_fitting_curve",
+    "powerlaw_optimal_fitting_ratio", "powerlaw_optimal_ridge", "powerlaw_optimal_s", "powerlaw_spectrum",
+    "powerlaw_zero_ridge_optimal", "risk", "risk_grid",
 ]

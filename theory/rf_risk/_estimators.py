@@ -92,6 +92,7 @@ def gcv_risk(K, y, ridge) -> np.ndarray | float:
         raise ValueError("ridge must be > 0 for the GCV estimate (it divides by the ridge)")
     c2 = np.sum((U.T @ Y) ** 2, axis=1)                         # squared coefficients of y in K's eigenbasis
     inv = 1.0 / (mu[None, :] + dd[:, None])
+    inv = inv / inv.max(axis=1, keepdims=True)                 # scale-free ratio: no under/overflow
     out = A.shape[0] * np.sum(inv**2 * c2[None, :], axis=1) / np.sum(inv, axis=1) ** 2
     return float(out[0]) if d.ndim == 0 else out
 

@@ -20,7 +20,7 @@ from ..summary import compact_repr
 from ..validate import MAX_ENTRIES, as_finite_array, check_work, format_value
 from ._solve import Branch, Spectrum, as_noise, gamma_at
 
-__all__ = ["RiskGrid", "risk_grid"]
+__all__ = ["OptimalRidgeGrid", "RiskGrid", "optimal_ridge_grid", "risk_grid"]
 
 #: Table spacing in u = log gamma. Quintic Hermite error ~ DU^6 f^(6)/46080; 0.05 measured <= 1e-11
 #: relative on z for power-law spectra (tests/theory/test_rf_risk_grid.py).
@@ -75,7 +75,13 @@ class _Table:
             if nm in ("B1", "B2") and self.zero_target:
                 f = np.ones_like(f)
                 d1 = d2 = np.zeros_like(f)
-            # log space: g = log f, g' = f'/f, g'' = f''/f - g'^2
+            # log space: g = log f, g' = f'/f, g'' = f''/f - g'^2. A sum that underflows (q ~ z^2 when
+            # z ~ 1e-300 at an enormous ridge) is held at 1e-300 with zero slope: it is then negligible
+            tiny = f < 1e-300
+            if tiny.any():
+                f = np.where(tiny, 1e-300, f)
+                d1 = np.where(tiny, 0.0, d1)
+                d2 = np.where(tiny, 0.0, d2)
             g0 = np.log(f)
             g1 = d1 / f
             g2 = d2 / f - g1 * g1
@@ -120,16 +126,14 @@ class RiskGrid:
     ----------
     test_mse, excess_risk, train_mse, fitting_ratio : numpy.ndarray
         As in :class:`RiskResult` (``inf`` test risk where ``diverged``).
-    gamma, kappa, overfitting_coefficient, bias, variance, z, q, s : numpy.ndarray
-        As in :class:`RiskResult`.
+    gamma, kappa, overfitting_coefficient, bias, variance, z, q : numpy.ndarray
+        As in :class:`RiskResult` ($s = 1 - z/n$ is the square root of ``fitting_ratio`` for ridges $\ge 0$).
     regime : numpy.ndarray
         Strings, as in :class:`RiskResult`.
     diverged : numpy.ndarray
         Booleans: ridgeless threshold $n = \min(k, M)$.
-    n, k, ridge : numpy.ndarray
-        The broadcast inputs.
     noise : float
-        $\sigma^2$.
+        $\sigma^2$. (The inputs $n, k, \delta$ are the caller's; the arrays have their broadcast shape.)
     """
 
     test_mse: np.ndarray
@@ -143,12 +147,8 @@ class RiskGrid:
     variance: np.ndarray
     z: np.ndarray
     q: np.ndarray
-    s: np.ndarray
     regime: np.ndarray
     diverged: np.ndarray
-    n: np.ndarray
-    k: np.ndarray
-    ridge: np.ndarray
     noise: float
 
 
@@ -170,6 +170,9 @@ def _as_grid_inputs(n, k, ridge):
     except ValueError as exc:
         raise ValueError(f"n, k and ridge must broadcast together; got shapes {np.shape(n)}, {np.shape(k)}, "
                          f"{np.shape(ridge)}") from exc
+    if nn.size == 0:
+        raise ValueError(f"n, k and ridge must broadcast to a non-empty grid; got shapes {np.shape(n)}, "
+                         f"{np.shape(k)}, {np.shape(ridge)}")
     check_work(nn.size, "grid points", maximum=MAX_ENTRIES // 64, why="the grid arrays would not fit in memory")
     return nn.astype(float), kk.astype(float), dd.astype(float)
 
@@ -189,7 +192,8 @@ def _bracket_table(spec: Spectrum, n, k, d) -> _Table:
     if dpos.size:
         cands.append(lo_br.gamma0 + lo_br.solve(float(dpos.min())))
     g_lo = min(cands)
-    return _Table(spec, g_lo * math.exp(-4 * DU), g_hi * math.exp(4 * DU))
+    top = 0.5 * np.finfo(float).max                    # the table's upper edge stays finite
+    return _Table(spec, max(g_lo * math.exp(-4 * DU), 1e-300), min(g_hi * math.exp(4 * DU), top))
 
 
 def _solve_u(tab: _Table, f, lo, hi):
@@ -229,124 +233,282 @@ def risk_grid(eigenvalues, target_power, n, k, ridge, noise=0.0, *, multipliciti
     s2 = as_noise(noise)
     n, k, d = _as_grid_inputs(n, k, ridge)
     shape = n.shape
-    n, k, d = n.ravel(), k.ravel(), d.ravel()
-    M = spec.M
-    tab = _bracket_table(spec, n, k, d)
-    u_lo, u_hi = tab.u0, tab.u0 + tab.h * (tab.G - 1)
-    kinv = np.where(np.isinf(k), 0.0, 1.0 / np.where(np.isinf(k), 1.0, k))
-
-    # gamma_n, gamma_k: z(u) = t; bisection in u on the table (z decreasing), t >= M -> gamma = 0
-    def gamma_of(t):
-        tt = np.where(np.isfinite(t), t, M)
-        u = _solve_u(tab, lambda u: tt - tab.z_and_y(u, M)[0], np.full(t.shape, u_lo), np.full(t.shape, u_hi))
-        return np.where(tt >= M, -np.inf, u)
-
-    # only the distinct n and k values are solved (vectorised), then mapped back
-    n_u, n_inv = np.unique(n, return_inverse=True)
-    k_u, k_inv = np.unique(k, return_inverse=True)
-    un, uk = gamma_of(n_u)[n_inv], gamma_of(k_u)[k_inv]
-    u0 = np.maximum(un, uk)
-    z0 = np.where(np.isneginf(u0), M, np.where(un >= uk, n, k))     # exact z(gamma_0)
-
-    zero0 = np.isneginf(u0)
+    n, k, d_user = n.ravel(), k.ravel(), d.ravel()
+    d = d_user / spec.scale                   # lambda_max = 1 units inside (spec.scale)
+    P = _Points(spec, n, k, _bracket_table(spec, n, k, d))
     pos = d > 0
-    a_n = n - z0
-    with np.errstate(invalid="ignore"):
-        a_k = np.where(np.isinf(k), np.inf, k - z0)
-    # the unknown is e = u - base, base = u_0 (or the table start when gamma_0 = 0): for a tiny ridge
-    # e is tiny and is carried at full relative precision, as is the gap z(gamma_0) - z(gamma)
-    base = np.where(zero0, u_lo, u0)
-    gl_t, gl_w = np.polynomial.legendre.leggauss(_GL)
+    e = P.solve(d, pos)
+    f = P.fields(e, pos, d, s2)
+    out = {nm: np.asarray(f[nm], dtype=float).reshape(shape) for nm in (
+        "test_mse", "excess_risk", "train_mse", "fitting_ratio", "overfitting_coefficient", "bias", "variance",
+        "z", "q")}
+    out["gamma"] = (f["gamma"] * spec.scale).reshape(shape)
+    out["kappa"] = (f["kappa"] * spec.scale).reshape(shape)
+    return RiskGrid(regime=f["regime"].reshape(shape), diverged=f["diverged"].reshape(shape), noise=s2, **out)
 
-    def gaps(e):
+
+class _Points:
+    """Per-point constants of a flattened grid of (n, k) on one table (internal)."""
+
+    def __init__(self, spec: Spectrum, n, k, tab: _Table):
+        self.spec, self.n, self.k, self.tab, self.M = spec, n, k, tab, spec.M
+        M = spec.M
+        self.u_lo, self.u_hi = tab.u0, tab.u0 + tab.h * (tab.G - 1)
+        self.kinv = np.where(np.isinf(k), 0.0, 1.0 / np.where(np.isinf(k), 1.0, k))
+
+        def gamma_of(t):      # z(u) = t by bisection in u on the table (z decreasing); t >= M -> gamma = 0
+            tt = np.where(np.isfinite(t), t, M)
+            u = _solve_u(tab, lambda u: tt - tab.z_and_y(u, M)[0], np.full(t.shape, self.u_lo),
+                         np.full(t.shape, self.u_hi))
+            return np.where(tt >= M, -np.inf, u)
+
+        # only the distinct n and k values are solved (vectorised), then mapped back
+        n_u, n_inv = np.unique(n, return_inverse=True)
+        k_u, k_inv = np.unique(k, return_inverse=True)
+        un, uk = gamma_of(n_u)[n_inv], gamma_of(k_u)[k_inv]
+        self.u0 = np.maximum(un, uk)
+        self.zero0 = np.isneginf(self.u0)
+        self.z0 = np.where(self.zero0, M, np.where(un >= uk, n, k))     # exact z(gamma_0)
+        self.a_n = n - self.z0
+        with np.errstate(invalid="ignore"):
+            self.a_k = np.where(np.isinf(k), np.inf, k - self.z0)
+        # the unknown is e = u - base, base = u_0 (or the table start when gamma_0 = 0): for a tiny ridge
+        # e is tiny and is carried at full relative precision, as is the gap z(gamma_0) - z(gamma)
+        self.base = np.where(self.zero0, self.u_lo, self.u0)
+        self.e_lo = np.maximum(self.u_lo - self.base, 0.0)
+
+    def gaps(self, e):
         """(n - z, (k - z)/k, z - q) at u = base + e, with z(gamma_0) - z(gamma) = int_0^e (z - q) de'
         (Gauss-Legendre on the (z - q) table) when e < 0.35 < the table's padding: no difference of
         close numbers; M - z from its own table when gamma_0 = 0."""
+        tab, base = self.tab, self.base
         u = base + e
         j, t = tab.locate(u)
         w = np.exp(tab.log_of("w", j, t))
-        z, y = tab.z_and_y(u, M)
-        near = (e < 0.35) & ~zero0
+        z, y = tab.z_and_y(u, self.M)
+        near = (e < 0.35) & ~self.zero0
         integral = np.zeros_like(u)
         if near.any():
+            gl_t, gl_w = np.polynomial.legendre.leggauss(_GL)
             vs = base[near][:, None] + 0.5 * e[near][:, None] * (1 + gl_t[None, :])
             jj, tt = tab.locate(vs)
             integral[near] = 0.5 * e[near] * (np.exp(tab.log_of("w", jj, tt)) @ gl_w)
-        gap = np.where(zero0, y, np.where(near, integral, z0 - z))
-        nz = a_n + gap
+        gap = np.where(self.zero0, y, np.where(near, integral, self.z0 - z))
+        nz = self.a_n + gap
         with np.errstate(invalid="ignore"):
-            c = np.where(np.isinf(k), 1.0, (a_k + gap) * kinv)
+            c = np.where(np.isinf(self.k), 1.0, (self.a_k + gap) * self.kinv)
         return nz, c, w
 
-    logd = np.log(np.where(pos, d, 1.0))
+    def phi(self, e):
+        """Phi(gamma) = gamma (n - z)(1 - z/k) at u = base + e (the ridge that gives this gamma)."""
+        nz, c, _ = self.gaps(e)
+        return np.exp(self.base + e) * nz * c
 
-    def log_phi_minus(e):                      # bisection: the plain n - z is accurate enough here
-        z, _ = tab.z_and_y(base + e, M)
-        nz = np.maximum(n - z, 1e-300)
-        kz = np.maximum(1.0 - z * kinv, 1e-300)
-        return base + e + np.log(nz) + np.log(kz) - logd
+    def solve(self, d, pos):
+        """e with Phi = d where pos (bisection, then Newton on the cancellation-free gaps)."""
+        tab, n, kinv, base = self.tab, self.n, self.kinv, self.base
+        logd = np.log(np.where(pos, d, 1.0))
 
-    e_lo = np.maximum(u_lo - base, 0.0)
-    e = _solve_u(tab, log_phi_minus, e_lo.copy(), u_hi - base)
-    # Newton polish on the cancellation-free gaps:
-    # F(e) = u + log(n - z) + log(1 - z/k) - log(delta), F' = 1 + (z - q)/(n - z) + (z - q)/(k - z)
-    for _ in range(_NEWTON):
-        nz, c, w = gaps(e)
+        def log_phi_minus(e):                  # bisection: the plain n - z is accurate enough here
+            z, _ = tab.z_and_y(base + e, self.M)
+            nz = np.maximum(n - z, 1e-300)
+            kz = np.maximum(1.0 - z * kinv, 1e-300)
+            return base + e + np.log(nz) + np.log(kz) - logd
+
+        e = _solve_u(tab, log_phi_minus, self.e_lo.copy(), self.u_hi - base)
+        # F(e) = u + log(n - z) + log(1 - z/k) - log(delta), F' = 1 + (z - q)/(n - z) + (z - q)/(k - z)
+        for _ in range(_NEWTON):
+            nz, c, w = self.gaps(e)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                F = base + e + np.log(nz) + np.log(c) - logd
+                dF = 1.0 + w / nz + w * kinv / c
+                step = np.where(pos & (nz > 0) & (c > 0), F / dF, 0.0)
+            e = np.maximum(e - np.clip(step, -DU, DU), self.e_lo)
+        return np.where(pos, e, 0.0)
+
+    def fields(self, e, pos, d, s2):
+        """All risks at u = base + e where pos, and the ridgeless point (gamma_0) elsewhere."""
+        tab, n, k, kinv, M = self.tab, self.n, self.k, self.kinv, self.M
+        u = np.where(pos, self.base + e, self.u0)
+        gamma = np.where(np.isneginf(u), 0.0, np.exp(u))
+        ue = np.where(np.isneginf(u), self.u_lo, u)
+        j, t = tab.locate(ue)
+        q = np.exp(tab.log_of("q", j, t))
+        if tab.zero_target:
+            B1 = B2 = np.zeros_like(q)
+        else:
+            B1, B2 = np.exp(tab.log_of("B1", j, t)), np.exp(tab.log_of("B2", j, t))
+        nz, c, w = self.gaps(np.where(pos, e, 0.0))
+        # ridgeless points: the exact z_0; gamma = 0 (both n, k >= M) means L = 1
+        ols0 = ~pos & self.zero0
+        nz = np.where(pos, nz, self.a_n)
+        with np.errstate(invalid="ignore"):             # inf * 0 in branches np.where discards
+            c = np.where(pos, c, np.where(np.isinf(k) | self.zero0, np.where(np.isinf(k), 1.0, (k - M) * kinv),
+                                          np.where(np.isinf(self.a_k), 1.0, self.a_k) * kinv))
+        z = n - nz
+        w = np.where(ols0, 0.0, w)
+        q = np.where(ols0, M, q)
+        B1 = np.where(ols0, 0.0, B1)
+        B2 = np.where(ols0, 0.0, B2)
+        wk = w * kinv
+        den = nz * c + w * (nz * kinv + c)
+        num = n * (c + wk)
+        ols = ols0 & (n > M)
+        diverged = ~pos & ~ols & (den <= 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            F = base + e + np.log(nz) + np.log(c) - logd
-            dF = 1.0 + w / nz + w * kinv / c
-            step = np.where(pos & (nz > 0) & (c > 0), F / dF, 0.0)
-        e = np.maximum(e - np.clip(step, -DU, DU), e_lo)
-    e = np.where(pos, e, 0.0)
-    u = np.where(pos, base + e, u0)
-    gamma = np.where(np.isneginf(u), 0.0, np.exp(u))
-    ue = np.where(np.isneginf(u), u_lo, u)
-    j, t = tab.locate(ue)
-    q = np.exp(tab.log_of("q", j, t))
-    if tab.zero_target:
-        B1 = B2 = np.zeros_like(q)
-    else:
-        B1, B2 = np.exp(tab.log_of("B1", j, t)), np.exp(tab.log_of("B2", j, t))
-    nz, c, w = gaps(e)
-    # ridgeless points: the exact z_0; gamma = 0 (both n, k >= M) means L = 1
-    ols0 = ~pos & zero0
-    nz = np.where(pos, nz, a_n)
-    with np.errstate(invalid="ignore"):             # inf * 0 in branches np.where discards
-        c = np.where(pos, c, np.where(np.isinf(k) | zero0, np.where(np.isinf(k), 1.0, (k - M) * kinv),
-                                      np.where(np.isinf(a_k), 1.0, a_k) * kinv))
-    z = n - nz
-    w = np.where(ols0, 0.0, w)
-    q = np.where(ols0, M, q)
-    B1 = np.where(ols0, 0.0, B1)
-    B2 = np.where(ols0, 0.0, B2)
-    wk = w * kinv
-    den = nz * c + w * (nz * kinv + c)
-    num = n * (c + wk)
-    ols = ols0 & (n > M)
-    diverged = ~pos & ~ols & (den <= 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        e0 = np.where(ols, n / (n - M), num / np.where(den > 0, den, 1.0))
-        em1 = np.where(ols, M / (n - M), e0 * (q * c + z * wk) / np.where(num > 0, num, 1.0))
-        signal = B1 + np.where(wk > 0, B2 * wk / np.where(c + wk > 0, c + wk, 1.0), 0.0)
-    signal = np.where(ols, 0.0, signal)
-    bias = np.where(diverged, np.where(signal > 0, np.inf, 0.0), e0 * signal)
-    variance = np.where(diverged, np.inf if s2 > 0 else 0.0, em1 * s2)
-    excess = bias + variance
-    test = excess + s2
-    s = nz / n
-    ratio = np.where(diverged, 0.0, s * s)
-    with np.errstate(invalid="ignore"):                         # inf * 0 only where diverged (masked)
-        train = np.where(diverged, 0.0, ratio * test)
-    e0 = np.where(diverged, np.inf, e0)
-    # kappa = gamma (k - z)/k, or delta/(n - z) where z is nearer k than n (spec: the accurate one)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kappa = np.where(pos & (c < nz / n), d / np.where(nz > 0, nz, 1.0), gamma * c)
-    regime = np.where(pos, "regularised",
-                      np.where(ols, "ols", np.where(diverged, "threshold",
-                                                    np.where(n < np.minimum(k, M), "interpolating",
-                                                             "underparameterised"))))
-    out = {nm: np.asarray(a, dtype=float).reshape(shape) for nm, a in (
-        ("test_mse", test), ("excess_risk", excess), ("train_mse", train), ("fitting_ratio", ratio),
-        ("gamma", gamma), ("kappa", kappa), ("overfitting_coefficient", e0), ("bias", bias),
-        ("variance", variance), ("z", z), ("q", q), ("s", s), ("n", n), ("k", k), ("ridge", d))}
-    return RiskGrid(regime=regime.reshape(shape), diverged=diverged.reshape(shape), noise=s2, **out)
+            e0 = np.where(ols, n / (n - M), num / np.where(den > 0, den, 1.0))
+            em1 = np.where(ols, M / (n - M), e0 * (q * c + z * wk) / np.where(num > 0, num, 1.0))
+            signal = B1 + np.where(wk > 0, B2 * wk / np.where(c + wk > 0, c + wk, 1.0), 0.0)
+        signal = np.where(ols, 0.0, signal)
+        bias = np.where(diverged, np.where(signal > 0, np.inf, 0.0), e0 * signal)
+        variance = np.where(diverged, np.inf if s2 > 0 else 0.0, em1 * s2)
+        excess = bias + variance
+        test = excess + s2
+        s = nz / n
+        ratio = np.where(diverged, 0.0, s * s)
+        with np.errstate(invalid="ignore"):                     # inf * 0 only where diverged (masked)
+            train = np.where(diverged, 0.0, ratio * test)
+        e0 = np.where(diverged, np.inf, e0)
+        # kappa = gamma (k - z)/k, or delta/(n - z) where z is nearer k than n (spec: the accurate one)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kappa = np.where(pos & (c < nz / n), d / np.where(nz > 0, nz, 1.0), gamma * c)
+        regime = np.where(pos, "regularised",
+                          np.where(ols, "ols", np.where(diverged, "threshold",
+                                                        np.where(n < np.minimum(k, M), "interpolating",
+                                                                 "underparameterised"))))
+        return dict(test_mse=test, excess_risk=excess, train_mse=train, fitting_ratio=ratio, gamma=gamma,
+                    kappa=kappa, overfitting_coefficient=e0, bias=bias, variance=variance, z=z, q=q, s=s,
+                    regime=regime, diverged=diverged)
+
+
+@compact_repr
+@dataclass(frozen=True)
+class OptimalRidgeGrid:
+    r"""The optimal ridge over a broadcast grid of $(n, k)$; every field is an array of the broadcast shape.
+
+    Attributes
+    ----------
+    ridge : numpy.ndarray
+        $\delta^*$ (0 where the ridgeless endpoint is optimal).
+    test_mse : numpy.ndarray
+        $E^* = E_{te}(\delta^*)$.
+    train_mse, fitting_ratio, gamma, kappa : numpy.ndarray
+        At $\delta^*$, as in :class:`RiskResult`.
+    ridgeless_optimal : numpy.ndarray
+        Booleans: $\delta = 0$ is the minimiser.
+    n, k : numpy.ndarray
+        The broadcast inputs.
+    noise : float
+        $\sigma^2$.
+    """
+
+    ridge: np.ndarray
+    test_mse: np.ndarray
+    train_mse: np.ndarray
+    fitting_ratio: np.ndarray
+    gamma: np.ndarray
+    kappa: np.ndarray
+    ridgeless_optimal: np.ndarray
+    n: np.ndarray
+    k: np.ndarray
+    noise: float
+
+
+_SCAN = 97                   # as the scalar optimal_ridge: log(gamma - gamma_0) over 1e-12 base .. 1e6 max(1, gamma_0)
+_GOLDEN = 60                 # golden-section steps: bracket 2 scan cells (~1 in log) -> 0.618^60 ~ 3e-13
+
+
+def optimal_ridge_grid(eigenvalues, target_power, n, k, noise=0.0, *, multiplicities=None) -> OptimalRidgeGrid:
+    r"""$\delta^*$ and $E^* = \min_{\delta\ge0}E_{te}$ over a broadcast grid of $(n, k)$, without a loop over points.
+
+    As :func:`optimal_ridge`, for all points at once: a 97-point scan of $\log(\gamma - \gamma_0)$, a
+    vectorised golden-section refinement around the best scan point, and the ridgeless endpoint. The
+    loops run over scan and refinement steps, not over points.
+
+    Parameters
+    ----------
+    eigenvalues, target_power : array_like
+        As in :func:`risk`.
+    n : array_like
+        Sample counts $\ge 1$.
+    k : array_like
+        Feature counts $\ge 1$ or ``np.inf``.
+    noise : float, default 0.0
+        Label-noise variance $\sigma^2 \ge 0$.
+    multiplicities : array_like, optional
+        Positive mode weights.
+
+    Returns
+    -------
+    OptimalRidgeGrid
+        Arrays of the broadcast shape of ``n`` and ``k``.
+    """
+    spec = Spectrum(eigenvalues, target_power, multiplicities)
+    s2 = as_noise(noise)
+    n, k, _ = _as_grid_inputs(n, k, 0.0)
+    shape = n.shape
+    n, k = n.ravel(), k.ravel()
+    M, lam_min = spec.M, float(spec.lam.min())
+    # the table covers every gamma_0 and every scanned gamma_0 + h (lambda_max = 1 units)
+    g0 = [gamma_at(spec, float(t)) for t in (n.min(), k.min())]
+    cands = [lam_min * 1e-12]
+    for t in (n[n < M], k[k < M]):
+        if t.size:
+            cands.append(gamma_at(spec, float(t.max())))
+    g_top = max(g0 + [1.0])
+    top = 0.5 * np.finfo(float).max
+    tab = _Table(spec, max(min(cands) * math.exp(-4 * DU), 1e-300), min(g_top * 1e6 * math.exp(4 * DU) + g_top, top))
+    P = _Points(spec, n, k, tab)
+    pos = np.ones(n.shape, dtype=bool)
+    g0p = np.where(P.zero0, 0.0, np.exp(np.where(P.zero0, 0.0, P.u0)))
+    v_lo = np.log(np.where(P.zero0, lam_min, g0p)) - 12 * math.log(10.0)
+    v_hi = np.log(np.maximum(1.0, g0p)) + 6 * math.log(10.0)
+
+    def e_of(v):              # e = u - base for gamma = gamma_0 + e^v
+        h = np.exp(v)
+        return np.where(P.zero0, v - P.u_lo, np.log1p(h / np.where(P.zero0, 1.0, g0p)))
+
+    def test_at(v):
+        e = e_of(v)
+        return P.fields(e, pos, P.phi(e), s2)["test_mse"]
+
+    steps = np.linspace(0.0, 1.0, _SCAN)
+    best_i = np.zeros(n.shape, dtype=np.int64)
+    best = np.full(n.shape, np.inf)
+    for i, t in enumerate(steps):                             # a loop over scan points, not grid points
+        val = test_at(v_lo + t * (v_hi - v_lo))
+        better = val < best
+        best = np.where(better, val, best)
+        best_i = np.where(better, i, best_i)
+    width = v_hi - v_lo
+    a = v_lo + steps[np.maximum(best_i - 1, 0)] * width
+    b = v_lo + steps[np.minimum(best_i + 1, _SCAN - 1)] * width
+    r = (math.sqrt(5.0) - 1) / 2
+    c1, c2 = b - r * (b - a), a + r * (b - a)
+    f1, f2 = test_at(c1), test_at(c2)
+    for _ in range(_GOLDEN):                                  # one new evaluation per step, all points at once
+        left = f1 <= f2                                       # the minimum lies in [a, c2]
+        b = np.where(left, c2, b)
+        a = np.where(left, a, c1)
+        x = np.where(left, b - r * (b - a), a + r * (b - a))
+        fx = test_at(x)
+        c1, f1, c2, f2 = (np.where(left, x, c2), np.where(left, fx, f2),
+                          np.where(left, c1, x), np.where(left, f1, fx))
+    v = np.where(f1 <= f2, c1, c2)
+    fv = np.minimum(f1, f2)
+    use_scan = best < fv
+    v = np.where(use_scan, v_lo + steps[best_i] * width, v)
+    e = e_of(v)
+    d = P.phi(e)
+    at = P.fields(e, pos, d, s2)
+    zero = P.fields(np.zeros(n.shape), ~pos, np.zeros(n.shape), s2)
+    ridgeless = zero["test_mse"] <= at["test_mse"]
+    pick = {nm: np.where(ridgeless, zero[nm], at[nm]) for nm in ("test_mse", "train_mse", "fitting_ratio",
+                                                                 "gamma", "kappa")}
+    return OptimalRidgeGrid(ridge=(np.where(ridgeless, 0.0, d) * spec.scale).reshape(shape),
+                            test_mse=pick["test_mse"].reshape(shape), train_mse=pick["train_mse"].reshape(shape),
+                            fitting_ratio=pick["fitting_ratio"].reshape(shape),
+                            gamma=(pick["gamma"] * spec.scale).reshape(shape),
+                            kappa=(pick["kappa"] * spec.scale).reshape(shape),
+                            ridgeless_optimal=ridgeless.reshape(shape), n=n.reshape(shape), k=k.reshape(shape),
+                            noise=s2)

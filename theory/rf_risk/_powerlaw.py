@@ -21,17 +21,21 @@ import numpy as np
 from scipy.optimize import brentq
 
 from ..summary import compact_repr
-from ..validate import as_count, as_finite_array, as_finite_scalar, as_positive_scalar, format_value
+from ..validate import as_bool, as_count, as_finite_array, as_finite_scalar, as_positive_scalar, format_value
 
 __all__ = ["PowerLawSpectrum", "powerlaw_constants", "powerlaw_fitting_curve", "powerlaw_optimal_fitting_ratio",
            "powerlaw_optimal_ridge", "powerlaw_optimal_s", "powerlaw_spectrum", "powerlaw_zero_ridge_optimal"]
 
 
+_ALPHA_MAX = 1000.0
+
+
 def _exponents(alpha, beta) -> tuple[float, float]:
     a = as_finite_scalar(alpha, "alpha")
     b = as_finite_scalar(beta, "beta")
-    if not a > 1:
-        raise ValueError(f"alpha must be > 1 (summable eigenvalues); got {format_value(alpha)}")
+    if not 1 < a <= _ALPHA_MAX:
+        raise ValueError(f"alpha must be > 1 (summable eigenvalues) and <= {_ALPHA_MAX:g} (2^-alpha representable "
+                         f"in float64); got {format_value(alpha)}")
     if not 1 < b < 2 * a + 1:
         raise ValueError(f"beta must satisfy 1 < beta < 2 alpha + 1 = {format_value(2 * a + 1)}; "
                          f"got {format_value(beta)}")
@@ -66,8 +70,13 @@ def powerlaw_constants(alpha, beta) -> tuple[float, float]:
     """
     a, b = _exponents(alpha, beta)
     c = (math.pi / a) / math.sin(math.pi / a)
-    A = math.pi**b * (a - b + 1) / (a**b * math.sin(math.pi * (b - 1) / a) * math.sin(math.pi / a) ** (b - 1))
-    return c, A
+    # in logs: pi^beta and alpha^beta overflow for large beta
+    logA = (b * math.log(math.pi) + math.log(a - b + 1) - b * math.log(a) - math.log(math.sin(math.pi * (b - 1) / a))
+            - (b - 1) * math.log(math.sin(math.pi / a)))
+    if logA > 700:
+        raise ValueError(f"beta = {format_value(beta)} with alpha = {format_value(alpha)} gives a constant A "
+                         "beyond float64")
+    return c, math.exp(logA)
 
 
 def powerlaw_fitting_curve(alpha, beta, s, noise_rel=0.0) -> np.ndarray:
@@ -190,8 +199,12 @@ def powerlaw_optimal_ridge(alpha, beta, n, noise_rel=0.0) -> float:
     a, _ = _exponents(alpha, beta)
     nn = as_positive_scalar(n, "n")
     s = powerlaw_optimal_s(alpha, beta, noise_rel)
-    c, _ = powerlaw_constants(alpha, beta)
-    return s * c**a * nn ** (1 - a) / (1 - s) ** a
+    if s == 0.0:
+        return 0.0
+    c = (math.pi / a) / math.sin(math.pi / a)
+    # in logs ((1 - s)^alpha and n^(1 - alpha) under/overflow at extreme exponents or noise)
+    log_d = math.log(s) + a * math.log(c) + (1 - a) * math.log(nn) - a * math.log1p(-s) if s < 1 else math.inf
+    return math.exp(log_d) if log_d < 709 else math.inf
 
 
 @compact_repr
@@ -219,8 +232,13 @@ class PowerLawSpectrum:
     n_exact: int
     tail_end: float
 
+    def __iter__(self):
+        """``lam, v2, m = powerlaw_spectrum(...)`` unpacks the three arrays."""
+        return iter((self.eigenvalues, self.target_power, self.multiplicities))
+
 
 _GL_ORDER = 10
+_BIN_MAX = 16.0            # wider bins would need more than 10 Gauss-Legendre nodes
 
 
 def powerlaw_spectrum(alpha, beta, n_modes=10**4, *, tail=True, bin_ratio=2.0) -> PowerLawSpectrum:
@@ -228,7 +246,7 @@ def powerlaw_spectrum(alpha, beta, n_modes=10**4, *, tail=True, bin_ratio=2.0) -
 
     With ``tail=True`` the first ``n_modes`` modes are exact and the rest,
     $\sum_{i>I_0}g(i) \approx \int_{I_0+1/2}^{X}g(x)dx$, is a 10-point Gauss–Legendre rule in $\log x$ on
-    geometric bins of ratio ``bin_ratio`` up to $X = \min(10^{250}, 10^{300/\max(\alpha,\beta)})$; so
+    geometric bins of ratio ``bin_ratio`` up to $X = \min(10^{250}, 10^{280/\max(\alpha,\beta)})$; so
     exponents near 1 (where a truncation at $10^{16}$ modes is still off by percents) are right.
     With ``tail=False``, just the first ``n_modes`` modes.
 
@@ -248,21 +266,23 @@ def powerlaw_spectrum(alpha, beta, n_modes=10**4, *, tail=True, bin_ratio=2.0) -
     Returns
     -------
     PowerLawSpectrum
-        Eigenvalues, target powers and multiplicities to pass to :func:`risk`.
+        Eigenvalues, target powers and multiplicities to pass to :func:`risk` (it also unpacks as
+        ``eigenvalues, target_power, multiplicities``).
     """
     a = as_positive_scalar(alpha, "alpha")
     b = as_positive_scalar(beta, "beta")
     I0 = as_count(n_modes, "n_modes", maximum=10**8)
     r = as_positive_scalar(bin_ratio, "bin_ratio")
-    if not r > 1:
-        raise ValueError(f"bin_ratio must be > 1; got {format_value(bin_ratio)}")
+    tail = as_bool(tail, "tail")
+    if not 1 < r <= _BIN_MAX:
+        raise ValueError(f"bin_ratio must be in (1, {_BIN_MAX:g}]; got {format_value(bin_ratio)}")
     if tail and not (a > 1 and b > 1):
         raise ValueError(f"tail=True needs alpha > 1 and beta > 1 (summable tails); got alpha={a}, beta={b}")
     i = np.arange(1, I0 + 1, dtype=float)
     lam, v2, m = i**-a, i**-b, np.ones(I0)
     X = I0 + 0.5
     if tail:
-        X_end = min(1e250, 10.0 ** (300.0 / max(a, b)))
+        X_end = min(1e250, 10.0 ** (280.0 / max(a, b)))   # lambda, v^2 >= 1e-280
         lo = math.log(I0 + 0.5)
         nb = max(1, int(math.ceil((math.log(X_end) - lo) / math.log(r))))
         edges = lo + math.log(r) * np.arange(nb + 1)

@@ -93,7 +93,7 @@ class RiskResult:
 def _evaluate(br: Branch, h: float, delta: float, noise: float, regime: str, learn: bool) -> RiskResult:
     """All risks at gamma = gamma_0 + h (h = 0 is the ridgeless point)."""
     spec, n, k = br.spec, br.n, br.k
-    gamma = br.gamma0 + h
+    gamma = br.gamma0 + h                     # in units of lambda_max (spec.scale)
     z, q, w, B1, B2 = spec.sums(gamma)
     nz, c = br.gaps(h)                         # n - z and (k - z)/k, cancellation-free
     z = br.z0 - (nz - br.a_n)                  # z(gamma_0) - hD, with z(gamma_0) in {n, k, M} exact
@@ -132,8 +132,8 @@ def _evaluate(br: Branch, h: float, delta: float, noise: float, regime: str, lea
         ratio = s * s
         train = ratio * test
     L = spec.lam / (spec.lam + gamma) if learn else None
-    return RiskResult(test_mse=test, excess_risk=excess, train_mse=train, fitting_ratio=ratio, gamma=gamma,
-                      kappa=kappa, overfitting_coefficient=e0, bias=bias, variance=variance, z=z, q=q,
+    return RiskResult(test_mse=test, excess_risk=excess, train_mse=train, fitting_ratio=ratio,
+                      gamma=gamma * spec.scale, kappa=kappa * spec.scale, overfitting_coefficient=e0, bias=bias, variance=variance, z=z, q=q,
                       regime=regime, diverged=diverged, learnabilities=L, s=s, n=n, k=k, ridge=delta,
                       noise=noise)
 
@@ -147,10 +147,11 @@ def _ridgeless_regime(n: float, k: float, M: float) -> str:
 
 
 def _risk_on(br: Branch, delta: float, noise: float, learn: bool) -> RiskResult:
+    unit = delta / br.spec.scale               # the ridge in units of lambda_max
     if delta > 0:
-        return _evaluate(br, br.solve(delta), delta, noise, "regularised", learn)
+        return _evaluate(br, br.solve(unit), delta, noise, "regularised", learn)
     if delta < 0:
-        return _evaluate(br, br.solve_negative(delta), delta, noise, "negative_ridge", learn)
+        return _evaluate(br, br.solve_negative(unit), delta, noise, "negative_ridge", learn)
     return _evaluate(br, 0.0, 0.0, noise, _ridgeless_regime(br.n, br.k, br.spec.M), learn)
 
 
@@ -227,9 +228,9 @@ def _optimal_on(br: Branch, noise: float) -> OptimalRidge:
     lam_min, lam_max = float(spec.lam.min()), float(spec.lam.max())
     # E_te depends on the ridge only through gamma = gamma_0 + h, and delta = Phi(gamma_0 + h) is
     # increasing in h: minimise over u = log h (no root solve inside the optimiser), then map back.
-    base = br.gamma0 if br.gamma0 > 0 else lam_min
-    u_lo = math.log(base * 1e-12)
-    u_hi = math.log(1e6 * max(lam_max, br.gamma0))
+    base = br.gamma0 if br.gamma0 > 0 else lam_min      # lambda_max = 1 (spec.scale units)
+    u_lo = math.log(base) - 12 * math.log(10.0)
+    u_hi = math.log(max(lam_max, br.gamma0)) + 6 * math.log(10.0)
     us = np.linspace(u_lo, u_hi, 97)
 
     def f(u):
@@ -241,7 +242,7 @@ def _optimal_on(br: Branch, noise: float) -> OptimalRidge:
     res = minimize_scalar(f, bounds=(a, b), method="bounded", options={"xatol": 1e-10})
     u_best = float(res.x) if res.fun <= vals[i] else float(us[i])
     h = math.exp(u_best)
-    delta = br.phi(h)
+    delta = br.phi(h) * spec.scale
     best = _evaluate(br, h, delta, noise, "regularised", False)
     zero = _evaluate(br, 0.0, 0.0, noise, _ridgeless_regime(br.n, br.k, spec.M), False)
     if zero.test_mse <= best.test_mse:

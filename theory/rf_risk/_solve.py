@@ -36,7 +36,7 @@ _MAX_EXPAND = 400          # factor-10 expansions of a bracket: covers 10^±400
 class Spectrum:
     """Validated eigenvalues, target powers and multiplicities (internal)."""
 
-    __slots__ = ("lam", "v2", "m", "M", "total_power")
+    __slots__ = ("lam", "v2", "m", "M", "total_power", "scale")
 
     def __init__(self, eigenvalues, target_power, multiplicities=None):
         lam = as_finite_array(eigenvalues, "eigenvalues", ndim=1)
@@ -58,6 +58,13 @@ class Spectrum:
                                  f"got {m.size}")
             if np.any(m <= 0):
                 raise ValueError(f"multiplicities must be > 0 everywhere; got {format_value(m[m <= 0][0])}")
+        # the risk is invariant under (lambda, ridge, gamma, kappa) -> c (lambda, ...): solve with
+        # lambda_max = 1 so that no bracket or table over/underflows, and scale gamma, kappa back
+        self.scale = float(lam.max())
+        lam = lam / self.scale
+        if not float(lam.min()) >= 1e-300:
+            raise ValueError("eigenvalues must span at most 300 decades (max/min <= 1e300) for float64 sums; "
+                             f"got max {format_value(self.scale)}, min {format_value(float(np.min(eigenvalues)))}")
         self.lam = np.ascontiguousarray(lam)
         self.v2 = np.ascontiguousarray(v2)
         self.m = np.ascontiguousarray(m)
@@ -82,7 +89,8 @@ class Spectrum:
     def z_drop(self, gamma0: float, h: float) -> float:
         """z(gamma0) - z(gamma0 + h) = h * D(h), cancellation-free (h may be negative)."""
         lam = self.lam
-        return h * float(np.sum(self.m * lam / ((lam + gamma0) * (lam + gamma0 + h))))
+        L0 = lam / (lam + gamma0)             # lam/((lam + g0)(lam + g0 + h)) without a product that underflows
+        return h * float(np.sum(self.m * L0 / (lam + gamma0 + h)))
 
 
 def as_sample_count(n) -> float:
@@ -122,19 +130,20 @@ def as_noise(noise) -> float:
 
 def _log_bisect(f, target_sign_lo, x0):
     """Grow a bracket (lo, hi) in log x around a sign change of an increasing f, starting at x0."""
-    lo = hi = x0
+    big = np.finfo(float).max
+    lo = hi = min(max(x0, 1e-300), big)
     for _ in range(_MAX_EXPAND):
         if f(lo) < 0:
             break
-        lo /= 10.0
-    else:
-        raise RuntimeError("no lower bracket found")
+        if lo <= 1e-300:
+            raise ValueError("ridge is too small relative to the eigenvalues: the solution underflows float64")
+        lo = max(lo / 10.0, 1e-300)
     for _ in range(_MAX_EXPAND):
         if f(hi) > 0:
             break
-        hi *= 10.0
-    else:
-        raise RuntimeError("no upper bracket found")
+        if hi >= big:
+            raise ValueError("ridge is too large relative to the eigenvalues: the solution overflows float64")
+        hi = min(hi * 10.0, big)
     return lo, hi
 
 
@@ -201,13 +210,14 @@ class Branch:
         width = self.gamma0 - self.gamma_other
         if width <= 0:
             raise ValueError(f"ridge < 0 has no admissible solution here (n = {format_value(self.n)}, "
-                             f"k = {format_value(self.k)}: Phi >= 0 below gamma_0); got {format_value(delta)}")
+                             f"k = {format_value(self.k)}: Phi >= 0 below gamma_0); got {format_value(delta * self.spec.scale)}")
         res = minimize_scalar(lambda t: self.phi(-width * t), bounds=(0.0, 1.0), method="bounded",
                               options={"xatol": 1e-12})
         t_min = float(res.x)
         phi_min = self.phi(-width * t_min)
         if not delta > phi_min:
-            raise ValueError(f"ridge must be > {format_value(phi_min)} (the minimum of Phi below gamma_0) for "
-                             f"n = {format_value(self.n)}, k = {format_value(self.k)}; got {format_value(delta)}")
+            raise ValueError(f"ridge must be > {format_value(phi_min * self.spec.scale)} (the minimum of Phi below "
+                             f"gamma_0) for n = {format_value(self.n)}, k = {format_value(self.k)}; "
+                             f"got {format_value(delta * self.spec.scale)}")
         t = brentq(lambda t: self.phi(-width * t) - delta, 0.0, t_min, xtol=1e-16, rtol=4 * np.finfo(float).eps)
         return -width * t
