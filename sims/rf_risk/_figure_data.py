@@ -37,7 +37,7 @@ CURVES = dict(alpha=1.5, beta=1.5, noise=0.5, n_modes=10_000, fixed=256,
 @compact_repr
 @dataclass(frozen=True)
 class RiskCurves:
-    """Theory curves and Monte-Carlo points of test and train MSE along k (n fixed) and n (k fixed).
+    r"""Theory curves and Monte-Carlo points of test and train MSE along k (n fixed) and n (k fixed).
 
     Attributes
     ----------
@@ -54,11 +54,11 @@ class RiskCurves:
     test_n, train_n : ndarray of shape (R, P)
         Theory along n, per ridge.
     optimal_k, optimal_n : ndarray of shape (P,)
-        The optimal-ridge envelope $E^*$ (minimum over a ridge grid with δ = 0).
+        The optimal-ridge envelope $E^* = \min_{\delta\ge0}E_{te}$ (``theory.rf_risk.optimal_ridge_grid``).
     krr_optimal_k : float
-        $E^*(n = \\text{fixed}, k = \\infty)$, the kernel limit of the k sweep.
+        $E^*(n = \text{fixed}, k = \infty)$, the kernel limit of the k sweep.
     krr_optimal_n : ndarray of shape (P,)
-        $E^*(n, \\infty)$ along n.
+        $E^*(n, \infty)$ along n.
     mc_k, mc_n : ndarray of shape (Q,)
         Where the Monte Carlo ran (k values at n = fixed; n values at k = fixed).
     mc_test_k, mc_test_se_k, mc_train_k, mc_train_se_k : ndarray of shape (R, Q)
@@ -116,10 +116,9 @@ def rf_risk_curves(*, points: int = 120, trials: int = 24, seed: int = 0) -> Ris
     -------
     RiskCurves
     """
-    from theory.rf_risk import risk_grid
+    from theory.rf_risk import optimal_ridge_grid, risk_grid
 
     from ._monte_carlo import monte_carlo_risk
-    from ._phase import default_ridges
 
     points = as_count(points, "points", minimum=2, maximum=10_000)
     trials = as_count(trials, "trials", minimum=2)
@@ -129,13 +128,12 @@ def rf_risk_curves(*, points: int = 120, trials: int = 24, seed: int = 0) -> Ris
     lam, v2, noise, fixed = i ** -cfg["alpha"], i ** -cfg["beta"], cfg["noise"], cfg["fixed"]
     ridges = np.asarray(cfg["ridges"])
     sweep = np.geomspace(10, 1e4, points)
-    grid_r = default_ridges()
     along_k = risk_grid(lam, v2, fixed, sweep[None, :], ridges[:, None], noise)
     along_n = risk_grid(lam, v2, sweep[None, :], fixed, ridges[:, None], noise)
-    opt_k = risk_grid(lam, v2, fixed, sweep[:, None], grid_r[None, :], noise).test_mse.min(axis=1)
-    opt_n = risk_grid(lam, v2, sweep[:, None], fixed, grid_r[None, :], noise).test_mse.min(axis=1)
-    krr_k = float(risk_grid(lam, v2, fixed, np.inf, grid_r, noise).test_mse.min())
-    krr_n = risk_grid(lam, v2, sweep[:, None], np.inf, grid_r[None, :], noise).test_mse.min(axis=1)
+    opt_k = optimal_ridge_grid(lam, v2, fixed, sweep, noise).test_mse
+    opt_n = optimal_ridge_grid(lam, v2, sweep, fixed, noise).test_mse
+    krr_k = float(optimal_ridge_grid(lam, v2, fixed, np.inf, noise).test_mse)
+    krr_n = optimal_ridge_grid(lam, v2, sweep, np.inf, noise).test_mse
     mc_k, mc_n = np.asarray(cfg["mc_k"]), np.asarray(cfg["mc_n"])
     out = {}
     for axis, values in (("k", mc_k), ("n", mc_n)):

@@ -37,8 +37,8 @@ def _fitting_ratio(*, seed, points):
 @register_figure(
     "rf_risk_phase", theory="rf_risk", params=dict(ridge=1e-2), seed=0,
     description="Theory over a 40 × 40 log grid of k and n in [10, 5012] (λ_i = v_i² = i^-1.5, M = 10⁴, σ² = 0.5): "
-                "test MSE at δ = 1e-2 (double-descent ridge along n = k) and the optimal-ridge risk E* over "
-                "{0} ∪ 96 log-spaced ridges in [1e-6, 1e3], with δ* contours and the interpolation threshold.",
+                "test MSE at δ = 1e-2 (double-descent ridge along n = k) and the optimal-ridge risk E* "
+                "(theory.rf_risk.optimal_ridge_grid, δ = 0 included), with δ* contours and the interpolation threshold.",
     claims=("rf_risk.theorem1_more_is_better",))
 def _phase(*, seed, ridge):
     from ..phase import phase_diagram

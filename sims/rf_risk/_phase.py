@@ -16,7 +16,6 @@ from theory.validate import (
     MAX_ENTRIES,
     as_bool,
     as_count,
-    as_finite_array,
     as_finite_scalar,
     as_positive_array,
     as_positive_scalar,
@@ -25,39 +24,21 @@ from theory.validate import (
 
 from ..phase import PhaseDiagram
 
-__all__ = ["PHASE_LABELS", "default_ridges", "rf_risk_phase_diagram"]
+__all__ = ["PHASE_LABELS", "rf_risk_phase_diagram"]
 
 #: Phase labels: which side of the interpolation threshold a cell lies on.
 PHASE_LABELS = ("overparameterised (k > n)", "underparameterised (k < n)", "threshold (k = n)")
 
 
-def default_ridges(size: int = 96) -> np.ndarray:
-    """The ridge grid of the optimal-ridge search: 0 and ``size`` log-spaced values in [1e-6, 1e3].
-
-    Parameters
-    ----------
-    size : int, default 96
-        Number of positive ridges.
-
-    Returns
-    -------
-    ndarray of shape (size + 1,)
-    """
-    size = as_count(size, "size", minimum=2, maximum=100_000)
-    return np.concatenate([[0.0], np.geomspace(1e-6, 1e3, size)])
-
-
-def rf_risk_phase_diagram(*, x_values=None, y_values=None, ridge=1e-2, ridges=None, alpha=1.5, beta=1.5,
+def rf_risk_phase_diagram(*, x_values=None, y_values=None, ridge=1e-2, alpha=1.5, beta=1.5,
                           noise=0.5, n_modes=10_000, plot=True) -> PhaseDiagram:
     r"""Test risk over (k, n) at a fixed ridge and at the optimal ridge, with the threshold n = k.
 
     Task (Simon et al. 2023, synthetic panel): $\lambda_i = i^{-\alpha}$, $v_i^2 = i^{-\beta}$,
     $i = 1, \dots, M$ (``n_modes``), label noise σ²; the ridge δ is added to the n×n Gram matrix
     of the normalised kernel and the test MSE includes σ². Per cell the risk comes from
-    ``theory.rf_risk.risk_grid`` at ``ridge`` and over the ridge grid ``ridges``; the optimal
-    risk $E^*$ is the smallest over that grid (δ = 0 included), $\delta^*$ its argmin. With the
-    default grid (ratio 1.24 between ridges) the grid minimum lies within a few 1e-3 relative of
-    the continuous one, because $E(\delta)$ is flat at its minimum.
+    ``theory.rf_risk.risk_grid`` at ``ridge``, and the optimal risk $E^* = \min_{\delta\ge0}E_{te}$
+    with its minimiser $\delta^*$ from ``theory.rf_risk.optimal_ridge_grid`` (δ = 0 included).
 
     Parameters
     ----------
@@ -67,8 +48,6 @@ def rf_risk_phase_diagram(*, x_values=None, y_values=None, ridge=1e-2, ridges=No
         Sample counts n >= 1 (the y axis). Default: as ``x_values``.
     ridge : float, default 1e-2
         The fixed ridge δ >= 0 of ``values["test_mse"]`` (at 0 the threshold cells are inf).
-    ridges : array_like, optional
-        Ridge grid (>= 0) of the optimal-ridge search; default :func:`default_ridges`.
     alpha, beta : float, default 1.5
         Exponents of the eigenvalues and target powers (> 0).
     noise : float, default 0.5
@@ -82,7 +61,8 @@ def rf_risk_phase_diagram(*, x_values=None, y_values=None, ridge=1e-2, ridges=No
     -------
     PhaseDiagram
         ``x`` = k, ``y`` = n; ``values``: ``test_mse`` and ``train_mse`` at the fixed ridge,
-        ``optimal_test_mse`` $E^*$, ``optimal_ridge`` $\delta^*$, ``krr_optimal_test_mse`` (the
+        ``optimal_test_mse`` $E^*$, ``optimal_ridge`` $\delta^*$, ``ridgeless_optimal`` (1 where
+        $\delta^* = 0$), ``krr_optimal_test_mse`` (the
         k = ∞ optimum per n, broadcast over k); ``labels`` the side of the threshold;
         ``boundaries["interpolation_threshold"]`` the points of n = k.
 
@@ -97,7 +77,7 @@ def rf_risk_phase_diagram(*, x_values=None, y_values=None, ridge=1e-2, ridges=No
     Simon et al. (2023), "More is Better in Modern Machine Learning", arXiv 2311.14646, Thm 1
     (docs/rf_risk.md#the-risk-phase-diagram, docs/rf_risk.md#optimal-ridge-and-theorem-1).
     """
-    from theory.rf_risk import risk_grid
+    from theory.rf_risk import optimal_ridge_grid, risk_grid
 
     grid = np.geomspace(10, 5012, 40)
     k = grid if x_values is None else as_positive_array(x_values, "x_values", ndim=1, allow_empty=False)
@@ -108,16 +88,14 @@ def rf_risk_phase_diagram(*, x_values=None, y_values=None, ridge=1e-2, ridges=No
     ridge = as_finite_scalar(ridge, "ridge")
     if ridge < 0:
         raise ValueError(f"ridge must be >= 0; got {ridge}")
-    ridges = default_ridges() if ridges is None else as_positive_array(
-        np.atleast_1d(as_finite_array(ridges, "ridges", ndim=(0, 1))), "ridges", allow_zero=True, allow_empty=False)
     alpha, beta = as_positive_scalar(alpha, "alpha"), as_positive_scalar(beta, "beta")
     noise = as_finite_scalar(noise, "noise")
     if noise < 0:
         raise ValueError(f"noise must be >= 0; got {noise}")
     M = as_count(n_modes, "n_modes", maximum=10**7)
     plot = as_bool(plot, "plot")
-    check_work(n.size * k.size * ridges.size, "len(x_values) * len(y_values) * len(ridges)", maximum=MAX_ENTRIES // 16,
-               why="the risk grid would not fit in memory")
+    check_work(n.size * k.size, "len(x_values) * len(y_values)", maximum=MAX_ENTRIES // 256,
+               why="the optimal-ridge grid (97 scan points per cell) would not fit in memory")
 
     i = np.arange(1, M + 1, dtype=float)
     with np.errstate(under="ignore"):
@@ -126,18 +104,17 @@ def rf_risk_phase_diagram(*, x_values=None, y_values=None, ridge=1e-2, ridges=No
         raise ValueError(f"alpha is too large for n_modes = {M}: the eigenvalue n_modes^-alpha underflows to 0; "
                          f"got alpha = {alpha}")
     fixed = risk_grid(lam, v2, n[:, None], k[None, :], ridge, noise)
-    sweep = risk_grid(lam, v2, n[:, None, None], k[None, :, None], ridges[None, None, :], noise)
-    best = np.argmin(sweep.test_mse, axis=2)
-    optimal = np.take_along_axis(sweep.test_mse, best[..., None], axis=2)[..., 0]
-    krr = risk_grid(lam, v2, n[:, None], np.inf, ridges[None, :], noise).test_mse.min(axis=1)
+    best = optimal_ridge_grid(lam, v2, n[:, None], k[None, :], noise)
+    krr = optimal_ridge_grid(lam, v2, n, np.inf, noise).test_mse
     labels = np.where(k[None, :] > n[:, None], PHASE_LABELS[0],
                       np.where(k[None, :] < n[:, None], PHASE_LABELS[1], PHASE_LABELS[2])).astype(str)
     lo, hi = max(n.min(), k.min()), min(n.max(), k.max())
     boundaries = {"interpolation_threshold": np.array([[lo, lo], [hi, hi]])} if lo <= hi else {}
     shape = (n.size, k.size)
-    values = {"test_mse": fixed.test_mse, "train_mse": fixed.train_mse, "optimal_test_mse": optimal,
-              "optimal_ridge": ridges[best], "krr_optimal_test_mse": np.broadcast_to(krr[:, None], shape).copy()}
-    params = dict(x_values=k.tolist(), y_values=n.tolist(), ridge=ridge, ridges=ridges.tolist(), alpha=alpha,
+    values = {"test_mse": fixed.test_mse, "train_mse": fixed.train_mse, "optimal_test_mse": best.test_mse,
+              "optimal_ridge": best.ridge, "ridgeless_optimal": best.ridgeless_optimal.astype(np.float64),
+              "krr_optimal_test_mse": np.broadcast_to(krr[:, None], shape).copy()}
+    params = dict(x_values=k.tolist(), y_values=n.tolist(), ridge=ridge, alpha=alpha,
                   beta=beta, noise=noise, n_modes=M)
     result = PhaseDiagram(system="rf_risk", x_name="k (random features)", x=k, y_name="n (samples)", y=n,
                           values=values, labels=labels, boundaries=boundaries, params=params)
