@@ -214,6 +214,14 @@ CALLS: dict[str, dict] = {
     "sims.sgd_stability.GaussianRowsLaw": dict(dim=2, batch_size=1),
     "sims.sgd_stability.TwoLayerVectorLaw": dict(dim=2, noise=1.0, batch_size=1),
     "sims.testing.draw_kernel": dict(kind="normal", seed=0, n_streams=2, n_draws=4),
+    # ---------------------------------------------------------------- sims.rf_risk (SIMS part: Monte Carlo, phase)
+    "sims.rf_risk.monte_carlo_risk": dict(eigenvalues=[1.0, 0.5, 0.25], target_power=[1.0, 0.5, 0.25], n=4, k=6,
+                                          ridges=[0.0, 0.1], noise=0.1, trials=2, seed=0),
+    "sims.rf_risk.relu_features_risk": dict(n=4, k=6, ridges=[0.0, 0.1], d=3, pool_size=10, noise=0.1, trials=2,
+                                            seed=0),
+    "sims.rf_risk.arccos_kernel": dict(X=X3, Y=None),
+    "sims.rf_risk.rf_risk_phase_diagram": dict(x_values=[10.0, 20.0], y_values=[10.0, 30.0], ridge=0.01,
+                                               n_modes=50, plot=False),
 }
 
 # Public callables not in CALLS, and why.
