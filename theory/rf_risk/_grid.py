@@ -234,7 +234,7 @@ def risk_grid(eigenvalues, target_power, n, k, ridge, noise=0.0, *, multipliciti
     n, k, d = _as_grid_inputs(n, k, ridge)
     shape = n.shape
     n, k, d_user = n.ravel(), k.ravel(), d.ravel()
-    d = d_user / spec.scale                   # lambda_max = 1 units inside (spec.scale)
+    d = d_user / spec.scale                   # lambda_max = 1 units inside (the Spectrum's scale)
     P = _Points(spec, n, k, _bracket_table(spec, n, k, d))
     pos = d > 0
     e = P.solve(d, pos)
@@ -369,7 +369,7 @@ class _Points:
         with np.errstate(invalid="ignore"):                     # inf * 0 only where diverged (masked)
             train = np.where(diverged, 0.0, ratio * test)
         e0 = np.where(diverged, np.inf, e0)
-        # kappa = gamma (k - z)/k, or delta/(n - z) where z is nearer k than n (spec: the accurate one)
+        # kappa = gamma (k - z)/k, or delta/(n - z) where z is nearer k than n (the accurate one: docs/rf_risk.md#solving-it)
         with np.errstate(divide="ignore", invalid="ignore"):
             kappa = np.where(pos & (c < nz / n), d / np.where(nz > 0, nz, 1.0), gamma * c)
         regime = np.where(pos, "regularised",

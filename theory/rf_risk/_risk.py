@@ -93,7 +93,7 @@ class RiskResult:
 def _evaluate(br: Branch, h: float, delta: float, noise: float, regime: str, learn: bool) -> RiskResult:
     """All risks at gamma = gamma_0 + h (h = 0 is the ridgeless point)."""
     spec, n, k = br.spec, br.n, br.k
-    gamma = br.gamma0 + h                     # in units of lambda_max (spec.scale)
+    gamma = br.gamma0 + h                     # in units of lambda_max (the Spectrum's scale)
     z, q, w, B1, B2 = spec.sums(gamma)
     nz, c = br.gaps(h)                         # n - z and (k - z)/k, cancellation-free
     z = br.z0 - (nz - br.a_n)                  # z(gamma_0) - hD, with z(gamma_0) in {n, k, M} exact
@@ -228,7 +228,7 @@ def _optimal_on(br: Branch, noise: float) -> OptimalRidge:
     lam_min, lam_max = float(spec.lam.min()), float(spec.lam.max())
     # E_te depends on the ridge only through gamma = gamma_0 + h, and delta = Phi(gamma_0 + h) is
     # increasing in h: minimise over u = log h (no root solve inside the optimiser), then map back.
-    base = br.gamma0 if br.gamma0 > 0 else lam_min      # lambda_max = 1 (spec.scale units)
+    base = br.gamma0 if br.gamma0 > 0 else lam_min      # lambda_max = 1 (the Spectrum's scale units)
     u_lo = math.log(base) - 12 * math.log(10.0)
     u_hi = math.log(max(lam_max, br.gamma0)) + 6 * math.log(10.0)
     us = np.linspace(u_lo, u_hi, 97)

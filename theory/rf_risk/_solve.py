@@ -206,7 +206,7 @@ class Branch:
         return math.exp(u)
 
     def solve_negative(self, delta: float) -> float:
-        """h < 0 on the increasing part of Phi below gamma_0 (opt-in negative ridge, spec: root nearest gamma_0)."""
+        """h < 0 on the increasing part of Phi below gamma_0 (opt-in negative ridge: the root nearest gamma_0, docs/rf_risk.md#the-fixed-point-equations)."""
         width = self.gamma0 - self.gamma_other
         if width <= 0:
             raise ValueError(f"ridge < 0 has no admissible solution here (n = {format_value(self.n)}, "
