@@ -8,3 +8,22 @@ learning curves (Advani et al. 2017) as the time-domain companion. Derivations: 
 """
 
 __all__: list[str] = []
+
+# Advani, Saxe & Sompolinsky (2017): gradient-flow learning curves (ADVANI helper)
+from ._advani_saxe import AdvaniSaxeAsymptotes as AdvaniSaxeAsymptotes
+from ._advani_saxe import AdvaniSaxeCurves as AdvaniSaxeCurves
+from ._advani_saxe import AdvaniSaxeEarlyStopping as AdvaniSaxeEarlyStopping
+from ._advani_saxe import AdvaniSaxeOptimalRidge as AdvaniSaxeOptimalRidge
+from ._advani_saxe import advani_saxe_asymptotes as advani_saxe_asymptotes
+from ._advani_saxe import advani_saxe_curves as advani_saxe_curves
+from ._advani_saxe import advani_saxe_early_stopping as advani_saxe_early_stopping
+from ._advani_saxe import advani_saxe_optimal_ridge as advani_saxe_optimal_ridge
+from ._advani_saxe import advani_saxe_ridge_test_error as advani_saxe_ridge_test_error
+from ._advani_saxe import marchenko_pastur_density as marchenko_pastur_density
+from ._advani_saxe import marchenko_pastur_stieltjes as marchenko_pastur_stieltjes
+
+__all__ += [
+    "AdvaniSaxeAsymptotes", "AdvaniSaxeCurves", "AdvaniSaxeEarlyStopping", "AdvaniSaxeOptimalRidge",
+    "advani_saxe_asymptotes", "advani_saxe_curves", "advani_saxe_early_stopping", "advani_saxe_optimal_ridge",
+    "advani_saxe_ridge_test_error", "marchenko_pastur_density", "marchenko_pastur_stieltjes",
+]
