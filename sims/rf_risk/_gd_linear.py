@@ -34,6 +34,7 @@ from theory.validate import (
     as_positive_scalar,
     as_seed,
     check_work,
+    guard_numerics,
 )
 
 from .._kernels import simulation
@@ -371,6 +372,7 @@ def _modes(X: np.ndarray, e0: np.ndarray, eps: np.ndarray):
     return lam, (U.T @ (X @ e0)) / s, s * (U.T @ eps)
 
 
+@guard_numerics
 def advani_saxe_modes(n_inputs, n_samples, times, sigma_w2=1.0, sigma_eps2=0.25, sigma_02=0.0, *, trials=100,
                       seed=0, lr=None, tau=1.0) -> AdvaniSaxeSimulation:
     r"""Exact per-mode solution of gradient flow (or GD) on linear regression, over trials.
@@ -415,7 +417,10 @@ def advani_saxe_modes(n_inputs, n_samples, times, sigma_w2=1.0, sigma_eps2=0.25,
     sw, se, s0 = _variances(sigma_w2, sigma_eps2, sigma_02)
     seed = as_seed(seed)
     tau = as_positive_scalar(tau, "tau")
-    t = np.asarray(times, dtype=np.float64) if not isinstance(times, (str, bytes)) else None
+    try:
+        t = None if isinstance(times, (str, bytes)) or np.iscomplexobj(times) else np.asarray(times, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        t = None
     if t is None or t.ndim != 1 or t.size == 0 or np.isnan(t).any() or (t < 0).any():
         raise ValueError("times must be a non-empty 1-D array of times >= 0 (no NaN)")
     check_work(C * (P * N * min(P, N) + t.size * min(P, N)), "trials * n_samples * n_inputs * min(n_samples, n_inputs)")
