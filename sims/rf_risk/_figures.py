@@ -9,7 +9,6 @@ from ..figures import register_figure
 from ._figure_data import advani_saxe_figure_data
 from ._plots import plot_advani_saxe
 
-
 # --------------------------------------------------------------------------------------------
 # Advani, Saxe & Sompolinsky (2017) (ADVANI helper)
 
