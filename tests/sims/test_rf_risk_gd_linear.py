@@ -95,3 +95,15 @@ def test_modes_match_theory_within_standard_errors():
 def test_bad_input_names_the_argument(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_figure_data_shape():
+    # the shape the paper reports: interior E_g minimum for every α, α = 1 growing, early stopping above E_g*
+    from sims.rf_risk._figure_data import advani_saxe_figure_data
+
+    d = advani_saxe_figure_data(n_inputs=40, trials=8, seed=0)
+    assert d.test_error.shape == (3, d.t.size) and d.mc_test_mean.shape == (3, d.mc_times.size)
+    assert np.all(d.stopping_error >= d.optimal_ridge_error)
+    assert np.all(np.isfinite(d.stopping_time)) and np.all(d.test_error.min(axis=1) < d.test_error[:, -1])
+    i1 = d.alphas.index(1.0)
+    assert np.isinf(d.test_asymptote[i1]) and d.test_error[i1, -1] > 3 * d.test_error[i1].min()
