@@ -222,6 +222,22 @@ CALLS: dict[str, dict] = {
     "sims.rf_risk.arccos_kernel": dict(X=X3, Y=None),
     "sims.rf_risk.rf_risk_phase_diagram": dict(x_values=[10.0, 20.0], y_values=[10.0, 30.0], ridge=0.01,
                                                n_modes=50, plot=False),
+    # ---------------------------------------------------------------- rf_risk: Advani–Saxe (ADVANI helper)
+    "theory.rf_risk.marchenko_pastur_density": dict(lam=[0.5, 1.0, 3.0], alpha=2.0),
+    "theory.rf_risk.marchenko_pastur_stieltjes": dict(nu=0.25, alpha=2.0),
+    "theory.rf_risk.advani_saxe_curves": dict(alpha=2.0, t=[0.0, 1.0, 10.0], sigma_w2=1.0, sigma_eps2=0.25,
+                                              sigma_02=0.1, tau=1.0),
+    "theory.rf_risk.advani_saxe_asymptotes": dict(alpha=0.5, sigma_w2=1.0, sigma_eps2=0.25, sigma_02=0.1),
+    "theory.rf_risk.advani_saxe_ridge_test_error": dict(alpha=2.0, ridge=0.3, sigma_w2=1.0, sigma_eps2=0.25),
+    "theory.rf_risk.advani_saxe_optimal_ridge": dict(alpha=2.0, sigma_w2=1.0, sigma_eps2=0.25),
+    "theory.rf_risk.advani_saxe_early_stopping": dict(alpha=2.0, sigma_w2=1.0, sigma_eps2=0.25, sigma_02=0.0, tau=1.0),
+    "sims.rf_risk.advani_saxe_gd": dict(n_inputs=4, n_samples=6, lr=0.1, steps=5, sigma_w2=1.0, sigma_eps2=0.25,
+                                        sigma_02=0.0, trials=2, seed=0, checkpoints=[0, 5]),
+    "sims.rf_risk.advani_saxe_gd_reference": dict(n_inputs=4, n_samples=6, lr=0.1, steps=5, sigma_w2=1.0,
+                                                  sigma_eps2=0.25, sigma_02=0.0, trials=2, seed=0,
+                                                  checkpoints=[0, 5]),
+    "sims.rf_risk.advani_saxe_modes": dict(n_inputs=4, n_samples=6, times=[0.0, 1.0], sigma_w2=1.0, sigma_eps2=0.25,
+                                           sigma_02=0.0, trials=2, seed=0, lr=None, tau=1.0),
 }
 
 # Public callables not in CALLS, and why.

@@ -6,6 +6,18 @@ a pair of fixed-point equations; k = ∞ is kernel ridge regression (eigenlearni
 2021). Power-law tasks, the optimal ridge and fitting ratio; Advani & Saxe's gradient-flow
 learning curves (Advani et al. 2017) as the time-domain companion. Derivations: docs/rf_risk.md.
 """
+
+from ._advani_saxe import AdvaniSaxeAsymptotes as AdvaniSaxeAsymptotes
+from ._advani_saxe import AdvaniSaxeCurves as AdvaniSaxeCurves
+from ._advani_saxe import AdvaniSaxeEarlyStopping as AdvaniSaxeEarlyStopping
+from ._advani_saxe import AdvaniSaxeOptimalRidge as AdvaniSaxeOptimalRidge
+from ._advani_saxe import advani_saxe_asymptotes as advani_saxe_asymptotes
+from ._advani_saxe import advani_saxe_curves as advani_saxe_curves
+from ._advani_saxe import advani_saxe_early_stopping as advani_saxe_early_stopping
+from ._advani_saxe import advani_saxe_optimal_ridge as advani_saxe_optimal_ridge
+from ._advani_saxe import advani_saxe_ridge_test_error as advani_saxe_ridge_test_error
+from ._advani_saxe import marchenko_pastur_density as marchenko_pastur_density
+from ._advani_saxe import marchenko_pastur_stieltjes as marchenko_pastur_stieltjes
 from ._estimators import EmpiricalSpectrum as EmpiricalSpectrum
 from ._estimators import empirical_spectrum as empirical_spectrum
 from ._estimators import gcv_risk as gcv_risk
@@ -30,8 +42,11 @@ from ._risk import optimal_ridge as optimal_ridge
 from ._risk import risk as risk
 
 __all__ = [
+    "AdvaniSaxeAsymptotes", "AdvaniSaxeCurves", "AdvaniSaxeEarlyStopping", "AdvaniSaxeOptimalRidge",
     "EigenlearningResult", "EmpiricalSpectrum", "OptimalRidge", "OptimalRidgeGrid", "PowerLawSpectrum",
-    "RiskGrid", "RiskResult", "eigenlearning", "empirical_spectrum", "gcv_risk", "kappa_from_kernel",
+    "RiskGrid", "RiskResult", "advani_saxe_asymptotes", "advani_saxe_curves", "advani_saxe_early_stopping",
+    "advani_saxe_optimal_ridge", "advani_saxe_ridge_test_error", "eigenlearning", "empirical_spectrum",
+    "gcv_risk", "kappa_from_kernel", "marchenko_pastur_density", "marchenko_pastur_stieltjes",
     "optimal_ridge", "optimal_ridge_grid", "powerlaw_constants", "powerlaw_fitting_curve",
     "powerlaw_optimal_fitting_ratio", "powerlaw_optimal_ridge", "powerlaw_optimal_s", "powerlaw_spectrum",
     "powerlaw_zero_ridge_optimal", "risk", "risk_grid",
