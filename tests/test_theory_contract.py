@@ -135,13 +135,17 @@ def test_a_catalogued_theory_is_loaded_and_its_gaps_reported(tree_with_foo, tmp_
 
 @pytest.mark.slow
 def test_a_planned_theory_with_code_fails_the_contract(tmp_path):
+    # a throw-away planned theory, so the test does not depend on which real theories are still planned
     dest = tmp_path / "tree"
     _copy_tree(dest)
-    (dest / "sims" / "ntp").mkdir()
-    (dest / "sims" / "ntp" / "__init__.py").write_text("")
+    catalog = dest / "theory" / "catalog.py"
+    entry = '    TheoryInfo("foo", "a throw-away theory", "Foo", ("kunin2024",), "planned"),\n'
+    catalog.write_text(catalog.read_text().replace("_THEORY_LIST = (\n", "_THEORY_LIST = (\n" + entry, 1))
+    (dest / "sims" / "foo").mkdir()
+    (dest / "sims" / "foo" / "__init__.py").write_text("")
     result = _run(dest, "tests/theory_contract.py")
     assert result.returncode == 1
-    assert "sims/ntp exists but theory/catalog.py lists 'ntp' as planned" in result.stdout
+    assert "sims/foo exists but theory/catalog.py lists 'foo' as planned" in result.stdout
 
 
 @pytest.mark.slow

@@ -39,6 +39,14 @@ def separability_lp(design) -> str | None:
     p = Phi.shape[1]
     inm, outm = design.in_set.ravel(), design.out_set.ravel()
     grp = np.repeat(np.arange(G), A)
+    # Scaling every feature of one group by c_g > 0 keeps feasibility (scale theta by 1 / min c_g), so each
+    # group is normalised to unit largest feature norm: groups of very different scales would otherwise
+    # push HiGHS to call separable data infeasible.
+    row_norm = np.sqrt(np.asarray(Phi.multiply(Phi).sum(axis=1)).ravel())
+    group_norm = np.zeros(G)
+    np.maximum.at(group_norm, grp, row_norm)
+    group_norm[group_norm == 0] = 1.0
+    Phi = sp.diags(1.0 / group_norm[grp]) @ Phi
     T = sp.csr_matrix((np.ones(G * A), (np.arange(G * A), grp)), shape=(G * A, G))
     # variables (theta, t): s_a >= t_g on I (or ==), s_o - t_g <= -1 on O
     A_in = sp.hstack([-Phi[inm], T[inm]]).tocsr()

@@ -301,16 +301,16 @@ def logistic_gradient_descent(core, X, y, lr, steps, w0=None, momentum=0.0, chec
     rec, n_rec, diverged, diverged_at, w = core(Z, w0, lr, momentum, steps, cp)
     states = rec[:n_rec]
     notes = []
-    smax2 = float(np.linalg.norm(X, 2)) ** 2
-    bound = 8.0 / smax2 if smax2 > 0 else math.inf    # X ≈ 0: the loss is flat, no step-size limit
+    smax = float(np.linalg.norm(X, 2))
+    bound = 8.0 / smax / smax if smax > 0 else math.inf    # X ≈ 0: flat loss; 8/smax/smax, as smax² may overflow
     if lr >= bound:
         notes.append(f"lr = {lr:g} is not below 8/σ_max(X)² = {bound:.3g}, the step size of Soudry et al. "
                      "(2018), Theorem 3")
-    from theory.ntp import hard_margin_svm
+    from theory.ntp import CertificateError, hard_margin_svm
 
     try:
         w_svm = np.asarray(hard_margin_svm(X, y), dtype=np.float64)
-    except ValueError as exc:
+    except (ValueError, CertificateError) as exc:    # not separable, or no certified solution for these data
         w_svm = None
         notes.append(f"no hard-margin SVM (angle_gap, margin_gap, residual_norm are None): {exc}")
     U = states @ Z.T                                 # (R, n) margins

@@ -39,8 +39,9 @@ def _scaled_solve(build, X, method, what, data):
     if not np.all(np.isfinite(theta)):
         raise ValueError(f"the max-margin solution overflows float64 for inputs this small (max |entry| "
                          f"{scale:.3g}); rescale them")
-    cert = dataclasses.replace(cert, objective=cert.objective / scale**2,
-                               multipliers=None if cert.multipliers is None else cert.multipliers / scale**2)
+    # divided twice, not by scale**2: that square overflows (Python raises) for data near the float limit
+    cert = dataclasses.replace(cert, objective=cert.objective / scale / scale,
+                               multipliers=None if cert.multipliers is None else cert.multipliers / scale / scale)
     return theta, cert
 
 
