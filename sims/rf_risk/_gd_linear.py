@@ -337,6 +337,7 @@ def advani_saxe_gd(core, n_inputs, n_samples, lr, steps, sigma_w2=1.0, sigma_eps
 
 
 advani_saxe_gd_reference = advani_saxe_gd.reference
+"""The NumPy oracle of :func:`advani_saxe_gd`: same arguments (no ``backend``), same result bit for bit."""
 
 
 def _checkpoints(checkpoints, steps: int) -> np.ndarray:

@@ -5,6 +5,7 @@ input validation. The comparisons with the eigenframework are claims (proofs_che
 """
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -70,6 +71,35 @@ def test_every_ridge_equals_its_own_run_and_trials_do_not_depend_on_the_count():
     assert not np.allclose(a.test_samples, other.test_samples)
 
 
+@pytest.mark.parametrize("k", [35, np.inf])
+def test_results_are_bit_identical_on_one_and_several_threads(k):
+    # every trial has its own streams and a single-threaded BLAS, so the thread count cannot matter
+    one = monte_carlo_risk(LAM, LAM, 25, k, [0.0, 1e-2], noise=0.1, trials=9, seed=3, threads=1)
+    for threads in (2, 3):
+        many = monte_carlo_risk(LAM, LAM, 25, k, [0.0, 1e-2], noise=0.1, trials=9, seed=3, threads=threads)
+        np.testing.assert_array_equal(one.test_samples, many.test_samples)
+        np.testing.assert_array_equal(one.train_samples, many.train_samples)
+    a = relu_features_risk(12, k, [1e-2], d=3, pool_size=60, trials=5, seed=1, threads=1)
+    b = relu_features_risk(12, k, [1e-2], d=3, pool_size=60, trials=5, seed=1, threads=2)
+    np.testing.assert_array_equal(a.monte_carlo.test_samples, b.monte_carlo.test_samples)
+
+
+def test_a_failing_trial_stops_the_run_and_re_raises():
+    calls = []
+
+    def target(X):
+        calls.append(len(X))
+        if len(calls) == 4:     # the pool's call, then three trials
+            raise RuntimeError("target failed")
+        if len(calls) > 4:
+            time.sleep(0.01)    # the other trials take 10 ms: 500 of them would take 2.5 s on 2 threads
+        return X[:, 0]
+
+    with pytest.raises(RuntimeError, match="target failed"):
+        relu_features_risk(12, 20, [1e-2], d=3, pool_size=60, trials=500, seed=0, target=target, threads=2)
+    assert len(calls) < 100     # the trials not yet started were cancelled (re-raised within milliseconds)
+
+
 def test_chunks_beyond_1024_modes_are_used():
     # M > 1024 spans two random-number chunks; huge ridge still gives ‖v‖² + σ² exactly, and a mode in the
     # second chunk changes the result when it carries target power
@@ -131,6 +161,7 @@ def test_relu_sphere_inputs_have_unit_norm_kernel_diagonal():
     (dict(ridges=[]), "ridges must not be empty"),
     (dict(noise=-0.1), "noise must be >= 0"),
     (dict(trials=1), "trials must be an integer >= 2"),
+    (dict(threads=0), "threads must be an integer >= 1"),
     (dict(n=10**5, k=10**5), "n \\* k"),
 ])
 def test_bad_input_names_the_argument(kwargs, match):
