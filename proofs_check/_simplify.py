@@ -49,12 +49,33 @@ def _describe(entries: list[sympy.Expr], limit: int = 2000) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+# Outcomes of _try_simplify by (entries, budget, max_ops). A claim checked at several seeds asks
+# the same question each time (the seed moves only the numeric sample points), and an entry that
+# needs the whole budget would otherwise spend it again at every seed.
+_MEMO: dict = {}
+_MEMO_SIZE = 1024
+
+
 def _try_simplify(entries: list[sympy.Expr], budget: float, max_ops: int):
     """Try to reduce every entry to 0 within ``budget`` seconds: (all_zero, strategy, timed_out).
 
     The strategies run in a forked child process (POSIX) that is killed at the deadline, so
-    nothing in this process is interrupted. Without fork only the cheap strategies run.
+    nothing in this process is interrupted. Without fork only the cheap strategies run. The
+    outcome is remembered for the process (by the entries, the budget and ``max_ops``).
     """
+    try:
+        key = (tuple(entries), float(budget), int(max_ops))
+        hash(key)
+    except TypeError:       # an unhashable entry (not a sympy expression): no memo
+        return _try_simplify_uncached(entries, budget, max_ops)
+    if key not in _MEMO:
+        if len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.clear()
+        _MEMO[key] = _try_simplify_uncached(entries, budget, max_ops)
+    return _MEMO[key]
+
+
+def _try_simplify_uncached(entries: list[sympy.Expr], budget: float, max_ops: int):
     import multiprocessing
 
     if all(e == 0 for e in entries):

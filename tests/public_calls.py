@@ -17,6 +17,9 @@ NTP_PI = np.array([0.2, 0.3, 0.5])
 NTP_W = np.array([[0.1, -0.2], [0.3, 0.0], [-0.1, 0.2], [0.0, 0.1]])
 NTP_SIM_H = np.array([[1.0, 0.2], [0.3, -1.0], [0.5, 0.5]])                 # d = 3 > m = 2
 NTP_SIM_P = np.array([[0.7, 0.0], [0.3, 0.4], [0.0, 0.6]])                  # V = 3
+RF_LAM = np.array([1.0, 0.5, 0.25, 0.125, 0.0625, 0.03])                    # rf_risk: 6 modes
+RF_V2 = np.array([1.0, 0.3, 0.2, 0.1, 0.05, 0.0])
+RF_K = X3 @ X3.T                                                            # a 3 x 3 Gram matrix
 H2 = np.array([[[1.0, 0.1], [0.1, 0.5]], [[0.8, 0.0], [0.0, 1.2]], [[1.5, -0.2], [-0.2, 0.7]]])
 
 
@@ -146,6 +149,28 @@ CALLS: dict[str, dict] = {
     "theory.catalog.theory_info": dict(name="lazy_rich"),
     "theory.catalog.phase_theory": dict(system="ntp_separability"),
     # ---------------------------------------------------------------- sims
+    # ---------------------------------------------------------------- theory.rf_risk (THEORY helper: solver, grid,
+    # power laws, estimators)
+    "theory.rf_risk.risk": dict(eigenvalues=RF_LAM, target_power=RF_V2, n=4, k=6, ridge=0.1, noise=0.2,
+                                multiplicities=None, learnabilities=True, allow_negative_ridge=False),
+    "theory.rf_risk.optimal_ridge": dict(eigenvalues=RF_LAM, target_power=RF_V2, n=4, k=6, noise=0.2,
+                                         multiplicities=None),
+    "theory.rf_risk.eigenlearning": dict(eigenvalues=RF_LAM, target_power=RF_V2, n=4, ridge=0.1, noise=0.2,
+                                         multiplicities=None),
+    "theory.rf_risk.risk_grid": dict(eigenvalues=RF_LAM, target_power=RF_V2, n=np.array([[2.0], [4.0]]),
+                                     k=np.array([3.0, np.inf]), ridge=0.1, noise=0.2, multiplicities=None),
+    "theory.rf_risk.optimal_ridge_grid": dict(eigenvalues=RF_LAM, target_power=RF_V2, n=np.array([[2.0], [4.0]]),
+                                              k=np.array([3.0, np.inf]), noise=0.2, multiplicities=None),
+    "theory.rf_risk.powerlaw_constants": dict(alpha=1.5, beta=1.2),
+    "theory.rf_risk.powerlaw_fitting_curve": dict(alpha=1.5, beta=1.2, s=[0.0, 0.5], noise_rel=0.1),
+    "theory.rf_risk.powerlaw_optimal_fitting_ratio": dict(alpha=1.5, beta=1.2, noise_rel=0.1),
+    "theory.rf_risk.powerlaw_optimal_ridge": dict(alpha=1.5, beta=1.2, n=100, noise_rel=0.1),
+    "theory.rf_risk.powerlaw_optimal_s": dict(alpha=1.5, beta=1.2, noise_rel=0.1),
+    "theory.rf_risk.powerlaw_spectrum": dict(alpha=1.5, beta=1.2, n_modes=20, tail=True, bin_ratio=2.0),
+    "theory.rf_risk.powerlaw_zero_ridge_optimal": dict(alpha=1.5, beta=1.2, noise_rel=0.1),
+    "theory.rf_risk.kappa_from_kernel": dict(K=RF_K, ridge=0.1),
+    "theory.rf_risk.gcv_risk": dict(K=RF_K, y=Y3, ridge=0.1),
+    "theory.rf_risk.empirical_spectrum": dict(K=RF_K, y=Y3),
     "sims.figure_registry": dict(theory="lazy_rich"),
     "sims.lazy_rich.delayed_rich_delta": dict(s=1.0, delay_ratio=0.1),
     "sims.lazy_rich.gradient_descent": dict(X=X3, y=Y3, a0=0.3, w0=[0.2, 0.1], lr=0.01, n_steps=5),
@@ -189,6 +214,30 @@ CALLS: dict[str, dict] = {
     "sims.sgd_stability.GaussianRowsLaw": dict(dim=2, batch_size=1),
     "sims.sgd_stability.TwoLayerVectorLaw": dict(dim=2, noise=1.0, batch_size=1),
     "sims.testing.draw_kernel": dict(kind="normal", seed=0, n_streams=2, n_draws=4),
+    # ---------------------------------------------------------------- sims.rf_risk (SIMS part: Monte Carlo, phase)
+    "sims.rf_risk.monte_carlo_risk": dict(eigenvalues=[1.0, 0.5, 0.25], target_power=[1.0, 0.5, 0.25], n=4, k=6,
+                                          ridges=[0.0, 0.1], noise=0.1, trials=2, seed=0),
+    "sims.rf_risk.relu_features_risk": dict(n=4, k=6, ridges=[0.0, 0.1], d=3, pool_size=10, noise=0.1, trials=2,
+                                            seed=0),
+    "sims.rf_risk.arccos_kernel": dict(X=X3, Y=None),
+    "sims.rf_risk.rf_risk_phase_diagram": dict(x_values=[10.0, 20.0], y_values=[10.0, 30.0], ridge=0.01,
+                                               n_modes=50, plot=False),
+    # ---------------------------------------------------------------- rf_risk: Advani–Saxe (ADVANI helper)
+    "theory.rf_risk.marchenko_pastur_density": dict(lam=[0.5, 1.0, 3.0], alpha=2.0),
+    "theory.rf_risk.marchenko_pastur_stieltjes": dict(nu=0.25, alpha=2.0),
+    "theory.rf_risk.advani_saxe_curves": dict(alpha=2.0, t=[0.0, 1.0, 10.0], sigma_w2=1.0, sigma_eps2=0.25,
+                                              sigma_02=0.1, tau=1.0),
+    "theory.rf_risk.advani_saxe_asymptotes": dict(alpha=0.5, sigma_w2=1.0, sigma_eps2=0.25, sigma_02=0.1),
+    "theory.rf_risk.advani_saxe_ridge_test_error": dict(alpha=2.0, ridge=0.3, sigma_w2=1.0, sigma_eps2=0.25),
+    "theory.rf_risk.advani_saxe_optimal_ridge": dict(alpha=2.0, sigma_w2=1.0, sigma_eps2=0.25),
+    "theory.rf_risk.advani_saxe_early_stopping": dict(alpha=2.0, sigma_w2=1.0, sigma_eps2=0.25, sigma_02=0.0, tau=1.0),
+    "sims.rf_risk.advani_saxe_gd": dict(n_inputs=4, n_samples=6, lr=0.1, steps=5, sigma_w2=1.0, sigma_eps2=0.25,
+                                        sigma_02=0.0, trials=2, seed=0, checkpoints=[0, 5]),
+    "sims.rf_risk.advani_saxe_gd_reference": dict(n_inputs=4, n_samples=6, lr=0.1, steps=5, sigma_w2=1.0,
+                                                  sigma_eps2=0.25, sigma_02=0.0, trials=2, seed=0,
+                                                  checkpoints=[0, 5]),
+    "sims.rf_risk.advani_saxe_modes": dict(n_inputs=4, n_samples=6, times=[0.0, 1.0], sigma_w2=1.0, sigma_eps2=0.25,
+                                           sigma_02=0.0, trials=2, seed=0, lr=None, tau=1.0),
 }
 
 # Public callables not in CALLS, and why.

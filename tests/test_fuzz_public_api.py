@@ -30,8 +30,9 @@ from scipy import stats
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")   # overflow warnings on extreme input
 
-PUBLIC = ("theory.lazy_rich", "theory.sgd_stability", "theory.ntp", "theory.catalog", "sims", "sims.lazy_rich",
-          "sims.sgd_stability", "sims.ntp", "sims.figures", "sims.phase", "sims.testing")
+PUBLIC = ("theory.lazy_rich", "theory.sgd_stability", "theory.ntp", "theory.rf_risk", "theory.catalog", "sims",
+          "sims.lazy_rich", "sims.sgd_stability", "sims.ntp", "sims.rf_risk", "sims.figures", "sims.phase",
+          "sims.testing")
 CALL_SECONDS = 20          # a valid call here takes < 1 s (numba compilation aside); 20 s is a hang
 
 

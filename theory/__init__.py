@@ -8,8 +8,9 @@ Imports only numpy and scipy at import time. One module per paper:
 from . import catalog as catalog
 from . import lazy_rich as lazy_rich
 from . import ntp as ntp
+from . import rf_risk as rf_risk
 from . import sgd_stability as sgd_stability
 from . import summary as summary
 from . import validate as validate
 
-__all__ = ["catalog", "lazy_rich", "ntp", "sgd_stability", "summary", "validate"]
+__all__ = ["catalog", "lazy_rich", "ntp", "rf_risk", "sgd_stability", "summary", "validate"]

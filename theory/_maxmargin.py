@@ -510,8 +510,8 @@ def solve(design, method="auto", tol=None, what="separable", data=""):
         if family is not None:
             raise cvx._not_separable(family, what, data)
         if method == "fast":
-            raise CertificateError("the fast method did not reach a certified solution within its "
-                                   "iteration budget although the data are separable; use "
+            raise CertificateError(f"the fast method did not reach a certified solution on the data {data}within "
+                                   "its iteration budget although they are separable; use "
                                    "method='dual' or method='primal'")
         method = "dual"     # auto: ill-conditioned (nearly non-separable) data; the interior point decides
     if method == "primal":
@@ -524,9 +524,11 @@ def solve(design, method="auto", tol=None, what="separable", data=""):
         family = cvx.separability_lp(design)
         if family is not None:
             raise cvx._not_separable(family, what, data)
-        raise CertificateError(f"the {method} solver reported {status!r} but the LP finds the data separable")
+        raise CertificateError(f"the {method} solver reported {status!r} on the data {data}although the LP finds "
+                               "them separable: too badly conditioned to certify (rescale or drop nearly "
+                               "collinear inputs)")
     cert = certify(design, theta, C, method, status, tol)
     if status != "optimal" or not cert.passed:
-        raise CertificateError(f"the {method} solution fails its certificate (status {status!r}): "
+        raise CertificateError(f"the {method} solution on the data {data}fails its certificate (status {status!r}): "
                                + "; ".join(cert.failures() or ["solver status not optimal"]))
     return theta, cert

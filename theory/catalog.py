@@ -76,6 +76,10 @@ _PAPER_LIST = (
           "Implicit optimization bias of next-token prediction in linear models", "2402.18551"),
     Paper("soudry2018", "Soudry et al.", 2018, "The implicit bias of gradient descent on separable data",
           "1710.10345"),
+    Paper("simon2021", "Simon et al.", 2021, "The eigenlearning framework: a conservation law perspective on "
+          "kernel regression and wide neural networks", "2110.03922"),
+    Paper("advani2017", "Advani et al.", 2017, "High-dimensional dynamics of generalization error in neural networks",
+          "1710.03667"),
     Paper("simon2023", "Simon et al.", 2023,
           "More is better in modern machine learning: when infinite overparameterization is optimal "
           "and overfitting is obligatory", "2311.14646"),
@@ -146,7 +150,7 @@ _THEORY_LIST = (
                ("thrampoulidis2024", "soudry2018"), "complete", phase_diagram=True,
                phase_name="ntp_separability"),
     TheoryInfo("rf_risk", "test risk of random-feature ridge regression", "Random-feature risk (Simon et al. 2023)",
-               ("simon2023",), "planned"),
+               ("simon2023", "simon2021", "advani2017"), "complete", phase_diagram=True),
 )
 
 #: Every theory, by name, in the order the docs list them.

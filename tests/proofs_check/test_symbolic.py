@@ -234,6 +234,26 @@ def test_simplify_is_time_bounded():
     assert not r.passed  # false identity, still caught numerically
 
 
+def test_simplification_is_asked_once_per_question(monkeypatch):
+    # the seed moves only the numeric points: the symbolic outcome of the same entries under the same
+    # budget is remembered, and a different question (another budget, a shifted entry) is asked anew
+    from proofs_check import _simplify
+
+    calls = []
+    real = _simplify._try_simplify_uncached
+    monkeypatch.setattr(_simplify, "_MEMO", {})
+    monkeypatch.setattr(_simplify, "_try_simplify_uncached", lambda *a: calls.append(a) or real(*a))
+    x = sp.Symbol("x", positive=True)
+    expr = sp.sin(x) ** 2 + sp.cos(x) ** 2 - 1
+    first = [check_identity(expr, seed=seed, simplify_timeout=1.0) for seed in range(3)]
+    assert len(calls) == 1
+    assert all(r.simplified_to_zero and r.passed for r in first)
+    assert first[0].points != first[1].points        # the numeric check still ran at each seed
+    check_identity(expr, seed=0, simplify_timeout=0.5)
+    check_identity(expr + sp.Rational(1, 10**10), seed=0, simplify_timeout=1.0)
+    assert len(calls) == 3
+
+
 def test_existing_interval_timer_is_restored():
     fired = []
 

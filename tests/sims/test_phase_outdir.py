@@ -10,7 +10,8 @@ from theory.catalog import phase_systems
 # small grids: the rule under test is where the file goes, not the diagram
 SMALL = {"lazy_rich": {"x_values": [-1.0, 0.0, 1.0], "y_values": [0.01, 1.0], "simulate": None, "n_times": 50},
          "sgd_stability": {"x_values": [0.1, 0.3], "y_values": [1.0, 4.0]},
-         "ntp_separability": {"V": 3, "m": 3, "x_values": [0.5, 1.0], "y_values": [1, 2], "n_trials": 2}}
+         "ntp_separability": {"V": 3, "m": 3, "x_values": [0.5, 1.0], "y_values": [1, 2], "n_trials": 2},
+         "rf_risk": {"x_values": [10.0, 40.0], "y_values": [10.0, 20.0], "n_modes": 100}}
 
 
 def test_every_system_has_a_small_setting_here():

@@ -261,8 +261,21 @@ def test_solver_output_failing_its_certificate_raises(monkeypatch):
         return 1.01 * theta, C, status
 
     monkeypatch.setattr(cvx, "_solve_primal", off_by_one_percent)
-    with pytest.raises(CertificateError, match="primal solution fails its certificate.*duality gap"):
+    with pytest.raises(CertificateError, match=r"primal solution on the data \(H, support\) fails its certificate.*duality gap"):
         max_margin(H, support, method="primal")
+
+
+def test_separable_data_too_badly_conditioned_to_certify_are_refused_naming_the_data():
+    # found by the fuzz battery: entries spanning 3e16 make the margin constraint of the first point
+    # need |w| ~ 3e16 after scaling; the interior point reports 'unbounded' though the LP finds the
+    # data separable. A certified answer or a refusal that names the arguments; never a wrong answer.
+    X = np.array([[0.0, 1.0], [5.37777509e8, 3.38181127e16]])
+    try:
+        w, cert = hard_margin_svm(X, [1, -1], return_certificate=True)
+    except CertificateError as exc:
+        assert "(X, y)" in str(exc)
+    else:
+        assert cert.passed and np.all(np.array([1, -1]) * (X @ w) >= 1 - 1e-6)
 
 
 @settings(deadline=None, max_examples=30)

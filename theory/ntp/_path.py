@@ -11,7 +11,6 @@ relative to the excess loss. Derivation: docs/ntp.md#the-regularization-path.
 from __future__ import annotations
 
 import dataclasses
-
 from dataclasses import dataclass, field
 
 import numpy as np
