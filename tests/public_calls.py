@@ -238,6 +238,9 @@ CALLS: dict[str, dict] = {
                                                   checkpoints=[0, 5]),
     "sims.rf_risk.advani_saxe_modes": dict(n_inputs=4, n_samples=6, times=[0.0, 1.0], sigma_w2=1.0, sigma_eps2=0.25,
                                            sigma_02=0.0, trials=2, seed=0, lr=None, tau=1.0),
+    # ---------------------------------------------------------------- issue 10, helper trelu: torch ReLU sweep
+    "sims.lazy_rich.relu_sweep_torch": dict(taus=[0.5, 1.0], deltas=[0.0], n_seeds=1, m=4, n=6, d=3, n_test=5,
+                                            n_steps=10, device="cpu", progress=False),
 }
 
 # Public callables not in CALLS, and why.

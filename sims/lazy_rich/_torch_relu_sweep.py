@@ -26,7 +26,7 @@ compare them to 1e-12).
 
 from __future__ import annotations
 
-import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -430,6 +430,11 @@ def relu_sweep_torch(taus=None, deltas=None, n_seeds=2, *, m=20, n=100, d=10, m0
 
     taus = _as_grid(taus, "taus", REDUCED_SIZE["taus"], positive=True)
     deltas = _as_grid(deltas, "deltas", REDUCED_SIZE["deltas"])
+    # the (τ, δ) family in float64: |a| = τ/α and ‖w‖ = τα with α² ~ τ²/|δ| must neither underflow nor overflow
+    if np.any(taus < 1e-4) or np.any(taus > 1e4):
+        raise ValueError(f"taus must lie in [1e-4, 1e4]; got range [{taus.min():g}, {taus.max():g}]")
+    if np.any(np.abs(deltas) > 1e8):
+        raise ValueError(f"deltas must lie in [-1e8, 1e8]; got range [{deltas.min():g}, {deltas.max():g}]")
     n_seeds = as_count(n_seeds, "n_seeds")
     m = as_count(m, "m", minimum=2)
     if m % 2:
@@ -441,6 +446,8 @@ def relu_sweep_torch(taus=None, deltas=None, n_seeds=2, *, m=20, n=100, d=10, m0
     max_norm = as_positive_scalar(max_norm, "max_norm")
     if max_norm > 1e150:
         raise ValueError(f"max_norm must be at most 1e150 (its square must stay finite); got {max_norm:g}")
+    if checkpoint_dir is not None and not isinstance(checkpoint_dir, (str, os.PathLike)):
+        raise ValueError(f"checkpoint_dir must be a path (str or os.PathLike) or None; got {type(checkpoint_dir).__name__}")
     G = taus.size * deltas.size
     check_work(n_seeds * G * n_steps * m * n * d, "networks x steps x m x n x d of relu_sweep_torch")
     torch = require_torch()
