@@ -426,7 +426,15 @@ def relu_sweep_torch(taus=None, deltas=None, n_seeds=2, *, m=20, n=100, d=10, m0
     ImportError
         Without torch, with the install command.
     """
-    from .._torch import ChunkStore, _memory_budget, plan_chunks, require_torch, resolve_device, resolve_dtype, run_chunks
+    from .._torch import (
+        ChunkStore,
+        _memory_budget,
+        plan_chunks,
+        require_torch,
+        resolve_device,
+        resolve_dtype,
+        run_chunks,
+    )
 
     taus = _as_grid(taus, "taus", REDUCED_SIZE["taus"], positive=True)
     deltas = _as_grid(deltas, "deltas", REDUCED_SIZE["deltas"])

@@ -19,6 +19,7 @@ if not bridge.torch_available():
 
 import torch  # noqa: E402
 
+from sims.lazy_rich import _torch_relu_sweep as sweep  # noqa: E402
 from sims.lazy_rich import (  # noqa: E402
     gradient_descent_relu,
     hamming_distance,
@@ -27,7 +28,6 @@ from sims.lazy_rich import (  # noqa: E402
     relu_ntk_gram,
     relu_sweep_torch,
 )
-from sims.lazy_rich import _torch_relu_sweep as sweep  # noqa: E402
 
 EPS = np.finfo(np.float64).eps
 TINY = dict(taus=[0.3, 1.0], deltas=[-0.5, 0.0, 0.5], n_seeds=2, m=6, n=12, d=4, n_test=20, n_steps=100)
@@ -223,3 +223,23 @@ def test_cuda_equals_cpu():
     # same float64 operations in another summation order (cuBLAS); 100 stable steps: 1e-10
     for name in ("test_loss", "parameter_distance", "lin_gap"):
         np.testing.assert_allclose(getattr(gpu, name), getattr(cpu, name), rtol=1e-10, atol=1e-14)
+
+
+def test_sweep_figure_draws_with_mathtext_and_letters():
+    from test_lazy_rich_figures import assert_panel_letters, assert_text_is_mathtext
+
+    from sims.figures import figure_registry
+    from sims.lazy_rich._plots import plot_relu_sweep
+
+    res = relu_sweep_torch(**TINY, device="cpu", progress=False)
+    fig = plot_relu_sweep(res)
+    data_axes = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert len(data_axes) == 10 and len(fig.axes) == 15          # 2 checkpoints × 5 maps, 5 colour bars
+    assert "$2 \\times 3$" in fig.texts[0].get_text() and "100 GD steps" in fig.texts[0].get_text()
+    assert_text_is_mathtext(fig, "lazy_rich_relu_sweep")
+    assert_panel_letters(fig, "lazy_rich_relu_sweep")
+    fig.canvas.draw()
+    with pytest.raises(ValueError, match="checkpoints must be steps"):
+        plot_relu_sweep(res, checkpoints=[5])
+    spec = figure_registry("lazy_rich")["lazy_rich_relu_sweep"]
+    assert spec.requires == ("torch",) and spec.paper_params["n_steps"] == 10**6 and spec.paper_params["n_tau"] == 17
