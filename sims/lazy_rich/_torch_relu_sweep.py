@@ -262,12 +262,13 @@ def _measure(torch, out, ri, state, data, group):
         out["kernel_distance"][:, sl, ri] = _kernel_distance(torch, K0, Kt)
 
 
-def _train(torch, X, y, Xt, yt, a0, W0, lr, steps, bound2, group, keep_states=False):
+def _train(torch, X, y, Xt, yt, a0, W0, lr, steps, bound2, group, keep_states=False, linearised=True):
     """Batched full-batch GD of the networks and their linearisations.
 
     X (S, n, d), y (S, n), Xt (S, n_test, d), yt (S, n_test), a0 (S, G, m), W0 (S, G, m, d),
     lr (G,), steps: checkpoint steps (R,). Returns a dict of tensors with leading axes (S, G)
     (with ``keep_states`` also the parameters a, W, a_lin, W_lin at the checkpoints, for the tests).
+    ``linearised=False`` leaves the linearised model at its start (the benchmark times the network alone).
     """
     S, G, m, d = W0.shape
     n = X.shape[1]
@@ -301,7 +302,8 @@ def _train(torch, X, y, Xt, yt, a0, W0, lr, steps, bound2, group, keep_states=Fa
         Sg = torch.relu(Z)
         res = _pair_sum(torch, a, Sg) - y[:, None]
         # linearised model: f_lin = f0 + J(θ0)(θ − θ0)
-        res_l = f0 + _pair_sum(torch, al - a0, S0) + _pair_sum(torch, a0, D0 * _preact(Wl - W0, XT)) - y[:, None]
+        if linearised or s == steps[ri]:
+            res_l = f0 + _pair_sum(torch, al - a0, S0) + _pair_sum(torch, a0, D0 * _preact(Wl - W0, XT)) - y[:, None]
         if s == steps[ri]:
             out["delta_gd_increment"][:, :, ri] = inc
             out["grad_sq_max"][:, :, ri] = gmax
@@ -326,6 +328,8 @@ def _train(torch, X, y, Xt, yt, a0, W0, lr, steps, bound2, group, keep_states=Fa
         gmax = torch.where(ok, torch.maximum(gmax, torch.amax(torch.maximum(gsq_a, gsq_w), -1)), gmax)
         a = torch.where(ok.unsqueeze(-1), a_new, a)
         W = torch.where(ok[..., None, None], W_new, W)
+        if not linearised:
+            continue
         # linearised gradients: ∂L/∂a_k = c Σ_i r_i relu(z0_ik), ∂L/∂w_k = c a0_k Σ_i r_i 1[z0_ik > 0] x_i
         ga_l = c * (S0 @ res_l.unsqueeze(-1)).squeeze(-1)
         gW_l = (c * a0).unsqueeze(-1) * _rowmat(D0 * res_l.unsqueeze(-2), X)
