@@ -27,7 +27,7 @@ compare them to 1e-12).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -98,32 +98,32 @@ class ReluSweepResult:
 
     taus: np.ndarray
     deltas: np.ndarray
-    lr: np.ndarray
+    lr: np.ndarray = field(repr=False)
     steps: np.ndarray
-    train_loss: np.ndarray
+    train_loss: np.ndarray = field(repr=False)
     test_loss: np.ndarray
     kernel_distance: np.ndarray
-    hamming_distance: np.ndarray
+    hamming_distance: np.ndarray = field(repr=False)
     parameter_distance: np.ndarray
-    lin_train_loss: np.ndarray
-    lin_test_loss: np.ndarray
+    lin_train_loss: np.ndarray = field(repr=False)
+    lin_test_loss: np.ndarray = field(repr=False)
     lin_gap: np.ndarray
-    lin_parameter_distance: np.ndarray
-    delta: np.ndarray
-    delta_gd_increment: np.ndarray
-    grad_sq_max: np.ndarray
+    lin_parameter_distance: np.ndarray = field(repr=False)
+    delta: np.ndarray = field(repr=False)
+    delta_gd_increment: np.ndarray = field(repr=False)
+    grad_sq_max: np.ndarray = field(repr=False)
     diverged: np.ndarray
-    lin_diverged: np.ndarray
-    diverged_at: np.ndarray
-    lin_diverged_at: np.ndarray
+    lin_diverged: np.ndarray = field(repr=False)
+    diverged_at: np.ndarray = field(repr=False)
+    lin_diverged_at: np.ndarray = field(repr=False)
     m: int
     n: int
     d: int
-    m0: int
-    n_test: int
+    m0: int = field(repr=False)
+    n_test: int = field(repr=False)
     n_steps: int
-    seed: int
-    lr_scale: float
+    seed: int = field(repr=False)
+    lr_scale: float = field(repr=False)
     device: str
     dtype: str
 
@@ -413,11 +413,13 @@ def relu_sweep_torch(taus=None, deltas=None, n_seeds=2, *, m=20, n=100, d=10, m0
     device : {"auto", "cpu", "cuda", "cuda:N"}, default "auto"
     dtype : {"float64", "float32"}, default "float64"
     memory_budget : int or "auto", default "auto"
-        Bytes per chunk (see :func:`sims._torch.plan_chunks`); results do not depend on it.
+        Bytes a chunk may use ("auto": 2 GiB on the CPU, half the free memory of a GPU); results do not
+        depend on it beyond roundoff.
     progress : bool or None, default None
         Progress bar over networks (None: only on a terminal).
     checkpoint_dir : path, optional
-        Root of a :class:`sims._torch.ChunkStore`: finished chunks are saved there and reused.
+        Root directory of the run's chunk store: finished chunks (one seed's grid each) are saved there and
+        reused when the same run is started again.
 
     Returns
     -------
