@@ -27,6 +27,7 @@ compare them to 1e-12).
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -262,13 +263,14 @@ def _measure(torch, out, ri, state, data, group):
         out["kernel_distance"][:, sl, ri] = _kernel_distance(torch, K0, Kt)
 
 
-def _train(torch, X, y, Xt, yt, a0, W0, lr, steps, bound2, group, keep_states=False, linearised=True):
+def _train(torch, X, y, Xt, yt, a0, W0, lr, steps, bound2, group, keep_states=False, linearised=True, bar=None):
     """Batched full-batch GD of the networks and their linearisations.
 
     X (S, n, d), y (S, n), Xt (S, n_test, d), yt (S, n_test), a0 (S, G, m), W0 (S, G, m, d),
     lr (G,), steps: checkpoint steps (R,). Returns a dict of tensors with leading axes (S, G)
     (with ``keep_states`` also the parameters a, W, a_lin, W_lin at the checkpoints, for the tests).
     ``linearised=False`` leaves the linearised model at its start (the benchmark times the network alone).
+    ``bar``: a tqdm bar advanced once per 1000 steps (a chunk can hold the whole sweep on a GPU).
     """
     S, G, m, d = W0.shape
     n = X.shape[1]
@@ -328,6 +330,8 @@ def _train(torch, X, y, Xt, yt, a0, W0, lr, steps, bound2, group, keep_states=Fa
         gmax = torch.where(ok, torch.maximum(gmax, torch.amax(torch.maximum(gsq_a, gsq_w), -1)), gmax)
         a = torch.where(ok.unsqueeze(-1), a_new, a)
         W = torch.where(ok[..., None, None], W_new, W)
+        if bar is not None and (s + 1) % 1000 == 0:
+            bar.update(1000)
         if not linearised:
             continue
         # linearised gradients: ∂L/∂a_k = c Σ_i r_i relu(z0_ik), ∂L/∂w_k = c a0_k Σ_i r_i 1[z0_ik > 0] x_i
@@ -416,7 +420,7 @@ def relu_sweep_torch(taus=None, deltas=None, n_seeds=2, *, m=20, n=100, d=10, m0
         Bytes a chunk may use ("auto": 2 GiB on the CPU, half the free memory of a GPU); results do not
         depend on it beyond roundoff.
     progress : bool or None, default None
-        Progress bar over networks (None: only on a terminal).
+        Progress bars over networks and, inside a chunk, over GD steps (None: only on a terminal).
     checkpoint_dir : path, optional
         Root directory of the run's chunk store: finished chunks (one seed's grid each) are saved there and
         reused when the same run is started again.
@@ -473,6 +477,11 @@ def relu_sweep_torch(taus=None, deltas=None, n_seeds=2, *, m=20, n=100, d=10, m0
     plan = plan_chunks(n_seeds * G, _bytes_per_network(m, n, d), memory_budget, dev, block=G)
     group = _measure_group(G, m, n, n_test, _memory_budget(memory_budget, dev))   # the budget plan_chunks used
 
+    from tqdm.auto import tqdm
+
+    # the same rule as run_chunks: None shows the bars only on a terminal (run_chunks validates progress)
+    disable = (not sys.stderr.isatty()) if progress is None else not bool(progress)
+
     def compute(i, lo, hi):
         seeds = range(lo // G, hi // G)
         draws = [_seed_draws(seed, s, m, n, d, m0, n_test) for s in seeds]
@@ -480,8 +489,10 @@ def relu_sweep_torch(taus=None, deltas=None, n_seeds=2, *, m=20, n=100, d=10, m0
         inits = [_init_grid(torch, dr[4], dr[5], taus, deltas) for dr in draws]
         a0 = torch.stack([p[0] for p in inits]).to(dev, dt)
         W0 = torch.stack([p[1] for p in inits]).to(dev, dt)
-        res = _train(torch, X, y, Xt, yt, a0, W0, torch.as_tensor(lr).repeat_interleave(deltas.size).to(dev),
-                     steps, max_norm * max_norm, group)
+        with tqdm(total=n_steps, desc=f"chunk {i + 1}/{len(plan.bounds)}: GD steps", disable=disable, leave=False,
+                  unit="step") as bar:
+            res = _train(torch, X, y, Xt, yt, a0, W0, torch.as_tensor(lr).repeat_interleave(deltas.size).to(dev),
+                         steps, max_norm * max_norm, group, bar=bar)
         return {k: v.reshape((-1,) + tuple(v.shape[2:])).cpu().numpy() for k, v in res.items()}
 
     store = None
