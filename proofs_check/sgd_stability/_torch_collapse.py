@@ -25,8 +25,8 @@ _REQUIRES = {"requires": ("torch",)} if "requires" in inspect.signature(claim).p
        source=f"{cite('chen2023', 'Sec. 3, permutation-invariant sets')}; docs/sgd_stability.md#at-scale-torch-bridge",
        statement="Two GELU neurons started equal (w₂ = w₁, a₂ = a₁) stay exactly equal under label-noise momentum "
                  "SGD on the torch bridge, full batch and minibatch, at learning rates and noise levels where a "
-                 "start with w₂ = (1 + 1e-6)w₁ ends O(1) off that line (the wrong prediction's run), so equality "
-                 "is invariance, not attraction.",
+                 "start with w₂ = (1 + 1e-6)w₁ has runs that end O(1) off that line (the wrong prediction's run), so "
+                 "equality is invariance, not attraction.",
        tolerance_reason="Tolerance 0 on max ‖θ₂ − cθ₁‖² over runs at the end, c the predicted invariant ratio (1): "
                         "the two neurons go through the same elementwise floating-point operations (first layer "
                         "summed input by input, readout a₁h₁ + a₂h₂ shared), so IEEE arithmetic keeps them "
