@@ -562,7 +562,8 @@ def _mlp_chunk(torch, *, lo, hi, runs_lr, runs_noise, batch_size, X, labels, wid
     return [p.detach() for p in params], alive
 
 
-def mlp_independent_neurons_torch(lrs=(0.01, 0.05, 0.2), batch_sizes=(8, 64), noises=(0.0, 1.0, 3.0), *, n_seeds: int = 2,
+def mlp_independent_neurons_torch(lrs=(0.005, 0.01, 0.02, 0.05), batch_sizes=(8, 32, 128), noises=(0.0, 1.0), *,
+                                  n_seeds: int = 2,
                                   widths=(32, 32), n_steps: int = 1500, momentum: float = 0.9, n_test: int = 297,
                                   vanish_tol: float = 0.1, duplicate_tol: float = 0.1, seed: int = 0, device="auto",
                                   dtype="float64", memory_budget="auto", progress=None,
