@@ -33,6 +33,7 @@ runs, each with its own generator, so results depend on the seed and not on the 
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,7 +85,11 @@ def _grid(x, name: str, *, positive: bool) -> np.ndarray:
 
 
 def _store(checkpoint_dir, name, params):
-    return None if checkpoint_dir is None else ChunkStore(checkpoint_dir, name, params)
+    if checkpoint_dir is None:
+        return None
+    if not isinstance(checkpoint_dir, (str, os.PathLike)):
+        raise ValueError(f"checkpoint_dir must be a path (str or os.PathLike) or None; got {type(checkpoint_dir).__name__}")
+    return ChunkStore(checkpoint_dir, name, params)
 
 
 def _gelu_and_slope(torch, z):
@@ -285,7 +290,7 @@ def gelu_collapse_torch(lrs=(0.005, 0.01, 0.02, 0.04), noises=(0.0, 1.0, 2.0, 3.
     momentum : float, default 0.9
         β in [0, 1).
     init_scale : float, default 0.5
-        Start w_i, a_i ~ N(0, init_scale²) entrywise.
+        Start w_i, a_i ~ N(0, init_scale²) entrywise; in (0, 1e4].
     record_every : int, default 100
         Record the distances every this many steps (and at the end).
     collapse_tol : float, default 1e-8
@@ -314,8 +319,9 @@ def gelu_collapse_torch(lrs=(0.005, 0.01, 0.02, 0.04), noises=(0.0, 1.0, 2.0, 3.
     batch_size = n_samples if batch_size is None else as_count(batch_size, "batch_size", maximum=10**6)
     momentum = _unit_interval(momentum, "momentum")
     init_scale = as_finite_scalar(init_scale, "init_scale")
-    if init_scale <= 0:
-        raise ValueError(f"init_scale must be > 0; got {init_scale}")
+    if not 0 < init_scale <= 1e4:
+        # above 1e4 the start is within a few draws of the divergence norm 1e6: not a training run
+        raise ValueError(f"init_scale must be in (0, 1e4]; got {init_scale}")
     record_every = as_count(record_every, "record_every")
     collapse_tol = as_finite_scalar(collapse_tol, "collapse_tol")
     if collapse_tol <= 0:
