@@ -129,10 +129,8 @@ class GeluCollapseResult:
     collapse_tol : float
     effective_lrs : ndarray of shape (n_lr,)
         η/(1 − β), the step of the SDE limit.
-    start_weights, final_weights : ndarray of shape (n_lr, n_noise, n_seeds, 2, 2)
-        (w₁, w₂) at the start and the end (zeros where diverged).
-    start_readouts, final_readouts : ndarray of shape (n_lr, n_noise, n_seeds, 2)
-        (a₁, a₂) at the start and the end.
+    start_params, final_params : ndarray of shape (n_lr, n_noise, n_seeds, 2, 3)
+        θ_i = (w_i, a_i) of neuron i = 1, 2 at the start and at the end (zeros where diverged).
     settings : dict
         Sizes, momentum, batch size, seed, dtype and device of the run.
     """
@@ -147,10 +145,8 @@ class GeluCollapseResult:
     collapsed: np.ndarray
     collapse_tol: float
     effective_lrs: np.ndarray
-    start_weights: np.ndarray
-    start_readouts: np.ndarray
-    final_weights: np.ndarray
-    final_readouts: np.ndarray
+    start_params: np.ndarray
+    final_params: np.ndarray
     settings: dict
 
     @property
@@ -355,8 +351,8 @@ def gelu_collapse_torch(lrs=(0.005, 0.01, 0.02, 0.04), noises=(0.0, 1.0, 2.0, 3.
     return GeluCollapseResult(lrs=lrs, noises=noises, steps=record, weight_distance=out["weight_distance"].reshape(
         shape + (len(record),)), param_distance=dist_p, final_loss=out["final_loss"].reshape(shape),
         diverged=diverged, collapsed=collapsed, collapse_tol=collapse_tol, effective_lrs=lrs / (1.0 - momentum),
-        start_weights=out["start_w"].reshape(shape + (2, 2)), start_readouts=out["start_a"].reshape(shape + (2,)),
-        final_weights=out["final_w"].reshape(shape + (2, 2)), final_readouts=out["final_a"].reshape(shape + (2,)),
+        start_params=np.concatenate([out["start_w"], out["start_a"][..., None]], axis=-1).reshape(shape + (2, 3)),
+        final_params=np.concatenate([out["final_w"], out["final_a"][..., None]], axis=-1).reshape(shape + (2, 3)),
         settings=settings)
 
 

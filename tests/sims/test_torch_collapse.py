@@ -53,11 +53,10 @@ def test_identical_neurons_stay_identical(batch_size):
     r = gelu_collapse_torch(lrs=[0.01, 0.04], noises=[0.0, 3.0], n_seeds=2, n_steps=800, batch_size=batch_size,
                             start_ratio=1.0, device="cpu")
     assert not r.diverged.any()
-    np.testing.assert_array_equal(r.final_weights[..., 0, :], r.final_weights[..., 1, :])
-    np.testing.assert_array_equal(r.final_readouts[..., 0], r.final_readouts[..., 1])
+    np.testing.assert_array_equal(r.final_params[..., 0, :], r.final_params[..., 1, :])
     assert np.all(r.param_distance == 0.0)
     # and the runs moved: equality is not a frozen start
-    assert np.min(np.abs(r.final_weights - r.start_weights).max(axis=(-1, -2))) > 0.1
+    assert np.min(np.abs(r.final_params - r.start_params).max(axis=(-1, -2))) > 0.1
 
 
 def test_a_start_off_the_set_leaves_it():
@@ -66,7 +65,7 @@ def test_a_start_off_the_set_leaves_it():
     # invariance, not collapse
     r = gelu_collapse_torch(lrs=[0.01, 0.04], noises=[0.0, 3.0], n_seeds=4, n_steps=1500, start_ratio=1.0 + 1e-9,
                             device="cpu")
-    th = np.concatenate([r.final_weights, r.final_readouts[..., None]], axis=-1)
+    th = r.final_params
     off = ((th[..., 1, :] - (1.0 + 1e-9) * th[..., 0, :]) ** 2).sum(-1)
     assert off.max() > 1e-3
 
