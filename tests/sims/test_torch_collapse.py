@@ -4,9 +4,10 @@ CI installs torch==2.13.0 (CPU build) and sets DLTHEORY_REQUIRE_TORCH=1, so thes
 there instead of skipping; elsewhere they skip without torch. The MLP tests also need
 scikit-learn (the ``bridge`` extra) for the digits data.
 
-There is no numba/NumPy twin of these experiments (they exist only on the bridge); what is
-checked: exact invariance of the identical-neuron set, the counting of vanishing and duplicated
-neurons on hand-built weights, the direction of the measured trends at reduced size, bad input.
+There is no numba twin of these experiments (they exist only on the bridge); what is checked:
+exact invariance of the identical-neuron set, the noise-free GELU steps against independent NumPy
+code on the same data and start (to 1e-12), the counting of vanishing and duplicated neurons on
+hand-built weights, the direction of the measured trends at reduced size, bad input.
 The trend tests run with fixed seeds on the CPU, so they are deterministic; the margins stated
 beside them say how far from the decision the numbers are.
 """
@@ -201,3 +202,45 @@ def test_gpu_invariance_and_collapse():
     assert r.collapsed[0, 0].sum() == 0 and r.collapsed[0, 1].sum() > 0
     s = gelu_collapse_torch(lrs=[0.04], noises=[3.0], n_seeds=4, n_steps=500, start_ratio=1.0, device="cuda")
     assert np.all(s.param_distance == 0.0)
+
+
+# ------------------------------------------------------------------ the torch step against a NumPy step
+
+def _numpy_gelu_steps(X, W, A, lr, momentum, n_steps):
+    """Full-batch, noise-free momentum GD of the two-neuron GELU student in NumPy (independent code)."""
+    from scipy.special import erf
+
+    from sims.sgd_stability._torch_collapse import TEACHER_A, TEACHER_W
+
+    def act(z):
+        cdf = 0.5 * (1 + erf(z / np.sqrt(2)))
+        return z * cdf, cdf + z * np.exp(-z * z / 2) / np.sqrt(2 * np.pi)
+
+    Y = act(X @ np.array(TEACHER_W).T)[0] @ np.array(TEACHER_A)
+    vW, vA = np.zeros_like(W), np.zeros_like(A)
+    for _ in range(n_steps):
+        h, s = act(X @ W.T)                                    # (n, 2)
+        r = h @ A - Y
+        gA = h.T @ r / len(r)
+        gW = ((r[:, None] * s * A[None, :]).T @ X) / len(r)
+        vW, vA = momentum * vW + gW, momentum * vA + gA
+        W, A = W - lr * vW, A - lr * vA
+    return W, A
+
+
+def test_torch_steps_match_an_independent_numpy_step():
+    # deterministic part (no label noise, full batch): the bridge's hand-written gradient and momentum
+    # update against NumPy on the same data and start, read from the same stream block. Agreement to
+    # 1e-12 (float64 rounding over 20 steps; a wrong gradient term is off by O(1e-2) or more).
+    from sims._torch import block_generator
+
+    r = gelu_collapse_torch(lrs=[0.05], noises=[0.0], n_seeds=1, n_steps=20, n_samples=8, momentum=0.9,
+                            device="cpu", seed=3)
+    g = block_generator(3, 0, torch.device("cpu"))
+    X = torch.randn(1, 8, 2, generator=g, dtype=torch.float64)[0].numpy()
+    W0 = 0.5 * torch.randn(1, 2, 2, generator=g, dtype=torch.float64)[0].numpy()
+    A0 = 0.5 * torch.randn(1, 2, generator=g, dtype=torch.float64)[0].numpy()
+    np.testing.assert_array_equal(r.start_params[0, 0, 0], np.column_stack([W0, A0]))
+    W, A = _numpy_gelu_steps(X, W0, A0, 0.05, 0.9, 20)
+    np.testing.assert_allclose(r.final_params[0, 0, 0], np.column_stack([W, A]), rtol=0, atol=1e-12)
+    assert np.abs(np.column_stack([W, A]) - r.start_params[0, 0, 0]).max() > 1e-2     # it moved
