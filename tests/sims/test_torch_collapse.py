@@ -244,3 +244,18 @@ def test_torch_steps_match_an_independent_numpy_step():
     W, A = _numpy_gelu_steps(X, W0, A0, 0.05, 0.9, 20)
     np.testing.assert_allclose(r.final_params[0, 0, 0], np.column_stack([W, A]), rtol=0, atol=1e-12)
     assert np.abs(np.column_stack([W, A]) - r.start_params[0, 0, 0]).max() > 1e-2     # it moved
+
+
+def test_checkpoint_resumes_from_disk(tmp_path):
+    kw = dict(lrs=[0.01], noises=[0.0, 2.0], n_seeds=4, n_steps=20, device="cpu", checkpoint_dir=tmp_path)
+    a = gelu_collapse_torch(**kw)
+    files = sorted(tmp_path.rglob("chunk-*.npz"))
+    assert len(files) == 1
+    # a second call reads the stored chunk instead of training: overwrite it and see the change come back
+    data = dict(np.load(files[0]))
+    data["final_loss"] = np.full_like(data["final_loss"], 7.0)
+    np.savez(files[0], **data)
+    b = gelu_collapse_torch(**kw)
+    assert np.all(b.final_loss == 7.0) and not np.all(a.final_loss == 7.0)
+    with pytest.raises(ValueError, match="checkpoint_dir"):
+        gelu_collapse_torch(**dict(kw, checkpoint_dir=3))
