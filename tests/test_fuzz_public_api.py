@@ -250,6 +250,10 @@ DOCUMENTED_NAN = {
     "theory.sgd_stability.tail_index": "NaN when the Lyapunov exponent is >= 0 (no positive root)",
     "theory.lazy_rich.mu_phi_rhs": "phi' is NaN or inf at mu = 0 for delta >= 0 (phi undefined)",
     "sims.lazy_rich.kernel_distance_from_grams": "NaN where Kt = 0 (the distance is undefined)",
+    # torch collapse (TCOLLAPSE helper): a run that diverges is flagged in ``diverged`` and its measurements are NaN
+    "sims.sgd_stability.gelu_collapse_torch": "NaN distances and loss of runs flagged in ``diverged``",
+    "sims.sgd_stability.mlp_independent_neurons_torch": "NaN fractions and accuracies of networks flagged in "
+                                                        "``diverged``",
 }
 
 
