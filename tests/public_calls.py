@@ -267,3 +267,27 @@ SKIPPED = {
     "theory.catalog.phase_systems": "no arguments",
     "theory.catalog.theory_names": "no arguments",
 }
+
+
+# --------------------------------------------------------------------------------------------
+# Optional packages. The torch bridge's functions (defined in sims/<theory>/_torch_*.py) need
+# torch; some need more. Without them their calls are left out (CI installs them and sets
+# DLTHEORY_REQUIRE_TORCH=1, so there they are called).
+EXTRA_PACKAGES = {"sims.sgd_stability.mlp_independent_neurons_torch": ("sklearn",)}
+REQUIRE_OPTIONAL = __import__("os").environ.get("DLTHEORY_REQUIRE_TORCH") == "1"
+
+
+def missing_packages(qualname: str) -> tuple:
+    """Optional packages the public callable ``qualname`` needs that are not installed here."""
+    import importlib
+    import importlib.util
+
+    module, name = qualname.rsplit(".", 1)
+    fn = getattr(importlib.import_module(module), name)
+    need = (("torch",) if "._torch" in getattr(fn, "__module__", "") else ()) + EXTRA_PACKAGES.get(qualname, ())
+    return tuple(p for p in need if importlib.util.find_spec(p) is None)
+
+
+def runnable_calls() -> dict:
+    """CALLS without the callables whose optional packages are missing (all of them where CI requires them)."""
+    return {q: kw for q, kw in CALLS.items() if REQUIRE_OPTIONAL or not missing_packages(q)}
