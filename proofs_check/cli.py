@@ -239,6 +239,11 @@ def _cmd_verify(args) -> int:
     reports = run_all(theory=args.theory, names=args.names or None, seed=args.seed,
                       include_slow=not args.quick, verbose=False)
     print(format_table(reports))
+    skipped = [n for n, c in claims.items() if c.missing() and (not args.names or n in args.names)
+               and not (c.slow and args.quick)]
+    if skipped:
+        print(f"skipped {len(skipped)} claims whose packages are not installed: {', '.join(skipped)} "
+              "(torch: pip install torch==2.13.0)")
     print(_UNITS_LEGEND)
     print("sources:")
     for r in reports:
