@@ -6,14 +6,9 @@ its conserved quantities at a reduced size on the CPU, a few seconds per seed.
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 
 from .._claim import Check, Comparison, Nontrivial, Perturbation, cite, claim
-
-# ``requires`` is being added to ``claim`` on the integration branch; pass it where it exists.
-_REQUIRES = dict(requires=("torch",)) if "requires" in inspect.signature(claim).parameters else {}
 
 _EPS = float(np.finfo(np.float64).eps)
 
@@ -34,7 +29,7 @@ _EPS = float(np.finfo(np.float64).eps)
        wrong=Perturbation(relative=1e-3),
        setting=dict(taus=(0.1, 0.3, 1.0), deltas=(-0.5, 0.0, 0.5), m=20, n=100, d=10, n_steps=500,
                     lr_scale=5e-3),
-       **_REQUIRES)
+       requires=("torch",))
 def _torch_delta_conservation(setting, seed, perturb):
     from sims.lazy_rich import relu_sweep_torch
 
