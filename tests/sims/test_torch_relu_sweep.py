@@ -241,5 +241,18 @@ def test_sweep_figure_draws_with_mathtext_and_letters():
     fig.canvas.draw()
     with pytest.raises(ValueError, match="checkpoints must be steps"):
         plot_relu_sweep(res, checkpoints=[5])
+    from sims._style import new_figure, plot_style
+
+    with plot_style():
+        fig2, axes = new_figure(1, 5)
+    assert plot_relu_sweep(res, checkpoints=[100], axes=axes) is fig2
+    # diverged cells are hatched and left out of the colour scale, not drawn from frozen states
+    # (‖θ‖² = m√(δ² + 4τ⁴) at the start: ≥ 12 at τ = 1, ≤ 3.1 at τ = 0.1 for |δ| ≤ 0.5; max_norm = 3 flags
+    # the τ = 1 networks at their first step and none of the τ = 0.1 ones)
+    blown = relu_sweep_torch(**{**TINY, "taus": [0.1, 1.0]}, max_norm=3.0, device="cpu", progress=False)
+    assert blown.diverged[1].all() and not blown.diverged[0].any()
+    fig3 = plot_relu_sweep(blown)
+    assert any(getattr(c, "get_hatch", lambda: None)() == "xx" for ax in fig3.axes for c in ax.collections)
+    fig3.canvas.draw()
     spec = figure_registry("lazy_rich")["lazy_rich_relu_sweep"]
     assert spec.requires == ("torch",) and spec.paper_params["n_steps"] == 10**6 and spec.paper_params["n_tau"] == 17
