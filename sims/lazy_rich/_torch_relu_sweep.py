@@ -289,7 +289,7 @@ def _train(torch, X, y, Xt, yt, a0, W0, lr, steps, bound2, group, keep_states=Fa
         for k, v in (("a", a), ("W", W), ("a_lin", al), ("W_lin", Wl)):
             out[k] = torch.zeros((S, G, R) + tuple(v.shape[2:]), dtype=dt, device=W0.device)
     Z0 = _preact(W0, XT)
-    S0, D0 = torch.relu(Z0), (Z0 > 0).to(dt)
+    S0, pos0 = torch.relu(Z0), Z0 > 0               # the start's features; a bool mask (1 byte per entry)
     f0 = _pair_sum(torch, a0, S0)
     inc = torch.zeros(S, G, m, dtype=dt, device=W0.device)
     gmax = torch.zeros(S, G, dtype=dt, device=W0.device)
@@ -305,7 +305,8 @@ def _train(torch, X, y, Xt, yt, a0, W0, lr, steps, bound2, group, keep_states=Fa
         res = _pair_sum(torch, a, Sg) - y[:, None]
         # linearised model: f_lin = f0 + J(θ0)(θ − θ0)
         if linearised or s == steps[ri]:
-            res_l = f0 + _pair_sum(torch, al - a0, S0) + _pair_sum(torch, a0, D0 * _preact(Wl - W0, XT)) - y[:, None]
+            U = torch.where(pos0, _preact(Wl - W0, XT), 0.0)
+            res_l = f0 + _pair_sum(torch, al - a0, S0) + _pair_sum(torch, a0, U) - y[:, None]
         if s == steps[ri]:
             out["delta_gd_increment"][:, :, ri] = inc
             out["grad_sq_max"][:, :, ri] = gmax
@@ -337,7 +338,7 @@ def _train(torch, X, y, Xt, yt, a0, W0, lr, steps, bound2, group, keep_states=Fa
             continue
         # linearised gradients: ∂L/∂a_k = c Σ_i r_i relu(z0_ik), ∂L/∂w_k = c a0_k Σ_i r_i 1[z0_ik > 0] x_i
         ga_l = c * (S0 @ res_l.unsqueeze(-1)).squeeze(-1)
-        gW_l = (c * a0).unsqueeze(-1) * _rowmat(D0 * res_l.unsqueeze(-2), X)
+        gW_l = (c * a0).unsqueeze(-1) * _rowmat(torch.where(pos0, res_l.unsqueeze(-2), 0.0), X)
         al_new = al - h.unsqueeze(-1) * ga_l
         Wl_new = Wl - h[..., None, None] * gW_l
         norm2_l = torch.sum(al_new * al_new, -1) + torch.sum(Wl_new * Wl_new, (-2, -1))

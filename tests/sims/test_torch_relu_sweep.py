@@ -256,3 +256,39 @@ def test_sweep_figure_draws_with_mathtext_and_letters():
     fig3.canvas.draw()
     spec = figure_registry("lazy_rich")["lazy_rich_relu_sweep"]
     assert spec.requires == ("torch",) and spec.paper_params["n_steps"] == 10**6 and spec.paper_params["n_tau"] == 17
+
+
+def test_linearised_training_equals_gd_on_explicit_ntk_features():
+    # Independent NumPy GD on θ ↦ f0 + Φ(θ − θ0) with the explicit Jacobian Φ = [relu(Z0), a0_k 1[z0 > 0] x]
+    # (n × m(d + 1)) of the start: the bridge's linearised model must follow it.
+    X, y, Xt, yt, a0, W0 = _setup([0.3], [-0.4, 0.6])
+    steps = np.array([0, 10, 150])
+    h = 5e-3 / 0.3**2
+    out = sweep._train(torch, X, y, Xt, yt, a0, W0, torch.full((2,), h, dtype=torch.float64), steps, 1e100, 2,
+                       keep_states=True)
+    Xn, yn, Xtn, ytn = X[0].numpy(), y[0].numpy(), Xt[0].numpy(), yt[0].numpy()
+    n = Xn.shape[0]
+    for g in range(2):
+        a_0, W_0 = a0[0, g].numpy(), W0[0, g].numpy()
+
+        def jac(inputs):
+            Z0 = inputs @ W_0.T                                            # (p, m)
+            dW = ((Z0 > 0) * a_0)[:, :, None] * inputs[:, None, :]        # ∂f/∂w_k = a0_k 1[z0 > 0] x
+            return np.concatenate([np.maximum(Z0, 0), dW.reshape(len(inputs), -1)], axis=1)
+
+        Phi, Phit = jac(Xn), jac(Xtn)
+        theta0 = np.concatenate([a_0, W_0.ravel()])
+        f0, f0t = np.maximum(Xn @ W_0.T, 0) @ a_0, np.maximum(Xtn @ W_0.T, 0) @ a_0
+        theta = theta0.copy()
+        for s in range(steps[-1] + 1):
+            if s in steps:
+                k = list(steps).index(s)
+                got = np.concatenate([out["a_lin"][0, g, k].numpy(), out["W_lin"][0, g, k].numpy().ravel()])
+                # the same float64 GD in another summation order: 150 steps × n = 30 terms × eps, 1e-12 relative
+                assert np.max(np.abs(got - theta)) <= 1e-12 * np.max(np.abs(theta))
+                ft = f0t + Phit @ (theta - theta0)
+                np.testing.assert_allclose(out["lin_test_loss"][0, g, k].numpy(), np.mean((ft - ytn) ** 2),
+                                           rtol=1e-11)
+            r = f0 + Phi @ (theta - theta0) - yn
+            theta = theta - h * (2.0 / n) * (Phi.T @ r)
+        assert np.max(np.abs(theta - theta0)) > 1e-2 * np.max(np.abs(theta0))    # it moved
