@@ -35,7 +35,7 @@ import numpy as np
 from theory.validate import as_count, as_seed, format_value
 
 __all__ = ["DEVICES", "DTYPES", "INSTALL_HINT", "STREAM_BLOCK", "ChunkPlan", "ChunkStore", "block_generator", "dtype_eps",
-           "plan_chunks", "require_torch", "resolve_device", "resolve_dtype", "run_chunks", "standard_error", "torch_available"]
+           "memory_budget_bytes", "plan_chunks", "require_torch", "resolve_device", "resolve_dtype", "run_chunks", "standard_error", "torch_available"]
 
 #: How to install the CPU build on a machine without a GPU. Never a version range: a range lets
 #: pip resolve a CUDA build of several GB.
@@ -143,7 +143,8 @@ class ChunkPlan:
             yield start // self.block, start, min(start + self.block, hi)
 
 
-def _memory_budget(memory_budget, device) -> int:
+def memory_budget_bytes(memory_budget, device=None) -> int:
+    """Bytes a chunk may use: ``memory_budget`` validated, or for "auto" half the free CUDA memory (2 GiB on the CPU)."""
     if memory_budget is None or memory_budget == "auto":
         if getattr(device, "type", "cpu") == "cuda":
             torch = require_torch()
@@ -184,7 +185,7 @@ def plan_chunks(total, bytes_per_item, memory_budget="auto", device=None, *, blo
     total = as_count(total, "total")
     bytes_per_item = as_count(bytes_per_item, "bytes_per_item")
     block = as_count(block, "block")
-    budget = _memory_budget(memory_budget, device)
+    budget = memory_budget_bytes(memory_budget, device)
     block_bytes = bytes_per_item * min(block, total)
     if block_bytes > budget:
         raise ValueError(f"memory_budget of {budget} bytes is below one block of {min(block, total)} items "

@@ -440,7 +440,7 @@ def relu_sweep_torch(taus=None, deltas=None, n_seeds=2, *, m=20, n=100, d=10, m0
     """
     from .._torch import (
         ChunkStore,
-        _memory_budget,
+        memory_budget_bytes,
         plan_chunks,
         require_torch,
         resolve_device,
@@ -477,7 +477,7 @@ def relu_sweep_torch(taus=None, deltas=None, n_seeds=2, *, m=20, n=100, d=10, m0
     lr = lr_scale / taus**2
     steps = checkpoint_steps(n_steps)
     plan = plan_chunks(n_seeds * G, _bytes_per_network(m, n, d), memory_budget, dev, block=G)
-    group = _measure_group(G, m, n, n_test, _memory_budget(memory_budget, dev))   # the budget plan_chunks used
+    group = _measure_group(G, m, n, n_test, memory_budget_bytes(memory_budget, dev))   # the budget plan_chunks used
 
     from tqdm.auto import tqdm
 
