@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_exports
 from ._phase import sgd_stability_phase_diagram as sgd_stability_phase_diagram
 
-# Public names whose modules import numba: loaded on first attribute access.
+# Public names whose modules import numba (or torch, inside functions): loaded on first attribute access.
 _LAZY = {
     "FiniteRowsLaw": "._qr_laws",
     "GaussianRowsLaw": "._qr_laws",
@@ -20,8 +20,10 @@ _LAZY = {
     "QuarticWellResult": "._collapse_sims",
     "TanhNeuronResult": "._collapse_sims",
     "TeacherStudentResult": "._collapse_modes",
+    "TorchChainExponents": "._torch_chains",
     "TwoLayerSGDResult": "._sgd",
     "TwoLayerVectorLaw": "._qr_laws",
+    "lyapunov_chains_torch": "._torch_chains",
     "lyapunov_monte_carlo": "._qr",
     "lyapunov_qr": "._qr",
     "lyapunov_qr_reference": "._qr",
@@ -58,6 +60,8 @@ if TYPE_CHECKING:  # the lazy names, for static tools (type checkers, IDEs, the 
     from ._sgd import TwoLayerSGDResult as TwoLayerSGDResult
     from ._sgd import simulate_two_layer as simulate_two_layer
     from ._sgd import simulate_two_layer_reference as simulate_two_layer_reference
+    from ._torch_chains import TorchChainExponents as TorchChainExponents
+    from ._torch_chains import lyapunov_chains_torch as lyapunov_chains_torch
 
 __all__ = [
     "FiniteRowsLaw",
@@ -68,8 +72,10 @@ __all__ = [
     "QuarticWellResult",
     "TanhNeuronResult",
     "TeacherStudentResult",
+    "TorchChainExponents",
     "TwoLayerSGDResult",
     "TwoLayerVectorLaw",
+    "lyapunov_chains_torch",
     "lyapunov_monte_carlo",
     "lyapunov_qr",
     "lyapunov_qr_reference",
