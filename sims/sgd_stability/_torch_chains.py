@@ -10,9 +10,13 @@ a = u + w and b = u − w obey
 
 and log|a_T/a_0| / T → Λ₊ = E log|1 + λc|, log|b_T/b_0| / T → Λ₋ = E log|1 − λc|
 (Ziyin et al. 2023, Thm 1; the phase table of ``theory.sgd_stability.phase_exponents``). Each chain
-carries only log|a_t/a_0| and log|b_t/b_0| (log space: no overflow or underflow after any number of
-steps, so no renormalisation is ever needed); its exponent estimate is the sum over the steps / T,
-and the standard error of a cell is sd(chain estimates)/√n_chains.
+carries a_t/a_0 and b_t/b_0 in log space: a product P (one multiply-add per step, P ← P + λc_t·P)
+that every ``_RENORM`` steps is split exactly as P = m·2^e (``frexp``), e added to an integer
+exponent and P reset to m ∈ [0.5, 1); so nothing overflows or underflows after any number of steps,
+and only one log is taken per chain at the end: log|a_T/a_0| = e·log 2 + log|m| (rounding error
+~T·eps, the same as summing T logs). An exact zero factor leaves P = 0 (the chain collapsed:
+−inf); a product that leaves the float range gives inf/NaN (diverged). A chain's exponent estimate
+is log|a_T/a_0| / T; the standard error of a cell is sd(chain estimates)/√n_chains.
 
 Data models: "B" (Gaussian input x ~ N(0, 1): 2S normals per step, x_j and ε_j) as in
 ``TwoLayerVectorLaw(1, ...)``; "A" (Rademacher input: x_j y_j = 1 + σ x_jε_j with x_jε_j ~ N(0, 1)
@@ -47,8 +51,13 @@ __all__ = ["BLOCK", "TorchChainExponents", "lyapunov_chains_torch"]
 BLOCK = 2**16
 _DATA = ("A", "B")
 _UNDECIDED_SE = 3.0          # |Λ| ≤ 3·SE: sign not resolved (as in lyapunov_qr)
-_TEMPS = 6                   # tensors of one grid row alive per chain: 2 accumulators, x, 1 ± x, logs
-_GPU_WORK = 100 * MAX_COUNT  # a GPU does ~1e10-1e11 cell-chain-steps/s: the CPU limit × 100 still finishes
+_TEMPS = 8                   # per chain and cell: 2 products, 2 int64 exponents (×2), λc, frexp outputs
+_GPU_WORK = 100 * MAX_COUNT
+_LOG2 = math.log(2.0)
+# Steps between renormalisations: the product of this many factors must stay inside the float
+# range. Factors are 0 or ≥ 2^-53 (float64) / 2^-24 (float32) in magnitude (1 ± x is rounded), so
+# nothing underflows; overflow needs |λc| ≳ 2^127 (float64) or 2^31 (float32), reported as divergence.
+_RENORM = {"float64": 8, "float32": 4}  # a GPU does ~1e10-1e11 cell-chain-steps/s: the CPU limit × 100 still finishes
 
 
 @compact_repr
@@ -114,12 +123,11 @@ def _grid(values, name, *, positive):
     return arr
 
 
-def _block_stats(acc, nb):
+def _block_stats(acc):
     """Per-row (count, mean, centred sum of squares, collapsed, diverged) of acc (rows, nb), float64 on the host.
 
     Reduced row by row over a contiguous last axis: the same numbers for any number of rows.
     """
-    acc = acc.double().cpu().numpy()
     finite = np.isfinite(acc)
     count = finite.sum(axis=1)
     vals = np.where(finite, acc, 0.0)
@@ -236,6 +244,7 @@ def lyapunov_chains_torch(lr, noise, n_steps, n_chains, seed, *, data="B", batch
                                 block=BLOCK, version=1))
 
     gain = kappa * s1
+    renorm = _RENORM["float64" if tdt == torch.float64 else "float32"]
     m = batch_size * (2 if data == "B" else 1)
     lr_t = torch.as_tensor(lr, dtype=tdt, device=dev)
     stats_plus, stats_minus = [], []
@@ -246,10 +255,14 @@ def lyapunov_chains_torch(lr, noise, n_steps, n_chains, seed, *, data="B", batch
         out = {"plus": [], "minus": []}
         for r0 in range(0, noise.size, rows_per_tile):
             sig = torch.as_tensor(noise[r0:r0 + rows_per_tile], dtype=tdt, device=dev)
-            acc_p = torch.zeros((sig.numel(), lr.size, nb), dtype=tdt, device=dev)
-            acc_m = torch.zeros_like(acc_p)
+            shape = (sig.numel(), lr.size, nb)
+            prod_p = torch.ones(shape, dtype=tdt, device=dev)       # a_t/a_0 since the last renormalisation
+            prod_m = torch.ones(shape, dtype=tdt, device=dev)
+            exp_p = torch.zeros(shape, dtype=torch.int64, device=dev)  # accumulated binary exponents
+            exp_m = torch.zeros(shape, dtype=torch.int64, device=dev)
+            xs = torch.empty(shape, dtype=tdt, device=dev)
             gen = block_generator(seed, k, dev)
-            for _ in range(n_steps):
+            for t in range(n_steps):
                 z = torch.randn((nb, m), generator=gen, dtype=tdt, device=dev)
                 if data == "B":
                     x, eps = z[:, :batch_size], z[:, batch_size:]
@@ -257,11 +270,20 @@ def lyapunov_chains_torch(lr, noise, n_steps, n_chains, seed, *, data="B", batch
                     c = gain * (sq[None, :] + sig[:, None] * cross[None, :])          # (rows, nb)
                 else:
                     c = gain * (1.0 + sig[:, None] * z.mean(dim=1)[None, :])
-                xs = lr_t[None, :, None] * c[:, None, :]                              # (rows, n_lr, nb)
-                acc_p += torch.log(torch.abs(1.0 + xs))
-                acc_m += torch.log(torch.abs(1.0 - xs))
-            for key, acc in (("plus", acc_p), ("minus", acc_m)):
-                out[key].append(_block_stats(acc.reshape(-1, nb) / n_steps, nb))
+                torch.mul(lr_t[None, :, None], c[:, None, :], out=xs)                  # λc, (rows, n_lr, nb)
+                prod_p.addcmul_(prod_p, xs)                                             # × (1 + λc)
+                prod_m.addcmul_(prod_m, xs, value=-1.0)                                 # × (1 − λc)
+                if (t + 1) % renorm == 0 or t + 1 == n_steps:
+                    for prod, expo in ((prod_p, exp_p), (prod_m, exp_m)):
+                        mant, e = torch.frexp(prod)                                     # exact: prod = mant·2^e
+                        prod.copy_(mant)
+                        expo += e
+            for key, prod, expo in (("plus", prod_p, exp_p), ("minus", prod_m, exp_m)):
+                # log|a_T/a_0| = e·log 2 + log|mantissa|: −inf after an exact zero, +inf/NaN after an overflow
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    logs = (expo.reshape(-1, nb).cpu().numpy() * _LOG2
+                            + np.log(np.abs(prod.reshape(-1, nb).double().cpu().numpy())))
+                out[key].append(_block_stats(logs / n_steps))
         return {f"{key}_{i}": np.concatenate([s[i] for s in parts]).reshape(noise.size, lr.size)
                 for key, parts in out.items() for i in range(5)}
 

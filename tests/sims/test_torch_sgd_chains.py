@@ -115,7 +115,7 @@ def test_float32_opt_in():
 def test_independent_of_memory_budget_and_reproducible():
     noise, R = np.array([0.5, 2.0, 4.0]), 300
     full = lyapunov_chains_torch(LR, noise, 50, R, seed=9, device="cpu")
-    one_row = 6 * LR.size * 8 * R                       # one grid row of one block: rows swept one by one
+    one_row = 8 * LR.size * 8 * R                       # one grid row of one block: rows swept one by one
     tiled = lyapunov_chains_torch(LR, noise, 50, R, seed=9, device="cpu", memory_budget=one_row)
     again = lyapunov_chains_torch(LR, noise, 50, R, seed=9, device="cpu")
     for name in ("lambda_plus", "lambda_minus", "se_plus", "se_minus"):
