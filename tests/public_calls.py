@@ -238,6 +238,11 @@ CALLS: dict[str, dict] = {
                                                   checkpoints=[0, 5]),
     "sims.rf_risk.advani_saxe_modes": dict(n_inputs=4, n_samples=6, times=[0.0, 1.0], sigma_w2=1.0, sigma_eps2=0.25,
                                            sigma_02=0.0, trials=2, seed=0, lr=None, tau=1.0),
+    # ---------------------------------------------------------------- sgd_stability on the torch bridge (TSGD helper)
+    "sims.sgd_stability.lyapunov_chains_torch": dict(lr=[0.5, 1.0], noise=[1.0], n_steps=10, n_chains=8, seed=0,
+                                                     data="B", batch_size=1, kappa=1.0, s1=1.0, device="cpu",
+                                                     dtype="float64", memory_budget="auto", progress=False,
+                                                     checkpoint_dir=None),
 }
 
 # Public callables not in CALLS, and why.

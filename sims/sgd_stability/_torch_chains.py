@@ -1,4 +1,6 @@
-"""SGD stability at scale: linearised two-layer SGD chains on the torch bridge (docs/sgd_stability.md#phases-of-the-two-layer-net).
+"""SGD stability at scale: linearised two-layer SGD chains on the torch bridge.
+
+docs/sgd_stability.md#phases-of-the-two-layer-net.
 
 The model is the one whose exponents ``lyapunov_qr`` measures for ``TwoLayerVectorLaw(1, σ, S, κ, s₁)``
 (data model B) and ``lyapunov_monte_carlo`` for the model-A law: the two-layer net
@@ -35,6 +37,7 @@ finished block is stored (``ChunkStore``) and a rerun resumes.
 from __future__ import annotations
 
 import math
+import os
 import sys
 from dataclasses import dataclass
 
@@ -43,7 +46,15 @@ import numpy as np
 from theory.summary import compact_repr
 from theory.validate import MAX_COUNT, as_choice, as_count, as_finite_array, as_positive_scalar, as_seed, check_work
 
-from .._torch import ChunkStore, _memory_budget, block_generator, plan_chunks, require_torch, resolve_device, resolve_dtype
+from .._torch import (
+    ChunkStore,
+    _memory_budget,
+    block_generator,
+    plan_chunks,
+    require_torch,
+    resolve_device,
+    resolve_dtype,
+)
 
 __all__ = ["BLOCK", "TorchChainExponents", "lyapunov_chains_torch"]
 
@@ -80,7 +91,8 @@ class TorchChainExponents:
     collapsed_plus, collapsed_minus : ndarray of int64, shape (n_noise, n_lr)
         Chains whose product hit exactly 0 (a factor 1 ± λc_t = 0 in floating point).
     diverged : ndarray of int64, shape (n_noise, n_lr)
-        Chains with a non-finite factor (λc_t overflowed); counted once per chain.
+        Chains whose product left the float range (|λc_t| ≳ 2^127 in float64, 2^31 in float32, see
+        the module docstring); counted once per chain.
     undecided : ndarray of bool, shape (n_noise, n_lr)
         Λ₊ or Λ₋ finite and within 3 SE of 0: the phase is not resolved.
     n_steps, n_chains, batch_size, seed : int
@@ -196,7 +208,8 @@ def lyapunov_chains_torch(lr, noise, n_steps, n_chains, seed, *, data="B", batch
     progress : bool or None
         Progress bar over the chains (None: on a terminal only).
     checkpoint_dir : path, optional
-        Root of a ``ChunkStore``: finished blocks are saved there and reused by a rerun.
+        Directory of the bridge's chunk store (``sims._torch``): every finished block of chains is
+        saved there, in a subdirectory named by the run's parameters, and reused by a rerun.
 
     Returns
     -------
@@ -224,6 +237,8 @@ def lyapunov_chains_torch(lr, noise, n_steps, n_chains, seed, *, data="B", batch
     batch_size = as_count(batch_size, "batch_size", minimum=1, maximum=10**4)
     kappa = as_positive_scalar(kappa, "kappa")
     s1 = as_positive_scalar(s1, "s1")
+    if progress is not None and not isinstance(progress, (bool, np.bool_)):
+        raise ValueError(f"progress must be a bool or None; got {type(progress).__name__}")
     torch = require_torch()
     dev = resolve_device(device)
     tdt = resolve_dtype(dtype)
@@ -237,6 +252,9 @@ def lyapunov_chains_torch(lr, noise, n_steps, n_chains, seed, *, data="B", batch
     # blocks run one at a time; the grid rows of a block are swept in tiles that fit the budget
     rows_per_tile = max(1, min(noise.size, budget // (min(BLOCK, n_chains) * row_bytes)))
     store = None
+    if checkpoint_dir is not None and not isinstance(checkpoint_dir, (str, os.PathLike)):
+        raise ValueError(f"checkpoint_dir must be a path (str or os.PathLike) or None; "
+                         f"got {type(checkpoint_dir).__name__}")
     if checkpoint_dir is not None:
         store = ChunkStore(checkpoint_dir, "sgd_stability-lyapunov_chains",
                            dict(lr=lr.tolist(), noise=noise.tolist(), n_steps=n_steps, n_chains=n_chains, seed=seed,

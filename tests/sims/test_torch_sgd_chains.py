@@ -184,3 +184,45 @@ def test_gpu_matches_theory_and_cpu():
     plus, minus = _theory(LR, noise, "B")
     assert np.all(np.abs(g.lambda_plus - plus) <= K_SE * g.se_plus)
     assert np.all(np.abs(g.lambda_minus - minus) <= K_SE * g.se_minus)
+
+
+# --------------------------------------------------------------------------------------------
+# the registered figure (sgd_stability_phase_torch)
+# --------------------------------------------------------------------------------------------
+
+def test_figure_registered_with_paper_size():
+    from sims.figures import figure_registry
+
+    spec = figure_registry("sgd_stability")["sgd_stability_phase_torch"]
+    assert spec.requires == ("torch",) and "sgd_stability.torch_lyapunov_grid" in spec.claims
+    p, paper = spec.params, {**spec.params, **spec.paper_params}
+    assert paper["n_chains"] >= 10**6
+    # finer than the CPU Monte-Carlo diagram (sims.phase_diagram(method="qr"): 40 × 40) at both sizes
+    assert p["n_lr"] * p["n_noise"] > 40 * 40 and paper["n_lr"] * paper["n_noise"] > p["n_lr"] * p["n_noise"]
+
+
+def test_figure_draws_and_agrees_with_theory():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sims.figures import make_figure
+    from sims.sgd_stability._figure_data_torch import torch_phase_grid
+
+    small = dict(n_lr=16, n_noise=10, n_chains=512, n_steps=60, device="cpu")
+    data = torch_phase_grid(**small)
+    # 320 comparisons: |z| ≤ 4.5 has a union-bound false-alarm rate < 2.2e-3
+    assert np.nanmax(np.abs(data.z_plus)) <= 4.5 and np.nanmax(np.abs(data.z_minus)) <= 4.5
+    # a decided cell (|Λ̂| > 3 SE) with the wrong sign needs |Λ̂ − Λ| > 3 SE: rare, and none here
+    assert data.mismatched == 0
+    assert {"I", "III", "IV"} <= set(np.unique(data.theory_labels))
+    fig = make_figure("sgd_stability_phase_torch", **small)
+    data_axes = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert len(data_axes) == 2
+    for k, ax in enumerate(data_axes):
+        assert ax.get_title().startswith(f"({'ab'[k]})") and ax.get_xlabel()
+        assert len(ax.collections) > 0
+    fig.canvas.draw()
+    texts = [t.get_text() for leg in fig.legends for t in leg.get_texts()]
+    texts += [ax.get_title() for ax in data_axes]
+    for text in texts:
+        assert "Λ" not in "".join(text.split("$")[::2]), text   # maths in mathtext
