@@ -62,13 +62,22 @@ __all__ = ["BLOCK", "TorchChainExponents", "lyapunov_chains_torch"]
 BLOCK = 2**16
 _DATA = ("A", "B")
 _UNDECIDED_SE = 3.0          # |Λ| ≤ 3·SE: sign not resolved (as in lyapunov_qr)
-_TEMPS = 8                   # per chain and cell: 2 products, 2 int64 exponents (×2), λc, frexp outputs
 _GPU_WORK = 100 * MAX_COUNT
 _LOG2 = math.log(2.0)
 # Steps between renormalisations: the product of this many factors must stay inside the float
 # range. Factors are 0 or ≥ 2^-53 (float64) / 2^-24 (float32) in magnitude (1 ± x is rounded), so
 # nothing underflows; overflow needs |λc| ≳ 2^127 (float64) or 2^31 (float32), reported as divergence.
-_RENORM = {"float64": 8, "float32": 4}  # a GPU does ~1e10-1e11 cell-chain-steps/s: the CPU limit × 100 still finishes
+_RENORM = {"float64": 8, "float32": 4}
+
+
+def _chain_bytes(itemsize: int, n_lr: int, n_draws: int) -> tuple[int, int]:
+    """Peak bytes per chain: (per grid row, fixed per step).
+
+    Per cell: two products, λc and the frexp mantissa (4 items), two int64 exponents and the int32
+    frexp exponent (20 bytes), and the float64 host copies of the final reduction (about 48 bytes).
+    Per step: the (n_draws) normals and two batch-mean temporaries.
+    """
+    return n_lr * (4 * itemsize + 20 + 48), 3 * n_draws * itemsize  # a GPU does ~1e10-1e11 cell-chain-steps/s: the CPU limit × 100 still finishes
 
 
 @compact_repr
@@ -246,11 +255,14 @@ def lyapunov_chains_torch(lr, noise, n_steps, n_chains, seed, *, data="B", batch
     check_work(work, "n_chains * n_steps * lr.size * noise.size",
                maximum=_GPU_WORK if dev.type == "cuda" else MAX_COUNT)
     itemsize = torch.finfo(tdt).bits // 8
-    row_bytes = _TEMPS * lr.size * itemsize                   # one grid row, one chain
+    m = batch_size * (2 if data == "B" else 1)              # normals per chain and step
+    row_bytes, step_bytes = _chain_bytes(itemsize, lr.size, m)
     budget = _memory_budget(memory_budget, dev)               # validates memory_budget
-    plan = plan_chunks(n_chains, row_bytes, budget, dev, block=BLOCK)   # raises if one block-row does not fit
+    # raises (naming memory_budget) if one grid row of one block does not fit
+    plan = plan_chunks(n_chains, row_bytes + step_bytes, budget, dev, block=BLOCK)
     # blocks run one at a time; the grid rows of a block are swept in tiles that fit the budget
-    rows_per_tile = max(1, min(noise.size, budget // (min(BLOCK, n_chains) * row_bytes)))
+    chains = min(BLOCK, n_chains)
+    rows_per_tile = max(1, min(noise.size, (budget - chains * step_bytes) // (chains * row_bytes)))
     store = None
     if checkpoint_dir is not None and not isinstance(checkpoint_dir, (str, os.PathLike)):
         raise ValueError(f"checkpoint_dir must be a path (str or os.PathLike) or None; "
@@ -263,7 +275,6 @@ def lyapunov_chains_torch(lr, noise, n_steps, n_chains, seed, *, data="B", batch
 
     gain = kappa * s1
     renorm = _RENORM["float64" if tdt == torch.float64 else "float32"]
-    m = batch_size * (2 if data == "B" else 1)
     lr_t = torch.as_tensor(lr, dtype=tdt, device=dev)
     stats_plus, stats_minus = [], []
 

@@ -26,7 +26,7 @@ if not bridge.torch_available():
 import torch  # noqa: E402
 
 from sims.sgd_stability import TwoLayerVectorLaw, lyapunov_chains_torch, lyapunov_monte_carlo, lyapunov_qr  # noqa: E402
-from sims.sgd_stability._torch_chains import BLOCK  # noqa: E402
+from sims.sgd_stability._torch_chains import BLOCK, _chain_bytes  # noqa: E402
 from theory.sgd_stability import expected_log_abs, model_a_law, model_b_law  # noqa: E402
 
 # k standard errors: a two-sided normal tail beyond 4 SE has probability 6.3e-5 per comparison,
@@ -115,12 +115,14 @@ def test_float32_opt_in():
 def test_independent_of_memory_budget_and_reproducible():
     noise, R = np.array([0.5, 2.0, 4.0]), 300
     full = lyapunov_chains_torch(LR, noise, 50, R, seed=9, device="cpu")
-    one_row = 8 * LR.size * 8 * R                       # one grid row of one block: rows swept one by one
+    row, step = _chain_bytes(8, LR.size, 2)             # float64, model B, S = 1
+    one_row = (row + step) * R                          # one grid row of one block: rows swept one by one
     tiled = lyapunov_chains_torch(LR, noise, 50, R, seed=9, device="cpu", memory_budget=one_row)
+    uneven = lyapunov_chains_torch(LR, noise, 50, R, seed=9, device="cpu", memory_budget=one_row + row * R)
     again = lyapunov_chains_torch(LR, noise, 50, R, seed=9, device="cpu")
     for name in ("lambda_plus", "lambda_minus", "se_plus", "se_minus"):
-        assert np.array_equal(getattr(full, name), getattr(tiled, name))
-        assert np.array_equal(getattr(full, name), getattr(again, name))
+        for other in (tiled, uneven, again):                # tiles of 1 and 2 (+1) rows, a rerun
+            assert np.array_equal(getattr(full, name), getattr(other, name))
     other = lyapunov_chains_torch(LR, noise, 50, R, seed=10, device="cpu")
     assert not np.array_equal(full.lambda_minus, other.lambda_minus)
     with pytest.raises(ValueError, match="memory_budget"):
