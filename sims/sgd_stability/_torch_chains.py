@@ -62,7 +62,7 @@ __all__ = ["BLOCK", "TorchChainExponents", "lyapunov_chains_torch"]
 BLOCK = 2**16
 _DATA = ("A", "B")
 _UNDECIDED_SE = 3.0          # |Λ| ≤ 3·SE: sign not resolved (as in lyapunov_qr)
-_GPU_WORK = 100 * MAX_COUNT
+_GPU_WORK = 100 * MAX_COUNT  # cell-chain-steps: a GPU does ~1e10-1e11 per second, so this still finishes
 _LOG2 = math.log(2.0)
 # Steps between renormalisations: the product of this many factors must stay inside the float
 # range. Factors are 0 or ≥ 2^-53 (float64) / 2^-24 (float32) in magnitude (1 ± x is rounded), so
@@ -77,7 +77,7 @@ def _chain_bytes(itemsize: int, n_lr: int, n_draws: int) -> tuple[int, int]:
     frexp exponent (20 bytes), and the float64 host copies of the final reduction (about 48 bytes).
     Per step: the (n_draws) normals and two batch-mean temporaries.
     """
-    return n_lr * (4 * itemsize + 20 + 48), 3 * n_draws * itemsize  # a GPU does ~1e10-1e11 cell-chain-steps/s: the CPU limit × 100 still finishes
+    return n_lr * (4 * itemsize + 20 + 48), 3 * n_draws * itemsize
 
 
 @compact_repr
