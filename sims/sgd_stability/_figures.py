@@ -139,7 +139,7 @@ def _teacher_student(*, seed, noise_max, noise_step, lr, n_steps, n_chains, acti
     description="Linearised two-layer SGD at the origin saddle, model B (x ~ N(0, 1), y = x + σε), S = 1, on the "
                 "torch bridge: the sign phase of the Monte-Carlo exponents Λ± per cell (undecided within 3 SE) "
                 "under the quadrature theory's zero contours and L₂ line, and (MC − theory)/SE of Λ₋. Default "
-                "60 × 100 cells × 2,048 chains × 100 steps (about 25 s on one CPU core; the CPU Monte-Carlo "
+                "60 × 100 cells × 2,048 chains × 100 steps (about 20 s on one CPU core; the CPU Monte-Carlo "
                 "diagram is 40 × 40); paper size 120 × 200 cells × 2^20 chains × 1,000 steps on a GPU.",
     claims=("sgd_stability.torch_lyapunov_grid",))
 def _phase_torch(*, seed, lr_max, n_lr, noise_max, n_noise, n_steps, n_chains, data, batch_size, device, dtype):
