@@ -249,6 +249,11 @@ CALLS: dict[str, dict] = {
     # ---------------------------------------------------------------- issue 10, helper trelu: torch ReLU sweep
     "sims.lazy_rich.relu_sweep_torch": dict(taus=[0.5, 1.0], deltas=[0.0], n_seeds=1, m=4, n=6, d=3, n_test=5,
                                             n_steps=10, device="cpu", progress=False),
+    # ---------------------------------------------------------------- sgd_stability on the torch bridge (TSGD helper)
+    "sims.sgd_stability.lyapunov_chains_torch": dict(lr=[0.5, 1.0], noise=[1.0], n_steps=10, n_chains=8, seed=0,
+                                                     data="B", batch_size=1, kappa=1.0, s1=1.0, device="cpu",
+                                                     dtype="float64", memory_budget="auto", progress=False,
+                                                     checkpoint_dir=None),
 }
 
 # Public callables not in CALLS, and why.
