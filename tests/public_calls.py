@@ -238,6 +238,17 @@ CALLS: dict[str, dict] = {
                                                   checkpoints=[0, 5]),
     "sims.rf_risk.advani_saxe_modes": dict(n_inputs=4, n_samples=6, times=[0.0, 1.0], sigma_w2=1.0, sigma_eps2=0.25,
                                            sigma_02=0.0, trials=2, seed=0, lr=None, tau=1.0),
+    # ---------------------------------------------------------------- torch bridge: NTP and rf_risk (TNTP helper)
+    "sims.ntp.gradient_descent_torch": dict(H=NTP_SIM_H, P=NTP_SIM_P, pi=[0.5, 0.5], lr=0.1, steps=5, W0=None,
+                                            checkpoints=None, device="cpu", dtype="float64", memory_budget="auto",
+                                            progress=False),
+    "sims.rf_risk.monte_carlo_risk_torch": dict(eigenvalues=[1.0, 0.5, 0.25], target_power=[1.0, 0.5, 0.25], n=4,
+                                                k=6, ridges=[0.0, 0.1], noise=0.1, trials=2, seed=0, device="cpu",
+                                                dtype="float64", memory_budget="auto", progress=False),
+    "sims.rf_risk.monte_carlo_risk_grid_torch": dict(eigenvalues=[1.0, 0.5, 0.25], target_power=[1.0, 0.5, 0.25],
+                                                     n=[3, 8], k=[4], ridges=[0.0, 0.1], noise=0.1, trials=2, seed=0,
+                                                     device="cpu", dtype="float64", memory_budget="auto",
+                                                     progress=False, checkpoint_dir=None),
 }
 
 # Public callables not in CALLS, and why.
