@@ -203,6 +203,8 @@ def gradient_descent_torch(H, P, pi, lr, steps, W0=None, checkpoints=None, *, de
     from theory.ntp import entropy, excess_loss
 
     torch = require_torch()
+    if progress is not None and not isinstance(progress, (bool, np.bool_)):
+        raise ValueError(f"progress must be a bool or None; got {type(progress).__name__}")
     dev = resolve_device(device)
     dt = resolve_dtype(dtype)
     prob = _problem(H, P, pi, lr, steps, W0, checkpoints, full_batch=True)

@@ -22,6 +22,7 @@ docs/rf_risk.md#the-risk-formulas).
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from dataclasses import dataclass
 
@@ -363,8 +364,17 @@ def monte_carlo_risk_grid_torch(eigenvalues, target_power, n, k, ridges, noise=0
         raise ValueError(f"noise must be >= 0; got {noise}")
     trials = as_count(trials, "trials", minimum=2)
     seed = as_seed(seed)
+    _progress(progress)                                  # validates: a bool or None
     dev, dt = resolve_device(device), resolve_dtype(dtype)
     check_work(int(trials * lam.size * np.sum(ns[:, None] * ks[None, :])), "trials * M * Σ n·k", maximum=MAX_COUNT)
+    if checkpoint_dir is not None and not isinstance(checkpoint_dir, (str, os.PathLike)):
+        raise ValueError(f"checkpoint_dir must be a path or None; got {type(checkpoint_dir).__name__}")
+    try:            # the prediction first: a setting the theory cannot evaluate fails before any trial
+        th = risk_grid(lam, v2, ns[:, None, None].astype(float), ks[None, :, None].astype(float),
+                       ridges[None, None, :], noise)
+    except ValueError as exc:
+        raise ValueError(f"eigenvalues, target_power, ridges or noise: theory.rf_risk.risk_grid cannot evaluate "
+                         f"this setting: {exc}") from exc
     cells = [(a, b) for a in range(ns.size) for b in range(ks.size)]
     plan = ChunkPlan(total=len(cells), per_chunk=1, block=1, bounds=tuple((i, i + 1) for i in range(len(cells))))
     store = None
@@ -388,10 +398,11 @@ def monte_carlo_risk_grid_torch(eigenvalues, target_power, n, k, ridges, noise=0
     out = run_chunks(compute, plan, store=store, desc="rf_risk grid (torch)", progress=progress)
     shape = (ns.size, ks.size, ridges.size)
     mc = {key: val.reshape(shape) for key, val in out.items()}
-    th = risk_grid(lam, v2, ns[:, None, None].astype(float), ks[None, :, None].astype(float), ridges[None, None, :],
-                   noise)
+    diff = mc["test_mse"] - th.test_mse
+    se = mc["test_se"]
+    # SE = 0 (every trial gave the same error): z is 0 where MC equals the theory, ±inf elsewhere (never NaN)
     with np.errstate(invalid="ignore", divide="ignore"):
-        z = (mc["test_mse"] - th.test_mse) / mc["test_se"]
+        z = np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.where(diff == 0, 0.0, np.sign(diff) * np.inf))
     _float32_check(dt, torch, v2, noise, mc["test_mse"])
     return TorchRiskGrid(n=ns, k=ks, ridges=ridges, test_mse=mc["test_mse"], test_se=mc["test_se"],
                          train_mse=mc["train_mse"], train_se=mc["train_se"], theory_test=np.asarray(th.test_mse),
