@@ -11,7 +11,7 @@ import inspect
 
 import numpy as np
 
-from .._claim import Check, Comparison, Nontrivial, Perturbation, cite, claim
+from .._claim import Comparison, Nontrivial, Perturbation, cite, claim
 from ._monte_carlo import MC_SEEDS, _spectrum
 
 _REQUIRES = {"requires": ("torch",)} if "requires" in inspect.signature(claim).parameters else {}

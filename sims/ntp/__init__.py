@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # the lazy names, for static tools (type checkers, IDEs, the 
     from ._logistic import LogisticRun as LogisticRun
     from ._logistic import logistic_gradient_descent as logistic_gradient_descent
     from ._logistic import logistic_gradient_descent_reference as logistic_gradient_descent_reference
+    from ._torch_vocab import gradient_descent_torch as gradient_descent_torch
     from ._train import adam as adam
     from ._train import adam_reference as adam_reference
     from ._train import gradient_descent as gradient_descent
@@ -49,7 +50,6 @@ if TYPE_CHECKING:  # the lazy names, for static tools (type checkers, IDEs, the 
     from ._train import normalized_gradient_descent_reference as normalized_gradient_descent_reference
     from ._train import sgd_contexts as sgd_contexts
     from ._train import sgd_contexts_reference as sgd_contexts_reference
-    from ._torch_vocab import gradient_descent_torch as gradient_descent_torch
 
 __all__ = [
     "LogisticHistory",

@@ -31,7 +31,16 @@ import numpy as np
 from theory.summary import compact_repr
 from theory.validate import MAX_COUNT, MAX_ENTRIES, as_count, as_finite_scalar, as_seed, check_work
 
-from .._torch import ChunkPlan, ChunkStore, dtype_eps, plan_chunks, require_torch, resolve_device, resolve_dtype, run_chunks
+from .._torch import (
+    ChunkPlan,
+    ChunkStore,
+    dtype_eps,
+    plan_chunks,
+    require_torch,
+    resolve_device,
+    resolve_dtype,
+    run_chunks,
+)
 from ._monte_carlo import MonteCarloRisk, _as_ridges, _as_spectrum, _progress, _summarise
 
 __all__ = ["TorchRiskGrid", "monte_carlo_risk_grid_torch", "monte_carlo_risk_torch"]
