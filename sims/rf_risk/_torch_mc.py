@@ -351,7 +351,8 @@ def monte_carlo_risk_grid_torch(eigenvalues, target_power, n, k, ridges, noise=0
     progress : bool, optional
         Progress bar over the cells (None: only on a terminal).
     checkpoint_dir : path, optional
-        Root of a :class:`sims._torch.ChunkStore`: finished cells are kept there.
+        Directory where each finished cell is saved (one ``.npz`` per cell in a subdirectory named
+        by the run's arguments); a rerun loads the saved cells.
 
     Returns
     -------
