@@ -10,10 +10,14 @@ $\mu \le \max(n, k)\,\epsilon\,\mu_{max}$ for the null space. Trials run in batc
 memory budget (batched ``matmul`` and ``eigh``); the modes are drawn in blocks of 1,024, Z kept
 for the second pass only while it fits the budget, else redrawn from its own stream.
 
-Random numbers: trial t, stream s (0 noise, 1 X, 3 Z) and mode block c draw from
-``sims._torch.block_generator(seed, ((4 t + s) << 24) + c, device)``, so a trial does not depend
-on the number of trials, the batch or the budget; CPU and CUDA generators differ, so the two
-devices agree in distribution, not draw for draw (and neither draws what the NumPy path draws).
+Random numbers: trial t, stream s (0 noise, 1 X, 3 Z) and mode block c. On the CPU they are the
+NumPy path's streams (``numpy.random.default_rng([seed, t, 0])`` for the noise,
+``default_rng([seed, t, s, c])`` for the block c of X or Z), so the CPU path draws exactly what
+:func:`sims.rf_risk.monte_carlo_risk` draws and the two agree trial by trial up to the rounding
+of the linear algebra (NumPy's generator is also about 3x faster than torch's on a CPU). On CUDA
+they come from ``sims._torch.block_generator(seed, ((4 t + s) << 24) + c, device)``; the GPU then
+agrees with the CPU in distribution, not draw for draw. Either way a trial does not depend on the
+number of trials, the batch or the budget.
 
 Predictions come from ``theory.rf_risk.risk_grid`` (the RF eigenframework, Simon et al. 2023, §4;
 docs/rf_risk.md#the-risk-formulas).
@@ -100,7 +104,12 @@ def _batch(torch, dev, dt, seed, trials, sqrt_lam, v, n, k, ridges, noise, cache
     def draw(stream, c, rows, cols):
         out = torch.empty((b, rows, cols), device=dev, dtype=dt)
         for i, t in enumerate(trials):                    # in place: no stacking copy
-            out[i].normal_(generator=_generator(seed, t, stream, c, dev))
+            if dev.type == "cpu":                         # the NumPy path's streams: the same draws
+                key = [seed, t, 0] if stream == 0 else [seed, t, stream, c]
+                x = np.random.default_rng(key).standard_normal((rows, cols) if stream else cols)
+                out[i].copy_(torch.from_numpy(x.reshape(rows, cols)))
+            else:
+                out[i].normal_(generator=_generator(seed, t, stream, c, dev))
         return out
 
     def draw_z(c, lo, hi):

@@ -3,9 +3,10 @@
 What is identical and what is statistical: on the same feature matrix the torch solver and the
 NumPy path's ``_fit`` are the same linear algebra (eigh of the smaller Gram matrix, the same
 cut-off), so they agree to 1e-10 relative (the Gram matrices here have condition numbers < 1e4,
-rounding ~ 1e-16·cond). The draws differ (torch and NumPy generators), so the Monte-Carlo means
-agree within standard errors: 4 combined SE (two-sided normal tail 6e-5 per comparison; the mean
-of 200 trials of these errors is close to normal).
+rounding ~ 1e-16·cond). On the CPU the torch path draws the NumPy path's streams, so the per-trial
+errors agree to 1e-10 as well. CUDA draws from torch generators: there the means agree within 4
+combined standard errors (two-sided normal tail 6e-5 per comparison; the mean of 300 trials of
+these errors is close to normal), and so does the theory away from n = k.
 """
 
 import math
@@ -50,14 +51,23 @@ def test_same_features_same_fit(n, k):
 
 
 @pytest.mark.parametrize("n, k", [(40, 120), (120, 40)])
-def test_same_statistics_as_numpy_and_theory(n, k):
-    a = monte_carlo_risk(LAM, LAM, n, k, RIDGES, noise=0.1, trials=200, seed=0, threads=1)
+def test_cpu_draws_what_numpy_draws(n, k):
+    # the CPU path uses the NumPy path's streams: trial by trial the same fit up to rounding
+    # (n/k = 1/3 or 3 keeps F well conditioned, cond(F)² < 1e3: 1e-10 leaves a wide margin)
+    a = monte_carlo_risk(LAM, LAM, n, k, RIDGES, noise=0.1, trials=20, seed=0, threads=1)
+    b = monte_carlo_risk_torch(LAM, LAM, n, k, RIDGES, noise=0.1, trials=20, seed=0, device="cpu")
+    np.testing.assert_allclose(b.test_samples, a.test_samples, rtol=1e-10, atol=0)
+    interp = np.zeros_like(a.train_samples, bool)
+    if n < k:
+        interp[:, 0] = True                     # ridge 0, n < k: interpolation, train error at rounding level
+    np.testing.assert_allclose(b.train_samples[~interp], a.train_samples[~interp], rtol=1e-10, atol=0)
+    assert np.all(b.train_samples[interp] <= 1e-20) and np.all(a.train_samples[interp] <= 1e-20)
+
+
+@pytest.mark.parametrize("n, k", [(40, 120), (120, 40)])
+def test_same_statistics_as_theory(n, k):
     b = monte_carlo_risk_torch(LAM, LAM, n, k, RIDGES, noise=0.1, trials=200, seed=0, device="cpu")
     assert b.test_samples.shape == (200, 3)
-    z = np.abs(a.test_mse - b.test_mse) / np.hypot(a.test_se, b.test_se)
-    assert np.all(z <= K_SE), z
-    z = np.abs(a.train_mse - b.train_mse) / np.hypot(a.train_se, b.train_se)
-    assert np.all(z <= K_SE), z
     # n/k = 1/3 or 3: away from n = k, where the theory's O(1/n) bias is largest
     theory = np.array([risk(LAM, LAM, n, k, r, 0.1).test_mse for r in RIDGES])
     assert np.all(np.abs(b.test_mse - theory) <= K_SE * b.test_se)
