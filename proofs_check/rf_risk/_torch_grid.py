@@ -26,7 +26,7 @@ _REQUIRES = {"requires": ("torch",)} if "requires" in inspect.signature(claim).p
        tolerance_reason="k = 4 standard errors of the mean of 200 trials per cell (false-alarm rate < 1e-4 per "
                         "comparison for a normal mean, < 1e-3 for these skewed errors); n/k kept at <= 1/2 or >= 2, "
                         "away from the n = k peak where the theory's O(1/n) finite-size bias and the heavy tails "
-                        "of the ridgeless errors are largest (measured on seeds 0-4: max 2.0 SE, 3.5-4.6 s per seed on one loaded core).",
+                        "of the ridgeless errors are largest (measured on seeds 0-4: max 2.5 SE; about 2 s per seed on one core).",
        seeds=range(5), seeds_reason=MC_SEEDS, wrong=Perturbation(relative=0.08),
        setting=dict(M=400, alpha=1.5, noise=0.1, n=(30, 120), k=(60, 240), ridges=(0.0, 0.1), trials=200,
                     k_se=4.0),
