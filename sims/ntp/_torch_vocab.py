@@ -139,8 +139,27 @@ def _residual(torch, L, P, logP, S, w):
     return torch.where(S, torch.where(delta <= 0.0, P * em, -(s * em)), s) * w
 
 
+def _store(checkpoint_dir, prob, dt, dev, plan):
+    """The run's ChunkStore (one state file: W at the last checkpoint and the history so far), or None."""
+    import hashlib
+    import os
+
+    from .._torch import ChunkStore
+
+    if checkpoint_dir is None:
+        return None
+    if not isinstance(checkpoint_dir, (str, os.PathLike)):
+        raise ValueError(f"checkpoint_dir must be a path or None; got {type(checkpoint_dir).__name__}")
+    digest = hashlib.sha256()
+    for a in (prob.H, prob.P, prob.pi, prob.W0, prob.checkpoints):
+        digest.update(np.ascontiguousarray(a).tobytes())
+    return ChunkStore(checkpoint_dir, "ntp_gd_torch", dict(
+        data=digest.hexdigest()[:16], lr=prob.lr, steps=prob.steps, dtype=str(dt), device=dev.type,
+        contexts_per_chunk=plan.per_chunk))
+
+
 def gradient_descent_torch(H, P, pi, lr, steps, W0=None, checkpoints=None, *, device="auto", dtype="float64",
-                           memory_budget="auto", progress=None) -> NTPRun:
+                           memory_budget="auto", progress=None, checkpoint_dir=None) -> NTPRun:
     r"""Full-batch GD on the NTP cross-entropy on the torch bridge (vocabulary scale).
 
     $$W_{k+1} = W_k - \eta\,\nabla CE(W_k), \qquad \nabla CE(W) = (S(WH) - P)\,\Pi H^\top,$$
@@ -179,6 +198,10 @@ def gradient_descent_torch(H, P, pi, lr, steps, W0=None, checkpoints=None, *, de
         Bytes for the per-chunk work arrays (logits and residual of a chunk of contexts).
     progress : bool, optional
         Progress bar over the steps (None: only on a terminal).
+    checkpoint_dir : path, optional
+        Directory where W and the history are saved at every checkpoint (one file, replaced
+        atomically, in a subdirectory named by the run's arguments); a rerun with the same
+        arguments resumes from the last saved checkpoint.
 
     Returns
     -------
@@ -262,16 +285,27 @@ def gradient_descent_torch(H, P, pi, lr, steps, W0=None, checkpoints=None, *, de
 
     import sys
     disable = (not sys.stderr.isatty()) if progress is None else not bool(progress)
-    diverged, diverged_at, r = False, -1, 0
-    with torch.no_grad(), tqdm(total=prob.steps, desc="ntp GD (torch)", disable=disable, unit="step") as bar:
+    diverged, diverged_at, r, start = False, -1, 0, 0
+    store = _store(checkpoint_dir, prob, dt, dev, plan)
+    if store is not None and store.has(0):                 # resume from the last saved checkpoint
+        state = store.load(0)
+        W = torch.as_tensor(state["W"], device=dev, dtype=dt)
+        r, start = int(state["r"]), int(state["step"])
+        for key in rows:
+            rows[key] = state[key].tolist()
+    with torch.no_grad(), tqdm(total=prob.steps, initial=start, desc="ntp GD (torch)", disable=disable,
+                               unit="step") as bar:
         Ls = logits(W)
         if Ls is None:
-            diverged, diverged_at = True, 0
+            diverged, diverged_at = True, start
         else:
-            for s in range(prob.steps + 1):
+            for s in range(start, prob.steps + 1):
                 if r < cp.size and cp[r] == s:
                     record(W)
                     r += 1
+                    if store is not None:                  # atomic overwrite: W and the history so far
+                        store.save(0, {"W": W.cpu().numpy(), "r": np.array(r), "step": np.array(s),
+                                       **{k: np.asarray(v, dtype=np.float64) for k, v in rows.items()}})
                 if s == prob.steps:
                     break
                 Wn = W - lr_f * gradient(Ls)

@@ -141,3 +141,34 @@ def test_cuda_equals_cpu():
     a = gradient_descent_torch(data.H, data.P, data.pi, eta, 200, device="cpu")
     b = gradient_descent_torch(data.H, data.P, data.pi, eta, 200, device="cuda")
     _assert_runs_agree(a, b, FLOAT64_REL)
+
+
+def test_interrupted_run_resumes_from_its_last_checkpoint(tmp_path, monkeypatch):
+    import sims.ntp._torch_vocab as mod
+
+    data, eta = _instance("orthonormal")
+    cps = [0, 10, 50, 120, 200]
+    whole = gradient_descent_torch(data.H, data.P, data.pi, eta, 200, checkpoints=cps, device="cpu")
+    real, calls = mod._residual, [0]
+
+    def failing(*args):
+        calls[0] += 1
+        if calls[0] > 80:                       # dies between the checkpoints 50 and 120
+            raise KeyboardInterrupt
+        return real(*args)
+
+    monkeypatch.setattr(mod, "_residual", failing)
+    with pytest.raises(KeyboardInterrupt):
+        gradient_descent_torch(data.H, data.P, data.pi, eta, 200, checkpoints=cps, device="cpu",
+                               checkpoint_dir=tmp_path)
+    monkeypatch.setattr(mod, "_residual", real)
+    calls[0] = 0
+    counted = []
+    monkeypatch.setattr(mod, "_residual", lambda *a: counted.append(1) or real(*a))
+    resumed = gradient_descent_torch(data.H, data.P, data.pi, eta, 200, checkpoints=cps, device="cpu",
+                                     checkpoint_dir=tmp_path)
+    assert len(counted) == 150                  # steps 50 … 199 only: the first 50 were not redone
+    # the same operations from the same saved state: bit for bit
+    np.testing.assert_array_equal(resumed.W, whole.W)
+    for name in METRICS + CORRS:
+        np.testing.assert_array_equal(getattr(resumed.history, name), getattr(whole.history, name))
