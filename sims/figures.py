@@ -13,6 +13,7 @@ import importlib
 import json
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -271,8 +272,6 @@ def generate_figures(names=None, outdir: str | os.PathLike = "figures", fmt: str
         Name → written file.
     """
     from tqdm.auto import tqdm
-
-    import warnings
 
     figures = figure_registry()
     as_choice(size, "size", SIZES)

@@ -254,6 +254,17 @@ CALLS: dict[str, dict] = {
                                                      data="B", batch_size=1, kappa=1.0, s1=1.0, device="cpu",
                                                      dtype="float64", memory_budget="auto", progress=False,
                                                      checkpoint_dir=None),
+    # ---------------------------------------------------------------- torch bridge: NTP and rf_risk (TNTP helper)
+    "sims.ntp.gradient_descent_torch": dict(H=NTP_SIM_H, P=NTP_SIM_P, pi=[0.5, 0.5], lr=0.1, steps=5, W0=None,
+                                            checkpoints=None, device="cpu", dtype="float64", memory_budget="auto",
+                                            progress=False, checkpoint_dir=None),
+    "sims.rf_risk.monte_carlo_risk_torch": dict(eigenvalues=[1.0, 0.5, 0.25], target_power=[1.0, 0.5, 0.25], n=4,
+                                                k=6, ridges=[0.0, 0.1], noise=0.1, trials=2, seed=0, device="cpu",
+                                                dtype="float64", memory_budget="auto", progress=False),
+    "sims.rf_risk.monte_carlo_risk_grid_torch": dict(eigenvalues=[1.0, 0.5, 0.25], target_power=[1.0, 0.5, 0.25],
+                                                     n=[3, 8], k=[4], ridges=[0.0, 0.1], noise=0.1, trials=2, seed=0,
+                                                     device="cpu", dtype="float64", memory_budget="auto",
+                                                     progress=False, checkpoint_dir=None),
 }
 
 # Public callables not in CALLS, and why.

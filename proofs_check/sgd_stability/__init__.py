@@ -11,5 +11,5 @@ labels and collapse conditions against nonlinear SGD and SDE runs. ``_symbolic``
 from . import _dynamics as _dynamics  # noqa: F401  (linearised theory vs simulation)
 from . import _nonlinear as _nonlinear  # noqa: F401  (toy-net saddle and stochastic collapse)
 from . import _symbolic as _symbolic  # noqa: F401  (sympy identities)
-from . import _torch_collapse as _torch_collapse  # noqa: F401  (torch bridge: identical-neuron invariance)
 from . import _torch_chains as _torch_chains  # noqa: F401  (torch bridge: MC exponents over a grid)
+from . import _torch_collapse as _torch_collapse  # noqa: F401  (torch bridge: identical-neuron invariance)

@@ -15,7 +15,6 @@ import numpy as np
 from .._claim import Comparison, Nontrivial, Perturbation, cite, claim
 
 
-
 @claim("sgd_stability.torch_gelu_collapse",
        source=f"{cite('chen2023', 'Sec. 3, permutation-invariant sets')}; docs/sgd_stability.md#at-scale-torch-bridge",
        statement="Two GELU neurons started equal (w₂ = w₁, a₂ = a₁) stay exactly equal under label-noise momentum "

@@ -67,11 +67,11 @@ if TYPE_CHECKING:  # the lazy names, for static tools (type checkers, IDEs, the 
     from ._sgd import TwoLayerSGDResult as TwoLayerSGDResult
     from ._sgd import simulate_two_layer as simulate_two_layer
     from ._sgd import simulate_two_layer_reference as simulate_two_layer_reference
+    from ._torch_chains import TorchChainExponents as TorchChainExponents
+    from ._torch_chains import lyapunov_chains_torch as lyapunov_chains_torch
     from ._torch_collapse import GeluCollapseResult as GeluCollapseResult
     from ._torch_collapse import IndependentNeurons as IndependentNeurons
     from ._torch_collapse import MlpCollapseResult as MlpCollapseResult
-    from ._torch_chains import TorchChainExponents as TorchChainExponents
-    from ._torch_chains import lyapunov_chains_torch as lyapunov_chains_torch
     from ._torch_collapse import count_independent_neurons as count_independent_neurons
     from ._torch_collapse import gelu_collapse_torch as gelu_collapse_torch
     from ._torch_collapse import mlp_independent_neurons_torch as mlp_independent_neurons_torch
