@@ -1,4 +1,4 @@
-"""Lazy vs rich in two-layer ReLU networks at scale: the (τ, δ) × seeds sweep of Kunin et al. 2024, Fig. 1.
+r"""Lazy vs rich in two-layer ReLU networks at scale: the (τ, δ) × seeds sweep of Kunin et al. 2024, Fig. 1.
 
 Torch bridge (``sims._torch``): every network of the sweep trains in one batched full-batch GD,
 tensors with a leading network axis, chunked over seeds (one seed's τ × δ grid is one stream
@@ -6,18 +6,18 @@ block) and checkpointed to disk so an interrupted sweep resumes. :func:`relu_swe
 result :class:`ReluSweepResult`.
 
 Setting (docs/lazy_rich.md#figure-settings; Kunin et al. 2024, arXiv 2406.06158, §5 and Fig. 1):
-per seed, n training and ``n_test`` test inputs uniform on the sphere S^{d−1}, a teacher
-f*(x) = Σ_{j<m0} b_j relu(u_jᵀx) with unit directions u_j and readouts b_j = ±1, and a student
-f(x) = Σ_k a_k relu(w_kᵀx) of width m started from the (τ, δ) family: ‖w_k‖ = τα, |a_k| = τ/α with
-α from :func:`theory.lazy_rich.relu_init_scale`, so that every neuron has a_k² − ‖w_k‖² = δ and
-|a_k|‖w_k‖ = τ². Directions and readout signs are drawn per seed and shared by the whole (τ, δ)
-grid; neurons m/2 … m − 1 copy neurons 0 … m/2 − 1 with negated readouts, so f ≡ 0 at the start
+per seed, $n$ training and ``n_test`` test inputs uniform on the sphere $S^{d-1}$, a teacher
+$f^*(x) = \sum_{j<m_0} b_j \operatorname{relu}(u_j^\top x)$ with unit directions $u_j$ and readouts $b_j = \pm1$, and a student
+$f(x) = \sum_k a_k \operatorname{relu}(w_k^\top x)$ of width $m$ started from the $(\tau, \delta)$ family: $\lVert w_k\rVert = \tau\alpha$, $\lvert a_k\rvert = \tau/\alpha$ with
+$\alpha$ from :func:`theory.lazy_rich.relu_init_scale`, so that every neuron has $a_k^2 - \lVert w_k\rVert^2 = \delta$ and
+$\lvert a_k\rvert\lVert w_k\rVert = \tau^2$. Directions and readout signs are drawn per seed and shared by the whole $(\tau, \delta)$
+grid; neurons $m/2 \ldots m - 1$ copy neurons $0 \ldots m/2 - 1$ with negated readouts, so $f \equiv 0$ at the start
 (exactly: the forward pass adds the two halves' sums, which are exact negatives). GD on the mean
-squared error (1/n)Σ(f − y)² at unit layer rates with step lr = ``lr_scale``/τ².
+squared error $\frac1n\sum(f - y)^2$ at unit layer rates with step lr = ``lr_scale``$/\tau^2$.
 
-The linearised (NTK) model f_lin(θ) = f(θ0) + J(θ0)(θ − θ0) trains from the same start with the
+The linearised (NTK) model $f_\text{lin}(\theta) = f(\theta_0) + J(\theta_0)(\theta - \theta_0)$ trains from the same start with the
 same step; ``lin_gap`` is the RMS distance between the network and its linearisation on the test
-set. Measures (docs/lazy_rich.md#lazy-and-rich-measures): kernel distance S(0, t) of the plain
+set. Measures (docs/lazy_rich.md#lazy-and-rich-measures): kernel distance $S(0, t)$ of the plain
 NTK Gram on the training set, activation Hamming distance, parameter distance; these are the torch
 twins of :func:`sims.lazy_rich.relu_ntk_gram`, :func:`~sims.lazy_rich.kernel_distance_from_grams`,
 :func:`~sims.lazy_rich.hamming_distance` and :func:`~sims.lazy_rich.parameter_distance` (the tests
@@ -61,32 +61,32 @@ class ReluSweepResult:
     taus : ndarray of shape (T,)
         Init scales τ.
     deltas : ndarray of shape (D,)
-        Per-neuron conserved quantities δ = a_k² − ‖w_k‖².
+        Per-neuron conserved quantities $\delta = a_k^2 - \lVert w_k\rVert^2$.
     lr : ndarray of shape (T,)
-        Step sizes ``lr_scale``/τ².
+        Step sizes ``lr_scale``$/\tau^2$.
     steps : ndarray of int64, shape (R,)
         Checkpoint steps: 0, 10, 100, … and ``n_steps``.
     train_loss, test_loss : ndarray (T, D, S, R)
-        Mean squared error (1/n)Σ(f − y)² on the training set and against the teacher on the test set.
+        Mean squared error $\frac1n\sum(f - y)^2$ on the training set and against the teacher on the test set.
     kernel_distance : ndarray (T, D, S, R)
-        S(0, t) = 1 − ⟨K0, Kt⟩_F/(‖K0‖_F‖Kt‖_F) of the plain NTK Gram on the training inputs.
+        $S(0, t) = 1 - \langle K_0, K_t\rangle_F/(\lVert K_0\rVert_F\lVert K_t\rVert_F)$ of the plain NTK Gram on the training inputs.
     hamming_distance : ndarray (T, D, S, R)
         Flipped ReLU activations per training sample (0 … m).
     parameter_distance : ndarray (T, D, S, R)
-        √(‖W_t − W_0‖_F² + ‖a_t − a_0‖²).
+        $\sqrt{\lVert W_t - W_0\rVert_F^2 + \lVert a_t - a_0\rVert^2}$.
     lin_train_loss, lin_test_loss, lin_parameter_distance : ndarray (T, D, S, R)
         The same for the linearised model.
     lin_gap : ndarray (T, D, S, R)
-        RMS of f(x; θ_t) − f_lin(x; θ_t^lin) over the test inputs.
+        RMS of $f(x; \theta_t) - f_\text{lin}(x; \theta_t^\text{lin})$ over the test inputs.
     delta : ndarray (T, D, S, R, m)
-        Per-neuron δ_k = a_k² − ‖w_k‖² at the checkpoints.
+        Per-neuron $\delta_k = a_k^2 - \lVert w_k\rVert^2$ at the checkpoints.
     delta_gd_increment : ndarray (T, D, S, R, m)
-        Σ over the steps before the checkpoint of h²((∂L/∂a_k)² − ‖∂L/∂w_k‖²): the exact change of δ_k
+        $\sum$ over the steps before the checkpoint of $h^2\big((\partial L/\partial a_k)^2 - \lVert\partial L/\partial w_k\rVert^2\big)$: the exact change of $\delta_k$
         under GD (zero under gradient flow).
     grad_sq_max : ndarray (T, D, S, R)
-        Largest max((∂L/∂a_k)², ‖∂L/∂w_k‖²) over neurons and the steps before the checkpoint.
+        Largest $\max\big((\partial L/\partial a_k)^2, \lVert\partial L/\partial w_k\rVert^2\big)$ over neurons and the steps before the checkpoint.
     diverged, lin_diverged : ndarray of bool, shape (T, D, S)
-        Network (linearised model) left the finite region ‖θ‖ ≤ ``max_norm``; it is frozen at its last
+        Network (linearised model) left the finite region $\lVert\theta\rVert \le$ ``max_norm``; it is frozen at its last
         valid state and its metrics are those of that state.
     diverged_at, lin_diverged_at : ndarray of int64, shape (T, D, S)
         The step that would have produced the invalid state (−1 if none).
@@ -378,15 +378,15 @@ def relu_sweep_torch(taus=None, deltas=None, n_seeds=2, *, m=20, n=100, d=10, m0
     r"""Lazy vs rich sweep of two-layer ReLU networks over (τ, δ) × seeds, batched on the torch bridge.
 
     Kunin et al. (2024), arXiv 2406.06158, §5 and Fig. 1 (docs/lazy_rich.md#relu-networks,
-    docs/lazy_rich.md#figure-settings). Each network f(x) = Σ_k a_k relu(w_kᵀx) starts from the mirrored
-    (τ, δ) initialisation (‖w_k‖ = τα, |a_k| = τ/α, δ = a_k² − ‖w_k‖² = τ²(α⁻² − α²), f ≡ 0) and runs
-    full-batch GD on (1/n)Σ(f − y)² at unit layer rates with step h = ``lr_scale``/τ²:
+    docs/lazy_rich.md#figure-settings). Each network $f(x) = \sum_k a_k \operatorname{relu}(w_k^\top x)$ starts from the mirrored
+    $(\tau, \delta)$ initialisation ($\lVert w_k\rVert = \tau\alpha$, $\lvert a_k\rvert = \tau/\alpha$, $\delta = a_k^2 - \lVert w_k\rVert^2 = \tau^2(\alpha^{-2} - \alpha^2)$, $f \equiv 0$) and runs
+    full-batch GD on $\frac1n\sum(f - y)^2$ at unit layer rates with step $h$ = ``lr_scale``$/\tau^2$:
 
     $$a_k \leftarrow a_k - h\tfrac2n\sum_i r_i\,\mathrm{relu}(w_k^\top x_i), \qquad
     w_k \leftarrow w_k - h\tfrac2n a_k\sum_i r_i 1[w_k^\top x_i > 0]\,x_i,$$
 
     the same update as :func:`sims.lazy_rich.gradient_descent_relu` (``loss="mean"``). The linearised
-    model f(θ0) + J(θ0)(θ − θ0) trains alongside from the same start. Every checkpoint (0, 10, 10², …,
+    model $f(\theta_0) + J(\theta_0)(\theta - \theta_0)$ trains alongside from the same start. Every checkpoint (0, 10, 10², …,
     ``n_steps``) records the metrics of :class:`ReluSweepResult`. Defaults are the reduced size
     (5 × 5 grid, 2 seeds, m = 20, n = 100, d = 10, 10³ steps: about a minute on one CPU core); the
     paper's size is ``PAPER_SIZE`` (17 × 17 grid, 16 seeds, m = 50, n = 1000, d = 100, 10⁴ test
@@ -412,7 +412,7 @@ def relu_sweep_torch(taus=None, deltas=None, n_seeds=2, *, m=20, n=100, d=10, m0
     n_steps : int, default 1000
         GD steps (>= 1).
     lr_scale : float, default 5e-3
-        Step size h = lr_scale/τ².
+        Step size $h$ = ``lr_scale``$/\tau^2$.
     seed : int, default 0
     max_norm : float, default 1e6
         A network whose parameter norm would exceed this (or become non-finite) is frozen and flagged.

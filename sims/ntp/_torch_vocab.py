@@ -16,7 +16,7 @@ Targets: for orthonormal embeddings ($H^\top H = I_m$, e.g.
 $W^{mm} = \tilde S H^\top$ (``theory.ntp.centered_support``) and $W^\star = L^{in}H^\top$
 (``theory.ntp.centered_log_probabilities``), and $P_F W = C\,H^\top$ with $C_{:,j}$ the vector
 $W\bar h_j$ restricted to $S_j$ and centred there (docs/ntp.md#orthonormal-embeddings): no convex
-program and no $(\sum_j |S_j|) \times Vd$ SVD, so V = 10^4 and beyond run. For other embeddings
+program and no $(\sum_j |S_j|) \times Vd$ SVD, so $V = 10^4$ and beyond run. For other embeddings
 the targets come from the same theory functions as the numba path (``max_margin``,
 ``finite_solution`` and the basis of F of ``sims.ntp._history``), which limits the size.
 

@@ -1,4 +1,4 @@
-r"""Random-feature Monte Carlo at k >= 10^4 on the torch bridge (Simon et al. 2023).
+r"""Random-feature Monte Carlo at $k \ge 10^4$ on the torch bridge (Simon et al. 2023).
 
 The Gaussian model of :func:`sims.rf_risk.monte_carlo_risk` (docs/rf_risk.md#monte-carlo):
 $x \sim N(0, I_M)$, features $F = X\Lambda^{1/2}Z^\top$ ($Z \in \mathbb{R}^{k\times M}$ i.i.d.
@@ -184,7 +184,7 @@ def monte_carlo_risk_torch(eigenvalues, target_power, n, k, ridges, noise=0.0, t
     Parameters
     ----------
     eigenvalues : array_like of shape (M,)
-        Kernel eigenvalues λ_i > 0.
+        Kernel eigenvalues $\lambda_i > 0$.
     target_power : array_like of shape (M,)
         Target powers $v_i^2 \ge 0$.
     n : int
@@ -192,9 +192,9 @@ def monte_carlo_risk_torch(eigenvalues, target_power, n, k, ridges, noise=0.0, t
     k : int
         Random features (>= 1; finite: kernel ridge regression runs in the NumPy path).
     ridges : float or array_like of shape (R,)
-        Ridges δ >= 0.
+        Ridges $\delta \ge 0$.
     noise : float, default 0.0
-        Label-noise variance σ² >= 0 (included in the test error).
+        Label-noise variance $\sigma^2 \ge 0$ (included in the test error).
     trials : int, default 1000
         Independent trials (>= 2).
     seed : int, default 0
@@ -267,7 +267,7 @@ class TorchRiskGrid:
     k : ndarray of int64, shape (B,)
         Feature counts.
     ridges : ndarray of shape (R,)
-        Ridges δ.
+        Ridges $\delta$.
     test_mse : ndarray of shape (A, B, R)
         Monte-Carlo mean test error (label noise included).
     test_se : ndarray of shape (A, B, R)
@@ -283,7 +283,7 @@ class TorchRiskGrid:
     z_test : ndarray of shape (A, B, R)
         (MC − theory) / SE of the test error.
     noise : float
-        σ².
+        $\sigma^2$.
     trials : int
         Trials per cell.
     seed : int
@@ -336,7 +336,7 @@ def monte_carlo_risk_grid_torch(eigenvalues, target_power, n, k, ridges, noise=0
     Parameters
     ----------
     eigenvalues : array_like of shape (M,)
-        Kernel eigenvalues λ_i > 0.
+        Kernel eigenvalues $\lambda_i > 0$.
     target_power : array_like of shape (M,)
         Target powers $v_i^2 \ge 0$.
     n : array_like of int, shape (A,)
@@ -344,9 +344,9 @@ def monte_carlo_risk_grid_torch(eigenvalues, target_power, n, k, ridges, noise=0
     k : array_like of int, shape (B,)
         Feature counts.
     ridges : float or array_like of shape (R,)
-        Ridges δ >= 0.
+        Ridges $\delta \ge 0$.
     noise : float, default 0.0
-        σ² >= 0.
+        $\sigma^2 \ge 0$.
     trials : int, default 200
         Trials per cell (>= 2).
     seed : int, default 0

@@ -1,32 +1,32 @@
-"""SGD stability at scale: linearised two-layer SGD chains on the torch bridge.
+r"""SGD stability at scale: linearised two-layer SGD chains on the torch bridge.
 
 docs/sgd_stability.md#phases-of-the-two-layer-net.
 
 The model is the one whose exponents ``lyapunov_qr`` measures for ``TwoLayerVectorLaw(1, σ, S, κ, s₁)``
 (data model B) and ``lyapunov_monte_carlo`` for the model-A law: the two-layer net
-f(x) = Σ u_i σ(w_i x) linearised at the origin saddle. With c_t = κ s₁ (1/S) Σ_{j∈B_t} x_j y_j,
-y = x + σε, one SGD step maps (u, w) to (u + λc_t w, w + λc_t u), so the rotated coordinates
-a = u + w and b = u − w obey
+$f(x) = \sum u_i \sigma(w_i x)$ linearised at the origin saddle. With $c_t = \kappa s_1 \frac1S \sum_{j\in B_t} x_j y_j$,
+$y = x + \sigma\varepsilon$, one SGD step maps $(u, w)$ to $(u + \lambda c_t w, w + \lambda c_t u)$, so the rotated coordinates
+$a = u + w$ and $b = u - w$ obey
 
-    a_{t+1} = (1 + λc_t) a_t,     b_{t+1} = (1 − λc_t) b_t,
+$$a_{t+1} = (1 + \lambda c_t)\, a_t, \qquad b_{t+1} = (1 - \lambda c_t)\, b_t,$$
 
-and log|a_T/a_0| / T → Λ₊ = E log|1 + λc|, log|b_T/b_0| / T → Λ₋ = E log|1 − λc|
+and $\log\lvert a_T/a_0\rvert / T \to \Lambda_+ = \mathbb{E}\log\lvert 1 + \lambda c\rvert$, $\log\lvert b_T/b_0\rvert / T \to \Lambda_- = \mathbb{E}\log\lvert 1 - \lambda c\rvert$
 (Ziyin et al. 2023, Thm 1; the phase table of ``theory.sgd_stability.phase_exponents``). Each chain
-carries a_t/a_0 and b_t/b_0 in log space: a product P (one multiply-add per step, P ← P + λc_t·P)
-that every ``_RENORM`` steps is split exactly as P = m·2^e (``frexp``), e added to an integer
-exponent and P reset to m ∈ [0.5, 1); so nothing overflows or underflows after any number of steps,
-and only one log is taken per chain at the end: log|a_T/a_0| = e·log 2 + log|m| (rounding error
-~T·eps, the same as summing T logs). An exact zero factor leaves P = 0 (the chain collapsed:
+carries $a_t/a_0$ and $b_t/b_0$ in log space: a product $P$ (one multiply-add per step, $P \leftarrow P + \lambda c_t P$)
+that every ``_RENORM`` steps is split exactly as $P = m\cdot2^e$ (``frexp``), $e$ added to an integer
+exponent and $P$ reset to $m \in [0.5, 1)$; so nothing overflows or underflows after any number of steps,
+and only one log is taken per chain at the end: $\log\lvert a_T/a_0\rvert = e\log 2 + \log\lvert m\rvert$ (rounding error
+$\sim T\cdot\text{eps}$, the same as summing $T$ logs). An exact zero factor leaves $P = 0$ (the chain collapsed:
 −inf); a product that leaves the float range gives inf/NaN (diverged). A chain's exponent estimate
-is log|a_T/a_0| / T; the standard error of a cell is sd(chain estimates)/√n_chains.
+is $\log\lvert a_T/a_0\rvert / T$; the standard error of a cell is $\operatorname{sd}(\text{chain estimates})/\sqrt{n_\text{chains}}$.
 
-Data models: "B" (Gaussian input x ~ N(0, 1): 2S normals per step, x_j and ε_j) as in
-``TwoLayerVectorLaw(1, ...)``; "A" (Rademacher input: x_j y_j = 1 + σ x_jε_j with x_jε_j ~ N(0, 1)
-exactly, so S normals per step). One draw per chain and step serves every cell of the (σ, λ) grid:
-c = κs₁(mean x² + σ mean xε) (model A: mean x² = 1), i.e. common random numbers across the grid,
+Data models: "B" (Gaussian input $x \sim N(0, 1)$: $2S$ normals per step, $x_j$ and $\varepsilon_j$) as in
+``TwoLayerVectorLaw(1, ...)``; "A" (Rademacher input: $x_j y_j = 1 + \sigma x_j\varepsilon_j$ with $x_j\varepsilon_j \sim N(0, 1)$
+exactly, so $S$ normals per step). One draw per chain and step serves every cell of the (σ, λ) grid:
+$c = \kappa s_1(\operatorname{mean} x^2 + \sigma \operatorname{mean} x\varepsilon)$ (model A: $\operatorname{mean} x^2 = 1$), i.e. common random numbers across the grid,
 which makes the exponent surfaces smooth; each cell on its own is an unbiased estimate.
 
-Random streams: chains come in blocks of :data:`BLOCK` = 2^16, block k drawing from
+Random streams: chains come in blocks of :data:`BLOCK` = $2^{16}$, block $k$ drawing from
 ``block_generator(seed, k)`` one (chains of the block, m) tensor per step; a chunk (``plan_chunks``)
 is whole blocks and the grid is swept in row tiles (rows of σ) that each replay the block's stream.
 Per-cell statistics are reduced per block (count, mean, centred sum of squares) and merged in block
@@ -83,7 +83,7 @@ def _chain_bytes(itemsize: int, n_lr: int, n_draws: int) -> tuple[int, int]:
 @compact_repr
 @dataclass(frozen=True)
 class TorchChainExponents:
-    r"""Monte-Carlo exponents Λ± of the linearised two-layer SGD chains over a (σ, λ) grid.
+    r"""Monte-Carlo exponents $\Lambda_\pm$ of the linearised two-layer SGD chains over a (σ, λ) grid.
 
     Attributes
     ----------
@@ -92,18 +92,18 @@ class TorchChainExponents:
     noise : ndarray of shape (n_noise,)
         Label-noise levels σ (rows).
     lambda_plus, lambda_minus : ndarray of shape (n_noise, n_lr)
-        Mean over chains of (1/T) log|a_T/a_0| and (1/T) log|b_T/b_0|: estimates of
-        Λ± = E log|1 ± λc|. +inf in a cell with a diverged chain, −inf (if none diverged) in a cell
+        Mean over chains of $\frac1T \log\lvert a_T/a_0\rvert$ and $\frac1T \log\lvert b_T/b_0\rvert$: estimates of
+        $\Lambda_\pm = \mathbb{E}\log\lvert 1 \pm \lambda c\rvert$. +inf in a cell with a diverged chain, −inf (if none diverged) in a cell
         with a collapsed chain.
     se_plus, se_minus : ndarray of shape (n_noise, n_lr)
-        sd(chain estimates)/√n_chains (0 where the exponent is ±inf).
+        $\operatorname{sd}(\text{chain estimates})/\sqrt{n_\text{chains}}$ (0 where the exponent is ±inf).
     collapsed_plus, collapsed_minus : ndarray of int64, shape (n_noise, n_lr)
-        Chains whose product hit exactly 0 (a factor 1 ± λc_t = 0 in floating point).
+        Chains whose product hit exactly 0 (a factor $1 \pm \lambda c_t = 0$ in floating point).
     diverged : ndarray of int64, shape (n_noise, n_lr)
-        Chains whose product left the float range (|λc_t| ≳ 2^127 in float64, 2^31 in float32, see
+        Chains whose product left the float range ($\lvert\lambda c_t\rvert \gtrsim 2^{127}$ in float64, $2^{31}$ in float32, see
         the module docstring); counted once per chain.
     undecided : ndarray of bool, shape (n_noise, n_lr)
-        Λ₊ or Λ₋ finite and within 3 SE of 0: the phase is not resolved.
+        $\Lambda_+$ or $\Lambda_-$ finite and within 3 SE of 0: the phase is not resolved.
     n_steps, n_chains, batch_size, seed : int
     data : str
         "A" or "B".
@@ -177,17 +177,17 @@ def _merge(stats):
 def lyapunov_chains_torch(lr, noise, n_steps, n_chains, seed, *, data="B", batch_size=1, kappa=1.0, s1=1.0,
                           device="auto", dtype="float64", memory_budget="auto", progress=None,
                           checkpoint_dir=None) -> TorchChainExponents:
-    r"""Λ± = E log|1 ± λc| of linearised two-layer SGD by Monte-Carlo chains on the torch bridge.
+    r"""$\Lambda_\pm = \mathbb{E}\log\lvert 1 \pm \lambda c\rvert$ of linearised two-layer SGD by Monte-Carlo chains on the torch bridge.
 
     The chains of ``lyapunov_qr(lr, TwoLayerVectorLaw(1, σ, S, κ, s₁), n_steps, seed, k=2)`` (data
-    "B"), run in the rotated coordinates a = u + w, b = u − w where the factors are scalars
+    "B"), run in the rotated coordinates $a = u + w$, $b = u - w$ where the factors are scalars
     (Ziyin et al. 2023, Thm 1; docs/sgd_stability.md#phases-of-the-two-layer-net):
 
     $$\hat\Lambda_\pm = \frac{1}{T}\sum_{t<T} \log|1 \pm \lambda c_t|, \qquad
       c_t = \kappa s_1 \frac1S \sum_{j\in B_t} x_j (x_j + \sigma\varepsilon_j),$$
 
     per chain, averaged over ``n_chains`` chains per cell; the standard error is the sd of the chain
-    estimates over √``n_chains``. The QR function's exponents are max/min(Λ₊, Λ₋); theory:
+    estimates over $\sqrt{n_\text{chains}}$. The QR function's exponents are $\max/\min(\Lambda_+, \Lambda_-)$; theory:
     ``theory.sgd_stability.expected_log_abs(1, ±λ, model_b_law(σ, S, κ, s₁))`` (quadrature) or
     ``model_a_law`` (closed form). All (σ, λ) cells share each chain's draws (module docstring).
 
@@ -198,11 +198,11 @@ def lyapunov_chains_torch(lr, noise, n_steps, n_chains, seed, *, data="B", batch
     noise : float or 1-D array
         Label noise σ ≥ 0 (the grid's rows).
     n_steps : int
-        Steps T per chain (≥ 1). No burn-in: the increments log|1 ± λc_t| are i.i.d. from the first step.
+        Steps T per chain (≥ 1). No burn-in: the increments $\log\lvert 1 \pm \lambda c_t\rvert$ are i.i.d. from the first step.
     n_chains : int
         Chains per cell (≥ 2, for a standard error).
     seed : int
-        Block k of 2^16 chains draws from ``sims._torch.block_generator(seed, k, device)``.
+        Block $k$ of $2^{16}$ chains draws from ``sims._torch.block_generator(seed, k, device)``.
     data : {"A", "B"}, default "B"
         Rademacher (A) or Gaussian (B) inputs, docs/sgd_stability.md#data-models.
     batch_size : int, default 1

@@ -1,13 +1,13 @@
-"""Stochastic collapse in trained networks on the torch bridge (Chen et al. 2023, arXiv 2306.04251).
+r"""Stochastic collapse in trained networks on the torch bridge (Chen et al. 2023, arXiv 2306.04251).
 
 Two experiments, both batched over many (learning rate, noise, seed) runs in one torch tensor:
 
 * :func:`gelu_collapse_torch` (docs/sgd_stability.md#at-scale-torch-bridge): a two-neuron GELU
-  student f(x) = a₁σ(w₁ᵀx) + a₂σ(w₂ᵀx) trained by heavy-ball momentum SGD with label noise
-  on data from a two-neuron GELU teacher. The identical-neuron set {w₁ = w₂, a₁ = a₂} is
+  student $f(x) = a_1\sigma(w_1^\top x) + a_2\sigma(w_2^\top x)$ trained by heavy-ball momentum SGD with label noise
+  on data from a two-neuron GELU teacher. The identical-neuron set $\{w_1 = w_2,\ a_1 = a_2\}$ is
   invariant (Chen et al. 2023, Sec. 3: the permutation-invariant sets): on it both neurons
   receive the same gradient for every batch and every noise draw. Off it, the teacher pulls
-  the neurons apart; label noise and a large step push them together. We measure ‖w₁ − w₂‖²
+  the neurons apart; label noise and a large step push them together. We measure $\lVert w_1 - w_2\rVert^2$
   over training against the learning rate and the label-noise scale. The package's collapse
   theory gives no closed-form threshold for this network (its Itô-bracket sufficient test,
   ``theory.sgd_stability.max_log_norm_drift``, is positive in the readout direction for every
@@ -22,8 +22,8 @@ Two experiments, both batched over many (learning rate, noise, seed) runs in one
   the independent neurons are the clusters (connected components of the duplicate relation)
   of the surviving ones.
 
-Label-noise SGD with momentum β (PyTorch's convention v ← βv + g, θ ← θ − ηv) follows, at small
-η, the SDE of Chen et al. 2023 (Sec. 2) with effective step η/(1 − β).
+Label-noise SGD with momentum β (PyTorch's convention $v \leftarrow \beta v + g$, $\theta \leftarrow \theta - \eta v$) follows, at small
+$\eta$, the SDE of Chen et al. 2023 (Sec. 2) with effective step $\eta/(1 - \beta)$.
 
 Every function imports torch through ``sims._torch.require_torch`` (``import sims`` stays
 torch-free). Runs are split into fixed stream blocks of :data:`GELU_BLOCK` / :data:`MLP_BLOCK`
@@ -106,31 +106,31 @@ def _gelu_and_slope(torch, z):
 @compact_repr
 @dataclass(frozen=True)
 class GeluCollapseResult:
-    """Distance between the two GELU neurons over label-noise momentum SGD (:func:`gelu_collapse_torch`).
+    r"""Distance between the two GELU neurons over label-noise momentum SGD (:func:`gelu_collapse_torch`).
 
     Attributes
     ----------
     lrs : ndarray of shape (n_lr,)
         Learning rates η.
     noises : ndarray of shape (n_noise,)
-        Label-noise scales ζ (y + ζε, ε ~ N(0, 1) fresh at every step and sample).
+        Label-noise scales $\zeta$ ($y + \zeta\varepsilon$, $\varepsilon \sim N(0, 1)$ fresh at every step and sample).
     steps : ndarray of shape (n_rec,)
         Steps at which the distances are recorded (0 … n_steps).
     weight_distance : ndarray of shape (n_lr, n_noise, n_seeds, n_rec)
-        ‖w₁ − w₂‖² (NaN after a run diverged).
+        $\lVert w_1 - w_2\rVert^2$ (NaN after a run diverged).
     param_distance : ndarray of shape (n_lr, n_noise, n_seeds, n_rec)
-        ‖θ₁ − θ₂‖² with θ_i = (w_i, a_i), the distance to the invariant set's defining equations.
+        $\lVert\theta_1 - \theta_2\rVert^2$ with $\theta_i = (w_i, a_i)$, the distance to the invariant set's defining equations.
     final_loss : ndarray of shape (n_lr, n_noise, n_seeds)
-        Clean training loss ½ mean (f − y)² at the end (NaN where diverged).
+        Clean training loss $\tfrac12\operatorname{mean}(f - y)^2$ at the end (NaN where diverged).
     diverged : ndarray of bool, shape (n_lr, n_noise, n_seeds)
-        ‖θ‖ > 1e6 or non-finite at some step.
+        $\lVert\theta\rVert > 10^6$ or non-finite at some step.
     collapsed : ndarray of bool, shape (n_lr, n_noise, n_seeds)
-        Final ‖θ₁ − θ₂‖² < ``collapse_tol`` (and not diverged).
+        Final $\lVert\theta_1 - \theta_2\rVert^2$ < ``collapse_tol`` (and not diverged).
     collapse_tol : float
     effective_lrs : ndarray of shape (n_lr,)
-        η/(1 − β), the step of the SDE limit.
+        $\eta/(1 - \beta)$, the step of the SDE limit.
     start_params, final_params : ndarray of shape (n_lr, n_noise, n_seeds, 2, 3)
-        θ_i = (w_i, a_i) of neuron i = 1, 2 at the start and at the end (zeros where diverged).
+        $\theta_i = (w_i, a_i)$ of neuron $i = 1, 2$ at the start and at the end (zeros where diverged).
     settings : dict
         Sizes, momentum, batch size, seed, dtype and device of the run.
     """
@@ -263,20 +263,20 @@ def gelu_collapse_torch(lrs=(0.005, 0.01, 0.02, 0.04), noises=(0.0, 1.0, 2.0, 3.
 
     Chen et al. 2023 (arXiv 2306.04251), Sec. 3 (permutation-invariant sets) and Sec. 4
     (stochastic attractivity); docs/sgd_stability.md#at-scale-torch-bridge. Student
-    f(x) = Σ_{i=1,2} a_iσ(w_iᵀx), σ the exact GELU zΦ(z), x ∈ ℝ²; teacher
-    f*(x) = σ(e₁ᵀx) + σ(e₂ᵀx) on ``n_samples`` Gaussian inputs per run; loss
-    L = ½ mean_s (f(x_s) − y_s − ζε_s)² with fresh ε_s ~ N(0, 1) at every step (label noise);
-    heavy-ball momentum v ← βv + ∇L, θ ← θ − ηv. On {w₁ = w₂, a₁ = a₂} both neurons get the
+    $f(x) = \sum_{i=1,2} a_i\sigma(w_i^\top x)$, $\sigma$ the exact GELU $z\Phi(z)$, $x \in \mathbb{R}^2$; teacher
+    $f^*(x) = \sigma(e_1^\top x) + \sigma(e_2^\top x)$ on ``n_samples`` Gaussian inputs per run; loss
+    $L = \tfrac12\operatorname{mean}_s (f(x_s) - y_s - \zeta\varepsilon_s)^2$ with fresh $\varepsilon_s \sim N(0, 1)$ at every step (label noise);
+    heavy-ball momentum $v \leftarrow \beta v + \nabla L$, $\theta \leftarrow \theta - \eta v$. On $\{w_1 = w_2,\ a_1 = a_2\}$ both neurons get the
     same gradient, so the set is invariant. All (lr, noise, seed) runs train in one batched tensor.
 
     Parameters
     ----------
     lrs : array of float
-        Learning rates η > 0.
+        Learning rates $\eta > 0$.
     noises : array of float
-        Label-noise scales ζ ≥ 0.
+        Label-noise scales $\zeta \ge 0$.
     n_seeds : int, default 16
-        Runs per (η, ζ) cell (independent data and start).
+        Runs per $(\eta, \zeta)$ cell (independent data and start).
     n_steps : int, default 5000
         SGD steps.
     n_samples : int, default 32
@@ -284,16 +284,16 @@ def gelu_collapse_torch(lrs=(0.005, 0.01, 0.02, 0.04), noises=(0.0, 1.0, 2.0, 3.
     batch_size : int, optional
         Samples per step, drawn with replacement (None: the full batch, no sampling noise).
     momentum : float, default 0.9
-        β in [0, 1).
+        $\beta \in [0, 1)$.
     init_scale : float, default 0.5
-        Start w_i, a_i ~ N(0, init_scale²) entrywise; in (0, 1e4].
+        Start $w_i, a_i \sim N(0, s^2)$ entrywise with $s$ = ``init_scale``; in (0, 1e4].
     record_every : int, default 100
         Record the distances every this many steps (and at the end).
     collapse_tol : float, default 1e-8
-        A run collapsed when its final ‖θ₁ − θ₂‖² is below this.
+        A run collapsed when its final $\lVert\theta_1 - \theta_2\rVert^2$ is below this.
     start_ratio : float, optional
-        None: the neurons start independently. A number c: start with w₂ = cw₁, a₂ = ca₁; c = 1 is
-        the invariant set, where the distance stays exactly 0 (any other c is not invariant).
+        None: the neurons start independently. A number $c$: start with $w_2 = cw_1$, $a_2 = ca_1$; $c = 1$ is
+        the invariant set, where the distance stays exactly 0 (any other $c$ is not invariant).
     seed : int, default 0
     device : {"auto", "cpu", "cuda"}, default "auto"
     dtype : {"float64", "float32"}, default "float64"
@@ -363,20 +363,20 @@ def gelu_collapse_torch(lrs=(0.005, 0.01, 0.02, 0.04), noises=(0.0, 1.0, 2.0, 3.
 @compact_repr
 @dataclass(frozen=True)
 class IndependentNeurons:
-    """Vanishing, duplicated and independent neurons of one hidden layer (:func:`count_independent_neurons`).
+    r"""Vanishing, duplicated and independent neurons of one hidden layer (:func:`count_independent_neurons`).
 
     Attributes
     ----------
     width : int
         Neurons in the layer.
     vanishing : ndarray of bool, shape (width,)
-        ‖θ_j‖ < vanish_tol · max_k ‖θ_k‖.
+        $\lVert\theta_j\rVert < \tau_v \max_k \lVert\theta_k\rVert$ with $\tau_v$ = ``vanish_tol``.
     cluster : ndarray of int, shape (width,)
         Cluster label of each surviving neuron (−1 for vanishing ones); duplicates share a label.
     n_independent : int
         Number of clusters of surviving neurons.
     fraction : float
-        n_independent / width.
+        ``n_independent / width``.
     """
 
     width: int
@@ -390,14 +390,14 @@ def count_independent_neurons(w_in, b_in, w_out, *, vanish_tol: float = 0.1,
                               duplicate_tol: float = 0.1) -> IndependentNeurons:
     r"""Count the independent neurons of a hidden layer (Chen et al. 2023, Sec. 5).
 
-    Neuron j's parameter vector is θ_j = (w_in[j, :], b_in[j], w_out[:, j]): the invariant sets of
-    Chen et al. 2023 are θ_j = 0 (vanishing, sign-invariant for σ(0) = 0) and θ_j = θ_k
+    Neuron $j$'s parameter vector is $\theta_j$ = (``w_in[j, :]``, ``b_in[j]``, ``w_out[:, j]``): the invariant sets of
+    Chen et al. 2023 are $\theta_j = 0$ (vanishing, sign-invariant for $\sigma(0) = 0$) and $\theta_j = \theta_k$
     (identical, permutation-invariant). With thresholds stated here (ours; Chen et al. use 0.1
     on normalised distances):
 
-    * vanishing: ‖θ_j‖ < ``vanish_tol`` · max_k ‖θ_k‖;
-    * duplicates: two surviving neurons with ‖θ_j − θ_k‖ < ``duplicate_tol`` · max(‖θ_j‖, ‖θ_k‖);
-    * independent neurons: the connected components of the duplicate relation among the
+    - vanishing: $\lVert\theta_j\rVert$ < ``vanish_tol`` $\cdot \max_k \lVert\theta_k\rVert$;
+    - duplicates: two surviving neurons with $\lVert\theta_j - \theta_k\rVert$ < ``duplicate_tol`` $\cdot \max(\lVert\theta_j\rVert, \lVert\theta_k\rVert)$;
+    - independent neurons: the connected components of the duplicate relation among the
       surviving neurons (single linkage).
 
     Parameters
@@ -474,19 +474,19 @@ def _load_digits(dtype_np=np.float64):
 @compact_repr
 @dataclass(frozen=True)
 class MlpCollapseResult:
-    """Independent neurons of GELU MLPs trained on digits (:func:`mlp_independent_neurons_torch`).
+    r"""Independent neurons of GELU MLPs trained on digits (:func:`mlp_independent_neurons_torch`).
 
     Attributes
     ----------
     lrs : ndarray of shape (n_lr,)
     batch_sizes : ndarray of int, shape (n_batch,)
     noises : ndarray of shape (n_noise,)
-        Label-noise scales ζ (one-hot target + ζ·N(0, 1) per entry, fresh each step).
+        Label-noise scales $\zeta$ (one-hot target $+\ \zeta N(0, 1)$ per entry, fresh each step).
     fraction : ndarray of shape (n_lr, n_batch, n_noise, n_seeds, n_layers)
         Fraction of independent neurons per hidden layer (NaN where diverged).
     vanishing_fraction, duplicated_fraction : ndarray, same shape
         Fraction of vanishing neurons, and of surviving neurons that are not their cluster's first
-        (so fraction = 1 − vanishing_fraction − duplicated_fraction).
+        (so ``fraction = 1 - vanishing_fraction - duplicated_fraction``).
     train_accuracy, test_accuracy : ndarray of shape (n_lr, n_batch, n_noise, n_seeds)
     diverged : ndarray of bool, shape (n_lr, n_batch, n_noise, n_seeds)
     settings : dict
@@ -575,8 +575,8 @@ def mlp_independent_neurons_torch(lrs=(0.005, 0.01, 0.02, 0.05), batch_sizes=(8,
     Chen et al. 2023 (arXiv 2306.04251), Sec. 5 (Fig. 4: fraction of independent neurons against
     learning rate and batch size, in VGG-16 and ResNet-18 on CIFAR); docs/sgd_stability.md#at-scale-torch-bridge.
     Here: scikit-learn's digits (1797 8×8 images, standardised; the last ``n_test`` held out),
-    an MLP 64 → widths → 10 with exact GELU and default init N(0, 1/fan_in), zero biases; loss
-    ½ mean_batch ‖f(x) − (e_y + ζε)‖² (one-hot targets with Gaussian label noise, fresh each step);
+    an MLP 64 → widths → 10 with exact GELU and default init $N(0, 1/\text{fan-in})$, zero biases; loss
+    $\tfrac12\operatorname{mean}_\text{batch} \lVert f(x) - (e_y + \zeta\varepsilon)\rVert^2$ (one-hot targets with Gaussian label noise, fresh each step);
     heavy-ball momentum SGD with batches drawn with replacement. After training each hidden
     layer is counted by :func:`count_independent_neurons`. The package's theory has no
     prediction for this network: the figure reports the measured trend.
@@ -584,11 +584,11 @@ def mlp_independent_neurons_torch(lrs=(0.005, 0.01, 0.02, 0.05), batch_sizes=(8,
     Parameters
     ----------
     lrs : array of float
-        Learning rates η > 0.
+        Learning rates $\eta > 0$.
     batch_sizes : array of int
         Batch sizes (>= 1).
     noises : array of float
-        Label-noise scales ζ ≥ 0.
+        Label-noise scales $\zeta \ge 0$.
     n_seeds : int, default 2
         Networks per cell.
     widths : sequence of int, default (32, 32)
