@@ -131,3 +131,21 @@ def test_paper_size_and_missing_packages(tmp_path, sized_figures, monkeypatch):
     with pytest.raises(ValueError, match="paper_params must override keys of params"):
         figures.register_figure("lazy_rich_test_only_bad", theory="lazy_rich", params={"a": 1},
                                 paper_params={"b": 2})
+
+
+def test_pdf_copies_for_the_docs_site(tmp_path, toy_figure, monkeypatch):
+    # the docs build draws every figure as a PDF (tools/mkdocs_hooks.py); the same call on one figure
+    written = figures.generate_figures([toy_figure], outdir=tmp_path, fmt="pdf", progress=False)
+    assert written[toy_figure].suffix == ".pdf" and written[toy_figure].read_bytes().startswith(b"%PDF")
+    import importlib.util
+    import re
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("hooks", Path(__file__).parents[2] / "tools" / "mkdocs_hooks.py")
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    img = '<img alt="x" src="../figures/a.png">'
+    for flag, has_pdf in (("1", True), ("0", False)):
+        monkeypatch.setenv("DLTHEORY_DOCS_PDF", flag)
+        html = hooks._FIGURE_IMG.sub(hooks._figure_links, img)
+        assert ('href="../figures/pdf/a.pdf"' in html) == has_pdf and re.search(r'href="../figures/a.png"', html)
