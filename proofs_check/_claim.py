@@ -337,6 +337,9 @@ class Claim:
         A wrong prediction the claim must detect (a test checks that it fails).
     slow : bool
         True if checking takes more than ~5 s (pytest marks it ``slow``).
+    requires : tuple of str
+        Optional packages the claim needs (``("torch",)`` for the torch bridge). Without them
+        ``check`` raises ``ImportError`` and ``run_all`` skips the claim, saying so.
 
     Notes
     -----
@@ -355,6 +358,13 @@ class Claim:
     seeds_reason: str
     wrong: Perturbation
     slow: bool = False
+    requires: tuple[str, ...] = ()
+
+    def missing(self) -> tuple[str, ...]:
+        """The packages of ``requires`` that cannot be imported here."""
+        import importlib.util
+
+        return tuple(p for p in self.requires if importlib.util.find_spec(p) is None)
 
     def __post_init__(self):
         if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
@@ -388,6 +398,9 @@ class Claim:
         perturb = NO_PERTURBATION if perturb is None else perturb
         if not isinstance(perturb, Perturbation):
             raise TypeError(f"perturb must be a Perturbation or None; got {type(perturb).__name__}")
+        if self.missing():
+            raise ImportError(f"claim {self.name!r} needs {', '.join(self.missing())}, which is not installed "
+                              "(torch: pip install torch==2.13.0)")
         start = time.perf_counter()
         cmp = self.compute(merged, seed, perturb)
         elapsed = time.perf_counter() - start
@@ -406,7 +419,7 @@ _REGISTRY: dict[str, Claim] = {}
 
 def claim(name: str, *, source: str, statement: str, tolerance_reason: str, seeds: Sequence[int],
           seeds_reason: str, wrong: Perturbation, setting: Mapping[str, Any] | None = None,
-          slow: bool = False):
+          slow: bool = False, requires: Sequence[str] = ()):
     """Decorator registering ``compute(setting, seed, perturb) -> Comparison`` as a :class:`Claim`.
 
     The claim is validated (name, seeds, ``wrong``) before it is registered, so a bad
@@ -414,7 +427,7 @@ def claim(name: str, *, source: str, statement: str, tolerance_reason: str, seed
 
     Parameters
     ----------
-    name, source, statement, tolerance_reason, seeds, seeds_reason, wrong, setting, slow
+    name, source, statement, tolerance_reason, seeds, seeds_reason, wrong, setting, slow, requires
         The :class:`Claim` fields (``setting`` None means no settings).
 
     Returns
@@ -426,7 +439,7 @@ def claim(name: str, *, source: str, statement: str, tolerance_reason: str, seed
     def decorate(compute: Callable[[dict, int, Perturbation], Comparison]) -> Claim:
         c = Claim(name=name, source=source, statement=statement, setting=dict(setting or {}),
                   compute=compute, tolerance_reason=tolerance_reason, seeds=seeds,
-                  seeds_reason=seeds_reason, wrong=wrong, slow=slow)
+                  seeds_reason=seeds_reason, wrong=wrong, slow=slow, requires=tuple(requires))
         if name in _REGISTRY:
             raise ValueError(f"claim {name!r} is already registered")
         _REGISTRY[name] = c
@@ -575,13 +588,18 @@ def run_all(theory: str | None = None, names: list[str] | None = None, seed: int
         claims = {n: claims[n] for n in names}
     from tqdm.auto import tqdm
 
-    reports = []
+    reports, skipped = [], []
     for c in tqdm(list(claims.values()), desc="claims", disable=None, leave=False):
         if c.slow and not include_slow:
+            continue
+        if c.missing():
+            skipped.append(f"{c.name} (needs {', '.join(c.missing())})")
             continue
         reports.append(c.check(seed=seed))
     if verbose:
         print(format_table(reports))
+        if skipped:
+            print(f"skipped {len(skipped)}: " + "; ".join(skipped) + " — torch: pip install torch==2.13.0")
     return reports
 
 

@@ -110,10 +110,18 @@ def _cmd_figures(args) -> int:
     _use_agg()
     from sims.figures import generate_figures
 
-    names = args.names or list(registry)
-    written = generate_figures(names, outdir=args.outdir, fmt=args.format)
+    if args.size == "paper":
+        no_paper = [n for n in args.names if registry[n].paper_params is None]
+        if no_paper:
+            raise ValueError(f"--size paper: {', '.join(no_paper)} has no paper size")
+    names = args.names or [n for n, spec in registry.items() if args.size == "default" or spec.paper_params is not None]
+    skipped = [n for n in names if registry[n].missing()] if not args.names else []
+    written = generate_figures([n for n in names if n not in skipped], outdir=args.outdir, fmt=args.format,
+                               size=args.size)
     for path in written.values():
         print(f"wrote {path}")
+    for name in skipped:
+        print(f"skipped {name}: needs {', '.join(registry[name].missing())} (pip install torch==2.13.0 for torch)")
     print(f"{len(written)} figures, manifest at {Path(args.outdir) / 'manifest.json'}")
     return 0
 
@@ -231,6 +239,11 @@ def _cmd_verify(args) -> int:
     reports = run_all(theory=args.theory, names=args.names or None, seed=args.seed,
                       include_slow=not args.quick, verbose=False)
     print(format_table(reports))
+    skipped = [n for n, c in claims.items() if c.missing() and (not args.names or n in args.names)
+               and not (c.slow and args.quick)]
+    if skipped:
+        print(f"skipped {len(skipped)} claims whose packages are not installed: {', '.join(skipped)} "
+              "(torch: pip install torch==2.13.0)")
     print(_UNITS_LEGEND)
     print("sources:")
     for r in reports:
@@ -374,6 +387,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--outdir", default="figures", help="output folder (default: figures)")
     p.add_argument("--format", default="png", choices=["png", "svg", "pdf"], help="file format (default: png)")
     p.add_argument("--list", action="store_true", help="list the registered figures")
+    p.add_argument("--size", default="default", choices=["default", "paper"],
+                   help="default: sizes that finish in minutes on a CPU; paper: the papers' sizes (the torch "
+                        "bridge's experiments need a GPU), written as <name>_paper.<format>")
     p.set_defaults(func=_cmd_figures)
 
     systems = phase_systems()

@@ -13,6 +13,7 @@ import importlib
 import json
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -54,6 +55,11 @@ class FigureSpec:
         One line shown in the manifest.
     claims : tuple of str
         Names of the claims that back the figure.
+    paper_params : mapping or None
+        Overrides of ``params`` for the paper-size run (``size="paper"``; a GPU experiment of the
+        torch bridge), or None when the figure has one size.
+    requires : tuple of str
+        Optional packages the figure needs (``("torch",)``); without them it is skipped.
     """
 
     name: str
@@ -63,15 +69,34 @@ class FigureSpec:
     seed: int
     description: str
     claims: tuple[str, ...] = field(default_factory=tuple)
+    paper_params: Mapping[str, Any] | None = None
+    requires: tuple[str, ...] = ()
+
+    def missing(self) -> tuple[str, ...]:
+        """The packages of ``requires`` that cannot be imported here."""
+        import importlib.util
+
+        return tuple(p for p in self.requires if importlib.util.find_spec(p) is None)
+
+    def parameters(self, size: str = "default") -> dict:
+        """The keyword arguments of ``make`` at ``size`` ("default" or "paper")."""
+        as_choice(size, "size", SIZES)
+        if size == "paper":
+            if self.paper_params is None:
+                raise ValueError(f"figure {self.name!r} has no paper size; size must be 'default' for it")
+            return {**self.params, **self.paper_params}
+        return dict(self.params)
 
 
 _FIGURES: dict[str, FigureSpec] = {}
 _FILE_MODE = 0o644
 FORMATS = ("png", "svg", "pdf")     # file suffixes save_figure writes (matplotlib backends)
+SIZES = ("default", "paper")        # default: minutes on a CPU; paper: the papers' sizes (a GPU for the torch bridge)
 
 
 def register_figure(name: str, *, theory: str, params: Mapping[str, Any] | None = None, seed: int = 0,
-                    description: str = "", claims: tuple[str, ...] = ()):
+                    description: str = "", claims: tuple[str, ...] = (),
+                    paper_params: Mapping[str, Any] | None = None, requires: tuple[str, ...] = ()):
     """Decorator registering ``make(**params, seed)`` as figure ``name``.
 
     Parameters
@@ -86,6 +111,10 @@ def register_figure(name: str, *, theory: str, params: Mapping[str, Any] | None 
     description : str, default ""
     claims : tuple of str, default ()
         Claims backing the figure.
+    paper_params : mapping, optional
+        Overrides of ``params`` for ``size="paper"`` (keys must be keys of ``params``).
+    requires : tuple of str, default ()
+        Optional packages the figure needs; without them ``generate_figures`` skips it.
 
     Returns
     -------
@@ -96,12 +125,17 @@ def register_figure(name: str, *, theory: str, params: Mapping[str, Any] | None 
     if not isinstance(name, str) or not name.isidentifier():
         raise ValueError(f"name must be a string of letters, digits and '_'; got {format_value(name)}")
     seed = as_seed(seed)
+    extra = set(paper_params or {}) - set(params or {})
+    if extra:
+        raise ValueError(f"paper_params must override keys of params; {sorted(extra)} are not in params")
 
     def decorate(make):
         if name in _FIGURES:
             raise ValueError(f"figure {name!r} is already registered")
         _FIGURES[name] = FigureSpec(name=name, theory=theory, make=make, params=dict(params or {}),
-                                    seed=seed, description=description, claims=tuple(claims))
+                                    seed=seed, description=description, claims=tuple(claims),
+                                    paper_params=None if paper_params is None else dict(paper_params),
+                                    requires=tuple(requires))
         return make
 
     return decorate
@@ -183,13 +217,15 @@ def _write_json_atomic(obj, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def make_figure(name: str, **overrides):
+def make_figure(name: str, size: str = "default", **overrides):
     """Draw registered figure ``name`` (parameters overridable) and return the Figure.
 
     Parameters
     ----------
     name : str
         A name of :func:`figure_registry`.
+    size : {"default", "paper"}, default "default"
+        The registered parameters, or their paper-size overrides.
     **overrides
         Replace registered parameters (and ``seed``).
 
@@ -206,22 +242,27 @@ def make_figure(name: str, **overrides):
     unknown = set(overrides) - set(spec.params) - {"seed"}
     if unknown:
         raise ValueError(f"figure {name!r} has no parameters {sorted(unknown)}; known: {sorted(spec.params)}")
-    params = {**spec.params, **overrides}
+    params = {**spec.parameters(size), **overrides}
     seed = params.pop("seed", spec.seed)
     with plot_style():
         return spec.make(**params, seed=seed)
 
 
 def generate_figures(names=None, outdir: str | os.PathLike = "figures", fmt: str = "png",
-                     progress: bool | None = None) -> dict[str, Path]:
+                     progress: bool | None = None, size: str = "default") -> dict[str, Path]:
     """Regenerate figures (all, or ``names``) into ``outdir`` and update ``manifest.json``.
+
+    A figure whose optional packages (``requires``) are missing is skipped with a warning that
+    names them; asked for by name, it raises ``ImportError``.
 
     Parameters
     ----------
     names : iterable of str, optional
-        Figures to draw (default: all registered).
+        Figures to draw (default: all registered; with ``size="paper"``, all that have a paper size).
     outdir : str or os.PathLike, default "figures"
     fmt : {"png", "svg", "pdf"}, default "png"
+    size : {"default", "paper"}, default "default"
+        Paper-size figures are written as ``<name>_paper.<fmt>``, next to the default ones.
     progress : bool, optional
         Show a progress bar; None shows one only on a terminal.
 
@@ -233,8 +274,10 @@ def generate_figures(names=None, outdir: str | os.PathLike = "figures", fmt: str
     from tqdm.auto import tqdm
 
     figures = figure_registry()
+    as_choice(size, "size", SIZES)
+    named = names is not None
     if names is None:
-        names = list(figures)
+        names = [n for n, spec in figures.items() if size == "default" or spec.paper_params is not None]
     if isinstance(names, str) or not all(isinstance(n, str) for n in names):
         raise ValueError(f"names must be a list of figure names; got {format_value(names)}")
     missing = [n for n in names if n not in figures]
@@ -250,12 +293,20 @@ def generate_figures(names=None, outdir: str | os.PathLike = "figures", fmt: str
     disable = None if progress is None else not progress
     for name in tqdm(names, desc="figures", disable=disable):
         spec = figures[name]
-        fig = make_figure(name)
-        path = outdir / f"{name}.{fmt}"
+        if spec.missing():
+            why = f"figure {name!r} needs {', '.join(spec.missing())} (torch: pip install torch==2.13.0)"
+            if named:
+                raise ImportError(why)
+            warnings.warn(f"skipped: {why}", stacklevel=2)
+            continue
+        params = spec.parameters(size)
+        fig = make_figure(name, size=size)
+        key = name if size == "default" else f"{name}_paper"
+        path = outdir / f"{key}.{fmt}"
         digest = save_figure(fig, path)
-        entries[name] = {"file": path.name, "theory": spec.theory, "parameters": _jsonable(spec.params),
-                         "seed": spec.seed, "version": _package_version(), "sha256": digest,
-                         "claims": list(spec.claims), "description": spec.description}
+        entries[key] = {"file": path.name, "theory": spec.theory, "size": size, "parameters": _jsonable(params),
+                        "seed": spec.seed, "version": _package_version(), "sha256": digest,
+                        "claims": list(spec.claims), "description": spec.description}
         written[name] = path
     _write_json_atomic({"figures": dict(sorted(entries.items()))}, manifest_path)
     return written

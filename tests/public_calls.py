@@ -210,6 +210,14 @@ CALLS: dict[str, dict] = {
                                                                         n_samples=8),
     "sims.sgd_stability.simulate_two_layer": dict(lr=0.1, noise=1.0, n_steps=10, n_chains=4, seed=0),
     "sims.sgd_stability.simulate_two_layer_reference": dict(lr=0.1, noise=1.0, n_steps=10, n_chains=4, seed=0),
+    # ---------------------------------------------------------------- sgd_stability: torch collapse (TCOLLAPSE helper)
+    "sims.sgd_stability.gelu_collapse_torch": dict(lrs=[0.01, 0.02], noises=[0.0, 1.0], n_seeds=2, n_steps=10,
+                                                   n_samples=8, batch_size=4, record_every=5, seed=0, device="cpu"),
+    "sims.sgd_stability.mlp_independent_neurons_torch": dict(lrs=[0.01], batch_sizes=[4], noises=[0.0, 1.0],
+                                                             n_seeds=1, widths=[4], n_steps=2, n_test=100, seed=0,
+                                                             device="cpu"),
+    "sims.sgd_stability.count_independent_neurons": dict(w_in=X3, b_in=Y3, w_out=X3.T, vanish_tol=0.1,
+                                                         duplicate_tol=0.1),
     "sims.sgd_stability.FiniteRowsLaw": dict(X=X3, batch_size=1),
     "sims.sgd_stability.GaussianRowsLaw": dict(dim=2, batch_size=1),
     "sims.sgd_stability.TwoLayerVectorLaw": dict(dim=2, noise=1.0, batch_size=1),
@@ -238,6 +246,25 @@ CALLS: dict[str, dict] = {
                                                   checkpoints=[0, 5]),
     "sims.rf_risk.advani_saxe_modes": dict(n_inputs=4, n_samples=6, times=[0.0, 1.0], sigma_w2=1.0, sigma_eps2=0.25,
                                            sigma_02=0.0, trials=2, seed=0, lr=None, tau=1.0),
+    # ---------------------------------------------------------------- issue 10, helper trelu: torch ReLU sweep
+    "sims.lazy_rich.relu_sweep_torch": dict(taus=[0.5, 1.0], deltas=[0.0], n_seeds=1, m=4, n=6, d=3, n_test=5,
+                                            n_steps=10, device="cpu", progress=False),
+    # ---------------------------------------------------------------- sgd_stability on the torch bridge (TSGD helper)
+    "sims.sgd_stability.lyapunov_chains_torch": dict(lr=[0.5, 1.0], noise=[1.0], n_steps=10, n_chains=8, seed=0,
+                                                     data="B", batch_size=1, kappa=1.0, s1=1.0, device="cpu",
+                                                     dtype="float64", memory_budget="auto", progress=False,
+                                                     checkpoint_dir=None),
+    # ---------------------------------------------------------------- torch bridge: NTP and rf_risk (TNTP helper)
+    "sims.ntp.gradient_descent_torch": dict(H=NTP_SIM_H, P=NTP_SIM_P, pi=[0.5, 0.5], lr=0.1, steps=5, W0=None,
+                                            checkpoints=None, device="cpu", dtype="float64", memory_budget="auto",
+                                            progress=False, checkpoint_dir=None),
+    "sims.rf_risk.monte_carlo_risk_torch": dict(eigenvalues=[1.0, 0.5, 0.25], target_power=[1.0, 0.5, 0.25], n=4,
+                                                k=6, ridges=[0.0, 0.1], noise=0.1, trials=2, seed=0, device="cpu",
+                                                dtype="float64", memory_budget="auto", progress=False),
+    "sims.rf_risk.monte_carlo_risk_grid_torch": dict(eigenvalues=[1.0, 0.5, 0.25], target_power=[1.0, 0.5, 0.25],
+                                                     n=[3, 8], k=[4], ridges=[0.0, 0.1], noise=0.1, trials=2, seed=0,
+                                                     device="cpu", dtype="float64", memory_budget="auto",
+                                                     progress=False, checkpoint_dir=None),
 }
 
 # Public callables not in CALLS, and why.
@@ -259,3 +286,27 @@ SKIPPED = {
     "theory.catalog.phase_systems": "no arguments",
     "theory.catalog.theory_names": "no arguments",
 }
+
+
+# --------------------------------------------------------------------------------------------
+# Optional packages. The torch bridge's functions (defined in sims/<theory>/_torch_*.py) need
+# torch; some need more. Without them their calls are left out (CI installs them and sets
+# DLTHEORY_REQUIRE_TORCH=1, so there they are called).
+EXTRA_PACKAGES = {"sims.sgd_stability.mlp_independent_neurons_torch": ("sklearn",)}
+REQUIRE_OPTIONAL = __import__("os").environ.get("DLTHEORY_REQUIRE_TORCH") == "1"
+
+
+def missing_packages(qualname: str) -> tuple:
+    """Optional packages the public callable ``qualname`` needs that are not installed here."""
+    import importlib
+    import importlib.util
+
+    module, name = qualname.rsplit(".", 1)
+    fn = getattr(importlib.import_module(module), name)
+    need = (("torch",) if "._torch" in getattr(fn, "__module__", "") else ()) + EXTRA_PACKAGES.get(qualname, ())
+    return tuple(p for p in need if importlib.util.find_spec(p) is None)
+
+
+def runnable_calls() -> dict:
+    """CALLS without the callables whose optional packages are missing (all of them where CI requires them)."""
+    return {q: kw for q, kw in CALLS.items() if REQUIRE_OPTIONAL or not missing_packages(q)}

@@ -26,7 +26,10 @@ def _need(condition: bool, why: str) -> None:
 def site(tmp_path_factory):
     _need(shutil.which("mkdocs") is not None or _has_module("mkdocs"), "mkdocs is not installed (pip install -e .[docs])")
     out = tmp_path_factory.mktemp("site")
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    # Without the PDF copies: drawing every figure again as a PDF takes minutes (the torch bridge's
+    # figures included); the pages then carry PNG links only. save_figure's PDF path is tested in
+    # tests/sims/test_figures_registry.py.
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DLTHEORY_DOCS_PDF": "0"}
     build = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(out)],
                            cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
     assert build.returncode == 0, build.stdout + build.stderr

@@ -8,8 +8,9 @@ JavaScript, no fonts and no network to show mathematics (browsers render MathML 
 A formula that does not convert fails the build with its text, rather than showing raw TeX.
 
 Every figure on a page links to its full-size PNG and to a PDF (vector, for slides and papers),
-which ``on_post_build`` draws from the figure registry into ``site/figures/pdf/`` (about 20 s;
-``DLTHEORY_DOCS_PDF=0`` skips it, e.g. under ``mkdocs serve``, leaving those links dead).
+which ``on_post_build`` draws from the figure registry into ``site/figures/pdf/`` (every figure
+is computed again: minutes). ``DLTHEORY_DOCS_PDF=0`` skips that, e.g. under ``mkdocs serve`` or in
+the browser test, and then the pages carry no PDF links.
 """
 
 from __future__ import annotations
@@ -52,16 +53,21 @@ def on_page_content(content: str, page, config, files) -> str:
     return _FIGURE_IMG.sub(_figure_links, content)
 
 
+def _pdf_enabled() -> bool:
+    return os.environ.get("DLTHEORY_DOCS_PDF", "1") != "0"
+
+
 def _figure_links(m: re.Match) -> str:
     img, src = m.group(1), m.group(2)
     head, _, name = src.rpartition("figures/")
     pdf = f"{head}figures/pdf/{name.rsplit('.', 1)[0]}.pdf"
+    files = f'<a href="{src}">PNG</a>' + (f' · <a href="{pdf}">PDF</a>' if _pdf_enabled() else "")
     return (f'<a class="figure-link" href="{src}" target="_blank" title="open full size">{img}</a>'
-            f'<span class="figure-files"><a href="{src}">PNG</a> · <a href="{pdf}">PDF</a></span>')
+            f'<span class="figure-files">{files}</span>')
 
 
 def on_post_build(config) -> None:
-    if os.environ.get("DLTHEORY_DOCS_PDF", "1") == "0":
+    if not _pdf_enabled():
         return
     import matplotlib
 

@@ -13,3 +13,4 @@ from . import _dynamics as _dynamics  # noqa: F401  (Lemma 2, Theorem 2, Soudry 
 from . import _path as _path  # noqa: F401  (Theorem 1, the norm-ball path)
 from . import _solvers as _solvers  # noqa: F401  (primal = dual = fast = closed forms, Remark 1, invariances)
 from . import _symbolic as _symbolic  # noqa: F401  (sympy identities)
+from . import _torch_vocab as _torch_vocab  # noqa: F401  (Theorem 2 at vocabulary scale, torch bridge)

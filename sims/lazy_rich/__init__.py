@@ -26,10 +26,12 @@ from ._phase import lazy_rich_phase_diagram as lazy_rich_phase_diagram
 _LAZY = {
     "GradientDescentResult": "._gd",
     "ReluGradientDescentResult": "._gd_relu",
+    "ReluSweepResult": "._torch_relu_sweep",
     "gradient_descent": "._gd",
     "gradient_descent_reference": "._gd",
     "gradient_descent_relu": "._gd_relu",
     "gradient_descent_relu_reference": "._gd_relu",
+    "relu_sweep_torch": "._torch_relu_sweep",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
@@ -40,12 +42,15 @@ if TYPE_CHECKING:  # the lazy names, for static tools (type checkers, IDEs, the 
     from ._gd_relu import ReluGradientDescentResult as ReluGradientDescentResult
     from ._gd_relu import gradient_descent_relu as gradient_descent_relu
     from ._gd_relu import gradient_descent_relu_reference as gradient_descent_relu_reference
+    from ._torch_relu_sweep import ReluSweepResult as ReluSweepResult
+    from ._torch_relu_sweep import relu_sweep_torch as relu_sweep_torch
 
 __all__ = [
     "GradientDescentResult",
     "GradientFlowResult",
     "ReluGradientDescentResult",
     "ReluGradientFlowResult",
+    "ReluSweepResult",
     "WideGradientFlowResult",
     "delayed_rich_delta",
     "gradient_descent",
@@ -61,4 +66,5 @@ __all__ = [
     "ntk_gram",
     "parameter_distance",
     "relu_ntk_gram",
+    "relu_sweep_torch",
 ]

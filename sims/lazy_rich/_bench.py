@@ -137,3 +137,64 @@ def bench_exact(quick: bool):
             f"solve_ivp DOP853 rtol=1e-12 ({len(idx)} runs x {stride}): {t_ivp:8.3f} s",
             f"max |exact - ODE| over integrated runs: {deviation:.2e}"]
     return rows, [Metric("exact solution / solve_ivp speed-up", t_ivp / t_exact, target=100.0)]
+
+
+# --------------------------------------------------------------------------------------------
+# issue 10 (torch bridge): the batched ReLU sweep against the numba kernel
+# --------------------------------------------------------------------------------------------
+
+_SWEEP = dict(G=25, n=200, m=50, d=20, steps=200)
+_SWEEP_QUICK = dict(G=4, n=20, m=6, d=4, steps=10)
+
+
+@register_benchmark("lazy_rich.torch_relu_sweep", "lazy_rich",
+                    "torch bridge ReLU GD on the CPU vs the numba kernel, same networks x steps (target <= 3x)")
+def bench_torch_relu_sweep(quick: bool):
+    """GD step throughput of the bridge's batched engine and of ``gradient_descent_relu`` on the same networks.
+
+    G networks of one seed (one τ, G values of δ: the numba kernel takes one step size), mirrored start,
+    data and teacher of :func:`relu_sweep_torch`. Each side runs N and 2N steps recording only the start
+    and the end; the per-step time is the difference / N, so the bridge's fixed cost (the kernel distance
+    and test-set measures at its two checkpoints) is reported apart. The bridge runs single-threaded
+    (``torch.set_num_threads(1)``), as numba does here; the target compares the network GD alone, and
+    a second row gives the bridge with its linearised model (twice the work) for information.
+    """
+    from .._torch import require_torch
+    from ._gd_relu import gradient_descent_relu
+    from ._torch_relu_sweep import _init_grid, _seed_draws, _train
+
+    torch = require_torch()
+    G, n, m, d, steps = (_SWEEP_QUICK if quick else _SWEEP).values()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        X, y, Xt, yt, dirs, sgn = _seed_draws(0, 0, m, n, d, 3, 100)
+        a0, W0 = _init_grid(torch, dirs, sgn, np.array([0.5]), np.linspace(-0.5, 0.5, G))
+        h = 5e-3 / 0.5**2
+        Xn, yn, a0n, W0n = X.numpy(), y.numpy(), a0.numpy(), W0.numpy()
+        lr = torch.full((G,), h, dtype=torch.float64)
+
+        def numba_run(N):
+            return gradient_descent_relu(Xn, yn, a0n, W0n, h, N, record_steps=[0, N])
+
+        def bridge_run(N, linearised):
+            return _train(torch, X[None], y[None], Xt[None], yt[None], a0[None], W0[None], lr, np.array([0, N]),
+                          1e100, G, linearised=linearised)
+
+        _, t_compile = timed(numba_run, 2)
+        t_nb = [timed(numba_run, N, repeat=3)[1] for N in (steps, 2 * steps)]
+        t_br = [timed(bridge_run, N, False, repeat=3)[1] for N in (steps, 2 * steps)]
+        t_lin = [timed(bridge_run, N, True, repeat=3)[1] for N in (steps, 2 * steps)]
+    finally:
+        torch.set_num_threads(threads)
+    per_nb = max(t_nb[1] - t_nb[0], 1e-9) / steps
+    per_br = max(t_br[1] - t_br[0], 1e-9) / steps
+    per_lin = max(t_lin[1] - t_lin[0], 1e-9) / steps
+    fixed = max(t_br[0] - per_br * steps, 0.0)
+    rows = [f"ReLU sweep engine: {G} networks x {steps} and {2 * steps} steps, n = {n}, m = {m}, d = {d}, 1 thread",
+            f"  numba first call (compile or cache load): {t_compile:7.2f} s",
+            f"  numba kernel            {1e3 * per_nb:9.3f} ms per step of all networks",
+            f"  torch bridge (network)  {1e3 * per_br:9.3f} ms per step   + {fixed:.3f} s at the two checkpoints",
+            f"  torch bridge (+ linearised model) {1e3 * per_lin:9.3f} ms per step"]
+    return rows, [Metric("bridge CPU / numba (per step)", per_br / per_nb, target=3.0, higher_is_better=False),
+                  Metric("bridge with linearisation / numba", per_lin / per_nb)]

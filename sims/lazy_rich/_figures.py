@@ -102,3 +102,27 @@ def _phase_alignment(*, seed, **params):
     from ..phase import phase_diagram
 
     return phase_diagram("lazy_rich", save=False, **params).figure
+
+
+# ---------------------------------------------------------------- issue 10 (torch bridge): ReLU sweep, Fig. 1
+@register_figure(
+    "lazy_rich_relu_sweep", theory="lazy_rich",
+    params=dict(n_tau=5, n_delta=5, n_seeds=2, m=20, n=100, d=10, m0=3, n_test=1000, n_steps=10_000,
+                device="auto", checkpoint_dir=None), seed=0,
+    paper_params=dict(n_tau=17, n_delta=17, n_seeds=16, m=50, n=1000, d=100, n_test=10_000, n_steps=10**6),
+    requires=("torch",),
+    description="Two-layer ReLU networks (teacher m0 = 3, mirrored start f = 0) trained by full-batch GD over a "
+                "(τ, δ) grid × seeds in one batched torch run: seed-mean heat maps of test loss, kernel distance, "
+                "Hamming and parameter distance and the network–linearisation gap at step 10² and at the end "
+                "(Kunin et al. 2024, Fig. 1; the default is a reduced size, --size paper the paper's, for a GPU).",
+    claims=("lazy_rich.torch_delta_conservation",))
+def _relu_sweep(*, seed, n_tau, n_delta, n_seeds, m, n, d, m0, n_test, n_steps, device, checkpoint_dir):
+    import numpy as np
+
+    from ._plots import plot_relu_sweep
+    from ._torch_relu_sweep import relu_sweep_torch
+
+    result = relu_sweep_torch(np.logspace(-1.0, 0.3, n_tau), np.linspace(-1.0, 1.0, n_delta), n_seeds, m=m, n=n,
+                              d=d, m0=m0, n_test=n_test, n_steps=n_steps, seed=seed, device=device,
+                              checkpoint_dir=checkpoint_dir)
+    return plot_relu_sweep(result)

@@ -34,6 +34,7 @@ __all__ = [
     "plot_dynamics",
     "plot_implicit_bias",
     "plot_lazy_rich_phase_diagram",
+    "plot_relu_sweep",
     "plot_sign_flip",
     "plot_surfaces",
 ]
@@ -553,3 +554,91 @@ def plot_lazy_rich_phase_diagram(result, axes=None):
 
 _PHASE_Y_LABELS = {"scale": r"initial scale $\|\beta_0\|\,/\,\|\beta^*\|$",
                    "alignment": r"initial alignment $\varphi_0 = \cos\angle(\beta_0, \beta^*)$"}
+
+
+# --------------------------------------------------------------------------------------------
+# issue 10 (torch bridge): the (τ, δ) × seeds ReLU sweep of Fig. 1 (computed in _torch_relu_sweep.py)
+# --------------------------------------------------------------------------------------------
+
+# (result field, colour-bar label, log colour scale)
+_SWEEP_PANELS = (
+    ("test_loss", "test loss", "$L_{test}$ (mean squared error against\nthe teacher, log scale)", True),
+    ("kernel_distance", "kernel distance", r"kernel distance $S(0, t)$", False),
+    ("hamming_distance", "Hamming distance", "Hamming distance $H$\n(flipped activations per sample)", False),
+    ("parameter_distance", "parameter distance", r"parameter distance $\|\theta_t - \theta_0\|$", False),
+    ("lin_gap", "gap to linearisation", "network vs linearisation\n" r"$\mathrm{RMS}(f - f_{lin})$ on the test set",
+     False),
+)
+
+
+def plot_relu_sweep(result, checkpoints=None, axes=None):
+    """Heat maps over (δ, τ) of the seed means of the sweep's metrics at two checkpoints (Kunin et al. 2024, Fig. 1).
+
+    Columns: test loss, kernel distance S(0, t), Hamming distance, parameter distance, and the RMS gap
+    between the network and its linearisation; rows: the checkpoints. Cells where any seed diverged are
+    hatched and left out of the colour scale. The title gives the size the figure was made at.
+
+    Parameters
+    ----------
+    result : ReluSweepResult
+        From :func:`sims.lazy_rich.relu_sweep_torch`.
+    checkpoints : sequence of int, optional
+        Steps to show (each a checkpoint of ``result``); default 10² (or the first after 0) and the last.
+    axes : array of Axes (len(checkpoints) × 5), optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from matplotlib.colors import LogNorm
+
+    steps = list(result.steps)
+    if checkpoints is None:
+        early = 100 if 100 in steps[:-1] else steps[1]
+        checkpoints = [early, steps[-1]] if early != steps[-1] else [steps[-1]]
+    rows = []
+    for s in checkpoints:
+        if s not in steps:
+            raise ValueError(f"checkpoints must be steps of the result {steps}; got {s}")
+        rows.append(steps.index(s))
+    ncol = len(_SWEEP_PANELS)
+    bad = np.any(result.diverged | result.lin_diverged, axis=2)              # (T, D)
+    x, y = result.deltas, result.taus
+    with plot_style():
+        if axes is None:
+            fig, axes = new_figure(len(rows), ncol, figsize=(3.0 * ncol, 2.7 * len(rows) + 0.6),
+                                   sharex=True, sharey=True)
+        axes = np.asarray(axes_list(axes, len(rows) * ncol)).reshape(len(rows), ncol)
+        fig = axes[0, 0].figure
+        for c, (field, title, label, log) in enumerate(_SWEEP_PANELS):
+            values = getattr(result, field).mean(axis=2)                    # seed mean, (T, D, R)
+            shown = np.where(bad[..., None], np.nan, values[..., rows])
+            finite = shown[np.isfinite(shown)]
+            if log:
+                pos = finite[finite > 0]
+                norm = LogNorm(vmin=pos.min(), vmax=pos.max()) if pos.size else None
+                kw = dict(norm=norm)
+            else:
+                kw = dict(vmin=0.0, vmax=float(finite.max()) if finite.size else 1.0)
+            for r, ri in enumerate(rows):
+                ax = axes[r, c]
+                mesh = ax.pcolormesh(x, y, np.ma.masked_invalid(shown[..., r]), shading="nearest", **kw)
+                if bad.any():
+                    ax.pcolor(x, y, np.ma.masked_where(~bad, np.ones(bad.shape)), hatch="xx", alpha=0.0,
+                              shading="nearest")
+                ax.set_yscale("log")
+                ax.grid(False)
+                if r == 0:
+                    ax.set_title(title)
+                if c == 0:
+                    ax.set_ylabel(f"step ${_sci(result.steps[ri])}$\n" r"init scale $\tau$")
+                if r == len(rows) - 1:
+                    ax.set_xlabel(r"$\delta = a_k^2 - \|w_k\|^2$")
+            fig.colorbar(mesh, ax=list(axes[:, c]), label=label, location="bottom", shrink=0.9)
+        panel_letters(axes.ravel())
+        n_seeds = result.test_loss.shape[2]
+        fig.suptitle(f"two-layer ReLU sweep: ${y.size} \\times {x.size}$ " r"$(\tau, \delta)$" f" grid, {n_seeds} seeds, "
+                     f"$m = {result.m}$, $n = {result.n}$, $d = {result.d}$, teacher $m_0 = {result.m0}$, "
+                     f"{result.n_test} test points, {result.n_steps} GD steps " r"($h = "
+                     f"{result.lr_scale:g}" r"/\tau^2$), " f"{result.device}, {result.dtype}", fontsize="medium")
+    return fig

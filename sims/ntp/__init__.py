@@ -14,7 +14,7 @@ from ._history import NTPRun as NTPRun
 from ._history import default_checkpoints as default_checkpoints
 from ._phase import ntp_separability_phase_diagram as ntp_separability_phase_diagram
 
-# Public names whose modules import numba: loaded on first attribute access.
+# Public names whose modules import numba (or, for the torch bridge, may need torch): loaded on first use.
 _LAZY = {
     "LogisticHistory": "._logistic",
     "LogisticRun": "._logistic",
@@ -22,6 +22,7 @@ _LAZY = {
     "adam_reference": "._train",
     "gradient_descent": "._train",
     "gradient_descent_reference": "._train",
+    "gradient_descent_torch": "._torch_vocab",
     "logistic_gradient_descent": "._logistic",
     "logistic_gradient_descent_reference": "._logistic",
     "momentum_descent": "._train",
@@ -38,6 +39,7 @@ if TYPE_CHECKING:  # the lazy names, for static tools (type checkers, IDEs, the 
     from ._logistic import LogisticRun as LogisticRun
     from ._logistic import logistic_gradient_descent as logistic_gradient_descent
     from ._logistic import logistic_gradient_descent_reference as logistic_gradient_descent_reference
+    from ._torch_vocab import gradient_descent_torch as gradient_descent_torch
     from ._train import adam as adam
     from ._train import adam_reference as adam_reference
     from ._train import gradient_descent as gradient_descent
@@ -59,6 +61,7 @@ __all__ = [
     "default_checkpoints",
     "gradient_descent",
     "gradient_descent_reference",
+    "gradient_descent_torch",
     "logistic_gradient_descent",
     "logistic_gradient_descent_reference",
     "momentum_descent",

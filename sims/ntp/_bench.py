@@ -184,3 +184,46 @@ def bench_gradient_descent(quick: bool):
             f"  public gradient_descent, {kernel_steps} steps with the default 40 checkpoints: {t_call:6.2f} s"]
     return rows, [Metric("GD kernel / NumPy oracle", per_ref / per_fast, target=3.0),
                   Metric("GD kernel / plain BLAS loop", per_blas / per_fast)]
+
+
+# --------------------------------------------------------------------------------------------
+# torch bridge (issue 10, experiment 4; TNTP helper)
+
+_TORCH = dict(V=2000, m=10, d=12, S=8, steps=1000)
+_TORCH_QUICK = dict(V=500, m=10, d=12, S=8, steps=100)
+
+
+@register_benchmark("ntp.torch_vocab", "ntp",
+                    "torch-bridge NTP GD on the CPU vs the numba kernel, V = 2000, m = 10, d = 12, orthonormal "
+                    "(target <= 3x)")
+def bench_torch_vocab(quick: bool):
+    from .._torch import require_torch
+    from ._torch_vocab import gradient_descent_torch
+    from ._train import GD, _full_batch, _problem, gradient_descent
+
+    torch = require_torch()
+    from theory.ntp import random_instance, step_size_bound
+
+    cfg = _TORCH_QUICK if quick else _TORCH
+    V, m, d, S, steps = cfg["V"], cfg["m"], cfg["d"], cfg["S"], cfg["steps"]
+    data = random_instance(V, m, d, S, seed=0, embeddings="orthonormal", concentration=4.0)
+    lr = float(step_size_bound(data.H, data.pi))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)                       # the numba kernel is serial: the same single core
+    try:
+        sim = gradient_descent.simulation
+        prob = _problem(data.H, data.P, data.pi, lr, steps, None, [0, steps], True)
+        timed(_full_batch, sim.backends["numba"], _problem(data.H, data.P, data.pi, lr, 2, None, [0, 2], True), GD)
+        fast, t_numba = timed(_full_batch, sim.backends["numba"], prob, GD, repeat=3)
+        gradient_descent_torch(data.H, data.P, data.pi, lr, 2, checkpoints=[0, 2], device="cpu")   # warm-up
+        run, t_torch = timed(gradient_descent_torch, data.H, data.P, data.pi, lr, steps, checkpoints=[0, steps],
+                             device="cpu", repeat=3)
+    finally:
+        torch.set_num_threads(threads)
+    rel = float(np.abs(run.W - fast[4]).max() / np.abs(fast[4]).max())
+    rows = [f"NTP GD, V = {V}, m = {m}, d = {d}, orthonormal embeddings, supports of {S}, η = {lr:g}, "
+            f"{steps} steps, one CPU thread each (best of 3)",
+            f"  numba kernel (time stepping only)           {1e3 * t_numba / steps:8.3f} ms/step",
+            f"  torch bridge, CPU (closed-form targets, 2 checkpoints) {1e3 * t_torch / steps:8.3f} ms/step",
+            f"  max |W_torch − W_numba| / max |W_numba| = {rel:.1e}"]
+    return rows, [Metric("torch CPU / numba kernel", t_torch / t_numba, target=3.0, higher_is_better=False)]

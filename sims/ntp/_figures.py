@@ -53,3 +53,33 @@ def _separability(*, seed, **params):
     from ..phase import phase_diagram
 
     return phase_diagram("ntp_separability", save=False, seed=seed, **params).figure
+
+
+# --------------------------------------------------------------------------------------------
+# torch bridge (issue 10, experiment 4): GD at vocabulary scale
+# --------------------------------------------------------------------------------------------
+
+@register_figure(
+    "ntp_vocab_scale", theory="ntp",
+    params=dict(V=2000, m=10, d=12, support_size=8, concentration=4.0, steps=2000, device="auto"),
+    paper_params=dict(V=10_000, m=200, d=256, support_size=20, steps=20_000),
+    requires=("torch",), seed=0,
+    description="GD on the linear NTP model at vocabulary scale on the torch bridge: orthonormal embeddings, "
+                "uniform supports, Dirichlet probabilities, η = 1/λ_max(HΠHᵀ) from 0; the closed forms "
+                "W^mm = S̃Hᵀ and W⋆ = L^in Hᵀ as targets: CE − entropy, 1 − corr(W, W^mm), "
+                "1 − corr(W − W⋆, W^mm), ‖P_F W − W⋆‖. Default V = 2000 (CPU, seconds); paper size V = 10⁴, "
+                "m = 200, d = 256, 2·10⁴ steps (GPU).",
+    claims=("ntp.torch_vocab_scale",))
+def _vocab_scale(*, seed, V, m, d, support_size, concentration, steps, device):
+    from theory.ntp import random_instance, step_size_bound
+
+    from ._plots import plot_vocab_scale
+    from ._torch_vocab import gradient_descent_torch
+
+    data = random_instance(V, m, d, support_size, seed=seed, embeddings="orthonormal", concentration=concentration)
+    run = gradient_descent_torch(data.H, data.P, data.pi, float(step_size_bound(data.H, data.pi)), steps,
+                                 device=device)
+    from .._torch import resolve_device
+
+    setting = dict(V=V, m=m, d=d, support_size=support_size, device=str(resolve_device(device)))
+    return plot_vocab_scale(run, setting)

@@ -15,12 +15,15 @@ from ._monte_carlo import monte_carlo_risk as monte_carlo_risk
 from ._monte_carlo import relu_features_risk as relu_features_risk
 from ._phase import rf_risk_phase_diagram as rf_risk_phase_diagram
 
-# Public names whose modules import numba: loaded on first attribute access.
+# Public names whose modules import numba (or, for the torch bridge, may need torch): loaded on first use.
 _LAZY = {
     "AdvaniSaxeSimulation": "._gd_linear",
+    "TorchRiskGrid": "._torch_mc",
     "advani_saxe_gd": "._gd_linear",
     "advani_saxe_gd_reference": "._gd_linear",
     "advani_saxe_modes": "._gd_linear",
+    "monte_carlo_risk_grid_torch": "._torch_mc",
+    "monte_carlo_risk_torch": "._torch_mc",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
@@ -29,16 +32,22 @@ if TYPE_CHECKING:  # the lazy names, for static tools (type checkers, IDEs, the 
     from ._gd_linear import advani_saxe_gd as advani_saxe_gd
     from ._gd_linear import advani_saxe_gd_reference as advani_saxe_gd_reference
     from ._gd_linear import advani_saxe_modes as advani_saxe_modes
+    from ._torch_mc import TorchRiskGrid as TorchRiskGrid
+    from ._torch_mc import monte_carlo_risk_grid_torch as monte_carlo_risk_grid_torch
+    from ._torch_mc import monte_carlo_risk_torch as monte_carlo_risk_torch
 
 __all__ = [
     "AdvaniSaxeSimulation",
     "MonteCarloRisk",
     "ReluFeaturesRisk",
+    "TorchRiskGrid",
     "advani_saxe_gd",
     "advani_saxe_gd_reference",
     "advani_saxe_modes",
     "arccos_kernel",
     "monte_carlo_risk",
+    "monte_carlo_risk_grid_torch",
+    "monte_carlo_risk_torch",
     "relu_features_risk",
     "rf_risk_phase_diagram",
 ]

@@ -142,3 +142,42 @@ def bench_monte_carlo(quick: bool):
                          t_mc / t_dense, target=2.0, higher_is_better=False),
                   Metric(f"MC trial / dense solve (n={sn}, k={sk})", t_small / strials / t_small_dense,
                          higher_is_better=False)]
+
+
+# --------------------------------------------------------------------------------------------
+# torch bridge (issue 10, experiment 5; TNTP helper)
+
+_TORCH = dict(n=300, k=1200, M=3000, trials=8)
+_TORCH_QUICK = dict(n=40, k=120, M=300, trials=8)
+
+
+@register_benchmark("rf_risk.torch_mc", "rf_risk",
+                    "torch-bridge Gaussian-model MC on the CPU vs the NumPy path, n = 300, k = 1200, M = 3000, "
+                    "one thread each (target <= 3x)")
+def bench_torch_mc(quick: bool):
+    from .._torch import require_torch
+    from ._monte_carlo import monte_carlo_risk
+    from ._torch_mc import monte_carlo_risk_torch
+
+    torch = require_torch()
+    cfg = _TORCH_QUICK if quick else _TORCH
+    n, k, M, trials = cfg["n"], cfg["k"], cfg["M"], cfg["trials"]
+    lam = np.arange(1, M + 1, dtype=float) ** -1.5
+    ridges = np.array([0.0, 1e-2, 0.1])
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)              # the NumPy path with threads=1 runs a single-threaded BLAS
+    try:
+        monte_carlo_risk_torch(lam, lam, n, k, ridges, 0.1, trials=2, seed=0, device="cpu")     # warm-up
+        a, t_numpy = timed(monte_carlo_risk, lam, lam, n, k, ridges, 0.1, trials=trials, seed=0, threads=1,
+                           repeat=2)
+        b, t_torch = timed(monte_carlo_risk_torch, lam, lam, n, k, ridges, 0.1, trials=trials, seed=0,
+                           device="cpu", repeat=2)
+    finally:
+        torch.set_num_threads(threads)
+    rel = float(np.max(np.abs(a.test_samples - b.test_samples) / a.test_samples))
+    rows = [f"Gaussian model, λ_i = v_i² = i^-1.5, σ² = 0.1, n = {n}, k = {k}, M = {M}, ridges {ridges.tolist()}, "
+            f"{trials} trials, one thread each (best of 2)",
+            f"  NumPy path   {t_numpy / trials * 1e3:9.1f} ms/trial",
+            f"  torch, CPU   {t_torch / trials * 1e3:9.1f} ms/trial",
+            f"  same draws on the CPU: max per-trial |test_numpy − test_torch| / test_numpy = {rel:.1e}"]
+    return rows, [Metric("torch CPU / NumPy path", t_torch / t_numpy, target=3.0, higher_is_better=False)]

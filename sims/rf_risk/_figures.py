@@ -62,3 +62,29 @@ def _phase(*, seed, ridge):
 def _advani_saxe(*, seed, alphas, sigma_w2, sigma_eps2, sigma_02, n_inputs, trials):
     return plot_advani_saxe(advani_saxe_figure_data(alphas, sigma_w2, sigma_eps2, sigma_02, n_inputs=n_inputs,
                                                     trials=trials, seed=seed))
+
+
+# --------------------------------------------------------------------------------------------
+# torch bridge (issue 10, experiment 5; TNTP helper)
+
+
+@register_figure(
+    "rf_risk_torch_grid", theory="rf_risk",
+    params=dict(M=3000, alpha=1.5, noise=0.1, n=[100, 400], k=[25, 50, 200, 800, 1600],
+                ridges=[0.0, 1e-2], trials=30, device="auto"),
+    paper_params=dict(M=40_000, n=[1000, 4000], k=[250, 500, 2000, 8000, 20_000], trials=20),
+    requires=("torch",), seed=0,
+    description="Monte-Carlo test MSE of random-feature ridge regression in the Gaussian model on the torch bridge "
+                "(λ_i = v_i² = i^-1.5, σ² = 0.1) over an (n, k) grid, against the eigenframework "
+                "(theory.rf_risk.risk_grid): ridge 0 (double descent at n = k; no k equals an n, where the ridgeless risk is infinite) and δ = 1e-2. Default: M = 3000, "
+                "k up to 1600, 30 trials per cell (CPU); paper size: M = 4·10⁴, k up to 2·10⁴, n up to 4000 (GPU).",
+    claims=("rf_risk.torch_grid",))
+def _torch_grid(*, seed, M, alpha, noise, n, k, ridges, trials, device):
+    import numpy as np
+
+    from ._plots import plot_torch_grid
+    from ._torch_mc import monte_carlo_risk_grid_torch
+
+    lam = np.arange(1, M + 1, dtype=float) ** -alpha
+    grid = monte_carlo_risk_grid_torch(lam, lam, n, k, ridges, noise=noise, trials=trials, seed=seed, device=device)
+    return plot_torch_grid(grid, dict(M=M, alpha=alpha))

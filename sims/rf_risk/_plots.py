@@ -22,6 +22,7 @@ __all__ = [
     "plot_fitting_ratio",
     "plot_risk_curves",
     "plot_risk_phase_diagram",
+    "plot_torch_grid",
     "ridge_colors",
 ]
 
@@ -290,4 +291,56 @@ def plot_advani_saxe(data=None):
                       f"$\\sigma_0^2 = {data.sigma_02:g}$: the $\\alpha = 1$ curve grows like $\\sqrt{{t}}$")
         axt.set_title(f"{data.trials} trials per $\\alpha$; $E_t \\to 0$ for $\\alpha \\leq 1$")
         panel_letters([axg, axt])
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# torch bridge (issue 10, experiment 5): Monte Carlo over an (n, k) grid at large k
+# --------------------------------------------------------------------------------------------
+
+def plot_torch_grid(grid, setting):
+    r"""Test MSE against k for each n: theory lines, Monte-Carlo means ± 2 SE (torch bridge).
+
+    One panel per ridge (its colour from :func:`ridge_colors`); the line style tells the sample
+    counts apart; the threshold n = k is marked per n.
+
+    Parameters
+    ----------
+    grid : TorchRiskGrid
+        From :func:`sims.rf_risk.monte_carlo_risk_grid_torch`.
+    setting : dict
+        ``M``, ``alpha`` (spectrum $\lambda_i = v_i^2 = i^{-\alpha}$), for the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    from theory.rf_risk import risk_grid
+
+    ridges = grid.ridges
+    # ridge 0 takes the colour of the smallest ridge of the scale (log10 0 = −inf, clipped there)
+    colors = ridge_colors(np.maximum(ridges, 1e-3))
+    styles = ("-", "--", ":", "-.")
+    with plot_style():
+        fig, axes = new_figure(1, ridges.size, figsize=(4.6 * ridges.size, 3.8))
+        axes = list(np.atleast_1d(axes))
+        lam = np.arange(1, setting["M"] + 1, dtype=float) ** -setting["alpha"]
+        kk = np.geomspace(grid.k.min(), grid.k.max(), 200)
+        for r, ax in enumerate(axes):
+            for a, n in enumerate(grid.n):
+                ls = styles[a % len(styles)]
+                th = risk_grid(lam, lam, float(n), kk, float(ridges[r]), grid.noise).test_mse
+                ax.loglog(kk, np.where(np.isfinite(th), th, np.nan), color=colors[r], ls=ls, label=f"theory, n = {n}")
+                ax.errorbar(grid.k, grid.test_mse[a, :, r], yerr=2 * grid.test_se[a, :, r], fmt="o", ms=3.5,
+                            color=colors[r], mfc="white" if a % 2 else colors[r], capsize=2,
+                            label=f"Monte Carlo ± 2 SE, n = {n}")
+                ax.axvline(n, **{**THRESHOLD_STYLE, "lw": 0.8})
+            ax.set_title(f"ridge $\\delta$ = {ridges[r]:g}")
+            ax.set_xlabel("random features $k$")
+            ax.set_ylabel("test MSE")
+            ax.legend(fontsize=7)
+        panel_letters(axes)
+        fig.suptitle(f"Random-feature risk on the torch bridge ({grid.device}, {grid.dtype}): Gaussian model, "
+                     f"$\\lambda_i = v_i^2 = i^{{-{setting['alpha']:g}}}$, M = {setting['M']}, "
+                     f"$\\sigma^2$ = {grid.noise:g}, {grid.trials} trials per cell; dashed red: n = k", fontsize=9)
     return fig

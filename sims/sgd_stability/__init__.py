@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_exports
 from ._phase import sgd_stability_phase_diagram as sgd_stability_phase_diagram
 
-# Public names whose modules import numba: loaded on first attribute access.
+# Public names whose modules import numba (or torch, inside functions): loaded on first attribute access.
 _LAZY = {
     "FiniteRowsLaw": "._qr_laws",
     "GaussianRowsLaw": "._qr_laws",
@@ -20,8 +20,10 @@ _LAZY = {
     "QuarticWellResult": "._collapse_sims",
     "TanhNeuronResult": "._collapse_sims",
     "TeacherStudentResult": "._collapse_modes",
+    "TorchChainExponents": "._torch_chains",
     "TwoLayerSGDResult": "._sgd",
     "TwoLayerVectorLaw": "._qr_laws",
+    "lyapunov_chains_torch": "._torch_chains",
     "lyapunov_monte_carlo": "._qr",
     "lyapunov_qr": "._qr",
     "lyapunov_qr_reference": "._qr",
@@ -33,6 +35,13 @@ _LAZY = {
     "simulate_tanh_neuron_reference": "._collapse_sims",
     "simulate_teacher_student_modes": "._collapse_modes",
     "simulate_teacher_student_modes_reference": "._collapse_modes",
+    # torch bridge (issue 10): torch is imported inside the functions, never at module import
+    "GeluCollapseResult": "._torch_collapse",
+    "IndependentNeurons": "._torch_collapse",
+    "MlpCollapseResult": "._torch_collapse",
+    "count_independent_neurons": "._torch_collapse",
+    "gelu_collapse_torch": "._torch_collapse",
+    "mlp_independent_neurons_torch": "._torch_collapse",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
@@ -58,21 +67,37 @@ if TYPE_CHECKING:  # the lazy names, for static tools (type checkers, IDEs, the 
     from ._sgd import TwoLayerSGDResult as TwoLayerSGDResult
     from ._sgd import simulate_two_layer as simulate_two_layer
     from ._sgd import simulate_two_layer_reference as simulate_two_layer_reference
+    from ._torch_chains import TorchChainExponents as TorchChainExponents
+    from ._torch_chains import lyapunov_chains_torch as lyapunov_chains_torch
+    from ._torch_collapse import GeluCollapseResult as GeluCollapseResult
+    from ._torch_collapse import IndependentNeurons as IndependentNeurons
+    from ._torch_collapse import MlpCollapseResult as MlpCollapseResult
+    from ._torch_collapse import count_independent_neurons as count_independent_neurons
+    from ._torch_collapse import gelu_collapse_torch as gelu_collapse_torch
+    from ._torch_collapse import mlp_independent_neurons_torch as mlp_independent_neurons_torch
 
 __all__ = [
     "FiniteRowsLaw",
     "GaussianRowsLaw",
+    "GeluCollapseResult",
+    "IndependentNeurons",
     "LyapunovResult",
+    "MlpCollapseResult",
     "MonteCarloExponent",
     "OUTCOMES",
     "QuarticWellResult",
     "TanhNeuronResult",
     "TeacherStudentResult",
+    "TorchChainExponents",
     "TwoLayerSGDResult",
     "TwoLayerVectorLaw",
+    "count_independent_neurons",
+    "gelu_collapse_torch",
+    "lyapunov_chains_torch",
     "lyapunov_monte_carlo",
     "lyapunov_qr",
     "lyapunov_qr_reference",
+    "mlp_independent_neurons_torch",
     "sgd_stability_phase_diagram",
     "simulate_quartic_well",
     "simulate_quartic_well_reference",

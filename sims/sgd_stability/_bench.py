@@ -22,6 +22,17 @@
   same exponents Λ± = E log|1 ± λc|, c ~ N(1, σ²), by ``scipy.integrate.quad`` per cell (with
   the singular point as a breakpoint), timed on a random subsample of 200 cells and scaled to the
   full grid; the max deviation on that subsample is printed.
+* ``sgd_stability.torch_chains`` (issue 10): the torch bridge's linearised two-layer SGD chains
+  (:func:`sims.sgd_stability.lyapunov_chains_torch`, model B, σ = 2, S = 1) against the numba QR
+  kernel on the same chains (``lyapunov_qr`` with ``TwoLayerVectorLaw(1, 2)``, k = 2: both exponents
+  per chain; a tenth of the steps are its burn-in), the same cells × chains × steps, in the same run: ratio of wall times
+  torch-CPU / numba (target <= 3; the bridge exists for the GPU but must stay usable on a CPU) with
+  torch and numba on the same number of threads (1, and all), and cell-chain-steps per second of
+  each, on an 8-cell λ grid (one draw per chain and step serves every cell in the bridge) and on one
+  cell. Same chains and statistics, not the same arithmetic: the kernel does a 2 × 2 QR step (it
+  handles any law), the bridge two scalar multiply-adds in the rotated coordinates. With
+  CUDA the bridge also runs on the GPU at a larger size: GPU / numba throughput (target >= 20 against
+  the numba kernel on the machine's threads, 2 cores in CI); without CUDA that row says "no GPU".
 """
 
 from __future__ import annotations
@@ -198,3 +209,73 @@ def bench_phase_diagram(quick: bool):
     return rows, [Metric("phase diagram time (no plot)", t_fast, unit="s", target=5.0,
                          higher_is_better=False),
                   Metric("closed form / quad speed-up", t_ref / t_fast)]
+
+
+_TORCH = dict(n_lr=8, n_chains=8192, n_steps=500, gpu_chains=2**20, gpu_steps=1000, repeat=2)
+_TORCH_QUICK = dict(n_lr=4, n_chains=512, n_steps=40, gpu_chains=2**16, gpu_steps=50, repeat=1)
+
+
+@register_benchmark("sgd_stability.torch_chains", "sgd_stability",
+                    "torch-bridge SGD chains vs the numba QR kernel, same work (targets CPU <= 3x slower, GPU >= 20x)")
+def bench_torch_chains(quick: bool):
+    import numba
+
+    from .._torch import require_torch
+    from ._qr import lyapunov_qr
+    from ._qr_laws import TwoLayerVectorLaw
+    from ._torch_chains import lyapunov_chains_torch
+
+    torch = require_torch()
+    cfg = _TORCH_QUICK if quick else _TORCH
+    sigma, R, T, rep = 2.0, cfg["n_chains"], cfg["n_steps"], cfg["repeat"]
+    threads = numba.get_num_threads()
+    torch_threads = torch.get_num_threads()
+    law = TwoLayerVectorLaw(1, sigma)
+    rows, metrics = [f"linearised two-layer SGD at the origin, model B, sigma = {sigma}, S = 1: "
+                     f"{R} chains x {T} steps per cell; numba QR kernel (2x2 QR per step, any law) vs the "
+                     f"bridge's scalar chains in the rotated coordinates"], []
+    lyapunov_qr([0.5], law, 32, 0, k=2, n_chains=2, burn_in=0)                  # compile / cache load
+    lyapunov_chains_torch([0.5], [sigma], 4, 2, 0, device="cpu")                  # torch warm-up
+    nb_rate = math.nan
+    try:
+        # per core (1 thread each: robust on a shared machine) and on all threads
+        for n_threads in sorted({1, threads}):
+            numba.set_num_threads(n_threads)
+            torch.set_num_threads(n_threads)
+            for n_lr in (cfg["n_lr"], 1):
+                lr = np.linspace(0.2, 1.6, n_lr)
+                work = n_lr * R * T
+                # the same T steps per chain: T/10 of them burn-in for the QR (its columns align with a
+                # and b; without it the top exponent is biased by ~log 2/T), which the scalar chains skip
+                q, t_nb = timed(lyapunov_qr, lr, law, T - T // 10, 0, k=2, n_chains=R, burn_in=T // 10,
+                                repeat=rep)
+                r, t_tc = timed(lyapunov_chains_torch, lr, [sigma], T, R, 1, device="cpu", repeat=rep)
+                # the same statistics: the top QR exponent against max(Λ₊, Λ₋) of the bridge, in SE
+                top = np.maximum(r.lambda_plus[0], r.lambda_minus[0])
+                se = np.where(r.lambda_plus[0] >= r.lambda_minus[0], r.se_plus[0], r.se_minus[0])
+                z = np.max(np.abs(q.exponents[:, 0] - top) / np.hypot(q.standard_errors[:, 0], se))
+                rows += [f"  {n_threads} thread(s), {n_lr} cell(s): numba {work / t_nb:10.3e} cell-chain-steps/s "
+                         f"({t_nb:6.2f} s), torch CPU {work / t_tc:10.3e} ({t_tc:6.2f} s); torch/numba time "
+                         f"{t_tc / t_nb:5.2f}; max |z| of the top exponent {z:4.1f}"]
+                label = f"torch CPU / numba wall time ({n_threads} thread(s), {n_lr} cell(s))"
+                if n_lr > 1:
+                    metrics.append(Metric(label, t_tc / t_nb, target=3.0, higher_is_better=False))
+                    if n_threads == threads:
+                        nb_rate = work / t_nb
+                else:
+                    metrics.append(Metric(label, t_tc / t_nb))
+    finally:
+        numba.set_num_threads(threads)
+        torch.set_num_threads(torch_threads)
+    if torch.cuda.is_available():
+        lr = np.linspace(0.2, 1.6, cfg["n_lr"])
+        G, GT = cfg["gpu_chains"], cfg["gpu_steps"]
+        lyapunov_chains_torch(lr, [sigma], 4, 2, 0, device="cuda")
+        r, t_gpu = timed(lyapunov_chains_torch, lr, [sigma], GT, G, 1, device="cuda")
+        gpu_rate = cfg["n_lr"] * G * GT / t_gpu
+        rows.append(f"  GPU ({torch.cuda.get_device_name()}): {gpu_rate:10.3e} cell-chain-steps/s "
+                    f"({G} chains x {GT} steps x {cfg['n_lr']} cells in {t_gpu:.2f} s)")
+        metrics.append(Metric(f"GPU / numba ({threads} threads) throughput", gpu_rate / nb_rate, target=20.0))
+    else:
+        rows.append("  no GPU: the GPU / numba throughput ratio (target >= 20) was not measured")
+    return rows, metrics

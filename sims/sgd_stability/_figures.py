@@ -24,6 +24,8 @@ from ._figure_data_thresholds import (
 from ._plots import (
     plot_batch_thresholds,
     plot_finite_data,
+    plot_gelu_collapse,
+    plot_mlp_collapse,
     plot_phase_overlay,
     plot_quartic_collapse,
     plot_teacher_student_rank,
@@ -124,3 +126,72 @@ def _teacher_student(*, seed, noise_max, noise_step, lr, n_steps, n_chains, acti
                                 data_model=data_model, start=start, lr_drop_step=lr_drop_step,
                                 record_steps=record.astype(int))
     return plot_teacher_student_rank(data)
+
+
+# --------------------------------------------------------------------------------------------
+# Torch bridge (issue 10, experiment 3): stochastic collapse in trained networks (Chen et al. 2023)
+# --------------------------------------------------------------------------------------------
+
+@register_figure(
+    "sgd_stability_gelu_collapse", theory="sgd_stability", requires=("torch",),
+    params=dict(lrs=[0.005, 0.01, 0.02, 0.04], noises=[0.0, 1.0, 2.0, 3.0, 4.0, 6.0], n_seeds=16, n_steps=5000,
+                n_samples=32, momentum=0.9), seed=0,
+    paper_params=dict(lrs=[0.0025, 0.005, 0.01, 0.02, 0.03, 0.04, 0.06], noises=[0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0,
+                                                                                 8.0],
+                      n_seeds=256, n_steps=100_000),
+    description="Two-neuron GELU student f = a₁σ(w₁ᵀx) + a₂σ(w₂ᵀx) on a two-neuron GELU teacher (30° apart, x ∈ ℝ², "
+                "32 samples per run), heavy-ball momentum SGD (β = 0.9, full batch) with label noise ζ, all "
+                "(η, ζ, seed) runs batched on the torch bridge: fraction of runs that collapse onto the invariant set "
+                "w₁ = w₂, a₁ = a₂ (Chen et al. 2023), median final log10 ‖θ₁ − θ₂‖², and ‖w₁ − w₂‖² over training. "
+                "Measured trend (more noise, larger η: more collapse, until divergence); the package's collapse "
+                "theory gives no threshold for this network, so none is drawn.",
+    claims=("sgd_stability.torch_gelu_collapse",))
+def _gelu_collapse(*, seed, lrs, noises, n_seeds, n_steps, n_samples, momentum):
+    from ._torch_collapse import gelu_collapse_torch
+
+    result = gelu_collapse_torch(lrs=lrs, noises=noises, n_seeds=n_seeds, n_steps=n_steps, n_samples=n_samples,
+                                 momentum=momentum, seed=seed)
+    return plot_gelu_collapse(result)
+
+
+@register_figure(
+    "sgd_stability_mlp_collapse", theory="sgd_stability", requires=("torch", "sklearn"),
+    params=dict(lrs=[0.005, 0.01, 0.02, 0.05], batch_sizes=[8, 32, 128], noises=[0.0, 1.0], n_seeds=2,
+                widths=[32, 32], n_steps=1500), seed=0,
+    paper_params=dict(lrs=[0.005, 0.01, 0.02, 0.05, 0.1, 0.2], batch_sizes=[8, 16, 32, 64, 128, 256],
+                      noises=[0.0, 0.5, 1.0, 2.0, 3.0], n_seeds=8, widths=[256, 256, 256], n_steps=50_000),
+    description="GELU MLP 64 → 32 → 32 → 10 on scikit-learn's digits (1500 train, 297 test), one-hot targets with "
+                "Gaussian label noise ζ, momentum SGD (β = 0.9): fraction of independent neurons per hidden layer "
+                "(vanishing: ‖θ_j‖ < 0.1 · layer max; duplicated: relative distance < 0.1, single linkage) against "
+                "learning rate, batch size and noise, after Chen et al. 2023 (Fig. 4, there for VGG/ResNet on CIFAR); "
+                "test accuracy of the same networks. Measured trend only: no theory prediction applies.",
+    claims=())
+def _mlp_collapse(*, seed, lrs, batch_sizes, noises, n_seeds, widths, n_steps):
+    from ._torch_collapse import mlp_independent_neurons_torch
+
+    result = mlp_independent_neurons_torch(lrs=lrs, batch_sizes=batch_sizes, noises=noises, n_seeds=n_seeds,
+                                           widths=tuple(widths), n_steps=n_steps, seed=seed)
+    return plot_mlp_collapse(result)
+
+# issue 10, SGD stability at scale (torch bridge): Monte-Carlo phase over a fine (λ, σ) grid
+# --------------------------------------------------------------------------------------------
+
+@register_figure(
+    "sgd_stability_phase_torch", theory="sgd_stability",
+    params=dict(lr_max=0.5, n_lr=100, noise_max=10.0, n_noise=60, n_steps=100, n_chains=2048, data="B",
+                batch_size=1, device="auto", dtype="float64"), seed=0,
+    paper_params=dict(n_lr=200, n_noise=120, n_steps=1000, n_chains=2**20),
+    requires=("torch",),
+    description="Linearised two-layer SGD at the origin saddle, model B (x ~ N(0, 1), y = x + σε), S = 1, on the "
+                "torch bridge: the sign phase of the Monte-Carlo exponents Λ± per cell (undecided within 3 SE) "
+                "under the quadrature theory's zero contours and L₂ line, and (MC − theory)/SE of Λ₋. Default "
+                "60 × 100 cells × 2,048 chains × 100 steps (about 20 s on one CPU core; the CPU Monte-Carlo "
+                "diagram is 40 × 40); paper size 120 × 200 cells × 2^20 chains × 1,000 steps on a GPU.",
+    claims=("sgd_stability.torch_lyapunov_grid",))
+def _phase_torch(*, seed, lr_max, n_lr, noise_max, n_noise, n_steps, n_chains, data, batch_size, device, dtype):
+    from ._figure_data_torch import torch_phase_grid
+    from ._plots_torch import plot_torch_phase
+
+    return plot_torch_phase(torch_phase_grid(lr_max=lr_max, n_lr=n_lr, noise_max=noise_max, n_noise=n_noise,
+                                             n_steps=n_steps, n_chains=n_chains, data=data, batch_size=batch_size,
+                                             seed=seed, device=device, dtype=dtype))

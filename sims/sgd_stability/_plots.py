@@ -604,3 +604,162 @@ def plot_sgd_phase_diagram(result, ax=None):
         fig.legend(loc="outside lower center", ncol=4, fontsize=8, frameon=False)
         ax.grid(False)
     return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Torch bridge (issue 10): stochastic collapse in trained networks (Chen et al. 2023)
+# --------------------------------------------------------------------------------------------
+
+def plot_gelu_collapse(result, axes=None, show_cell=None):
+    """Two GELU neurons under label-noise momentum SGD: collapse onto w₁ = w₂, a₁ = a₂ (three panels).
+
+    (a) Fraction of runs collapsed (final ‖θ₁ − θ₂‖² below the result's ``collapse_tol``) against
+    the label-noise scale ζ, one curve per learning rate; diverged runs marked. (b) The median over
+    seeds of log10 ‖θ₁ − θ₂‖² at the end, as a heat map over (η, ζ). (c) log10 ‖w₁ − w₂‖² over
+    training for every seed at ``show_cell`` = (η, ζ) (default: the cell where most seeds
+    collapsed). Measured trends: the package's theory gives no threshold here.
+
+    Parameters
+    ----------
+    result : GeluCollapseResult
+    axes : sequence of three Axes, optional
+    show_cell : tuple of two floats, optional
+        (η, ζ) of panel (c), nearest grid point.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    r = result
+    with plot_style():
+        if axes is None:
+            fig, axes = new_figure(1, 3, figsize=(13.0, 3.7))
+        axes = axes_list(axes, 3)
+        fig = axes[0].figure
+        ax = axes[0]
+        n_seeds = r.collapsed.shape[-1]
+        for i, lr in enumerate(r.lrs):
+            ax.plot(r.noises, r.collapsed_fraction[i], "o-", color=f"C{i}", ms=3.5, lw=1.1,
+                    label=rf"$\eta = {lr:g}$ ($\eta/(1-\beta) = {r.effective_lrs[i]:g}$)")
+            div = r.diverged.mean(-1)[i]
+            if np.any(div > 0):
+                ax.plot(r.noises[div > 0], div[div > 0], "x", color=f"C{i}", ms=5)
+        ax.plot([], [], "x", color="0.3", label="fraction diverged")
+        ax.set_xlabel(r"label-noise scale $\zeta$")
+        ax.set_ylabel(rf"collapsed: $\|\theta_1-\theta_2\|^2 < {_tex_number(r.collapse_tol)}$ ({n_seeds} seeds)")
+        ax.set_title("(a) collapse onto the identical-neuron set")
+        ax.set_ylim(-0.03, 1.03)
+        ax.legend(loc="upper left", fontsize=6.5)
+
+        ax = axes[1]
+        med = r.median_log10_distance
+        shown = np.clip(np.where(np.isfinite(med), med, np.nan), -32, 2)
+        mesh = ax.imshow(shown, origin="lower", aspect="auto", cmap="viridis",
+                         extent=(-0.5, len(r.noises) - 0.5, -0.5, len(r.lrs) - 0.5))
+        for i in range(len(r.lrs)):
+            for j in range(len(r.noises)):
+                dark = np.isfinite(med[i, j]) and shown[i, j] < -8
+                ax.text(j, i, "div" if not np.isfinite(med[i, j]) else f"{med[i, j]:.0f}", ha="center", va="center",
+                        fontsize=6.5, color="w" if dark else "k")
+        ax.set_xticks(range(len(r.noises)), [f"{z:g}" for z in r.noises])
+        ax.set_yticks(range(len(r.lrs)), [f"{lr:g}" for lr in r.lrs])
+        ax.set_xlabel(r"label-noise scale $\zeta$")
+        ax.set_ylabel(r"learning rate $\eta$")
+        ax.set_title(r"(b) median $\log_{10}\|\theta_1-\theta_2\|^2$ at the end")
+        fig.colorbar(mesh, ax=ax, shrink=0.85)
+
+        ax = axes[2]
+        if show_cell is None:       # the cell where the most seeds collapsed
+            i, j = np.unravel_index(int(np.argmax(r.collapsed_fraction)), r.collapsed_fraction.shape)
+        else:
+            i = int(np.argmin(np.abs(r.lrs - show_cell[0])))
+            j = int(np.argmin(np.abs(r.noises - show_cell[1])))
+        with np.errstate(divide="ignore"):
+            for s in range(n_seeds):
+                ax.plot(r.steps, np.log10(r.weight_distance[i, j, s]), lw=0.8,
+                        color="C3" if r.collapsed[i, j, s] else "0.55")
+        ax.plot([], [], color="C3", label="collapsed")
+        ax.plot([], [], color="0.55", label="not collapsed")
+        ax.set_xlabel("step")
+        ax.set_ylabel(r"$\log_{10}\|w_1-w_2\|^2$")
+        ax.set_title(rf"(c) $\eta = {r.lrs[i]:g}$, $\zeta = {r.noises[j]:g}$: every seed")
+        ax.legend(loc="lower left", fontsize=6.5)
+    return fig
+
+
+def plot_mlp_collapse(result, axes=None):
+    """Independent neurons of GELU MLPs on digits against learning rate, batch size and noise (three panels).
+
+    Diverged networks are left out of every mean (a cell where all diverged is marked "(div)").
+    (a) Fraction of independent neurons (mean over seeds and hidden layers, ± 1 SE over seeds)
+    against the learning rate, one curve per (batch size, noise). (b) The same split into vanishing
+    and duplicated neurons, per layer, at the largest learning rate. (c) Test accuracy of the same
+    networks. Measured trends: the package's theory gives no prediction for this network.
+
+    Parameters
+    ----------
+    result : MlpCollapseResult
+    axes : sequence of three Axes, optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    r = result
+    n_layers = r.fraction.shape[-1]
+    with plot_style():
+        if axes is None:
+            fig, axes = new_figure(1, 3, figsize=(13.0, 3.7))
+        axes = axes_list(axes, 3)
+        fig = axes[0].figure
+        styles = ["-", "--", ":", "-."]
+        ok = ~r.diverged                                        # diverged networks are NaN: leave them out
+
+        def mean_over(x, mask, axis):
+            n = mask.sum(axis=axis)
+            total = np.where(mask, x, 0.0).sum(axis=axis)
+            return np.where(n > 0, total / np.maximum(n, 1), np.nan), n
+
+        per_net = r.fraction.mean(axis=-1)                     # (n_lr, n_batch, n_noise, n_seeds)
+        mean, count = mean_over(per_net, ok, -1)
+        sq, _ = mean_over((per_net - mean[..., None]) ** 2, ok, -1)
+        se = np.where(count > 1, np.sqrt(sq * count / np.maximum(count - 1, 1) / np.maximum(count, 1)), 0.0)
+        acc, _ = mean_over(r.test_accuracy, ok, -1)
+        for b, bs in enumerate(r.batch_sizes):
+            for k, z in enumerate(r.noises):
+                kw = dict(color=f"C{k}", ls=styles[b % len(styles)], marker="o", ms=3.5, lw=1.1,
+                          label=rf"$B = {bs}$, $\zeta = {z:g}$")
+                axes[0].errorbar(r.lrs, mean[:, b, k], yerr=np.nan_to_num(se[:, b, k]), capsize=2, **kw)
+                axes[2].plot(r.lrs, acc[:, b, k], **kw)
+        for ax in (axes[0], axes[2]):
+            ax.set_xscale("log")
+            ax.set_xticks(r.lrs, [f"{lr:g}" for lr in r.lrs])
+            ax.minorticks_off()
+            ax.set_xlabel(r"learning rate $\eta$")
+            ax.set_ylim(-0.03, 1.03)
+        axes[0].set_ylabel("fraction of independent neurons")
+        axes[0].set_title(f"(a) independent neurons ({n_layers} hidden layers, mean)")
+        axes[0].legend(loc="lower left", fontsize=6)
+        axes[2].set_ylabel("test accuracy")
+        axes[2].set_title(f"(c) test accuracy ({r.settings['n_test']} held-out digits)")
+        axes[2].axhline(0.1, color="0.5", lw=0.8, ls=":")
+
+        ax = axes[1]
+        i = len(r.lrs) - 1
+        labels, van, dup, ind = [], [], [], []
+        for b, bs in enumerate(r.batch_sizes):
+            for k, z in enumerate(r.noises):
+                keep = ok[i, b, k]
+                for li in range(n_layers):
+                    labels.append(f"B{bs} ζ{z:g} L{li + 1}" + ("" if keep.any() else " (div)"))
+                    for out, x in ((van, r.vanishing_fraction), (dup, r.duplicated_fraction), (ind, r.fraction)):
+                        out.append(float(x[i, b, k, keep, li].mean()) if keep.any() else 0.0)
+        x = np.arange(len(labels))
+        ax.bar(x, ind, color="C0", label="independent")
+        ax.bar(x, dup, bottom=ind, color="C1", label="duplicated")
+        ax.bar(x, van, bottom=np.add(ind, dup), color="C7", label="vanishing")
+        ax.set_xticks(x, labels, rotation=70, fontsize=6)
+        ax.set_ylabel("fraction of the layer")
+        ax.set_title(rf"(b) per layer at $\eta = {r.lrs[i]:g}$ (means over non-diverged seeds)")
+        ax.legend(loc="upper right", fontsize=6)
+    return fig

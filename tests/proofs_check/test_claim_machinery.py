@@ -145,3 +145,20 @@ def test_worst_of_keeps_nan():
     assert worst_of(1.0, 3.0, 2.0) == 3.0
     assert math.isnan(worst_of(1.0, float("nan"))) and math.isnan(worst_of(float("nan"), 1.0))
     assert max(1.0, float("nan")) == 1.0  # why worst_of exists: Python's max drops this NaN
+
+
+def test_a_claim_whose_packages_are_missing_says_so_and_run_all_skips_it(monkeypatch, capsys):
+    import dataclasses
+
+    from proofs_check import _claim
+
+    needy = dataclasses.replace(_make(0.0), name="lazy_rich.test_needs_a_package",
+                                requires=("a_package_that_is_not_installed",))
+    assert needy.missing() == ("a_package_that_is_not_installed",)
+    with pytest.raises(ImportError, match="needs a_package_that_is_not_installed"):
+        needy.check()
+    monkeypatch.setitem(_REGISTRY, needy.name, needy)
+    reports = _claim.run_all(names=[needy.name], verbose=True)
+    assert reports == []
+    assert "skipped 1: lazy_rich.test_needs_a_package (needs a_package_that_is_not_installed)" in capsys.readouterr().out
+    assert _make(0.0).missing() == ()

@@ -33,7 +33,7 @@ def soudry():
 
 def test_registered_with_existing_claims():
     figs = figure_registry("ntp")
-    assert set(figs) == {"ntp_toy", "ntp_overparameterized", "ntp_soudry", "ntp_separability"}
+    assert set(figs) == {"ntp_toy", "ntp_overparameterized", "ntp_soudry", "ntp_separability", "ntp_vocab_scale"}
     claims = set(registry("ntp"))
     for spec in figs.values():
         assert spec.claims and set(spec.claims) <= claims, spec.name
