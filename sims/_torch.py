@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import math
 import os
 import sys
 import tempfile
@@ -35,7 +34,7 @@ import numpy as np
 from theory.validate import as_count, as_seed, format_value
 
 __all__ = ["DEVICES", "DTYPES", "INSTALL_HINT", "STREAM_BLOCK", "ChunkPlan", "ChunkStore", "block_generator", "dtype_eps",
-           "memory_budget_bytes", "plan_chunks", "require_torch", "resolve_device", "resolve_dtype", "run_chunks", "standard_error", "torch_available"]
+           "memory_budget_bytes", "plan_chunks", "require_torch", "resolve_device", "resolve_dtype", "run_chunks", "torch_available"]
 
 #: How to install the CPU build on a machine without a GPU. Never a version range: a range lets
 #: pip resolve a CUDA build of several GB.
@@ -268,9 +267,3 @@ def run_chunks(compute: Callable[[int, int, int], Mapping[str, np.ndarray]], pla
             parts.append(out)
             bar.update(hi - lo)
     return {k: np.concatenate([p[k] for p in parts], axis=0) for k in parts[0]}
-
-
-def standard_error(x: np.ndarray, axis: int = 0) -> np.ndarray:
-    """Sample standard deviation / sqrt(count) along ``axis`` (count >= 2)."""
-    x = np.asarray(x, dtype=np.float64)
-    return x.std(axis=axis, ddof=1) / math.sqrt(x.shape[axis])

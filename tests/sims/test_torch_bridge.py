@@ -128,8 +128,3 @@ def test_a_chunk_with_the_wrong_number_of_rows_is_an_error():
     plan = bridge.plan_chunks(20, 8, memory_budget=8 * 10, block=10)
     with pytest.raises(RuntimeError, match="chunk 0: x has"):
         bridge.run_chunks(lambda i, lo, hi: {"x": np.zeros(3)}, plan, progress=False)
-
-
-def test_standard_error():
-    x = np.array([1.0, 2.0, 3.0, 4.0])
-    assert bridge.standard_error(x) == pytest.approx(np.std(x, ddof=1) / 2)
