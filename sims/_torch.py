@@ -19,19 +19,16 @@ their predictions from ``theory/`` like every other simulation. This module hold
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
-import json
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 
 from theory.validate import as_count, as_seed, format_value
+
+from ._checkpoint import ChunkStore
 
 __all__ = ["DEVICES", "DTYPES", "INSTALL_HINT", "STREAM_BLOCK", "ChunkPlan", "ChunkStore", "block_generator", "dtype_eps",
            "memory_budget_bytes", "plan_chunks", "require_torch", "resolve_device", "resolve_dtype", "run_chunks", "torch_available"]
@@ -193,50 +190,6 @@ def plan_chunks(total, bytes_per_item, memory_budget="auto", device=None, *, blo
     per_chunk = min(total, blocks * block)
     bounds = tuple((lo, min(lo + per_chunk, total)) for lo in range(0, total, per_chunk))
     return ChunkPlan(total=total, per_chunk=per_chunk, block=block, bounds=bounds)
-
-
-class ChunkStore:
-    """Finished chunks of one run on disk, so that an interrupted run resumes.
-
-    The directory is ``root / <name>-<hash of params>``; chunk ``i`` is ``chunk-<i>.npz`` written
-    to a temporary file and renamed (a crash never leaves half a chunk). ``params`` (JSON-able:
-    sizes, seeds, dtype, package version) name the run, so a changed setting never reads another
-    run's chunks.
-    """
-
-    def __init__(self, root, name: str, params: Mapping[str, Any]):
-        try:
-            text = json.dumps(dict(params), sort_keys=True, default=str)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"params must be JSON-serialisable: {exc}") from None
-        digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-        self.path = Path(root) / f"{name}-{digest}"
-        self.params = json.loads(text)
-
-    def _file(self, i: int) -> Path:
-        return self.path / f"chunk-{i:06d}.npz"
-
-    def has(self, i: int) -> bool:
-        return self._file(i).is_file()
-
-    def load(self, i: int) -> dict:
-        with np.load(self._file(i), allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
-
-    def save(self, i: int, arrays: Mapping[str, np.ndarray]) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
-        meta = self.path / "params.json"
-        if not meta.exists():
-            meta.write_text(json.dumps(self.params, sort_keys=True, indent=1))
-        fd, tmp = tempfile.mkstemp(dir=self.path, suffix=".npz.tmp")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, **{k: np.asarray(v) for k, v in arrays.items()})
-            os.replace(tmp, self._file(i))
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
 
 
 def run_chunks(compute: Callable[[int, int, int], Mapping[str, np.ndarray]], plan: ChunkPlan, *,

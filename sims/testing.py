@@ -7,6 +7,9 @@ NumPy twin is ``NumpyStreams``), to check the generator against its twin and its
 
 from __future__ import annotations
 
+import os
+import time
+
 import numpy as np
 from numba import njit
 
@@ -24,7 +27,7 @@ from ._rng import (
     uniform,
 )
 
-__all__ = ["draw_kernel"]
+__all__ = ["draw_kernel", "sweep_probe"]
 
 _KINDS = {"uniform": 0, "normal": 1, "rademacher": 2, "bits": 3, "pair_sign": 4, "pair_normal": 5}
 
@@ -79,3 +82,39 @@ def draw_kernel(kind: str, seed: int, n_streams: int, n_draws: int) -> np.ndarra
     out = np.empty((n_streams, n_draws))
     _fill(code, seed_streams(as_seed(seed), n_streams), out)
     return out
+
+
+def sweep_probe(index: int, seed: int, *, sleep: float = 0.0, fail: bool = False, exit_once: str | None = None) -> dict:
+    """A sweep task for the tests of ``sims._parallel``: where it ran, and a draw from its seed.
+
+    Parameters
+    ----------
+    index : int
+        The task's index, echoed back.
+    seed : int
+        Seeds the draw (three standard normals): equal seeds give equal draws wherever they run.
+    sleep : float, default 0
+        Seconds to wait first (to make tasks finish out of order).
+    fail : bool, default False
+        Raise ``ValueError`` instead of returning.
+    exit_once : str or None
+        A file path: if the file does not exist, create it and end the worker process at once
+        (``os._exit``), as a crashed worker would; a retry then finds the file and returns.
+
+    Returns
+    -------
+    dict
+        ``index``, ``value`` (the draw), ``pid`` (the process that ran the task) and
+        ``numba_threads`` (numba's thread count inside the task).
+    """
+    import numba
+
+    if exit_once is not None and not os.path.exists(exit_once):
+        with open(exit_once, "w") as fh:
+            fh.write(str(os.getpid()))
+        os._exit(3)
+    time.sleep(sleep)
+    if fail:
+        raise ValueError(f"sweep_probe task {index} failed on purpose")
+    return {"index": index, "value": np.random.default_rng(seed).standard_normal(3), "pid": os.getpid(),
+            "numba_threads": numba.get_num_threads()}
