@@ -171,7 +171,7 @@ def _as_arrays(out, index: int) -> dict[str, np.ndarray]:
 
 def run_tasks(task: Callable[..., Mapping[str, Any]], tasks: Sequence[Mapping[str, Any]], *, executor=None,
               progress=None, desc: str = "sweep", store=None) -> list[dict[str, np.ndarray]]:
-    """Run ``task(**spec)`` for every spec of ``tasks``; return the outputs in task order.
+    """Run ``task(**kwargs)`` for every ``kwargs`` of ``tasks``; return the outputs in task order.
 
     Parameters
     ----------

@@ -25,8 +25,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 # ---------------------------------------------------------------------------------------------
-# A real Dask cluster for the sweep tests (docs/cluster.md): 2 worker processes on loopback, no
-# dashboard. CI sets DLTHEORY_REQUIRE_DASK=1, so a missing dask fails there instead of skipping.
+# A real Dask cluster for the sweep tests (docs/cluster.md): 2 worker processes on loopback (its
+# HTTP endpoint on a free loopback port). CI sets DLTHEORY_REQUIRE_DASK=1, so a missing dask fails there instead of skipping.
 
 import pytest  # noqa: E402
 
@@ -52,7 +52,7 @@ def dask_client():
     distributed = require_distributed()
     saved = dict(os.environ)
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                       dashboard_address=None)
+                                       dashboard_address="127.0.0.1:0")  # loopback, any free port: no clash with 8787
     try:
         client = distributed.Client(cluster)
         try:

@@ -222,6 +222,7 @@ CALLS: dict[str, dict] = {
     "sims.sgd_stability.GaussianRowsLaw": dict(dim=2, batch_size=1),
     "sims.sgd_stability.TwoLayerVectorLaw": dict(dim=2, noise=1.0, batch_size=1),
     "sims.testing.draw_kernel": dict(kind="normal", seed=0, n_streams=2, n_draws=4),
+    "sims.testing.sweep_probe": dict(index=0, seed=1),
     # ---------------------------------------------------------------- sims.rf_risk (SIMS part: Monte Carlo, phase)
     "sims.rf_risk.monte_carlo_risk": dict(eigenvalues=[1.0, 0.5, 0.25], target_power=[1.0, 0.5, 0.25], n=4, k=6,
                                           ridges=[0.0, 0.1], noise=0.1, trials=2, seed=0),
