@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import inspect
 import json
 import math
@@ -48,6 +49,8 @@ examples:
   dltheory phase-diagram                       SGD phases, writes figures/phase_sgd_stability.png
   dltheory phase-diagram lazy_rich --grid 41 31 --x-range -4 4 --y-range 0.01 3 --log-y
   dltheory phase-diagram sgd_stability --method qr --set model=B --outdir /tmp/fig
+  dltheory phase-diagram sgd_stability --method simulate --workers 2
+  dltheory phase-diagram sgd_stability --method simulate --scheduler tcp://10.0.0.5:8786
   dltheory bench --quick
 
 'dltheory COMMAND --help' lists a command's options.
@@ -278,11 +281,16 @@ def _axis(lo: float, hi: float, n: int, log: bool, which: str):
     return np.linspace(lo, hi, n)
 
 
-def _phase_kwargs(args) -> dict:
+def _phase_options(system: str) -> list[str]:
+    """Keyword options of the system's phase-diagram function, except ``plot``."""
     import importlib
 
-    compute = getattr(importlib.import_module(f"sims.{phase_theory(args.system)}"), f"{args.system}_phase_diagram")
-    options = [p for p in inspect.signature(compute).parameters if p != "plot"]
+    compute = getattr(importlib.import_module(f"sims.{phase_theory(system)}"), f"{system}_phase_diagram")
+    return [p for p in inspect.signature(compute).parameters if p != "plot"]
+
+
+def _phase_kwargs(args) -> dict:
+    options = [p for p in _phase_options(args.system) if p != "executor"]  # --workers/--scheduler set it
     kwargs = {}
     for item in args.set or []:
         key, sep, value = item.partition("=")
@@ -310,6 +318,44 @@ def _phase_kwargs(args) -> dict:
     return kwargs
 
 
+@contextlib.contextmanager
+def _sweep_executor(args, accepts_executor: bool):
+    """The executor a sweep command asked for (--workers N or --scheduler ADDRESS), else None.
+
+    The command made it, so the command closes it: the pool is shut down, the client (not the
+    scheduler it connected to) closed.
+    """
+    if args.workers is None and args.scheduler is None:
+        yield None
+        return
+    if not accepts_executor:
+        raise _UserError(f"phase-diagram {args.system} runs in this process only; "
+                         "--workers and --scheduler do not apply")
+    if args.workers is not None:
+        import concurrent.futures
+        import multiprocessing
+
+        # never fork: numba's OpenMP threads may already run in this process (docs/cluster.md)
+        pool = concurrent.futures.ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("forkserver"))
+        try:
+            yield pool
+        finally:
+            pool.shutdown(cancel_futures=True)
+        return
+    try:
+        import distributed
+    except ImportError:
+        raise _UserError("--scheduler needs dask's distributed package: pip install 'dltheory[distributed]'") from None
+    try:
+        client = distributed.Client(args.scheduler, timeout=args.connect_timeout)
+    except OSError as exc:
+        raise _UserError(f"--scheduler {args.scheduler}: no Dask scheduler answered ({exc})") from None
+    try:
+        yield client
+    finally:
+        client.close()
+
+
 def _cmd_phase(args) -> int:
     _use_agg()
     import numpy as np
@@ -317,7 +363,10 @@ def _cmd_phase(args) -> int:
     from sims.phase import phase_diagram
 
     kwargs = _phase_kwargs(args)
-    result = phase_diagram(args.system, save=args.output or True, outdir=args.outdir, **kwargs)
+    with _sweep_executor(args, "executor" in _phase_options(args.system)) as executor:
+        if executor is not None:
+            kwargs["executor"] = executor
+        result = phase_diagram(args.system, save=args.output or True, outdir=args.outdir, **kwargs)
     labels, counts = np.unique(result.labels, return_counts=True)
     phases = ", ".join(f"{lab} {int(n)}" for lab, n in zip(labels.tolist(), counts))
     print(f"{args.system}: {result.labels.shape[1]} x {result.labels.shape[0]} cells "
@@ -347,6 +396,39 @@ def _version() -> str:
         return version("dltheory")
     except PackageNotFoundError:  # a source tree that was never installed
         return "unknown (not installed)"
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1; got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not value > 0 or not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a number > 0; got {text!r}")
+    return value
+
+
+def _add_executor_arguments(p) -> None:
+    """--workers N / --scheduler ADDRESS: where a sweep command's tasks run (docs/cluster.md)."""
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--workers", type=_positive_int, metavar="N",
+                       help="run the sweep's tasks on N local worker processes (forkserver), one numba "
+                            "thread each; the result is the same as without it")
+    group.add_argument("--scheduler", metavar="ADDRESS",
+                       help="run the sweep's tasks on a running Dask scheduler (e.g. tcp://10.0.0.5:8786); "
+                            "needs pip install 'dltheory[distributed]'")
+    p.add_argument("--connect-timeout", type=_positive_float, default=30.0, metavar="SECONDS",
+                   help="how long --scheduler waits for the scheduler to answer (default 30)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -415,6 +497,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(e.g. --set model=B --set noise=2.5); repeatable")
     p.add_argument("--outdir", default="figures", help="folder for phase_<system>.png (default: figures)")
     p.add_argument("--output", metavar="FILE", help="save the figure here instead (.png, .svg or .pdf)")
+    _add_executor_arguments(p)
     p.set_defaults(func=_cmd_phase)
 
     from sims.bench import build_parser as bench_arguments
