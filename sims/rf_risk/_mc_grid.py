@@ -8,10 +8,8 @@ same numbers. Point (i, j) draws from the seed ``derive_seed(seed, i, j)``.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import math
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +26,7 @@ from ._monte_carlo import (
     _check_finite,
     _default_threads,
     _krr_trial,
+    _one_blas_thread,
     _rf_trial,
     _run_trials,
     _summarise,
@@ -85,37 +84,6 @@ class MonteCarloRiskGrid:
     noise: float
     trials: int
     seed: int
-
-
-_BLAS_LOCK = threading.Lock()
-_blas_users = 0
-_blas_limiter = None
-
-
-@contextlib.contextmanager
-def _one_blas_thread():
-    """BLAS on one thread while any row of this module runs in this process.
-
-    threadpoolctl's limits are process-wide: two rows on a thread pool that each limited BLAS and
-    restored it on their own would give the other row's trials a multi-threaded BLAS mid-run, whose
-    rounding differs (seen: ridgeless train errors at rounding level). The first row in sets the
-    limit, the last one out restores it.
-    """
-    global _blas_users, _blas_limiter
-    from threadpoolctl import threadpool_limits
-
-    with _BLAS_LOCK:
-        if _blas_users == 0:
-            _blas_limiter = threadpool_limits(1, user_api="blas")
-        _blas_users += 1
-    try:
-        yield
-    finally:
-        with _BLAS_LOCK:
-            _blas_users -= 1
-            if _blas_users == 0:
-                _blas_limiter.restore_original_limits()
-                _blas_limiter = None
 
 
 def _risk_row(*, eigenvalues, target_power, n, ks, ridges, noise, trials, seeds, threads):

@@ -1,8 +1,10 @@
-"""The rf_risk Monte Carlo over an (n, k) grid on any executor (sims.rf_risk.monte_carlo_risk_grid).
+"""The rf_risk Monte Carlo on any executor: the (n, k) grid and the trials of one point.
 
-Point (i, j) is ``monte_carlo_risk(..., seed=derive_seed(seed, i, j))``; one n-row is one task;
-the thread pool and a real Dask cluster (tests/conftest.py) give the in-process arrays bit for bit;
-an interrupted checkpointed run resumes; the prediction is the scalar theory's.
+``monte_carlo_risk_grid``: point (i, j) is ``monte_carlo_risk(..., seed=derive_seed(seed, i, j))``;
+one n-row is one task; a thread pool and a real Dask cluster (tests/conftest.py) give the
+in-process arrays bit for bit; an interrupted checkpointed run resumes; the prediction is the
+scalar theory's. ``monte_carlo_risk(executor=...)``: blocks of trials are the tasks, and the
+per-trial samples equal the in-process ones.
 """
 
 import concurrent.futures as cf
@@ -12,7 +14,7 @@ import numpy as np
 import pytest
 
 from sims._parallel import derive_seed
-from sims.rf_risk import MonteCarloRiskGrid, _mc_grid, monte_carlo_risk, monte_carlo_risk_grid
+from sims.rf_risk import MonteCarloRiskGrid, _mc_grid, _monte_carlo, monte_carlo_risk, monte_carlo_risk_grid
 from theory.rf_risk import risk
 
 LAM = np.arange(1, 201) ** -1.5
@@ -141,6 +143,36 @@ def test_points_do_not_depend_on_the_thread_count(serial):
         assert np.array_equal(serial.test_mse[1, j], point.test_mse)
 
 
+# ---------------------------------------------------------------------------------------------
+# monte_carlo_risk: blocks of trials as tasks
+
+POINT = dict(eigenvalues=LAM, target_power=V2, n=30, ridges=[0.0, 0.1], noise=0.1, trials=40, seed=2, progress=False)
+SAMPLES = ("test_samples", "train_samples", "test_mse", "test_se", "train_mse", "train_se")
+
+
+def test_trial_blocks_cover_every_trial_once():
+    for trials in (2, 31, 32, 33, 1000):
+        blocks = _monte_carlo._trial_blocks(trials)
+        assert blocks[0][0] == 0 and blocks[-1][1] == trials
+        assert all(hi > lo for lo, hi in blocks) and all(a[1] == b[0] for a, b in zip(blocks, blocks[1:]))
+        assert len(blocks) == min(trials, 32)
+
+
+@pytest.mark.parametrize("k", [50, np.inf])
+def test_point_on_a_thread_pool_equals_in_process(k):
+    here = monte_carlo_risk(**POINT, k=k, threads=1)
+    with cf.ThreadPoolExecutor(3) as pool:
+        pooled = monte_carlo_risk(**POINT, k=k, executor=pool)
+    for name in SAMPLES:
+        assert np.array_equal(getattr(pooled, name), getattr(here, name)), name
+
+
+@pytest.mark.parametrize("bad", [2, object()])
+def test_point_refuses_a_non_executor(bad):
+    with pytest.raises(TypeError, match="executor"):
+        monte_carlo_risk(**POINT, k=50, executor=bad)
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(180)
 def test_dask_client_and_its_executor_equal_serial(serial, dask_client):
@@ -152,3 +184,7 @@ def test_dask_client_and_its_executor_equal_serial(serial, dask_client):
     _assert_identical(via_client, serial)
     _assert_identical(via_executor, serial)
     assert len(stream.data) >= 3  # the rows ran as tasks on the cluster
+    here = monte_carlo_risk(**POINT, k=50, threads=1)
+    there = monte_carlo_risk(**POINT, k=50, executor=dask_client)
+    for name in SAMPLES:
+        assert np.array_equal(getattr(there, name), getattr(here, name)), name
