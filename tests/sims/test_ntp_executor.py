@@ -54,6 +54,15 @@ def test_thread_pool_equals_serial(serial):
         _assert_identical(ntp_separability_phase_diagram(**SMALL, executor=pool), serial)
 
 
+def test_phase_diagram_forwards_the_executor(serial):
+    import sims
+
+    kwargs = {k: v for k, v in SMALL.items() if k != "plot"}
+    with cf.ThreadPoolExecutor(2) as pool:
+        _assert_identical(sims.phase_diagram("ntp_separability", plot=False, save=False, executor=pool, **kwargs),
+                          serial)
+
+
 @pytest.mark.parametrize("bad", [2, "localhost:8786", object()])
 def test_a_non_executor_is_a_type_error(bad):
     with pytest.raises(TypeError, match="executor"):
