@@ -229,10 +229,6 @@ def _as_simulate(simulate) -> tuple[int, int]:
     return as_count(n_sx, "simulate[0]", maximum=10_000), as_count(n_sy, "simulate[1]", maximum=10_000)
 
 
-def _simulated_t_eval(t_max: float) -> np.ndarray:
-    return np.concatenate([[0.0], np.logspace(-3, np.log10(t_max), 400)])
-
-
 def _simulate_row(*, beta_star, a0, w0, t_max, learn_fraction):
     """Gradient flow of the cells of one simulated row (a sweep task: plain floats in, arrays out).
 
@@ -243,7 +239,7 @@ def _simulate_row(*, beta_star, a0, w0, t_max, learn_fraction):
 
     beta_star = np.asarray(beta_star, dtype=np.float64)
     X = np.eye(2)
-    t_eval = _simulated_t_eval(t_max)
+    t_eval = np.concatenate([[0.0], np.logspace(-3, np.log10(t_max), 400)])
     S_sim, t_sim = [], []
     for a, w in zip(a0, w0):
         w = np.asarray(w, dtype=np.float64)

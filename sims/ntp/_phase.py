@@ -7,7 +7,7 @@ drawn uniformly without replacement, all of size S; each is tested with
 ``theory.ntp.is_separable`` (the certified max-margin engine). Lemma 1 guarantees separability
 for d >= m (full-rank H, almost sure for Gaussian embeddings); below it the probability falls
 with d/m, at a threshold that depends on S and is open in the paper (Remark 1 ties S = 1 to
-multiclass linear separability). One row of support sizes is one task of the sweep
+multiclass linear separability). Each row (one support size) is one task of the sweep
 (``sims._parallel.run_tasks``): in this process, or on any executor.
 """
 
