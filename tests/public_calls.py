@@ -229,6 +229,10 @@ CALLS: dict[str, dict] = {
     "sims.rf_risk.relu_features_risk": dict(n=4, k=6, ridges=[0.0, 0.1], d=3, pool_size=10, noise=0.1, trials=2,
                                             seed=0),
     "sims.rf_risk.arccos_kernel": dict(X=X3, Y=None),
+    # ---------------------------------------------------------------- issue 11, helper pother: rf_risk (n, k) grid
+    "sims.rf_risk.monte_carlo_risk_grid": dict(eigenvalues=[1.0, 0.5, 0.25], target_power=[1.0, 0.5, 0.25], ns=[3, 8],
+                                               ks=[4, np.inf], ridges=[0.0, 0.1], noise=0.1, trials=2, seed=0,
+                                               executor=None, checkpoint_dir=None, progress=False),
     "sims.rf_risk.rf_risk_phase_diagram": dict(x_values=[10.0, 20.0], y_values=[10.0, 30.0], ridge=0.01,
                                                n_modes=50, plot=False),
     # ---------------------------------------------------------------- rf_risk: Advani–Saxe (ADVANI helper)

@@ -2,6 +2,8 @@
 
 Cells are computed from the closed forms (theory.lazy_rich); a coarse sub-grid is simulated
 with gradient flow (tight solve_ivp) and overlaid, so the figure shows theory and training together.
+The simulated rows are the sweep's tasks (``sims._parallel.run_tasks``): in this process, or on any
+executor; the closed forms take about a second for the whole grid and stay here.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from theory.lazy_rich import (
     limit_prediction,
     relaxation_rates,
 )
-from theory.validate import as_finite_array, as_finite_scalar, format_value, guard_numerics
+from theory.validate import as_count, as_finite_array, as_finite_scalar, format_value, guard_numerics
 
+from .._checkpoint import checkpoint_store
+from .._parallel import resolve_executor, run_tasks
 from ..phase import PhaseDiagram
 
 __all__ = ["lazy_rich_phase_diagram", "delayed_rich_delta"]
@@ -73,7 +77,8 @@ def _initialisations(x_vals, y_vals, y_axis, beta_star, scale, phi0):
 def lazy_rich_phase_diagram(*, x="delta", y="scale", x_values=None, y_values=None,
                             beta_star=(0.0, 1.0), scale=0.1, alignment=0.0, t_max=200.0, n_times=600,
                             learn_fraction=1e-2, lazy_threshold=0.1, delay_ratio=0.1,
-                            simulate=(6, 4), plot=True) -> PhaseDiagram:
+                            simulate=(6, 4), plot=True, executor=None, checkpoint_dir=None,
+                            progress=None) -> PhaseDiagram:
     r"""Phase diagram of lazy / rich / delayed-rich learning in the single-neuron model.
 
     Whitened input ($X^\top X = I_2$, $X^\top y = \beta^*$, unit rates; Kunin et al. 2024 §3,
@@ -113,6 +118,18 @@ def lazy_rich_phase_diagram(*, x="delta", y="scale", x_values=None, y_values=Non
         Sub-grid (nx_sim, ny_sim) of cells simulated with ``gradient_flow``; None skips it.
     plot : bool
         Draw the figure.
+    executor : None, concurrent.futures.Executor or distributed.Client, default None
+        Where the simulated rows run (one task per row of the ``simulate`` sub-grid; the closed
+        forms always run here). None: in this process, as always. Otherwise any
+        ``concurrent.futures.Executor`` (a process pool with a ``forkserver`` or ``spawn``
+        context, loky, ``mpi4py.futures``, a Dask client's ``get_executor()``) or a
+        ``distributed.Client``. The result is bit-identical whichever ran it; the executor is not
+        shut down (docs/cluster.md).
+    checkpoint_dir : str or os.PathLike, optional
+        Folder where each finished simulated row is saved (``sims._checkpoint``); a rerun with
+        the same arguments loads the saved rows instead of recomputing them.
+    progress : bool, optional
+        Progress bar over the simulated rows; None shows one only on a terminal.
 
     Returns
     -------
@@ -149,6 +166,15 @@ def lazy_rich_phase_diagram(*, x="delta", y="scale", x_values=None, y_values=Non
         if not 0 < as_finite_scalar(val, name) < 1:
             raise ValueError(f"{name} must lie in (0, 1); got {val}")
     delta_delay = delayed_rich_delta(s, delay_ratio)
+    if simulate is not None:
+        simulate = _as_simulate(simulate)
+    executor = resolve_executor(executor)   # refuse a non-executor before any work
+    # every setting the simulated rows depend on names the checkpoint
+    store = checkpoint_store(checkpoint_dir, "lazy_rich_phase", dict(
+        x_values=x_values.tolist(), y_values=y_values.tolist(), y=y, beta_star=beta_star.tolist(), scale=scale,
+        alignment=alignment, t_max=t_max, learn_fraction=float(learn_fraction), simulate=simulate))
+    if progress is not None and not isinstance(progress, (bool, np.bool_)):
+        raise ValueError(f"progress must be a bool or None; got {type(progress).__name__}")
 
     nx, ny = len(x_values), len(y_values)
     a0, w0, deltas = _initialisations(x_values, y_values, y, beta_star, scale, alignment)
@@ -178,7 +204,7 @@ def lazy_rich_phase_diagram(*, x="delta", y="scale", x_values=None, y_values=Non
     simulated = {}
     if simulate is not None:
         simulated = _simulate_cells(simulate, x_values, y_values, a0, w0, beta_star, t_max,
-                                    learn_fraction, values)
+                                    learn_fraction, values, executor=executor, store=store, progress=progress)
     params = dict(x=x, y=y, x_values=x_values, y_values=y_values, beta_star=beta_star, scale=scale,
                   alignment=alignment, t_max=t_max, n_times=n_times, learn_fraction=learn_fraction,
                   lazy_threshold=lazy_threshold, delay_ratio=delay_ratio, simulate=simulate)
@@ -194,29 +220,51 @@ def lazy_rich_phase_diagram(*, x="delta", y="scale", x_values=None, y_values=Non
     return result
 
 
-def _simulate_cells(simulate, x_values, y_values, a0, w0, beta_star, t_max, learn_fraction, values):
-    """Gradient flow (DOP853, rtol 1e-10) on a coarse sub-grid of cells; X = I₂, y = β*."""
+def _as_simulate(simulate) -> tuple[int, int]:
+    try:
+        n_sx, n_sy = simulate
+    except (TypeError, ValueError):
+        raise ValueError(f"simulate must be a pair (nx_sim, ny_sim) of counts or None; got {format_value(simulate)}") \
+            from None
+    return as_count(n_sx, "simulate[0]", maximum=10_000), as_count(n_sy, "simulate[1]", maximum=10_000)
+
+
+def _simulate_row(*, beta_star, a0, w0, t_max, learn_fraction):
+    """Gradient flow of the cells of one simulated row (a sweep task: plain floats in, arrays out).
+
+    ``a0`` (floats) and ``w0`` (pairs) are the cells' initialisations; returns S(0, t_max) and
+    the time to learn of each cell, in order.
+    """
     from ._flow import gradient_flow
 
+    beta_star = np.asarray(beta_star, dtype=np.float64)
+    X = np.eye(2)
+    t_eval = np.concatenate([[0.0], np.logspace(-3, np.log10(t_max), 400)])
+    S_sim, t_sim = [], []
+    for a, w in zip(a0, w0):
+        w = np.asarray(w, dtype=np.float64)
+        flow = gradient_flow(X, beta_star, a, w, t_eval)
+        S = kernel_distance(a, w, flow.a, flow.w)
+        loss = 0.5 * np.sum((flow.beta - beta_star) ** 2, axis=-1)
+        S_sim.append(S[-1])
+        t_sim.append(_first_crossing_time(t_eval, -loss[None], np.array([-learn_fraction * loss[0]]))[0])
+    return {"kernel_distance_tmax": np.array(S_sim), "time_to_learn": np.array(t_sim)}
+
+
+def _simulate_cells(simulate, x_values, y_values, a0, w0, beta_star, t_max, learn_fraction, values, *,
+                    executor=None, store=None, progress=None):
+    """Gradient flow (DOP853, rtol 1e-10) on a coarse sub-grid of cells; X = I₂, y = β*; one task per row."""
     n_sx, n_sy = simulate
     nx, ny = len(x_values), len(y_values)
     ix = np.unique(np.linspace(0, nx - 1, n_sx).round().astype(int))
     iy = np.unique(np.linspace(0, ny - 1, n_sy).round().astype(int))
-    X = np.eye(2)
-    t_eval = np.concatenate([[0.0], np.logspace(-3, np.log10(t_max), 400)])
-    xs, ys, S_sim, t_sim, S_theory = [], [], [], [], []
-    for j in iy:
-        for i in ix:
-            b = j * nx + i
-            flow = gradient_flow(X, beta_star, a0[b], w0[b], t_eval)
-            S = kernel_distance(a0[b], w0[b], flow.a, flow.w)
-            loss = 0.5 * np.sum((flow.beta - beta_star) ** 2, axis=-1)
-            xs.append(x_values[i])
-            ys.append(y_values[j])
-            S_sim.append(S[-1])
-            S_theory.append(values["kernel_distance_tmax"][j, i])
-            t_sim.append(_first_crossing_time(t_eval, -loss[None], np.array([-learn_fraction * loss[0]]))[0])
-    S_sim, S_theory = np.array(S_sim), np.array(S_theory)
-    return {"x": np.array(xs), "y": np.array(ys), "kernel_distance_tmax": S_sim,
-            "time_to_learn": np.array(t_sim),
-            "max_abs_error_kernel_distance": np.array(np.max(np.abs(S_sim - S_theory)))}
+    specs = [dict(beta_star=tuple(float(b) for b in beta_star), a0=tuple(float(a0[j * nx + i]) for i in ix),
+                  w0=tuple(tuple(float(c) for c in w0[j * nx + i]) for i in ix), t_max=float(t_max),
+                  learn_fraction=float(learn_fraction)) for j in iy]
+    rows = run_tasks(_simulate_row, specs, executor=executor, progress=progress, desc="lazy_rich gradient flow",
+                     store=store)
+    S_sim = np.concatenate([r["kernel_distance_tmax"] for r in rows])
+    t_sim = np.concatenate([r["time_to_learn"] for r in rows])
+    S_theory = values["kernel_distance_tmax"][np.ix_(iy, ix)].ravel()
+    return {"x": np.tile(x_values[ix], iy.size), "y": np.repeat(y_values[iy], ix.size), "kernel_distance_tmax": S_sim,
+            "time_to_learn": t_sim, "max_abs_error_kernel_distance": np.array(np.max(np.abs(S_sim - S_theory)))}

@@ -7,17 +7,18 @@ drawn uniformly without replacement, all of size S; each is tested with
 ``theory.ntp.is_separable`` (the certified max-margin engine). Lemma 1 guarantees separability
 for d >= m (full-rank H, almost sure for Gaussian embeddings); below it the probability falls
 with d/m, at a threshold that depends on S and is open in the paper (Remark 1 ties S = 1 to
-multiclass linear separability).
+multiclass linear separability). Each row (one support size) is one task of the sweep
+(``sims._parallel.run_tasks``): in this process, or on any executor.
 """
 
 from __future__ import annotations
-
-import sys
 
 import numpy as np
 
 from theory.validate import as_count, as_finite_array, as_seed, check_work, format_value
 
+from .._checkpoint import checkpoint_store
+from .._parallel import resolve_executor, run_tasks
 from ..phase import PhaseDiagram
 
 __all__ = ["ntp_separability_phase_diagram"]
@@ -51,8 +52,27 @@ def _decide(H, support) -> bool | None:
         return None
 
 
+def _separability_row(*, V, m, dims, size, n_trials, seed):
+    """One row of the diagram (a sweep task): separable and decided counts per dimension in ``dims``.
+
+    Cell (S = ``size``, d) draws from ``default_rng([seed, S, d])``, so a row does not depend on
+    the others or on where it runs.
+    """
+    count = np.zeros(len(dims))
+    decided = np.zeros(len(dims))
+    for ix, d in enumerate(dims):
+        rng = np.random.default_rng([seed, size, d])
+        for _ in range(n_trials):
+            H, support = _instance(rng, V, m, d, size)
+            outcome = _decide(H, support)
+            if outcome is not None:
+                decided[ix] += 1
+                count[ix] += outcome
+    return {"count": count, "decided": decided}
+
+
 def ntp_separability_phase_diagram(*, V=5, m=8, x_values=None, y_values=None, n_trials=10, seed=0,
-                                   progress=None, plot=True) -> PhaseDiagram:
+                                   progress=None, plot=True, executor=None, checkpoint_dir=None) -> PhaseDiagram:
     r"""Probability that random data are NTP-separable, over d/m (x) and the support size (y).
 
     For each cell (d/m, S) the estimate is the fraction $\hat p$ of ``n_trials`` independent
@@ -85,6 +105,15 @@ def ntp_separability_phase_diagram(*, V=5, m=8, x_values=None, y_values=None, n_
         Show a progress bar over the rows; None shows one only on a terminal.
     plot : bool, default True
         Draw the figure.
+    executor : None, concurrent.futures.Executor or distributed.Client, default None
+        Where the rows run (one task per support size). None: in this process, one row after the
+        other, as always. Otherwise any ``concurrent.futures.Executor`` (a process pool with a
+        ``forkserver`` or ``spawn`` context, loky, ``mpi4py.futures``, a Dask client's
+        ``get_executor()``) or a ``distributed.Client``. The result is bit-identical whichever ran
+        it; the executor is not shut down (docs/cluster.md).
+    checkpoint_dir : str or os.PathLike, optional
+        Folder where each finished row is saved (``sims._checkpoint``); a rerun with the same
+        arguments loads the saved rows instead of recomputing them.
 
     Returns
     -------
@@ -104,8 +133,6 @@ def ntp_separability_phase_diagram(*, V=5, m=8, x_values=None, y_values=None, n_
     Thrampoulidis (2024), "Implicit Optimization Bias of Next-Token Prediction in Linear
     Models", arXiv 2402.18551, Def. 2 and Lemma 1 (docs/ntp.md#the-separability-phase-diagram).
     """
-    from tqdm.auto import tqdm
-
     V = as_count(V, "V", minimum=2, maximum=10_000)
     m = as_count(m, "m", minimum=1, maximum=100_000)
     if x_values is None:
@@ -130,19 +157,17 @@ def ntp_separability_phase_diagram(*, V=5, m=8, x_values=None, y_values=None, n_
     check_work(x_values.size * y_arr.size * n_trials, "cells * n_trials (quadratic programs)",
                maximum=10**6)
 
+    executor = resolve_executor(executor)   # refuse a non-executor before any work
+    store = checkpoint_store(checkpoint_dir, "ntp_separability", dict(
+        V=V, m=m, dims=dims.tolist(), y_values=y_arr.tolist(), n_trials=n_trials, seed=seed))
+
     shape = (y_arr.size, x_values.size)
-    count = np.zeros(shape)
-    decided = np.zeros(shape)
-    disable = (not sys.stderr.isatty()) if progress is None else not progress
-    for iy in tqdm(range(y_arr.size), desc="ntp separability", disable=disable):
-        for ix in range(x_values.size):
-            rng = np.random.default_rng([seed, int(y_arr[iy]), int(dims[ix])])
-            for _ in range(n_trials):
-                H, support = _instance(rng, V, m, int(dims[ix]), int(y_arr[iy]))
-                outcome = _decide(H, support)
-                if outcome is not None:
-                    decided[iy, ix] += 1
-                    count[iy, ix] += outcome
+    specs = [dict(V=V, m=m, dims=tuple(int(d) for d in dims), size=int(size), n_trials=n_trials, seed=seed)
+             for size in y_arr]
+    rows = run_tasks(_separability_row, specs, executor=executor, progress=progress, desc="ntp separability",
+                     store=store)
+    count = np.stack([r["count"] for r in rows])
+    decided = np.stack([r["decided"] for r in rows])
     if np.any(decided == 0):
         raise RuntimeError("no instance of some cell could be decided with a certificate; see "
                            "theory.ntp.max_margin (CertificateError)")

@@ -2,12 +2,15 @@
 
 Monte Carlo in the Gaussian model (exact test error, no test set), ReLU random features,
 gradient descent on linear regression (Advani et al. 2017; numba kernel, imported on first use so
-``import sims`` stays numpy/scipy only), the (n, k) risk phase diagram.
+``import sims`` stays numpy/scipy only), the Monte Carlo over an (n, k) grid (on any executor), the
+(n, k) risk phase diagram.
 """
 
 from typing import TYPE_CHECKING
 
 from .._lazy import lazy_exports
+from ._mc_grid import MonteCarloRiskGrid as MonteCarloRiskGrid
+from ._mc_grid import monte_carlo_risk_grid as monte_carlo_risk_grid
 from ._monte_carlo import MonteCarloRisk as MonteCarloRisk
 from ._monte_carlo import ReluFeaturesRisk as ReluFeaturesRisk
 from ._monte_carlo import arccos_kernel as arccos_kernel
@@ -39,6 +42,7 @@ if TYPE_CHECKING:  # the lazy names, for static tools (type checkers, IDEs, the 
 __all__ = [
     "AdvaniSaxeSimulation",
     "MonteCarloRisk",
+    "MonteCarloRiskGrid",
     "ReluFeaturesRisk",
     "TorchRiskGrid",
     "advani_saxe_gd",
@@ -46,6 +50,7 @@ __all__ = [
     "advani_saxe_modes",
     "arccos_kernel",
     "monte_carlo_risk",
+    "monte_carlo_risk_grid",
     "monte_carlo_risk_grid_torch",
     "monte_carlo_risk_torch",
     "relu_features_risk",

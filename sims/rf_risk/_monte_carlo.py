@@ -20,10 +20,12 @@ ridges, or on how much memory is available.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import os
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
@@ -44,10 +46,13 @@ from theory.validate import (
     check_work,
 )
 
+from .._parallel import resolve_executor, run_tasks
+
 __all__ = ["MonteCarloRisk", "ReluFeaturesRisk", "arccos_kernel", "monte_carlo_risk", "relu_features_risk"]
 
 _CHUNK = 1024            # modes per random-number chunk (fixes the stream; memory does not change results)
 _CACHE = 2**24           # entries of X/Z chunks kept between the two passes of a trial; above: redrawn
+_TASKS = 32              # trials are split into at most this many tasks on an executor
 _EPS = np.finfo(np.float64).eps
 
 
@@ -200,6 +205,56 @@ def _run_trials(trial, trials: int, threads: int, desc: str, disable: bool):
     return np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
 
 
+_BLAS_LOCK = threading.Lock()
+_blas_users = 0
+_blas_limiter = None
+
+
+@contextlib.contextmanager
+def _one_blas_thread():
+    """BLAS on one thread while any sweep task of rf_risk runs in this process.
+
+    threadpoolctl's limits are process-wide: two tasks on a thread pool that each limited BLAS and
+    restored it on their own would give the other task's trials a multi-threaded BLAS mid-run, whose
+    rounding differs (seen: ridgeless train errors at rounding level). The first task in sets the
+    limit, the last one out restores it.
+    """
+    global _blas_users, _blas_limiter
+    from threadpoolctl import threadpool_limits
+
+    with _BLAS_LOCK:
+        if _blas_users == 0:
+            _blas_limiter = threadpool_limits(1, user_api="blas")
+        _blas_users += 1
+    try:
+        yield
+    finally:
+        with _BLAS_LOCK:
+            _blas_users -= 1
+            if _blas_users == 0:
+                _blas_limiter.restore_original_limits()
+                _blas_limiter = None
+
+
+def _trial_blocks(trials: int) -> list[tuple[int, int]]:
+    """At most ``_TASKS`` contiguous blocks of trials (the tasks of one point on an executor)."""
+    edges = np.linspace(0, trials, min(trials, _TASKS) + 1).round().astype(int)
+    return [(int(lo), int(hi)) for lo, hi in zip(edges[:-1], edges[1:])]
+
+
+def _trial_block(*, eigenvalues, target_power, n, k, ridges, noise, seed, lo, hi):
+    """Trials ``lo .. hi - 1`` of one point (a sweep task): their test and train errors, one BLAS thread."""
+    lam = np.asarray(eigenvalues, dtype=np.float64)
+    v = np.sqrt(np.asarray(target_power, dtype=np.float64))
+    rid = np.asarray(ridges, dtype=np.float64)
+    sqrt_lam = np.sqrt(lam)
+    with _one_blas_thread():
+        rows = [_krr_trial(seed, t, lam, v, n, rid, noise) if math.isinf(k) else
+                _rf_trial(seed, t, sqrt_lam, v, n, int(k), rid, noise) for t in range(lo, hi)]
+    return {"test": np.array([r[0] for r in rows]).reshape(hi - lo, rid.size),
+            "train": np.array([r[1] for r in rows]).reshape(hi - lo, rid.size)}
+
+
 def _chunks(M: int):
     for c, lo in enumerate(range(0, M, _CHUNK)):
         yield c, lo, min(lo + _CHUNK, M)
@@ -281,7 +336,7 @@ def _summarise(tests, trains, ridges, n, k, noise, trials, seed) -> MonteCarloRi
 
 
 def monte_carlo_risk(eigenvalues, target_power, n, k, ridges, noise=0.0, trials=1000, seed=0, *,
-                     threads=None, progress=None) -> MonteCarloRisk:
+                     threads=None, progress=None, executor=None) -> MonteCarloRisk:
     r"""Test and train error of random-feature ridge regression in the Gaussian model, by Monte Carlo.
 
     Model (docs/rf_risk.md#monte-carlo): $x \sim N(0, I_M)$, $\phi_i(x) = x_i$, target
@@ -326,9 +381,18 @@ def monte_carlo_risk(eigenvalues, target_power, n, k, ridges, noise=0.0, trials=
     threads : int, optional
         Threads over trials (default: the CPUs this process may use). Each runs a single-threaded
         BLAS while there are at least as many trials as threads, and then the results are
-        bit-identical for every ``threads``.
+        bit-identical for every ``threads``. Not used with an ``executor``.
     progress : bool, optional
-        Progress bar over the trials; None shows one only on a terminal.
+        Progress bar over the trials (over the tasks with an ``executor``); None shows one only on
+        a terminal.
+    executor : None, concurrent.futures.Executor or distributed.Client, default None
+        Where the trials run. None: in this process, on ``threads`` threads. Otherwise the trials
+        are split into at most 32 contiguous blocks, one task each, whose trials run one after
+        the other on a single-threaded BLAS (so the numbers are those of ``threads=1``, bit for
+        bit), on any ``concurrent.futures.Executor`` (a process pool with a ``forkserver`` or
+        ``spawn`` context, loky, ``mpi4py.futures``, a Dask client's ``get_executor()``) or a
+        ``distributed.Client``. The spectrum travels with each task (2M floats). The executor is
+        not shut down (docs/cluster.md).
 
     Returns
     -------
@@ -366,10 +430,20 @@ def monte_carlo_risk(eigenvalues, target_power, n, k, ridges, noise=0.0, trials=
     seed = as_seed(seed)
     threads = _as_threads(threads)
     disable = _progress(progress)
+    executor = resolve_executor(executor)   # refuse a non-executor before any work
     M = lam.size
     width = n if math.isinf(k) else int(k)
     check_work(n * width, "n * k (n * n for k = inf)", maximum=MAX_ENTRIES, why="the Gram/feature matrix would not fit in memory")
     check_work(trials * n * M * width, "trials * n * M * k (k = n for k = inf)", maximum=MAX_COUNT)
+    if executor is not None:
+        specs = [dict(eigenvalues=tuple(lam.tolist()), target_power=tuple(v2.tolist()), n=n, k=k,
+                      ridges=tuple(ridges.tolist()), noise=noise, seed=seed, lo=lo, hi=hi)
+                 for lo, hi in _trial_blocks(trials)]
+        out = run_tasks(_trial_block, specs, executor=executor, progress=progress, desc="rf_risk Monte Carlo")
+        tests = np.concatenate([o["test"] for o in out])
+        trains = np.concatenate([o["train"] for o in out])
+        _check_finite(tests, trains, "eigenvalues, target_power and noise")
+        return _summarise(tests, trains, ridges, n, k, noise, trials, seed)
     v = np.sqrt(v2)
     sqrt_lam = np.sqrt(lam)
     if math.isinf(k):
