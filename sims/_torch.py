@@ -249,12 +249,12 @@ def run_chunks(task: Callable[..., Mapping[str, np.ndarray]], plan: ChunkPlan, s
 
     On an executor each task runs torch on one thread unless the worker's environment sets
     ``OMP_NUM_THREADS`` or ``MKL_NUM_THREADS`` (a Dask worker sets ``OMP_NUM_THREADS=1``), and
-    restores the count after. torch's elementwise kernels and reductions gave the same bits at 1
-    and 2 threads for every bridge sweep we measured, but MKL's ``eigh`` and large matrix products
-    did not (rf_risk Monte Carlo at n = 200, k = 300: test errors differ by up to 3e-13 relative,
-    train errors by 4e-16 absolute):
-    results on an executor equal the in-process ones bit for bit when this process runs torch on
-    one thread too (``torch.set_num_threads(1)``).
+    restores the count after. Results on an executor equal the in-process ones bit for bit when
+    this process runs torch on one thread too (``torch.set_num_threads(1)``). With more threads
+    here they may differ by rounding: torch's elementwise kernels and reductions gave the same bits
+    at 1 and 2 threads for every bridge sweep measured, but MKL's ``eigh`` and large matrix
+    products did not (rf_risk Monte Carlo at n = 200, k = 300: test errors up to 3e-13 relative,
+    train errors 4e-16 absolute).
 
     Parameters
     ----------

@@ -261,6 +261,7 @@ def _gelu_task(*, lo, hi, lrs, noises, n_seeds, start_ratio, n_steps, record_eve
 
 
 def _record_steps(n_steps, record_every):
+    """Steps at which the distances are recorded: every ``record_every`` and the last."""
     return np.union1d(np.arange(0, n_steps + 1, record_every), [n_steps]).astype(int)
 
 
