@@ -372,9 +372,39 @@ def _as_grid(x, name, default, positive=False):
     return arr
 
 
+def _relu_chunk(*, lo, hi, taus, deltas, seed, m, n, d, m0, n_test, n_steps, lr_scale, max_norm, device, dtype,
+                group, step_bar):
+    """Train the networks lo … hi − 1 of the sweep (whole seeds: G = T·D networks each), rebuilt from the settings.
+
+    The task of :func:`relu_sweep_torch` (``sims._torch.run_chunks``): every argument is a plain
+    value (grids as lists, device and dtype by name); the data of each seed are drawn here from
+    ``block_generator(seed, s)``. Returns the metrics with leading axis hi − lo (seed-major, τ, δ).
+    """
+    from tqdm.auto import tqdm
+
+    from .._torch import require_torch, resolve_device, resolve_dtype
+
+    torch = require_torch()
+    dev, dt = resolve_device(device), resolve_dtype(dtype)
+    taus, deltas = np.asarray(taus, dtype=np.float64), np.asarray(deltas, dtype=np.float64)
+    G = taus.size * deltas.size
+    lr = lr_scale / taus**2
+    steps = checkpoint_steps(n_steps)
+    draws = [_seed_draws(seed, s, m, n, d, m0, n_test) for s in range(lo // G, hi // G)]
+    X, y, Xt, yt = (torch.stack([dr[j] for dr in draws]).to(dev, dt) for j in range(4))
+    inits = [_init_grid(torch, dr[4], dr[5], taus, deltas) for dr in draws]
+    a0 = torch.stack([p[0] for p in inits]).to(dev, dt)
+    W0 = torch.stack([p[1] for p in inits]).to(dev, dt)
+    with tqdm(total=n_steps, desc=f"seeds {lo // G}-{hi // G - 1}: GD steps", disable=not step_bar, leave=False,
+              unit="step") as bar:
+        res = _train(torch, X, y, Xt, yt, a0, W0, torch.as_tensor(lr).repeat_interleave(deltas.size).to(dev),
+                     steps, max_norm * max_norm, group, bar=bar)
+    return {k: v.reshape((-1,) + tuple(v.shape[2:])).cpu().numpy() for k, v in res.items()}
+
+
 def relu_sweep_torch(taus=None, deltas=None, n_seeds=2, *, m=20, n=100, d=10, m0=3, n_test=1000,
                      n_steps=1000, lr_scale=5e-3, seed=0, max_norm=1e6, device="auto", dtype="float64",
-                     memory_budget="auto", progress=None, checkpoint_dir=None) -> ReluSweepResult:
+                     memory_budget="auto", progress=None, checkpoint_dir=None, executor=None) -> ReluSweepResult:
     r"""Lazy vs rich sweep of two-layer ReLU networks over (τ, δ) × seeds, batched on the torch bridge.
 
     Kunin et al. (2024), arXiv 2406.06158, §5 and Fig. 1 (docs/lazy_rich.md#relu-networks,
@@ -426,6 +456,16 @@ def relu_sweep_torch(taus=None, deltas=None, n_seeds=2, *, m=20, n=100, d=10, m0
     checkpoint_dir : path, optional
         Root directory of the run's chunk store: finished chunks (one seed's grid each) are saved there and
         reused when the same run is started again.
+    executor : None, concurrent.futures.Executor or distributed.Client, default None
+        Where the chunks run (one task per chunk of seeds). None: in this process, as always.
+        Otherwise any ``concurrent.futures.Executor`` (a process pool with a ``forkserver`` or
+        ``spawn`` context, loky, ``mpi4py.futures``, a Dask client's ``get_executor()``) or a
+        ``distributed.Client``; the executor is not shut down (docs/cluster.md). ``device`` is
+        resolved here and used on the workers: on CPU workers pass ``device="cpu"``. Each task runs
+        torch on one thread unless the worker's environment sets ``OMP_NUM_THREADS`` or
+        ``MKL_NUM_THREADS`` (``sims._torch.run_chunks``); the result equals the in-process one bit for
+        bit when this process runs torch on one thread too. Chunks are the memory budget's: lower
+        ``memory_budget`` for more, smaller tasks.
 
     Returns
     -------
@@ -435,18 +475,14 @@ def relu_sweep_torch(taus=None, deltas=None, n_seeds=2, *, m=20, n=100, d=10, m0
     ------
     ValueError
         Naming the argument on invalid input (or ``memory_budget`` when one seed's grid does not fit).
+    TypeError
+        When ``executor`` is not an executor.
     ImportError
         Without torch, with the install command.
     """
-    from .._torch import (
-        ChunkStore,
-        memory_budget_bytes,
-        plan_chunks,
-        require_torch,
-        resolve_device,
-        resolve_dtype,
-        run_chunks,
-    )
+    from .._checkpoint import checkpoint_store
+    from .._parallel import resolve_executor
+    from .._torch import memory_budget_bytes, plan_chunks, require_torch, resolve_device, resolve_dtype, run_chunks
 
     taus = _as_grid(taus, "taus", REDUCED_SIZE["taus"], positive=True)
     deltas = _as_grid(deltas, "deltas", REDUCED_SIZE["deltas"])
@@ -468,6 +504,8 @@ def relu_sweep_torch(taus=None, deltas=None, n_seeds=2, *, m=20, n=100, d=10, m0
         raise ValueError(f"max_norm must be at most 1e150 (its square must stay finite); got {max_norm:g}")
     if checkpoint_dir is not None and not isinstance(checkpoint_dir, (str, os.PathLike)):
         raise ValueError(f"checkpoint_dir must be a path (str or os.PathLike) or None; got {type(checkpoint_dir).__name__}")
+    if progress is not None and not isinstance(progress, (bool, np.bool_)):
+        raise ValueError(f"progress must be a bool or None; got {type(progress).__name__}")
     G = taus.size * deltas.size
     check_work(n_seeds * G * n_steps * m * n * d, "networks x steps x m x n x d of relu_sweep_torch")
     torch = require_torch()
@@ -479,37 +517,17 @@ def relu_sweep_torch(taus=None, deltas=None, n_seeds=2, *, m=20, n=100, d=10, m0
     plan = plan_chunks(n_seeds * G, _bytes_per_network(m, n, d), memory_budget, dev, block=G)
     group = _measure_group(G, m, n, n_test, memory_budget_bytes(memory_budget, dev))   # the budget plan_chunks used
 
-    from tqdm.auto import tqdm
-
-    # the same rule as run_chunks: None shows the bars only on a terminal (run_chunks validates progress)
-    disable = (not sys.stderr.isatty()) if progress is None else not bool(progress)
-
-    def compute(i, lo, hi):
-        seeds = range(lo // G, hi // G)
-        draws = [_seed_draws(seed, s, m, n, d, m0, n_test) for s in seeds]
-        X, y, Xt, yt = (torch.stack([dr[j] for dr in draws]).to(dev, dt) for j in range(4))
-        inits = [_init_grid(torch, dr[4], dr[5], taus, deltas) for dr in draws]
-        a0 = torch.stack([p[0] for p in inits]).to(dev, dt)
-        W0 = torch.stack([p[1] for p in inits]).to(dev, dt)
-        with tqdm(total=n_steps, desc=f"chunk {i + 1}/{len(plan.bounds)}: GD steps", disable=disable, leave=False,
-                  unit="step") as bar:
-            res = _train(torch, X, y, Xt, yt, a0, W0, torch.as_tensor(lr).repeat_interleave(deltas.size).to(dev),
-                         steps, max_norm * max_norm, group, bar=bar)
-        return {k: v.reshape((-1,) + tuple(v.shape[2:])).cpu().numpy() for k, v in res.items()}
-
-    store = None
-    if checkpoint_dir is not None:
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            pkg_version = version("dltheory")
-        except PackageNotFoundError:
-            pkg_version = "unknown"
-        store = ChunkStore(checkpoint_dir, "lazy_rich_relu_sweep",
-                           dict(taus=taus.tolist(), deltas=deltas.tolist(), n_seeds=n_seeds, m=m, n=n, d=d, m0=m0,
-                                n_test=n_test, n_steps=n_steps, lr_scale=lr_scale, seed=seed, max_norm=max_norm,
-                                dtype=dtype_name, block=G, version=pkg_version))
-    flat = run_chunks(compute, plan, store=store, desc="lazy_rich ReLU sweep", progress=progress)
+    executor = resolve_executor(executor)
+    # the same rule as run_tasks: None shows the bars only on a terminal (run_tasks validates progress);
+    # the per-chunk bar over GD steps only in process (a worker's stderr is not the user's terminal)
+    step_bar = executor is None and (sys.stderr.isatty() if progress is None else bool(progress))
+    params = dict(taus=taus.tolist(), deltas=deltas.tolist(), n_seeds=n_seeds, m=m, n=n, d=d, m0=m0, n_test=n_test,
+                  n_steps=n_steps, lr_scale=lr_scale, seed=seed, max_norm=max_norm, dtype=dtype_name)
+    store = checkpoint_store(checkpoint_dir, "lazy_rich_relu_sweep", dict(params, block=G, per_chunk=plan.per_chunk))
+    settings = dict(params, device=str(dev), group=group, step_bar=step_bar)
+    del settings["n_seeds"]
+    flat = run_chunks(_relu_chunk, plan, settings, executor=executor, store=store, desc="lazy_rich ReLU sweep",
+                      progress=progress)
 
     T, D = taus.size, deltas.size
 

@@ -35,10 +35,12 @@ import numpy as np
 from theory.summary import compact_repr
 from theory.validate import MAX_COUNT, MAX_ENTRIES, as_count, as_finite_scalar, as_seed, check_work
 
+from .._checkpoint import checkpoint_store
+from .._parallel import resolve_executor
 from .._torch import (
     ChunkPlan,
-    ChunkStore,
     dtype_eps,
+    memory_budget_bytes,
     plan_chunks,
     require_torch,
     resolve_device,
@@ -171,8 +173,28 @@ def _float32_check(dt, torch, v2, noise, test_mse):
                       f"error up to {float(np.max(rel)):.2g}); use dtype='float64'", RuntimeWarning, stacklevel=3)
 
 
+def _trials_task(*, lo, hi, eigenvalues, target_power, n, k, ridges, noise, seed, budget, device, dtype):
+    """The task of :func:`monte_carlo_risk_torch`: trials lo … hi − 1, rebuilt from plain settings.
+
+    The spectrum travels as two lists of M floats (the run's input; nothing else is shipped), the
+    trials' draws come from their own streams (module docstring).
+    """
+    torch = require_torch()
+    dev, dt = resolve_device(device), resolve_dtype(dtype)
+    lam, v2 = np.asarray(eigenvalues, dtype=np.float64), np.asarray(target_power, dtype=np.float64)
+    itemsize = 8 if dt == torch.float64 else 4
+    sqrt_lam = torch.as_tensor(np.sqrt(lam), device=dev, dtype=dt)
+    v = torch.as_tensor(np.sqrt(v2), device=dev, dtype=dt)
+    rid = torch.as_tensor(np.asarray(ridges, dtype=np.float64), device=dev, dtype=dt)
+    cache_z = (hi - lo) * k * lam.size * itemsize <= budget    # else redraw Z in the second pass
+    with torch.no_grad():
+        test, train = _batch(torch, dev, dt, seed, range(lo, hi), sqrt_lam, v, n, k, rid, noise, cache_z)
+    return {"test": test, "train": train}
+
+
 def monte_carlo_risk_torch(eigenvalues, target_power, n, k, ridges, noise=0.0, trials=1000, seed=0, *,
-                           device="auto", dtype="float64", memory_budget="auto", progress=None) -> MonteCarloRisk:
+                           device="auto", dtype="float64", memory_budget="auto", progress=None,
+                           executor=None) -> MonteCarloRisk:
     r"""Test and train error of random-feature ridge regression in the Gaussian model, on the torch bridge.
 
     The Monte Carlo of :func:`sims.rf_risk.monte_carlo_risk` (same model, same estimator, same
@@ -208,7 +230,18 @@ def monte_carlo_risk_torch(eigenvalues, target_power, n, k, ridges, noise=0.0, t
     memory_budget : int or "auto", default "auto"
         Bytes for one batch of trials.
     progress : bool, optional
-        Progress bar over the trials (None: only on a terminal).
+        Progress bar over the batches of trials (None: only on a terminal).
+    executor : None, concurrent.futures.Executor or distributed.Client, default None
+        Where the batches of trials run (one task per batch that fits ``memory_budget``: at the
+        default budget, usually one; lower it for more tasks). None: in this process, as always.
+        Otherwise any ``concurrent.futures.Executor`` (a process pool with a ``forkserver`` or
+        ``spawn`` context, loky, ``mpi4py.futures``, a Dask client's ``get_executor()``) or a
+        ``distributed.Client``; the executor is not shut down (docs/cluster.md). ``device`` is
+        resolved here and used on the workers: on CPU workers pass ``device="cpu"``. Each task runs
+        torch on one thread unless the worker's environment sets ``OMP_NUM_THREADS`` or
+        ``MKL_NUM_THREADS``; the result equals the in-process one bit for bit when this process runs
+        torch on one thread too (MKL's ``eigh`` and matrix products round differently at another
+        thread count: ``sims._torch.run_chunks``).
 
     Returns
     -------
@@ -220,6 +253,8 @@ def monte_carlo_risk_torch(eigenvalues, target_power, n, k, ridges, noise=0.0, t
     ValueError
         Naming the argument: bad spectrum, counts, ridges, noise, device, dtype or budget; k = inf;
         a run too large; errors that overflow.
+    TypeError
+        When ``executor`` is not an executor.
     ImportError
         Without torch (with the install command).
 
@@ -236,17 +271,11 @@ def monte_carlo_risk_torch(eigenvalues, target_power, n, k, ridges, noise=0.0, t
     per_trial = _trial_bytes(n, k, ridges.size, itemsize)
     plan = plan_chunks(trials, per_trial, memory_budget, dev, block=1)
     budget = plan.per_chunk * per_trial
-    sqrt_lam = torch.as_tensor(np.sqrt(lam), device=dev, dtype=dt)
-    v = torch.as_tensor(np.sqrt(v2), device=dev, dtype=dt)
-    rid = torch.as_tensor(ridges, device=dev, dtype=dt)
-
-    def compute(i, lo, hi):
-        cache_z = (hi - lo) * k * lam.size * itemsize <= budget    # else redraw Z in the second pass
-        with torch.no_grad():
-            test, train = _batch(torch, dev, dt, seed, range(lo, hi), sqrt_lam, v, n, k, rid, noise, cache_z)
-        return {"test": test, "train": train}
-
-    out = run_chunks(compute, plan, desc="rf_risk Monte Carlo (torch)", progress=not disable)
+    executor = resolve_executor(executor)
+    settings = dict(eigenvalues=lam.tolist(), target_power=v2.tolist(), n=n, k=k, ridges=ridges.tolist(), noise=noise,
+                    seed=seed, budget=budget, device=str(dev), dtype="float64" if dt == torch.float64 else "float32")
+    out = run_chunks(_trials_task, plan, settings, executor=executor, desc="rf_risk Monte Carlo (torch)",
+                     progress=not disable)
     tests, trains = out["test"], out["train"]
     if not (np.all(np.isfinite(tests)) and np.all(np.isfinite(trains))):
         raise ValueError("eigenvalues, target_power and noise are too large: the errors overflow the dtype")
@@ -322,9 +351,22 @@ def _cell_seed(seed: int, a: int, b: int) -> int:
     return int(np.random.SeedSequence([seed, a, b]).generate_state(1, np.uint32)[0])
 
 
+def _grid_cell_task(*, lo, hi, ns, ks, eigenvalues, target_power, ridges, noise, trials, seed, budget, device,
+                    dtype):
+    """The task of :func:`monte_carlo_risk_grid_torch`: cell ``lo`` (= a·len(ks) + b) by :func:`monte_carlo_risk_torch`."""
+    a, b = divmod(lo, len(ks))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)        # the float32 check runs once, in the caller
+        mc = monte_carlo_risk_torch(eigenvalues, target_power, int(ns[a]), int(ks[b]), ridges, noise, trials,
+                                    _cell_seed(seed, a, b), device=device, dtype=dtype, memory_budget=budget,
+                                    progress=False)
+    return {"test_mse": mc.test_mse[None], "test_se": mc.test_se[None], "train_mse": mc.train_mse[None],
+            "train_se": mc.train_se[None]}
+
+
 def monte_carlo_risk_grid_torch(eigenvalues, target_power, n, k, ridges, noise=0.0, trials=200, seed=0, *,
                                 device="auto", dtype="float64", memory_budget="auto", progress=None,
-                                checkpoint_dir=None) -> TorchRiskGrid:
+                                checkpoint_dir=None, executor=None) -> TorchRiskGrid:
     r"""Monte-Carlo test risk over the grid ``n × k`` on the torch bridge, beside the eigenframework.
 
     Each cell is :func:`monte_carlo_risk_torch`; the prediction is
@@ -362,6 +404,16 @@ def monte_carlo_risk_grid_torch(eigenvalues, target_power, n, k, ridges, noise=0
     checkpoint_dir : path, optional
         Directory where each finished cell is saved (one ``.npz`` per cell in a subdirectory named
         by the run's arguments); a rerun loads the saved cells.
+    executor : None, concurrent.futures.Executor or distributed.Client, default None
+        Where the cells run (one task per (n, k) cell, its seed derived from ``seed`` and the cell
+        as before). None: in this process, as always. Otherwise any
+        ``concurrent.futures.Executor`` (a process pool with a ``forkserver`` or ``spawn`` context,
+        loky, ``mpi4py.futures``, a Dask client's ``get_executor()``) or a ``distributed.Client``;
+        the executor is not shut down (docs/cluster.md). ``device`` is resolved here and used on the
+        workers: on CPU workers pass ``device="cpu"``. Each task runs torch on one thread unless the
+        worker's environment sets ``OMP_NUM_THREADS`` or ``MKL_NUM_THREADS``; the result equals the
+        in-process one bit for bit when this process runs torch on one thread too
+        (``sims._torch.run_chunks``).
 
     Returns
     -------
@@ -371,6 +423,8 @@ def monte_carlo_risk_grid_torch(eigenvalues, target_power, n, k, ridges, noise=0
     ------
     ValueError
         Naming the argument, as :func:`monte_carlo_risk_torch`.
+    TypeError
+        When ``executor`` is not an executor.
     """
     from theory.rf_risk import risk_grid
 
@@ -394,27 +448,24 @@ def monte_carlo_risk_grid_torch(eigenvalues, target_power, n, k, ridges, noise=0
     except ValueError as exc:
         raise ValueError(f"eigenvalues, target_power, ridges or noise: theory.rf_risk.risk_grid cannot evaluate "
                          f"this setting: {exc}") from exc
-    cells = [(a, b) for a in range(ns.size) for b in range(ks.size)]
-    plan = ChunkPlan(total=len(cells), per_chunk=1, block=1, bounds=tuple((i, i + 1) for i in range(len(cells))))
+    executor = resolve_executor(executor)
+    cells = ns.size * ks.size
+    plan = ChunkPlan(total=cells, per_chunk=1, block=1, bounds=tuple((i, i + 1) for i in range(cells)))
     store = None
     if checkpoint_dir is not None:
         import hashlib
 
         digest = hashlib.sha256(np.concatenate([lam, v2]).tobytes()).hexdigest()[:16]
-        store = ChunkStore(checkpoint_dir, "rf_risk_grid", dict(
+        store = checkpoint_store(checkpoint_dir, "rf_risk_grid", dict(
             spectrum=digest, n=ns.tolist(), k=ks.tolist(), ridges=ridges.tolist(), noise=noise, trials=trials,
             seed=seed, device=dev.type, dtype=str(dt)))
-
-    def compute(i, lo, hi):
-        a, b = cells[i]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)        # the float32 check runs once, below
-            mc = monte_carlo_risk_torch(lam, v2, int(ns[a]), int(ks[b]), ridges, noise, trials, _cell_seed(seed, a, b),
-                                        device=dev, dtype=dt, memory_budget=memory_budget, progress=False)
-        return {"test_mse": mc.test_mse[None], "test_se": mc.test_se[None], "train_mse": mc.train_mse[None],
-                "train_se": mc.train_se[None]}
-
-    out = run_chunks(compute, plan, store=store, desc="rf_risk grid (torch)", progress=progress)
+    # the budget is resolved here: "auto" on a GPU depends on its free memory, which a worker's need not match
+    settings = dict(ns=ns.tolist(), ks=ks.tolist(), eigenvalues=lam.tolist(), target_power=v2.tolist(),
+                    ridges=ridges.tolist(), noise=noise, trials=trials, seed=seed,
+                    budget=memory_budget_bytes(memory_budget, dev), device=str(dev),
+                    dtype="float64" if dt == torch.float64 else "float32")
+    out = run_chunks(_grid_cell_task, plan, settings, executor=executor, store=store, desc="rf_risk grid (torch)",
+                     progress=progress)
     shape = (ns.size, ks.size, ridges.size)
     mc = {key: val.reshape(shape) for key, val in out.items()}
     diff = mc["test_mse"] - th.test_mse

@@ -27,18 +27,18 @@ $c = \kappa s_1(\operatorname{mean} x^2 + \sigma \operatorname{mean} x\varepsilo
 which makes the exponent surfaces smooth; each cell on its own is an unbiased estimate.
 
 Random streams: chains come in blocks of :data:`BLOCK` = $2^{16}$, block $k$ drawing from
-``block_generator(seed, k)`` one (chains of the block, m) tensor per step; a chunk (``plan_chunks``)
-is whole blocks and the grid is swept in row tiles (rows of σ) that each replay the block's stream.
-Per-cell statistics are reduced per block (count, mean, centred sum of squares) and merged in block
-order, so the result is bit-identical for every ``memory_budget``; with ``checkpoint_dir`` every
-finished block is stored (``ChunkStore``) and a rerun resumes.
+``block_generator(seed, k)`` one (chains of the block, m) tensor per step; the grid is swept in row
+tiles (rows of σ, as many as fit ``memory_budget``) that each replay the block's stream. One (block,
+row tile) is one task of ``sims._torch.run_chunks`` (in process, or on an executor). Per-cell
+statistics are reduced per block (count, mean, centred sum of squares) and merged in block order,
+so the result is bit-identical for every ``memory_budget``; with ``checkpoint_dir`` every finished
+tile is stored (``ChunkStore``) and a rerun resumes.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,14 +46,17 @@ import numpy as np
 from theory.summary import compact_repr
 from theory.validate import MAX_COUNT, as_choice, as_count, as_finite_array, as_positive_scalar, as_seed, check_work
 
+from .._checkpoint import checkpoint_store
+from .._parallel import resolve_executor
 from .._torch import (
-    ChunkStore,
+    ChunkPlan,
     block_generator,
     memory_budget_bytes,
     plan_chunks,
     require_torch,
     resolve_device,
     resolve_dtype,
+    run_chunks,
 )
 
 __all__ = ["BLOCK", "TorchChainExponents", "lyapunov_chains_torch"]
@@ -174,9 +177,63 @@ def _merge(stats):
     return n, mean, m2
 
 
+def _chain_tile(*, lo, hi, lr, noise, n_steps, n_chains, seed, data, batch_size, kappa, s1, device, dtype):
+    """Per-cell statistics of one row tile of one block of chains, rebuilt from plain settings.
+
+    Items are (block, σ row) pairs, ``k·n_noise + row``: ``lo … hi − 1`` lie in block
+    ``k = lo // n_noise`` (chains ``k·BLOCK`` … ``min((k + 1)·BLOCK, n_chains) − 1``). Returns
+    ``{plus,minus}_{0..4}``, each of shape (hi − lo, n_lr): the :func:`_block_stats` of each row.
+    """
+    torch = require_torch()
+    dev, tdt = resolve_device(device), resolve_dtype(dtype)
+    lr = np.asarray(lr, dtype=np.float64)
+    noise = np.asarray(noise, dtype=np.float64)
+    k, r0 = divmod(lo, noise.size)
+    r1 = r0 + (hi - lo)
+    nb = min(BLOCK, n_chains - k * BLOCK)
+    m = batch_size * (2 if data == "B" else 1)              # normals per chain and step
+    gain = kappa * s1
+    renorm = _RENORM[dtype]
+    lr_t = torch.as_tensor(lr, dtype=tdt, device=dev)
+    sig = torch.as_tensor(noise[r0:r1], dtype=tdt, device=dev)
+    shape = (sig.numel(), lr.size, nb)
+    prod_p = torch.ones(shape, dtype=tdt, device=dev)       # a_t/a_0 since the last renormalisation
+    prod_m = torch.ones(shape, dtype=tdt, device=dev)
+    exp_p = torch.zeros(shape, dtype=torch.int64, device=dev)  # accumulated binary exponents
+    exp_m = torch.zeros(shape, dtype=torch.int64, device=dev)
+    xs = torch.empty(shape, dtype=tdt, device=dev)
+    gen = block_generator(seed, k, dev)                     # every tile of the block replays its stream
+    for t in range(n_steps):
+        z = torch.randn((nb, m), generator=gen, dtype=tdt, device=dev)
+        if data == "B":
+            x, eps = z[:, :batch_size], z[:, batch_size:]
+            sq, cross = (x * x).mean(dim=1), (x * eps).mean(dim=1)
+            c = gain * (sq[None, :] + sig[:, None] * cross[None, :])          # (rows, nb)
+        else:
+            c = gain * (1.0 + sig[:, None] * z.mean(dim=1)[None, :])
+        torch.mul(lr_t[None, :, None], c[:, None, :], out=xs)                  # λc, (rows, n_lr, nb)
+        prod_p.addcmul_(prod_p, xs)                                             # × (1 + λc)
+        prod_m.addcmul_(prod_m, xs, value=-1.0)                                 # × (1 − λc)
+        if (t + 1) % renorm == 0 or t + 1 == n_steps:
+            for prod, expo in ((prod_p, exp_p), (prod_m, exp_m)):
+                mant, e = torch.frexp(prod)                                     # exact: prod = mant·2^e
+                prod.copy_(mant)
+                expo += e
+    out = {}
+    for key, prod, expo in (("plus", prod_p, exp_p), ("minus", prod_m, exp_m)):
+        # log|a_T/a_0| = e·log 2 + log|mantissa|: −inf after an exact zero, +inf/NaN after an overflow
+        with np.errstate(divide="ignore", invalid="ignore"):
+            logs = (expo.reshape(-1, nb).cpu().numpy() * _LOG2
+                    + np.log(np.abs(prod.reshape(-1, nb).double().cpu().numpy())))
+        stats = _block_stats(logs / n_steps)
+        for i in range(5):
+            out[f"{key}_{i}"] = stats[i].reshape(r1 - r0, lr.size)
+    return out
+
+
 def lyapunov_chains_torch(lr, noise, n_steps, n_chains, seed, *, data="B", batch_size=1, kappa=1.0, s1=1.0,
                           device="auto", dtype="float64", memory_budget="auto", progress=None,
-                          checkpoint_dir=None) -> TorchChainExponents:
+                          checkpoint_dir=None, executor=None) -> TorchChainExponents:
     r"""$\Lambda_\pm = \mathbb{E}\log\lvert 1 \pm \lambda c\rvert$ of linearised two-layer SGD by Monte-Carlo chains on the torch bridge.
 
     The chains of ``lyapunov_qr(lr, TwoLayerVectorLaw(1, σ, S, κ, s₁), n_steps, seed, k=2)`` (data
@@ -217,8 +274,18 @@ def lyapunov_chains_torch(lr, noise, n_steps, n_chains, seed, *, data="B", batch
     progress : bool or None
         Progress bar over the chains (None: on a terminal only).
     checkpoint_dir : path, optional
-        Directory of the bridge's chunk store (``sims._torch``): every finished block of chains is
-        saved there, in a subdirectory named by the run's parameters, and reused by a rerun.
+        Directory of the bridge's chunk store (``sims._torch``): every finished row tile of a block
+        of chains is saved there, in a subdirectory named by the run's parameters, and reused by a
+        rerun with the same parameters and ``memory_budget``.
+    executor : None, concurrent.futures.Executor or distributed.Client, default None
+        Where the tasks run: one per (block of $2^{16}$ chains, row tile of σ; lower ``memory_budget``
+        for more, smaller tiles). None: in this process, as always. Otherwise any
+        ``concurrent.futures.Executor`` (a process pool with a ``forkserver`` or ``spawn`` context,
+        loky, ``mpi4py.futures``, a Dask client's ``get_executor()``) or a ``distributed.Client``;
+        the executor is not shut down (docs/cluster.md). ``device`` is resolved here and used on the
+        workers: on CPU workers pass ``device="cpu"``. Each task runs torch on one thread unless the
+        worker's environment sets ``OMP_NUM_THREADS`` or ``MKL_NUM_THREADS``; the result equals the
+        in-process one bit for bit (``sims._torch.run_chunks``).
 
     Returns
     -------
@@ -229,6 +296,8 @@ def lyapunov_chains_torch(lr, noise, n_steps, n_chains, seed, *, data="B", batch
     ValueError
         Naming the argument: λ ≤ 0, σ < 0, non-finite or empty grids, bad counts, seed, data,
         device, dtype or memory_budget, or a run too large to finish.
+    TypeError
+        When ``executor`` is not an executor.
     ImportError
         Without torch, with the install command.
 
@@ -259,78 +328,29 @@ def lyapunov_chains_torch(lr, noise, n_steps, n_chains, seed, *, data="B", batch
     row_bytes, step_bytes = _chain_bytes(itemsize, lr.size, m)
     budget = memory_budget_bytes(memory_budget, dev)               # validates memory_budget
     # raises (naming memory_budget) if one grid row of one block does not fit
-    plan = plan_chunks(n_chains, row_bytes + step_bytes, budget, dev, block=BLOCK)
-    # blocks run one at a time; the grid rows of a block are swept in tiles that fit the budget
+    plan_chunks(n_chains, row_bytes + step_bytes, budget, dev, block=BLOCK)
+    # a task is one block's rows in tiles that fit the budget
     chains = min(BLOCK, n_chains)
     rows_per_tile = max(1, min(noise.size, (budget - chains * step_bytes) // (chains * row_bytes)))
-    store = None
     if checkpoint_dir is not None and not isinstance(checkpoint_dir, (str, os.PathLike)):
         raise ValueError(f"checkpoint_dir must be a path (str or os.PathLike) or None; "
                          f"got {type(checkpoint_dir).__name__}")
-    if checkpoint_dir is not None:
-        store = ChunkStore(checkpoint_dir, "sgd_stability-lyapunov_chains",
-                           dict(lr=lr.tolist(), noise=noise.tolist(), n_steps=n_steps, n_chains=n_chains, seed=seed,
-                                data=data, batch_size=batch_size, kappa=kappa, s1=s1, dtype=str(tdt),
-                                block=BLOCK, version=1))
-
-    gain = kappa * s1
-    renorm = _RENORM["float64" if tdt == torch.float64 else "float32"]
-    lr_t = torch.as_tensor(lr, dtype=tdt, device=dev)
-    stats_plus, stats_minus = [], []
-
-    def run_block(k, start, stop):
-        """Per-cell statistics of block k (chains start..stop−1), every row tile replaying its stream."""
-        nb = stop - start
-        out = {"plus": [], "minus": []}
-        for r0 in range(0, noise.size, rows_per_tile):
-            sig = torch.as_tensor(noise[r0:r0 + rows_per_tile], dtype=tdt, device=dev)
-            shape = (sig.numel(), lr.size, nb)
-            prod_p = torch.ones(shape, dtype=tdt, device=dev)       # a_t/a_0 since the last renormalisation
-            prod_m = torch.ones(shape, dtype=tdt, device=dev)
-            exp_p = torch.zeros(shape, dtype=torch.int64, device=dev)  # accumulated binary exponents
-            exp_m = torch.zeros(shape, dtype=torch.int64, device=dev)
-            xs = torch.empty(shape, dtype=tdt, device=dev)
-            gen = block_generator(seed, k, dev)
-            for t in range(n_steps):
-                z = torch.randn((nb, m), generator=gen, dtype=tdt, device=dev)
-                if data == "B":
-                    x, eps = z[:, :batch_size], z[:, batch_size:]
-                    sq, cross = (x * x).mean(dim=1), (x * eps).mean(dim=1)
-                    c = gain * (sq[None, :] + sig[:, None] * cross[None, :])          # (rows, nb)
-                else:
-                    c = gain * (1.0 + sig[:, None] * z.mean(dim=1)[None, :])
-                torch.mul(lr_t[None, :, None], c[:, None, :], out=xs)                  # λc, (rows, n_lr, nb)
-                prod_p.addcmul_(prod_p, xs)                                             # × (1 + λc)
-                prod_m.addcmul_(prod_m, xs, value=-1.0)                                 # × (1 − λc)
-                if (t + 1) % renorm == 0 or t + 1 == n_steps:
-                    for prod, expo in ((prod_p, exp_p), (prod_m, exp_m)):
-                        mant, e = torch.frexp(prod)                                     # exact: prod = mant·2^e
-                        prod.copy_(mant)
-                        expo += e
-            for key, prod, expo in (("plus", prod_p, exp_p), ("minus", prod_m, exp_m)):
-                # log|a_T/a_0| = e·log 2 + log|mantissa|: −inf after an exact zero, +inf/NaN after an overflow
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    logs = (expo.reshape(-1, nb).cpu().numpy() * _LOG2
-                            + np.log(np.abs(prod.reshape(-1, nb).double().cpu().numpy())))
-                out[key].append(_block_stats(logs / n_steps))
-        return {f"{key}_{i}": np.concatenate([s[i] for s in parts]).reshape(noise.size, lr.size)
-                for key, parts in out.items() for i in range(5)}
-
-    from tqdm.auto import tqdm
-
-    disable = (not sys.stderr.isatty()) if progress is None else not bool(progress)
-    with tqdm(total=n_chains, desc="SGD chains (torch)", disable=disable, unit="chain") as bar:
-        for lo, hi in plan.bounds:
-            for k, start, stop in plan.blocks(lo, hi):
-                if store is not None and store.has(k):
-                    res = store.load(k)
-                else:
-                    res = run_block(k, start, stop)
-                    if store is not None:
-                        store.save(k, res)
-                for key, dest in (("plus", stats_plus), ("minus", stats_minus)):
-                    dest.append(tuple(res[f"{key}_{i}"] for i in range(5)))
-                bar.update(stop - start)
+    executor = resolve_executor(executor)
+    dtype_name = "float64" if tdt == torch.float64 else "float32"
+    settings = dict(lr=lr.tolist(), noise=noise.tolist(), n_steps=n_steps, n_chains=n_chains, seed=seed, data=data,
+                    batch_size=batch_size, kappa=kappa, s1=s1, dtype=dtype_name)
+    store = checkpoint_store(checkpoint_dir, "sgd_stability-lyapunov_chains",
+                             dict(settings, block=BLOCK, rows_per_tile=int(rows_per_tile), version=2))
+    # items are (block, σ row) pairs; a task is one row tile of one block (tiles never straddle blocks)
+    n_blocks = -(-n_chains // BLOCK)
+    tiles = tuple((k * noise.size + r0, k * noise.size + min(r0 + rows_per_tile, noise.size))
+                  for k in range(n_blocks) for r0 in range(0, noise.size, rows_per_tile))
+    tile_plan = ChunkPlan(total=n_blocks * noise.size, per_chunk=int(rows_per_tile), block=noise.size, bounds=tiles)
+    flat = run_chunks(_chain_tile, tile_plan, dict(settings, device=str(dev)), executor=executor, store=store,
+                      desc="SGD chains (torch)", progress=progress)
+    # per block, in block order: (count, mean, m2, collapsed, diverged), each (n_noise, n_lr)
+    stats_plus, stats_minus = ([tuple(flat[f"{key}_{i}"].reshape(n_blocks, noise.size, lr.size)[k] for i in range(5))
+                                for k in range(n_blocks)] for key in ("plus", "minus"))
 
     results = {}
     for key, stats in (("plus", stats_plus), ("minus", stats_minus)):

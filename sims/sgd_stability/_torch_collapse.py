@@ -41,15 +41,9 @@ import numpy as np
 from theory.summary import compact_repr
 from theory.validate import as_count, as_finite_array, as_finite_scalar, as_seed, check_work
 
-from .._torch import (
-    ChunkStore,
-    block_generator,
-    plan_chunks,
-    require_torch,
-    resolve_device,
-    resolve_dtype,
-    run_chunks,
-)
+from .._checkpoint import checkpoint_store
+from .._parallel import resolve_executor
+from .._torch import ChunkPlan, block_generator, plan_chunks, require_torch, resolve_device, resolve_dtype, run_chunks
 
 __all__ = ["GELU_BLOCK", "MLP_BLOCK", "GeluCollapseResult", "IndependentNeurons", "MlpCollapseResult",
            "count_independent_neurons", "gelu_collapse_torch", "mlp_independent_neurons_torch"]
@@ -85,11 +79,10 @@ def _grid(x, name: str, *, positive: bool) -> np.ndarray:
 
 
 def _store(checkpoint_dir, name, params):
-    if checkpoint_dir is None:
-        return None
-    if not isinstance(checkpoint_dir, (str, os.PathLike)):
+    if checkpoint_dir is not None and not isinstance(checkpoint_dir, (str, os.PathLike)):
         raise ValueError(f"checkpoint_dir must be a path (str or os.PathLike) or None; got {type(checkpoint_dir).__name__}")
-    return ChunkStore(checkpoint_dir, name, params)
+    return checkpoint_store(checkpoint_dir, name, params)
+
 
 
 def _gelu_and_slope(torch, z):
@@ -254,11 +247,29 @@ def _gelu_chunk(torch, *, lo, hi, runs_lr, runs_noise, start_ratio, n_steps, rec
             "start_w": start_w, "start_a": start_a}
 
 
+def _gelu_task(*, lo, hi, lrs, noises, n_seeds, start_ratio, n_steps, record_every, n_samples, batch_size, momentum,
+               init_scale, seed, device, dtype):
+    """The task of :func:`gelu_collapse_torch`: runs lo … hi − 1, every tensor rebuilt from these plain settings."""
+    torch = require_torch()
+    lrs, noises = np.asarray(lrs, dtype=np.float64), np.asarray(noises, dtype=np.float64)
+    runs_lr = np.repeat(lrs, noises.size * n_seeds)
+    runs_noise = np.tile(np.repeat(noises, n_seeds), lrs.size)
+    return _gelu_chunk(torch, lo=lo, hi=hi, runs_lr=runs_lr, runs_noise=runs_noise, start_ratio=start_ratio,
+                       n_steps=n_steps, record=_record_steps(n_steps, record_every), n_samples=n_samples,
+                       batch_size=batch_size, momentum=momentum, init_scale=init_scale, seed=seed,
+                       device=resolve_device(device), dtype=resolve_dtype(dtype))
+
+
+def _record_steps(n_steps, record_every):
+    """Steps at which the distances are recorded: every ``record_every`` and the last."""
+    return np.union1d(np.arange(0, n_steps + 1, record_every), [n_steps]).astype(int)
+
+
 def gelu_collapse_torch(lrs=(0.005, 0.01, 0.02, 0.04), noises=(0.0, 1.0, 2.0, 3.0, 4.0, 6.0), *, n_seeds: int = 16,
                         n_steps: int = 5000, n_samples: int = 32, batch_size=None, momentum: float = 0.9, init_scale: float = 0.5,
                         record_every: int = 100, collapse_tol: float = 1e-8, start_ratio=None,
                         seed: int = 0, device="auto", dtype="float64", memory_budget="auto", progress=None,
-                        checkpoint_dir=None) -> GeluCollapseResult:
+                        checkpoint_dir=None, executor=None) -> GeluCollapseResult:
     r"""Collapse of two GELU neurons onto the identical-neuron set under label-noise momentum SGD.
 
     Chen et al. 2023 (arXiv 2306.04251), Sec. 3 (permutation-invariant sets) and Sec. 4
@@ -301,10 +312,25 @@ def gelu_collapse_torch(lrs=(0.005, 0.01, 0.02, 0.04), noises=(0.0, 1.0, 2.0, 3.
     progress : bool, optional
     checkpoint_dir : path, optional
         Root of a resumable chunk store.
+    executor : None, concurrent.futures.Executor or distributed.Client, default None
+        Where the chunks run (one task per chunk of whole stream blocks; lower ``memory_budget`` for
+        more, smaller tasks). None: in this process, as always. Otherwise any
+        ``concurrent.futures.Executor`` (a process pool with a ``forkserver`` or ``spawn`` context,
+        loky, ``mpi4py.futures``, a Dask client's ``get_executor()``) or a ``distributed.Client``;
+        the executor is not shut down (docs/cluster.md). ``device`` is resolved here and used on the
+        workers: on CPU workers pass ``device="cpu"``. Each task runs torch on one thread unless the
+        worker's environment sets ``OMP_NUM_THREADS`` or ``MKL_NUM_THREADS``; the result equals the
+        in-process one bit for bit when this process runs torch on one thread too
+        (``sims._torch.run_chunks``).
 
     Returns
     -------
     GeluCollapseResult
+
+    Raises
+    ------
+    TypeError
+        When ``executor`` is not an executor.
     """
     torch = require_torch()
     lrs = _grid(lrs, "lrs", positive=True)
@@ -327,23 +353,21 @@ def gelu_collapse_torch(lrs=(0.005, 0.01, 0.02, 0.04), noises=(0.0, 1.0, 2.0, 3.
     dev, dt = resolve_device(device), resolve_dtype(dtype)
     total = lrs.size * noises.size * n_seeds
     check_work(total * n_steps * batch_size, "runs x n_steps x batch_size")
-    runs_lr = np.repeat(lrs, noises.size * n_seeds)
-    runs_noise = np.tile(np.repeat(noises, n_seeds), lrs.size)
-    record = np.union1d(np.arange(0, n_steps + 1, record_every), [n_steps]).astype(int)
+    executor = resolve_executor(executor)
+    record = _record_steps(n_steps, record_every)
     plan = plan_chunks(total, 8 * 40 * max(batch_size, n_samples) + 8 * 16 * len(record), memory_budget, dev,
                        block=GELU_BLOCK)
     settings = dict(n_seeds=n_seeds, n_steps=n_steps, n_samples=n_samples, batch_size=batch_size, momentum=momentum,
                     init_scale=init_scale, record_every=record_every, start_ratio=start_ratio, seed=seed,
                     dtype=str(dtype), device=str(dev), teacher_w=TEACHER_W, teacher_a=TEACHER_A)
     store = _store(checkpoint_dir, "gelu_collapse",
-                   dict(settings, lrs=lrs.tolist(), noises=noises.tolist(), device=None))
-
-    def compute(i, lo, hi):
-        return _gelu_chunk(torch, lo=lo, hi=hi, runs_lr=runs_lr, runs_noise=runs_noise, start_ratio=start_ratio,
-                           n_steps=n_steps, record=record, n_samples=n_samples, batch_size=batch_size,
-                           momentum=momentum, init_scale=init_scale, seed=seed, device=dev, dtype=dt)
-
-    out = run_chunks(compute, plan, store=store, desc="GELU collapse", progress=progress)
+                   dict(settings, lrs=lrs.tolist(), noises=noises.tolist(), device=None, per_chunk=plan.per_chunk))
+    task_settings = dict(lrs=lrs.tolist(), noises=noises.tolist(), n_seeds=n_seeds, start_ratio=start_ratio,
+                         n_steps=n_steps, record_every=record_every, n_samples=n_samples, batch_size=batch_size,
+                         momentum=momentum, init_scale=init_scale, seed=seed, device=str(dev),
+                         dtype="float64" if dt == torch.float64 else "float32")
+    out = run_chunks(_gelu_task, plan, task_settings, executor=executor, store=store, desc="GELU collapse",
+                     progress=progress)
     shape = (lrs.size, noises.size, n_seeds)
     diverged = out["diverged"].astype(bool).reshape(shape)
     dist_p = out["param_distance"].reshape(shape + (len(record),))
@@ -564,12 +588,62 @@ def _mlp_chunk(torch, *, lo, hi, runs_lr, runs_noise, batch_size, X, labels, wid
     return [p.detach() for p in params], alive
 
 
+def _mlp_task(*, lo, hi, lrs, noises, batch_sizes, n_seeds, widths, n_steps, momentum, n_test, vanish_tol,
+              duplicate_tol, seed, blocks_per_cell, device, dtype):
+    """The task of :func:`mlp_independent_neurons_torch`: networks lo … hi − 1, rebuilt from plain settings.
+
+    Items are (batch size, run) pairs, ``bi·per_cell + run``; a chunk never straddles two batch sizes.
+    The digits data are loaded here (shipped with scikit-learn), the networks drawn from their blocks.
+    """
+    torch = require_torch()
+    dev, dt = resolve_device(device), resolve_dtype(dtype)
+    lrs, noises = np.asarray(lrs, dtype=np.float64), np.asarray(noises, dtype=np.float64)
+    per_cell = lrs.size * noises.size * n_seeds
+    bi = lo // per_cell
+    lo, hi = lo - bi * per_cell, hi - bi * per_cell
+    n_layers = len(widths)
+    Xnp, ynp = _load_digits()
+    n_train = Xnp.shape[0] - n_test
+    X = torch.as_tensor(Xnp[:n_train], dtype=dt, device=dev)
+    y = torch.as_tensor(ynp[:n_train], device=dev)
+    Xt = torch.as_tensor(Xnp[n_train:], dtype=dt, device=dev)
+    yt = torch.as_tensor(ynp[n_train:], device=dev)
+    runs_lr = np.repeat(lrs, noises.size * n_seeds)
+    runs_noise = np.tile(np.repeat(noises, n_seeds), lrs.size)
+    params, alive = _mlp_chunk(torch, lo=lo, hi=hi, runs_lr=runs_lr, runs_noise=runs_noise,
+                               batch_size=int(batch_sizes[bi]), X=X, labels=y, widths=tuple(widths), n_steps=n_steps,
+                               momentum=momentum, seed=seed, device=dev, dtype=dt, block_offset=bi * blocks_per_cell)
+    ok = alive.cpu().numpy()
+    ps = [p.cpu().numpy() for p in params]
+    frac = np.full((hi - lo, n_layers), np.nan)
+    van = np.full((hi - lo, n_layers), np.nan)
+    dup = np.full((hi - lo, n_layers), np.nan)
+    for r in np.flatnonzero(ok):
+        for li in range(n_layers):
+            c = count_independent_neurons(ps[2 * li][r], ps[2 * li + 1][r], ps[2 * li + 2][r],
+                                          vanish_tol=vanish_tol, duplicate_tol=duplicate_tol)
+            frac[r, li] = c.fraction
+            van[r, li] = c.vanishing.mean()
+            dup[r, li] = 1.0 - van[r, li] - c.fraction
+    accs = []
+    with torch.no_grad():
+        for xs, ys in ((X, y), (Xt, yt)):
+            h = xs.expand(hi - lo, *xs.shape)
+            for li in range(n_layers + 1):
+                h = torch.baddbmm(params[2 * li + 1][:, None, :], h, params[2 * li].transpose(1, 2))
+                if li < n_layers:
+                    h = torch.nn.functional.gelu(h)
+            accs.append((h.argmax(-1) == ys).to(torch.float64).mean(-1).cpu().numpy())
+    return {"fraction": frac, "vanishing": van, "duplicated": dup, "diverged": ~ok,
+            "train_accuracy": np.where(ok, accs[0], np.nan), "test_accuracy": np.where(ok, accs[1], np.nan)}
+
+
 def mlp_independent_neurons_torch(lrs=(0.005, 0.01, 0.02, 0.05), batch_sizes=(8, 32, 128), noises=(0.0, 1.0), *,
                                   n_seeds: int = 2,
                                   widths=(32, 32), n_steps: int = 1500, momentum: float = 0.9, n_test: int = 297,
                                   vanish_tol: float = 0.1, duplicate_tol: float = 0.1, seed: int = 0, device="auto",
                                   dtype="float64", memory_budget="auto", progress=None,
-                                  checkpoint_dir=None) -> MlpCollapseResult:
+                                  checkpoint_dir=None, executor=None) -> MlpCollapseResult:
     r"""Fraction of independent neurons per hidden layer of GELU MLPs trained on digits.
 
     Chen et al. 2023 (arXiv 2306.04251), Sec. 5 (Fig. 4: fraction of independent neurons against
@@ -602,6 +676,9 @@ def mlp_independent_neurons_torch(lrs=(0.005, 0.01, 0.02, 0.05), batch_sizes=(8,
     seed : int, default 0
     device, dtype, memory_budget, progress, checkpoint_dir
         As for :func:`gelu_collapse_torch`.
+    executor : None, concurrent.futures.Executor or distributed.Client, default None
+        As for :func:`gelu_collapse_torch`: one task per chunk of whole stream blocks of one batch
+        size, all batch sizes in one sweep; the workers need scikit-learn (its digits data set).
 
     Returns
     -------
@@ -611,6 +688,8 @@ def mlp_independent_neurons_torch(lrs=(0.005, 0.01, 0.02, 0.05), batch_sizes=(8,
     ------
     ImportError
         Without scikit-learn (how to install it is in the message).
+    TypeError
+        When ``executor`` is not an executor.
     """
     torch = require_torch()
     lrs = _grid(lrs, "lrs", positive=True)
@@ -636,61 +715,37 @@ def mlp_independent_neurons_torch(lrs=(0.005, 0.01, 0.02, 0.05), batch_sizes=(8,
     n_params = sum(a * b + b for a, b in zip([64, *widths], [*widths, 10]))
     per_cell = lrs.size * noises.size * n_seeds
     check_work(per_cell * n_steps * int(batch_sizes.sum()) * n_params, "networks x n_steps x batch x parameters")
-    Xnp, ynp = _load_digits()
-    n_train = Xnp.shape[0] - n_test
-    X = torch.as_tensor(Xnp[:n_train], dtype=dt, device=dev)
-    y = torch.as_tensor(ynp[:n_train], device=dev)
-    Xt = torch.as_tensor(Xnp[n_train:], dtype=dt, device=dev)
-    yt = torch.as_tensor(ynp[n_train:], device=dev)
-    runs_lr = np.repeat(lrs, noises.size * n_seeds)
-    runs_noise = np.tile(np.repeat(noises, n_seeds), lrs.size)
+    executor = resolve_executor(executor)
+    n_train = _load_digits()[0].shape[0] - n_test          # fails here, not on a worker, without scikit-learn
     blocks_per_cell = -(-per_cell // MLP_BLOCK)
     settings = dict(widths=widths, n_steps=n_steps, momentum=momentum, n_test=n_test, n_train=n_train,
                     vanish_tol=float(vanish_tol), duplicate_tol=float(duplicate_tol), n_seeds=n_seeds, seed=seed,
                     dtype=str(dtype), device=str(dev))
     n_layers = len(widths)
-    parts = []
+    # one sweep over (batch size, run) items: each batch size's runs are cut into chunks of whole blocks
+    # that fit the budget (activations of every layer for a batch, forward and backward, plus
+    # parameters and momenta); no chunk straddles two batch sizes
+    bounds = []
     for bi, b in enumerate(batch_sizes):
-        # activations of every layer for a batch, forward and backward, plus parameters and momenta
         per_net = 8 * (4 * int(b) * (64 + 2 * sum(widths) + 10) + 4 * n_params)
         plan = plan_chunks(per_cell, per_net, memory_budget, dev, block=MLP_BLOCK)
-        store = _store(checkpoint_dir, "mlp_collapse", dict(settings, lrs=lrs.tolist(), noises=noises.tolist(),
-                                                             batch_size=int(b), device=None))
-
-        def compute(i, lo, hi, b=int(b), bi=bi):
-            params, alive = _mlp_chunk(torch, lo=lo, hi=hi, runs_lr=runs_lr, runs_noise=runs_noise, batch_size=b,
-                                       X=X, labels=y, widths=widths, n_steps=n_steps, momentum=momentum, seed=seed,
-                                       device=dev, dtype=dt, block_offset=bi * blocks_per_cell)
-            ok = alive.cpu().numpy()
-            ps = [p.cpu().numpy() for p in params]
-            frac = np.full((hi - lo, n_layers), np.nan)
-            van = np.full((hi - lo, n_layers), np.nan)
-            dup = np.full((hi - lo, n_layers), np.nan)
-            for r in np.flatnonzero(ok):
-                for li in range(n_layers):
-                    c = count_independent_neurons(ps[2 * li][r], ps[2 * li + 1][r], ps[2 * li + 2][r],
-                                                  vanish_tol=vanish_tol, duplicate_tol=duplicate_tol)
-                    frac[r, li] = c.fraction
-                    van[r, li] = c.vanishing.mean()
-                    dup[r, li] = 1.0 - van[r, li] - c.fraction
-            accs = []
-            with torch.no_grad():
-                for xs, ys in ((X, y), (Xt, yt)):
-                    h = xs.expand(hi - lo, *xs.shape)
-                    for li in range(n_layers + 1):
-                        h = torch.baddbmm(params[2 * li + 1][:, None, :], h, params[2 * li].transpose(1, 2))
-                        if li < n_layers:
-                            h = torch.nn.functional.gelu(h)
-                    accs.append((h.argmax(-1) == ys).to(torch.float64).mean(-1).cpu().numpy())
-            return {"fraction": frac, "vanishing": van, "duplicated": dup, "diverged": ~ok,
-                    "train_accuracy": np.where(ok, accs[0], np.nan), "test_accuracy": np.where(ok, accs[1], np.nan)}
-
-        parts.append(run_chunks(compute, plan, store=store, desc=f"MLP collapse (batch {int(b)})", progress=progress))
+        bounds += [(bi * per_cell + lo, bi * per_cell + hi) for lo, hi in plan.bounds]
+    sweep = ChunkPlan(total=batch_sizes.size * per_cell, per_chunk=max(hi - lo for lo, hi in bounds),
+                      block=MLP_BLOCK, bounds=tuple(bounds))
+    store = _store(checkpoint_dir, "mlp_collapse", dict(settings, lrs=lrs.tolist(), noises=noises.tolist(),
+                                                        batch_sizes=batch_sizes.tolist(), device=None, chunks=bounds))
+    task_settings = dict(lrs=lrs.tolist(), noises=noises.tolist(), batch_sizes=batch_sizes.tolist(), n_seeds=n_seeds,
+                         widths=list(widths), n_steps=n_steps, momentum=momentum, n_test=n_test,
+                         vanish_tol=float(vanish_tol), duplicate_tol=float(duplicate_tol), seed=seed,
+                         blocks_per_cell=blocks_per_cell, device=str(dev),
+                         dtype="float64" if dt == torch.float64 else "float32")
+    out = run_chunks(_mlp_task, sweep, task_settings, executor=executor, store=store, desc="MLP collapse",
+                     progress=progress)
     cell = (lrs.size, noises.size, n_seeds)
 
     def stack(key, extra=()):
-        # per batch size (n_lr, n_noise, n_seeds, ...) → (n_lr, n_batch, n_noise, n_seeds, ...)
-        return np.stack([p[key].reshape(cell + extra) for p in parts], axis=1)
+        # (n_batch·n_lr·n_noise·n_seeds, ...) → (n_lr, n_batch, n_noise, n_seeds, ...)
+        return np.ascontiguousarray(np.moveaxis(out[key].reshape((batch_sizes.size,) + cell + extra), 0, 1))
 
     return MlpCollapseResult(lrs=lrs, batch_sizes=batch_sizes, noises=noises,
                              fraction=stack("fraction", (n_layers,)), vanishing_fraction=stack("vanishing", (n_layers,)),

@@ -85,13 +85,16 @@ def test_block_streams_depend_on_seed_and_block_only():
     bridge.block_generator(2**64 - 1, 0, "cpu")        # the largest seed is accepted (63-bit torch seed)
 
 
+def _stream_chunk(*, lo, hi, block):
+    """Items lo … hi − 1, each block of ``block`` items drawn from its own stream."""
+    rows = [torch.randn(min(start + block, hi) - start, generator=bridge.block_generator(0, start // block, "cpu"),
+                        dtype=torch.float64) for start in range(lo, hi, block)]
+    return {"x": torch.cat(rows).numpy()}
+
+
 def test_results_do_not_depend_on_the_memory_budget(tmp_path):
     def compute(plan):
-        def chunk(i, lo, hi):
-            rows = [torch.randn(stop - start, generator=bridge.block_generator(0, b, "cpu"), dtype=torch.float64)
-                    for b, start, stop in plan.blocks(lo, hi)]
-            return {"x": torch.cat(rows).numpy()}
-        return bridge.run_chunks(chunk, plan, progress=False)["x"]
+        return bridge.run_chunks(_stream_chunk, plan, dict(block=plan.block), progress=False)["x"]
 
     one = compute(bridge.plan_chunks(3000, 8, memory_budget=10**9, block=512))
     many = compute(bridge.plan_chunks(3000, 8, memory_budget=8 * 512, block=512))
@@ -99,23 +102,28 @@ def test_results_do_not_depend_on_the_memory_budget(tmp_path):
     np.testing.assert_array_equal(one, many)
 
 
+_CALLS = []
+
+
+def _counted_chunk(*, lo, hi, interrupt_at):
+    """Records its chunk; the first time it reaches chunk ``interrupt_at`` it stops like Ctrl-C."""
+    i = lo // 10
+    _CALLS.append(i)
+    if i == interrupt_at and _CALLS.count(i) == 1:
+        raise KeyboardInterrupt
+    return {"x": np.arange(lo, hi, dtype=float), "y": np.full((hi - lo, 2), i)}
+
+
 def test_an_interrupted_run_resumes_from_its_finished_chunks(tmp_path):
     plan = bridge.plan_chunks(40, 8, memory_budget=8 * 10, block=10)
-    calls = []
-
-    def compute(i, lo, hi):
-        calls.append(i)
-        if i == 2 and len(calls) == 3:
-            raise KeyboardInterrupt        # the first run stops in its third chunk
-        return {"x": np.arange(lo, hi, dtype=float), "y": np.full((hi - lo, 2), i)}
-
+    _CALLS.clear()
     store = bridge.ChunkStore(tmp_path, "demo", {"n": 40, "seed": 0})
-    with pytest.raises(KeyboardInterrupt):
-        bridge.run_chunks(compute, plan, store=store, progress=False)
+    with pytest.raises(KeyboardInterrupt):         # the first run stops in its third chunk
+        bridge.run_chunks(_counted_chunk, plan, dict(interrupt_at=2), store=store, progress=False)
     assert store.has(0) and store.has(1) and not store.has(2)
     assert not list(store.path.glob("*.tmp"))
-    out = bridge.run_chunks(compute, plan, store=store, progress=False)
-    assert calls == [0, 1, 2, 2, 3]                   # chunks 0 and 1 were read back, not recomputed
+    out = bridge.run_chunks(_counted_chunk, plan, dict(interrupt_at=2), store=store, progress=False)
+    assert _CALLS == [0, 1, 2, 2, 3]                  # chunks 0 and 1 were read back, not recomputed
     np.testing.assert_array_equal(out["x"], np.arange(40.0))
     assert out["y"].shape == (40, 2)
     other = bridge.ChunkStore(tmp_path, "demo", {"n": 40, "seed": 1})
@@ -124,7 +132,11 @@ def test_an_interrupted_run_resumes_from_its_finished_chunks(tmp_path):
         bridge.ChunkStore(tmp_path, "demo", {"f": object.__new__(type("X", (), {"__str__": None}))})
 
 
+def _three_rows(*, lo, hi):
+    return {"x": np.zeros(3)}
+
+
 def test_a_chunk_with_the_wrong_number_of_rows_is_an_error():
     plan = bridge.plan_chunks(20, 8, memory_budget=8 * 10, block=10)
     with pytest.raises(RuntimeError, match="chunk 0: x has"):
-        bridge.run_chunks(lambda i, lo, hi: {"x": np.zeros(3)}, plan, progress=False)
+        bridge.run_chunks(_three_rows, plan, progress=False)
