@@ -37,7 +37,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["EXECUTOR_DOC", "EXECUTOR_KINDS", "derive_seed", "package_fingerprint", "package_version", "resolve_executor",
+__all__ = ["EXECUTOR_DOC", "EXECUTOR_KINDS", "check_task_function", "derive_seed", "package_fingerprint", "package_version", "resolve_executor",
            "run_tasks"]
 
 #: What ``executor=`` accepts, for error messages and docstrings.
@@ -152,7 +152,7 @@ def _run_on_worker(task: Callable, spec: Mapping[str, Any]):
         numba.set_num_threads(previous)
 
 
-def _check_task_function(task) -> None:
+def check_task_function(task) -> None:
     """Workers import the task by name: it must be a module-level function, not a lambda or closure."""
     module = sys.modules.get(getattr(task, "__module__", None) or "")
     qualname = getattr(task, "__qualname__", "")
@@ -222,7 +222,7 @@ def run_tasks(task: Callable[..., Mapping[str, Any]], tasks: Sequence[Mapping[st
                 outputs[i] = _finish(task(**tasks[i]), i, store)
                 bar.update()
         else:
-            _check_task_function(task)
+            check_task_function(task)
             _run_submitted(executor, task, tasks, pending, outputs, store, bar, desc)
     return outputs  # type: ignore[return-value]
 

@@ -281,11 +281,11 @@ def run_chunks(task: Callable[..., Mapping[str, np.ndarray]], plan: ChunkPlan, s
     TypeError
         When ``executor`` is not an executor.
     """
-    from ._parallel import _check_task_function, resolve_executor, run_tasks
+    from ._parallel import check_task_function, resolve_executor, run_tasks
 
     executor = resolve_executor(executor)
     if executor is not None:
-        _check_task_function(task)         # a closure cannot reach a worker: say so before submitting
+        check_task_function(task)         # a closure cannot reach a worker: say so before submitting
     settings = {} if settings is None else dict(settings)
     specs = [dict(task=task, lo=lo, hi=hi, settings=settings, on_worker=executor is not None) for lo, hi in plan.bounds]
     parts = run_tasks(_run_chunk, specs, executor=executor, progress=progress, desc=desc, store=store)
