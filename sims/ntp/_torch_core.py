@@ -41,13 +41,15 @@ def residual(torch, L, P, logP, S, w):
     $-s\,\mathrm{expm1}(-\delta)$; one ``expm1`` of $-|\delta|$ serves both (argument <= 0, no overflow).
     """
     mx = L.amax(dim=0, keepdim=True)
-    e = torch.exp(L - mx)
+    shifted = L - mx
+    e = torch.exp(shifted)
     Z = e.sum(dim=0, keepdim=True)
-    s = e / Z
-    delta = ((L - mx) - torch.log(Z)) - logP
-    em = torch.expm1(-torch.abs(delta))
-    # s = e/Z where the kernel takes exp(log s): the two differ by an ulp, and this saves an exp
-    return torch.where(S, torch.where(delta <= 0.0, P * em, -(s * em)), s) * w
+    # in place where a temporary is not needed again: fewer tensor operations, the same values
+    s = e.div_(Z)                               # s = e/Z where the kernel takes exp(log s): an ulp apart
+    delta = shifted.sub_(torch.log(Z)).sub_(logP)
+    em = torch.expm1(delta.abs().neg_())
+    # −(s·em) = (−s)·em exactly (negation is exact)
+    return torch.where(S, torch.where(delta <= 0.0, P, -s).mul_(em), s).mul_(w)
 
 
 class FullBatchStep:
@@ -83,14 +85,16 @@ class FullBatchStep:
         self.limit = LOGIT_LIMIT if dtype == torch.float64 else float(torch.finfo(dtype).max) / 4.0
 
     def logits(self, W):
-        """Logits ``W H`` per chunk, or None when W is not finite or some |logit| exceeds the limit: not a valid state."""
+        """Logits ``W H`` per chunk, or None when W is not finite or some |logit| exceeds the limit: not a valid state.
+
+        A non-finite entry of row v of W makes every logit of row v NaN or infinite (inf·0 is NaN),
+        so the check of the logits covers the check of W, as the kernel's two checks together.
+        """
         torch = self.torch
-        if not bool(torch.isfinite(W).all()):
-            return None
         out = []
         for lo, hi in self.bounds:
             L = W @ self.H[:, lo:hi]
-            if not bool(torch.all(torch.abs(L) <= self.limit)):      # also NaN
+            if not float(torch.abs(L).amax()) <= self.limit:         # amax propagates NaN
                 return None
             out.append(L)
         return out
