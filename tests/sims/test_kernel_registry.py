@@ -229,3 +229,20 @@ def test_registry_imports_no_torch_and_its_torch_backend_says_how_to_install():
     first, _, rest = out.stdout.partition("\n")
     assert first == "False"
     assert "pip install torch==2.13.0" in rest
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("name,case", TORCH_CASES)
+def test_torch_core_on_cuda_agrees_with_numba_as_declared(name, case, runs):
+    # the same comparison on a GPU (its float64 reductions are in yet another order; same bound)
+    _need_torch()
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("needs CUDA")
+    sim = REGISTRY[name]
+    result = sim.run(case, backend="torch:cuda")
+    problems = sim.compare_torch(case, runs(name, case), result)
+    assert not problems, f"{name} [{case}] on CUDA: " + "; ".join(problems)
+    for path, arr in _float_arrays(result):
+        assert not np.isnan(arr).any(), path
