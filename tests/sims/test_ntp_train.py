@@ -246,6 +246,8 @@ def test_torch_core_follows_the_numba_trajectory(data, fn):
             raise RuntimeError("DLTHEORY_REQUIRE_TORCH=1 but torch is not installed (pip install torch==2.13.0)")
         pytest.skip("torch is not installed")
     sim = fn.simulation
+    # η = 0.5 < 4/λ_max(HΠHᵀ) = 1.85 <= 2/L: GD is non-expansive, as the declared tolerance assumes
+    assert 0.5 < 4 * T.step_size_bound(data.H, data.pi)
     args, kwargs = (data.H, data.P, data.pi, 0.5, 2000), ({"beta": 0.9} if fn is momentum_descent else {})
     a = fn(*args, **kwargs)
     b = fn(*args, backend="torch:cpu", **kwargs)
