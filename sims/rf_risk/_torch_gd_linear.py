@@ -34,7 +34,7 @@ K_SE = 5.0
 
 def _gd_torch(state, P, N, inv_sqrt_n, sd_w, sd_eps, sd_0, noise_var, lr, n_steps, record, *, device):
     """The arguments and returns of ``_gd_kernel``: (test, train, diverged_at) as NumPy arrays."""
-    from .._torch import block_generator, plan_chunks, require_torch, run_chunks
+    from .._torch import block_generator, plan_chunks, require_torch
     from ._gd_linear import W_LIMIT
 
     torch = require_torch()
@@ -46,7 +46,7 @@ def _gd_torch(state, P, N, inv_sqrt_n, sd_w, sd_eps, sd_0, noise_var, lr, n_step
     plan = plan_chunks(C, 8 * (P * N + 4 * P + 6 * N), "auto", device, block=TRIAL_BLOCK)
     rec_steps = [int(s) for s in record]
 
-    def chunk(i, lo, hi):
+    def chunk(lo, hi):
         Xs, wbars, ys, w0s = [], [], [], []
         for b, start, stop in plan.blocks(lo, hi):
             g = block_generator(seed, b, device)
@@ -83,8 +83,9 @@ def _gd_torch(state, P, N, inv_sqrt_n, sd_w, sd_eps, sd_0, noise_var, lr, n_step
                     break
         return {"test": test.cpu().numpy(), "train": train.cpu().numpy(), "div": div.cpu().numpy()}
 
-    out = run_chunks(chunk, plan, desc="advani_saxe_gd (torch)", progress=False)
-    return out["test"], out["train"], out["div"]
+    # chunks in order, here (the core is one call of the engine; the numba kernel has no executor either)
+    parts = [chunk(lo, hi) for lo, hi in plan.bounds]
+    return tuple(np.concatenate([p[k] for p in parts], axis=0) for k in ("test", "train", "div"))
 
 
 def _statistical_compare(a, b, args, kwargs) -> list:
