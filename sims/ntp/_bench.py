@@ -25,6 +25,13 @@
   end to end, for information); their final states agree bit for bit. A plain BLAS NumPy loop
   (``W @ H``, naive softmax residual; not bit-identical) is timed too, as context. Target:
   kernel / oracle >= 3.
+* ``ntp.torch_core``: the engine's torch core of full-batch GD (``gradient_descent(...,
+  backend="torch")``, ``sims/ntp/_torch_core.py``) on torch's CPU against the numba kernel, same
+  arguments, same run, one thread each, time stepping only (the driver's metrics are shared and
+  not timed), at two sizes: vocabulary-like (V = 2000, m = 10, d = 12, orthonormal embeddings),
+  where the matrix work dominates, and the small App. A.2 setting (V = 10, m = 50, d = 60), where
+  torch's per-operation overhead (about 25 tensor operations a step) dominates. Target: torch CPU
+  at most 3x slower than numba (issue 10).
 """
 
 from __future__ import annotations
@@ -227,3 +234,50 @@ def bench_torch_vocab(quick: bool):
             f"  torch bridge, CPU (closed-form targets, 2 checkpoints) {1e3 * t_torch / steps:8.3f} ms/step",
             f"  max |W_torch − W_numba| / max |W_numba| = {rel:.1e}"]
     return rows, [Metric("torch CPU / numba kernel", t_torch / t_numba, target=3.0, higher_is_better=False)]
+
+
+_CORE = dict(sizes=((2000, 10, 12, 8, 1000), (10, 50, 60, 6, 5000)), repeat=3)
+_CORE_QUICK = dict(sizes=((200, 10, 12, 8, 50), (10, 50, 60, 6, 100)), repeat=1)
+
+
+@register_benchmark("ntp.torch_core", "ntp",
+                    "the engine's torch core of NTP GD on the CPU vs the numba kernel, V = 2000 (m = 10, d = 12) and "
+                    "App. A.2 (V = 10, m = 50, d = 60) (target <= 3x)")
+def bench_torch_core(quick: bool):
+    import functools
+
+    from .._torch import require_torch
+    from ._torch_core import _full_batch_torch
+    from ._train import GD, _full_batch, _problem, gradient_descent
+
+    torch = require_torch()
+    from theory.ntp import random_instance, step_size_bound
+
+    cfg = _CORE_QUICK if quick else _CORE
+    numba_core = gradient_descent.simulation.backends["numba"]
+    torch_core = functools.partial(_full_batch_torch, device=torch.device("cpu"))
+    rows = ["NTP full-batch GD, time stepping only (the same arguments to both cores), one CPU thread each, "
+            f"best of {cfg['repeat']}; η = 1/λ_max(HΠHᵀ), zero init"]
+    metrics = []
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)                       # the numba kernel is serial: the same single core
+    try:
+        for V, m, d, S, steps in cfg["sizes"]:
+            data = random_instance(V, m, d, S, seed=0, embeddings="orthonormal" if m <= d else "gaussian")
+            lr = float(step_size_bound(data.H, data.pi))
+            prob = _problem(data.H, data.P, data.pi, lr, steps, None, [0, steps], True)
+            warm = _problem(data.H, data.P, data.pi, lr, 2, None, [0, 2], True)
+            _full_batch(numba_core, warm, GD)          # compile or load the cache
+            _full_batch(torch_core, warm, GD)
+            a, t_numba = timed(_full_batch, numba_core, prob, GD, repeat=cfg["repeat"])
+            b, t_torch = timed(_full_batch, torch_core, prob, GD, repeat=cfg["repeat"])
+            rel = float(np.linalg.norm(a[4] - b[4]) / np.linalg.norm(a[4]))
+            rows += [f"  V = {V}, m = {m}, d = {d}, supports of {S}, {steps} steps:",
+                     f"    numba kernel {1e6 * t_numba / steps:9.1f} us/step",
+                     f"    torch core   {1e6 * t_torch / steps:9.1f} us/step   "
+                     f"(‖W_torch − W_numba‖/‖W_numba‖ = {rel:.1e})"]
+            metrics.append(Metric(f"torch CPU / numba, V = {V}, m = {m}, d = {d}", t_torch / t_numba, target=3.0,
+                                  higher_is_better=False))
+    finally:
+        torch.set_num_threads(threads)
+    return rows, metrics

@@ -8,7 +8,10 @@ $$W_{k+1} = W_k - \eta\,(S(W_kH) - P)\,\Pi H^\top,$$
 with the residual $S - P$ formed without cancellation exactly as the numba kernel forms it
 (stable softmax per context; on the support $s_z - p_z = p_z\,\mathrm{expm1}(\log s_z - \log p_z)$,
 or $-s_z\,\mathrm{expm1}(\log p_z - \log s_z)$ when $s_z > p_z$; off it $e_v/Z$), contexts
-processed in chunks that fit the memory budget. The checkpoint metrics (:class:`NTPHistory`)
+processed in chunks that fit the memory budget. The step is written once, in
+``sims/ntp/_torch_core.py``, and shared with the torch core of the engine
+(``sims.ntp.gradient_descent(..., backend="torch")``); this module adds the chunking, the
+device-side metrics, the closed-form targets and the resumable checkpoints. The checkpoint metrics (:class:`NTPHistory`)
 are computed on the device as the run passes each checkpoint, so no state is recorded.
 
 Targets: for orthonormal embeddings ($H^\top H = I_m$, e.g.
@@ -37,11 +40,10 @@ from theory.validate import check_work
 
 from .._torch import dtype_eps, plan_chunks, require_torch, resolve_device, resolve_dtype
 from ._history import NTPHistory, NTPRun, _problem, _step_size_note
+from ._torch_core import FullBatchStep, OptimizerState
+from ._train_kernels import GD
 
 __all__ = ["gradient_descent_torch", "is_orthonormal"]
-
-#: Largest |logit| of a valid state, as in the numba kernel (sims/ntp/_train_kernels.py).
-LOGIT_LIMIT = 1e300
 
 #: H is treated as orthonormal when max |HᵀH − I| is below this many float64 eps times m.
 _ORTHO_ULPS = 64.0
@@ -121,22 +123,6 @@ def _corr(torch, A, B) -> float:
     if float(na) == 0.0 or float(nb) == 0.0:
         return 0.0                                           # a zero matrix has no direction
     return float(torch.sum(A * B) / (na * nb))
-
-
-def _residual(torch, L, P, logP, S, w):
-    r"""(S(L) − P)·diag(w), cancellation-free on the support (the kernel's ``_residual``).
-
-    With $\delta = \log s - \log p$: $p\,\mathrm{expm1}(\delta)$ when $\delta \le 0$, else
-    $-s\,\mathrm{expm1}(-\delta)$; one ``expm1`` of $-|\delta|$ serves both (argument <= 0, no overflow).
-    """
-    mx = L.amax(dim=0, keepdim=True)
-    e = torch.exp(L - mx)
-    Z = e.sum(dim=0, keepdim=True)
-    s = e / Z
-    delta = ((L - mx) - torch.log(Z)) - logP
-    em = torch.expm1(-torch.abs(delta))
-    # s = e/Z where the kernel takes exp(log s): the two differ by an ulp, and this saves an exp
-    return torch.where(S, torch.where(delta <= 0.0, P * em, -(s * em)), s) * w
 
 
 def _store(checkpoint_dir, prob, dt, dev, plan):
@@ -239,33 +225,9 @@ def gradient_descent_torch(H, P, pi, lr, steps, W0=None, checkpoints=None, *, de
     ortho = is_orthonormal(prob.H)
     targets = _Targets(prob, torch, dev, dt, ortho)
 
-    Hd = torch.as_tensor(prob.H, device=dev, dtype=dt)
-    Htd = Hd.T.contiguous()
-    Pd = torch.as_tensor(prob.P, device=dev, dtype=dt)
-    Sd = torch.as_tensor(prob.support, device=dev)
-    logPd = torch.where(Sd, torch.log(torch.where(Sd, Pd, 1.0)), 0.0)
-    pid = torch.as_tensor(prob.pi, device=dev, dtype=dt)
+    step = FullBatchStep(torch, prob.H, prob.P, prob.logP, prob.support, prob.pi, dev, dt, plan.bounds)
     W = torch.as_tensor(prob.W0, device=dev, dtype=dt).clone()
-    lr_f = float(prob.lr)
-    limit = LOGIT_LIMIT if dt == torch.float64 else float(torch.finfo(dt).max) / 4.0
-
-    def logits(W):
-        """Logits of each chunk, or None when some |logit| exceeds the limit (or is NaN): not a valid state."""
-        out = []
-        for lo, hi in plan.bounds:
-            L = W @ Hd[:, lo:hi]
-            if not bool(torch.all(torch.abs(L) <= limit)):
-                return None
-            out.append(L)
-        return out
-
-    def gradient(Ls):
-        # the logits of the current state are kept from its validity check (as the kernel does)
-        G = None
-        for (lo, hi), L in zip(plan.bounds, Ls):
-            R = _residual(torch, L, Pd[:, lo:hi], logPd[:, lo:hi], Sd[:, lo:hi], pid[lo:hi])
-            G = R @ Htd[lo:hi] if G is None else G.add_(R @ Htd[lo:hi])
-        return G
+    opt = OptimizerState(torch, W, GD, prob.lr)
 
     cp = prob.checkpoints
     rows = {k: [] for k in ("loss", "norm", "corr", "off", "ferr", "perp")}
@@ -295,7 +257,7 @@ def gradient_descent_torch(H, P, pi, lr, steps, W0=None, checkpoints=None, *, de
             rows[key] = state[key].tolist()
     with torch.no_grad(), tqdm(total=prob.steps, initial=start, desc="ntp GD (torch)", disable=disable,
                                unit="step") as bar:
-        Ls = logits(W)
+        Ls = step.logits(W)
         if Ls is None:
             diverged, diverged_at = True, start
         else:
@@ -308,10 +270,8 @@ def gradient_descent_torch(H, P, pi, lr, steps, W0=None, checkpoints=None, *, de
                                        **{k: np.asarray(v, dtype=np.float64) for k, v in rows.items()}})
                 if s == prob.steps:
                     break
-                Wn = W - lr_f * gradient(Ls)
-                # the sum is NaN/inf if any entry is (an overflowing finite sum needs entries
-                # near 1e304, far past the logit limit of a valid state)
-                Ln = logits(Wn) if bool(torch.isfinite(Wn.sum())) else None
+                Wn = opt.update(W, step.gradient(Ls))
+                Ln = step.logits(Wn)                       # None: not finite, or logits beyond the limit
                 if Ln is None:
                     diverged, diverged_at = True, s + 1
                     break

@@ -13,7 +13,9 @@ numba draw is :func:`_draw_problem`, its NumPy twin draws the same numbers):
 * :func:`advani_saxe_modes`: the exact solution mode by mode through the SVD of $X$ (gradient flow
   $e^{-\lambda t/\tau}$, or GD steps $(1 - \eta\lambda)^k$ when ``lr`` is given);
 * :func:`advani_saxe_gd`: real GD steps $w \leftarrow w + \eta X^\top(y - Xw)$ (numba kernel, with a
-  NumPy oracle that agrees bit for bit, on the shared engine ``sims/_kernels.py``). A step size
+  NumPy oracle that agrees bit for bit, on the shared engine ``sims/_kernels.py``; a torch core,
+  ``sims/rf_risk/_torch_gd_linear.py``, batches the trials and draws its own numbers, so it
+  agrees in statistics). A step size
   above $2/\lambda_{max}(X^\top X)$ diverges; the trial is stopped, flagged and its later errors are
   ``inf`` (never NaN).
 """
@@ -39,6 +41,7 @@ from theory.validate import (
 
 from .._kernels import simulation
 from .._rng import ZIG_R, ZIG_X, NumpyStreams, normal, seed_streams
+from ._torch_gd_linear import _gd_torch, statistical_comparison
 
 __all__ = ["AdvaniSaxeSimulation", "advani_saxe_gd", "advani_saxe_gd_reference", "advani_saxe_modes"]
 
@@ -279,16 +282,18 @@ def _gd_numpy(state, P, N, inv_sqrt_n, sd_w, sd_eps, sd_0, noise_var, lr, n_step
 
 def _cases():
     # N = 12, P = 24 (α = 2): λ_max(XᵀX) ≈ (1 + √2)² ≈ 5.8, so lr = 0.1 is stable; lr = 3 (|1 − ηλ_max| ≈ 16)
-    # passes |w| = 1e100 within the 100 steps
+    # passes |w| = 1e100 within the 100 steps. 200 trials: the torch core is compared in standard
+    # errors of the mean, which need the normal approximation
     def make(lr):
-        return lambda: ((), dict(n_inputs=12, n_samples=24, lr=lr, steps=100, trials=6, seed=3))
+        return lambda: ((), dict(n_inputs=12, n_samples=24, lr=lr, steps=100, trials=200, seed=3))
     return {"default": make(0.1), "diverging": make(3.0)}
 
 
-@simulation("rf_risk", backends={"numba": _gd_kernel, "numpy": _gd_numpy}, cases=_cases())
+@simulation("rf_risk", backends={"numba": _gd_kernel, "numpy": _gd_numpy, "torch": _gd_torch}, cases=_cases(),
+            torch_comparison=statistical_comparison)
 def advani_saxe_gd(core, n_inputs, n_samples, lr, steps, sigma_w2=1.0, sigma_eps2=0.25, sigma_02=0.0, *,
                    trials=100, seed=0, checkpoints=None) -> AdvaniSaxeSimulation:
-    r"""Real gradient-descent steps on linear regression in the Advani–Saxe model (numba kernel).
+    r"""Real gradient-descent steps on linear regression in the Advani–Saxe model (numba kernel; a torch core).
 
     $$w_{k+1} = w_k + \eta\,X^\top(y - Xw_k),$$
 

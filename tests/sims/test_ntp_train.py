@@ -224,8 +224,38 @@ def test_bad_hyperparameters(data, fn, kwargs, match):
 
 
 def test_backend_keyword(data):
-    with pytest.raises(ValueError, match="backend"):
-        gradient_descent(data.H, data.P, data.pi, 0.5, 5, backend="torch")
+    # GD and momentum have a torch core; the others do not (sims/ntp/_train.py says why)
+    assert "torch" in gradient_descent.simulation.backends and "torch" in momentum_descent.simulation.backends
+    for fn in (gradient_descent, normalized_gradient_descent, adam, sgd_contexts):
+        for bad in ("fortran", "Numba", "torch:", "numba:cpu"):
+            with pytest.raises(ValueError, match="backend must be one of"):
+                fn(data.H, data.P, data.pi, 0.5, 5, backend=bad)
+    for fn in (normalized_gradient_descent, adam, sgd_contexts):
+        with pytest.raises(ValueError, match="backend must be one of"):
+            fn(data.H, data.P, data.pi, 0.5, 5, backend="torch")
+
+
+@pytest.mark.parametrize("fn", [gradient_descent, momentum_descent])
+def test_torch_core_follows_the_numba_trajectory(data, fn):
+    import os
+
+    import sims._torch as bridge
+
+    if not bridge.torch_available():
+        if os.environ.get("DLTHEORY_REQUIRE_TORCH") == "1":
+            raise RuntimeError("DLTHEORY_REQUIRE_TORCH=1 but torch is not installed (pip install torch==2.13.0)")
+        pytest.skip("torch is not installed")
+    sim = fn.simulation
+    # η = 0.5 < 4/λ_max(HΠHᵀ) = 1.85 <= 2/L: GD is non-expansive, as the declared tolerance assumes
+    assert 0.5 < 4 * T.step_size_bound(data.H, data.pi)
+    args, kwargs = (data.H, data.P, data.pi, 0.5, 2000), ({"beta": 0.9} if fn is momentum_descent else {})
+    a = fn(*args, **kwargs)
+    b = fn(*args, backend="torch:cpu", **kwargs)
+    assert not sim.torch_comparison.compare(a, b, args, kwargs)
+    assert b.history.corr_offset_max_margin[-1] > 0.9          # a run that went somewhere
+    # a step size 1e-9 away moves W by ~1e-9 relative, far beyond the rounding tolerance (~5e-12)
+    c = fn(data.H, data.P, data.pi, 0.5 * (1 + 1e-9), 2000, backend="torch:cpu", **kwargs)
+    assert sim.torch_comparison.compare(a, c, args, kwargs)
 
 
 # --------------------------------------------------------------------------------------------

@@ -144,12 +144,12 @@ def test_cuda_equals_cpu():
 
 
 def test_interrupted_run_resumes_from_its_last_checkpoint(tmp_path, monkeypatch):
-    import sims.ntp._torch_vocab as mod
+    import sims.ntp._torch_core as mod  # the step shared with the engine's torch core
 
     data, eta = _instance("orthonormal")
     cps = [0, 10, 50, 120, 200]
     whole = gradient_descent_torch(data.H, data.P, data.pi, eta, 200, checkpoints=cps, device="cpu")
-    real, calls = mod._residual, [0]
+    real, calls = mod.residual, [0]
 
     def failing(*args):
         calls[0] += 1
@@ -157,14 +157,14 @@ def test_interrupted_run_resumes_from_its_last_checkpoint(tmp_path, monkeypatch)
             raise KeyboardInterrupt
         return real(*args)
 
-    monkeypatch.setattr(mod, "_residual", failing)
+    monkeypatch.setattr(mod, "residual", failing)
     with pytest.raises(KeyboardInterrupt):
         gradient_descent_torch(data.H, data.P, data.pi, eta, 200, checkpoints=cps, device="cpu",
                                checkpoint_dir=tmp_path)
-    monkeypatch.setattr(mod, "_residual", real)
+    monkeypatch.setattr(mod, "residual", real)
     calls[0] = 0
     counted = []
-    monkeypatch.setattr(mod, "_residual", lambda *a: counted.append(1) or real(*a))
+    monkeypatch.setattr(mod, "residual", lambda *a: counted.append(1) or real(*a))
     resumed = gradient_descent_torch(data.H, data.P, data.pi, eta, 200, checkpoints=cps, device="cpu",
                                      checkpoint_dir=tmp_path)
     assert len(counted) == 150                  # steps 50 … 199 only: the first 50 were not redone
