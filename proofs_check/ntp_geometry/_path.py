@@ -43,7 +43,7 @@ def _increases(values) -> int:
                         "2; solutions are certified to duality gap 1e-7 nats. Trends are counts (tolerance 0). The "
                         "in-support error falls about 10x per decade (observed factor >= 80 over the range); 20x is "
                         "the conservative floor",
-       seeds=range(4), seeds_reason="the seed draws supports and probabilities; seeds 0-9 were measured, 0-3 are "
+       seeds=range(5), seeds_reason="the seed draws supports and probabilities; seeds 0-9 were measured, 0-4 are "
                                     "checked (each costs four conic solves)",
        wrong=Perturbation(relative=0.1), setting=dict(V=6, m=8, max_support=3, lambdas=LAMBDAS, slope_tol=0.05,
                                                       in_support_factor=20.0))
@@ -90,8 +90,8 @@ def _ln_lambda_law(setting, seed, perturb):
                         "context-Gram 0.973-0.990, and (1 − cos) shrinking by a factor 0.09-0.25 over the range. "
                         "Thresholds: 0.05 and 0.04 below 1 and a factor 1/3 leave margin on every measured seed; "
                         "monotonicity is a count (tolerance 0).",
-       seeds=range(3), seeds_reason="the seed draws the probabilities on the fixed supports; seeds 0-9 measured, "
-                                    "0-2 checked",
+       seeds=range(5), seeds_reason="the seed draws the probabilities on the fixed supports; seeds 0-9 measured, "
+                                    "0-4 checked",
        wrong=Perturbation(absolute=-0.1), setting=dict(lambdas=LAMBDAS, collapse_tol=0.05, gram_tol=0.04,
                                                        shrink=1 / 3))
 def _subspace_collapse(setting, seed, perturb):

@@ -106,6 +106,11 @@ def train_factorized_ufm(P, pi, lam, d=None, *, seed=0, init_scale=0.1, max_iter
     -------
     FactorizedUFMRun
         ``converged`` is False (never an exception) when L-BFGS stops early or a value is not finite.
+
+    Raises
+    ------
+    ValueError
+        Invalid inputs, or an ``init_scale`` so large that the initial objective overflows.
     """
     from scipy.optimize import minimize
 
@@ -121,6 +126,11 @@ def train_factorized_ufm(P, pi, lam, d=None, *, seed=0, init_scale=0.1, max_iter
     gtol = as_positive_scalar(gtol, "gtol")
     rng = np.random.default_rng(seed)
     x0 = init_scale * rng.standard_normal(V * d + d * m)
+    with np.errstate(over="ignore", invalid="ignore"):
+        f0, g0 = _value_grad(x0, P, pi, lam, V, d, m)
+    if not (np.isfinite(f0) and np.all(np.isfinite(g0))):
+        raise ValueError(f"init_scale = {init_scale:g} is too large: the initial objective or gradient is not finite "
+                         "in float64 (the logits WH overflow); use a smaller init_scale")
     t0 = time.perf_counter()
     res = minimize(_value_grad, x0, args=(P, pi, lam, V, d, m), jac=True, method="L-BFGS-B",
                    options=dict(maxiter=max_iter, gtol=gtol, ftol=1e-16, maxcor=30))

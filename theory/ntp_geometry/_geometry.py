@@ -26,8 +26,17 @@ __all__ = ["GramGeometry", "LogitDecomposition", "decompose_logits", "gram_geome
 
 
 def _cos(a, b) -> float:
-    na, nb = float(np.linalg.norm(a)), float(np.linalg.norm(b))
-    return float(np.sum(a * b) / (na * nb)) if na > 0 and nb > 0 else float("nan")
+    """Cosine of two arrays, scaled first (no overflow for entries near the float limit); NaN if one is zero."""
+    sa, sb = float(np.max(np.abs(a), initial=0.0)), float(np.max(np.abs(b), initial=0.0))
+    if sa == 0 or sb == 0:
+        return float("nan")
+    a, b = a / sa, b / sb
+    return float(np.sum(a * b) / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def _nonzero(M, name):
+    if not np.any(M):
+        raise ValueError(f"{name} must be nonzero (its direction is compared)")
 
 
 def project_F_logits(L, support) -> np.ndarray:
@@ -102,14 +111,21 @@ def decompose_logits(L, P, L_mm) -> LogitDecomposition:
     L_in = centered_log_probabilities(P)
     if L_in.shape != L.shape:
         raise ValueError(f"P must have the shape of L {L.shape}; got {L_in.shape}")
-    nmm = float(np.sum(L_mm * L_mm))
-    if nmm == 0:
-        raise ValueError("L_mm must be nonzero")
-    c = float(np.sum(L * L_mm)) / nmm
-    R = L - c * L_mm
-    err = float(np.linalg.norm(project_F_logits(L, np.asarray(P, dtype=float) > 0) - L_in))
-    return LogitDecomposition(c=c, residual=R, residual_norm=float(np.linalg.norm(R)), in_support_error=err,
-                              direction_corr=_cos(L, L_mm))
+    _nonzero(L, "L")
+    _nonzero(L_mm, "L_mm")
+    with np.errstate(over="ignore", invalid="ignore"):
+        s = float(np.max(np.abs(L_mm)))
+        Ms = L_mm / s
+        c = float(np.sum(L * Ms)) / float(np.sum(Ms * Ms)) / s
+        R = L - c * L_mm
+        err = float(np.linalg.norm(project_F_logits(L, np.asarray(P, dtype=float) > 0) - L_in))
+        out = LogitDecomposition(c=c, residual=R, residual_norm=float(np.linalg.norm(R)), in_support_error=err,
+                                 direction_corr=_cos(L, L_mm))
+    if not all(np.isfinite(v) for v in (out.c, out.residual_norm, out.in_support_error)) or \
+            not np.all(np.isfinite(R)):
+        raise ValueError("L and L_mm must have magnitudes whose products fit in float64 (the decomposition "
+                         "overflows); rescale them")
+    return out
 
 
 def identical_support_pairs(support) -> list:
@@ -186,6 +202,9 @@ def gram_geometry(L, L_mm, support) -> GramGeometry:
     S = as_support(support)
     if S.shape != L.shape:
         raise ValueError(f"support must have the shape of L {L.shape}; got {S.shape}")
+    _nonzero(L, "L")
+    _nonzero(L_mm, "L_mm")
+    L, L_mm = L / float(np.max(np.abs(L))), L_mm / float(np.max(np.abs(L_mm)))   # directions only: scale-free
     wg, cg = _grams(L)
     wg_mm, cg_mm = _grams(L_mm)
     pairs = identical_support_pairs(S)
