@@ -69,7 +69,7 @@ class LogitDecomposition:
     Attributes
     ----------
     c : float
-        The coefficient along $L^{\rm mm}$ (the ln(1/λ) law predicts $c \approx \ln(1/\lambda) + $ const).
+        The coefficient along $L^{\rm mm}$ (the ln(1/λ) law predicts $c \approx \ln(1/\lambda) + \mathrm{const}$).
     residual : numpy.ndarray, shape (V, m)
         $R = L - cL^{\rm mm}$.
     residual_norm : float
