@@ -34,7 +34,8 @@ def _increases(values) -> int:
        source=f"{cite('zhao2024', 'NTP-UFM, sparse plus low-rank logits as λ → 0')}; "
               "docs/ntp_geometry.md#the-ln1lambda-law",
        statement="Along the certified UFM solutions L_λ (V = 6, m = 8, random supports of size 1-3, Dirichlet "
-                 "probabilities), the coefficient c(λ) = ⟨L_λ, L^mm⟩/‖L^mm‖² grows like ln(1/λ) (fitted slope 1 "
+                 "probabilities), the coefficient c(λ) = ⟨L_λ, L^mm⟩/‖L^mm‖² grows like ln(1/λ) (the rate is a "
+                 "heuristic derived in docs/ntp_geometry.md, not a theorem of the paper; fitted slope 1 "
                  "over λ = 1e-2 ... 1e-5), the residual L_λ − c L^mm shrinks relative to c‖L^mm‖ at every step, "
                  "and the in-support error ‖P_F L_λ − L^in‖ decreases at every step and by at least 20x.",
        tolerance_reason="the slope: c − ln(1/λ) = ln(A/‖L^mm‖_*) + o(1) (a derived heuristic: an off-support loss "

@@ -2,9 +2,9 @@ r"""Geometry of the NTP-UFM logits (Zhao et al. 2024): the sparse + low-rank spl
 subspace collapse.
 
 As $\lambda \to 0$, $L_\lambda \approx L^{\rm in} + c(\lambda)L^{\rm mm}$: the projection onto
-$F_L = \{$column $j$ zero-sum and supported on $S_j\}$ tends to $L^{\rm in}$ (centred
-log-probabilities) and the direction to $L^{\rm mm}$ (the nuclear logit SVM), which lies in
-$F_L^\perp = \{$column $j$ constant on $S_j\}$. :func:`decompose_logits` measures the split;
+$F_L$ (matrices whose column $j$ sums to zero on $S_j$ and vanishes off it) tends to $L^{\rm in}$
+(centred log-probabilities) and the direction to $L^{\rm mm}$ (the nuclear logit SVM), which lies in
+$F_L^\perp$ (matrices whose column $j$ is constant on $S_j$). :func:`decompose_logits` measures the split;
 :func:`gram_geometry` compares the word and context Gram matrices of the balanced factors with
 those of $L^{\rm mm}$ and measures the collapse of contexts with identical supports.
 Derivations: docs/ntp_geometry.md#sparse-plus-low-rank and docs/ntp_geometry.md#gram-geometry.
