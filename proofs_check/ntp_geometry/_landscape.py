@@ -12,7 +12,7 @@ import numpy as np
 
 from sims.ntp_geometry import train_factorized_ufm
 from theory.ntp import random_instance
-from theory.ntp_geometry import ufm_logits, ufm_lower_bound
+from theory.ntp_geometry import ufm_logits
 
 from .._claim import Check, Comparison, Nontrivial, Perturbation, cite, claim
 
