@@ -29,7 +29,7 @@ RANK_RTOL = 1e-3
 """Relative threshold of :func:`numerical_rank` for certified logit-SVM solutions. The nuclear program is
 degenerate (a face of solutions meets the constraints), where interior-point solutions converge like the
 square root of the gap: a certified relative gap <= 1e-6 (observed ~1e-9) leaves singular values that
-should vanish at <= ~1e-3 relative in the worst case (observed ~1e-8), while the nonzero singular values
+should vanish at <= ~1e-3 relative in the worst case (observed <= 4e-9), while the nonzero singular values
 of these small support patterns are >= 0.1 of the largest. 1e-3 separates the two."""
 
 
