@@ -6,6 +6,7 @@ matplotlib is imported inside plotting functions.
 
 from . import lazy_rich as lazy_rich
 from . import ntp as ntp
+from . import ntp_geometry as ntp_geometry
 from . import rf_risk as rf_risk
 from . import sgd_stability as sgd_stability
 from .figures import FigureSpec as FigureSpec
@@ -15,5 +16,5 @@ from .figures import make_figure as make_figure
 from .phase import PhaseDiagram as PhaseDiagram
 from .phase import phase_diagram as phase_diagram
 
-__all__ = ["FigureSpec", "PhaseDiagram", "figure_registry", "generate_figures", "lazy_rich", "make_figure", "ntp", "rf_risk",
+__all__ = ["FigureSpec", "PhaseDiagram", "figure_registry", "generate_figures", "lazy_rich", "make_figure", "ntp", "ntp_geometry", "rf_risk",
            "phase_diagram", "sgd_stability"]

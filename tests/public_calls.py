@@ -270,6 +270,20 @@ CALLS: dict[str, dict] = {
                                                      n=[3, 8], k=[4], ridges=[0.0, 0.1], noise=0.1, trials=2, seed=0,
                                                      device="cpu", dtype="float64", memory_budget="auto",
                                                      progress=False, checkpoint_dir=None),
+    # ---------------------------------------------------------------- ntp_geometry (issue 12, Zhao et al. 2024)
+    "theory.ntp_geometry.logit_max_margin": dict(support=NTP_P > 0, norm="nuc", return_certificate=False),
+    "theory.ntp_geometry.numerical_rank": dict(M=X3, rtol=1e-3),
+    "theory.ntp_geometry.duplicated_support_instance": dict(),
+    "theory.ntp_geometry.ufm_logits": dict(P=NTP_P, pi=NTP_PI, lam=0.1),
+    "theory.ntp_geometry.ufm_objective": dict(L=NTP_P - 0.25, P=NTP_P, pi=NTP_PI, lam=0.1),
+    "theory.ntp_geometry.ufm_lower_bound": dict(L=NTP_P - 0.25, P=NTP_P, pi=NTP_PI, lam=0.1),
+    "theory.ntp_geometry.balanced_factors": dict(L=NTP_P - 0.25, d=3, return_grams=False),
+    "theory.ntp_geometry.decompose_logits": dict(L=NTP_P - 0.25, P=NTP_P, L_mm=(NTP_P > 0) - 0.5),
+    "theory.ntp_geometry.gram_geometry": dict(L=NTP_P - 0.25, L_mm=(NTP_P > 0) - 0.5, support=NTP_P > 0),
+    "theory.ntp_geometry.identical_support_pairs": dict(support=NTP_P > 0),
+    "theory.ntp_geometry.project_F_logits": dict(L=NTP_P - 0.25, support=NTP_P > 0),
+    "sims.ntp_geometry.train_factorized_ufm": dict(P=NTP_P, pi=NTP_PI, lam=0.1, d=3, seed=0, init_scale=0.1,
+                                                   max_iter=50, gtol=1e-8),
 }
 
 # Public callables not in CALLS, and why.

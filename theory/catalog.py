@@ -83,6 +83,10 @@ _PAPER_LIST = (
     Paper("simon2023", "Simon et al.", 2023,
           "More is better in modern machine learning: when infinite overparameterization is optimal "
           "and overfitting is obligatory", "2311.14646"),
+    # issue 12, NTP geometry (Zhao et al. 2024)
+    Paper("zhao2024", "Zhao et al.", 2024,
+          "Implicit geometry of next-token prediction: from language sparsity patterns to model representations",
+          "2408.15417"),
 )
 
 #: Every paper cited by the package, by key.
@@ -151,6 +155,9 @@ _THEORY_LIST = (
                phase_name="ntp_separability"),
     TheoryInfo("rf_risk", "test risk of random-feature ridge regression", "Random-feature risk (Simon et al. 2023)",
                ("simon2023", "simon2021", "advani2017"), "complete", phase_diagram=True),
+    # issue 12, NTP geometry (Zhao et al. 2024)
+    TheoryInfo("ntp_geometry", "geometry of next-token prediction in the unconstrained-features model",
+               "NTP geometry (Zhao et al. 2024)", ("zhao2024", "thrampoulidis2024"), "complete"),
 )
 
 #: Every theory, by name, in the order the docs list them.
