@@ -15,6 +15,7 @@ from .figures import generate_figures as generate_figures
 from .figures import make_figure as make_figure
 from .phase import PhaseDiagram as PhaseDiagram
 from .phase import phase_diagram as phase_diagram
+from .phase import warm_kernels as warm_kernels
 
 __all__ = ["FigureSpec", "PhaseDiagram", "figure_registry", "generate_figures", "lazy_rich", "make_figure", "ntp", "ntp_geometry", "rf_risk",
-           "phase_diagram", "sgd_stability"]
+           "phase_diagram", "sgd_stability", "warm_kernels"]

@@ -16,7 +16,7 @@ from theory.catalog import phase_systems, phase_theory
 from theory.summary import compact_repr
 from theory.validate import as_choice
 
-__all__ = ["PhaseDiagram", "phase_diagram", "DEFAULT_SYSTEM", "phase_systems"]
+__all__ = ["PhaseDiagram", "phase_diagram", "DEFAULT_SYSTEM", "phase_systems", "warm_kernels"]
 
 
 @compact_repr
@@ -152,3 +152,41 @@ def phase_diagram(system: str = DEFAULT_SYSTEM, *, plot: bool = True,
         written = result.save(None if save is True else save, outdir=outdir)
         result = dataclasses.replace(result, saved_to=written)
     return result
+
+
+#: The smallest sweeps that call every compiled kernel a system's tasks use (one per method that
+#: simulates); systems computed from closed forms or by solvers that need no compilation have none.
+#: ``tests/sims/test_phase_outdir.py`` checks that every phase system is listed.
+_WARM_UP: dict[str, tuple[dict, ...]] = {
+    "sgd_stability": (dict(method="simulate", x_values=[0.1], y_values=[1.0], n_steps=10, n_chains=1),
+                      dict(method="qr", x_values=[0.1], y_values=[1.0], n_samples=100)),
+    "lazy_rich": (),          # closed forms; the overlay integrates with scipy's solve_ivp
+    "ntp_separability": (),   # convex feasibility problems (cvxpy)
+    "rf_risk": (),            # closed form
+}
+
+
+def warm_kernels() -> dict[str, float]:
+    """Compile, in this process, the numba kernels that the phase-diagram sweeps run.
+
+    A fresh worker compiles a kernel on its first call unless numba's on-disk cache already holds
+    it; for the SGD simulation that takes seconds (docs/cluster.md#workers-and-numba-threads-and-compiled-kernels).
+    Run this once per worker before a sweep, e.g. ``client.run(sims.warm_kernels)`` on a Dask
+    cluster: each system's smallest sweep runs once, without a figure, and the compiled code lands
+    in the cache (``NUMBA_CACHE_DIR``, or next to the source).
+
+    Returns
+    -------
+    dict
+        Seconds spent per system (0 for systems with nothing to compile).
+    """
+    import time
+
+    seconds = {}
+    for system in phase_systems():
+        start = time.perf_counter()
+        compute = getattr(importlib.import_module(f"sims.{phase_theory(system)}"), f"{system}_phase_diagram")
+        for kwargs in _WARM_UP[system]:
+            compute(plot=False, **kwargs)
+        seconds[system] = time.perf_counter() - start
+    return seconds
