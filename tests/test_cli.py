@@ -50,6 +50,12 @@ ERRORS = {
                                                "--y-range", "1", "2", "--log-x"], "--log-x"),
     # a ValueError from the system's own validation (sims.sgd_stability.sgd_stability_phase_diagram)
     "phase-diagram bad value": (["phase-diagram", "--set", "model='C'"], "model"),
+    "phase-diagram --workers 0": (["phase-diagram", "--workers", "0"], "--workers", ">= 1"),
+    "phase-diagram --workers and --scheduler": (["phase-diagram", "--workers", "2", "--scheduler", "x"],
+                                                "not allowed"),
+    "phase-diagram --connect-timeout": (["phase-diagram", "--connect-timeout", "-1"], "--connect-timeout", "> 0"),
+    "phase-diagram --workers for a closed form": (["phase-diagram", "rf_risk", "--workers", "2"],
+                                                  "rf_risk runs in this process only"),
     "bench NAME": (["bench", "no_such_benchmark"], "'no_such_benchmark'", "lazy_rich.gd"),
     "no command": ([], "COMMAND"),
     "unknown command": (["frobnicate"], "'frobnicate'", "verify"),
@@ -247,3 +253,70 @@ def test_readme_command_lines_parse():
             continue
         args = parser.parse_args(argv)
         assert callable(args.func), line
+
+
+# --------------------------------------------------------------------------------------------
+# --workers / --scheduler: the command makes the executor, passes it, and closes it
+
+
+def _spy_phase_diagram(monkeypatch):
+    """Record what ``dltheory phase-diagram`` passes to sims.phase.phase_diagram and what it gets."""
+    import sims.phase
+
+    calls = []
+    real = sims.phase.phase_diagram
+
+    def spy(system, **kwargs):
+        result = real(system, **kwargs)
+        calls.append((kwargs.get("executor"), result))
+        return result
+
+    monkeypatch.setattr(sims.phase, "phase_diagram", spy)
+    return calls
+
+
+_SMALL_LAZY = ["phase-diagram", "lazy_rich", "--x-range", "-2", "2", "--y-range", "0.01", "1", "--log-y",
+               "--grid", "3", "2", "--set", "simulate=(2, 2)", "--set", "n_times=60"]
+
+
+def _same_values(a, b):
+    import numpy as np
+
+    assert set(a.values) == set(b.values) and set(a.simulated) == set(b.simulated)
+    assert all(np.array_equal(a.values[k], b.values[k]) for k in a.values)
+    assert all(np.array_equal(a.simulated[k], b.simulated[k]) for k in a.simulated)
+    assert np.array_equal(a.labels, b.labels)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_workers_runs_on_a_local_pool_with_the_same_result_and_shuts_it_down(tmp_path, monkeypatch, capsys):
+    import concurrent.futures
+
+    calls = _spy_phase_diagram(monkeypatch)
+    assert main(_SMALL_LAZY + ["--outdir", str(tmp_path / "serial")]) == 0
+    assert main(_SMALL_LAZY + ["--outdir", str(tmp_path / "pool"), "--workers", "2"]) == 0
+    (none, serial), (pool, pooled) = calls
+    assert none is None and isinstance(pool, concurrent.futures.ProcessPoolExecutor)
+    _same_values(serial, pooled)
+    with pytest.raises(RuntimeError, match="shutdown"):   # the command's own pool is closed after it
+        pool.submit(int)
+    assert (tmp_path / "pool" / "phase_lazy_rich.png").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_scheduler_runs_on_a_dask_scheduler_and_leaves_it_running(dask_client, tmp_path, monkeypatch, capsys):
+    calls = _spy_phase_diagram(monkeypatch)
+    assert main(_SMALL_LAZY + ["--outdir", str(tmp_path), "--scheduler", dask_client.scheduler.address]) == 0
+    assert main(_SMALL_LAZY + ["--outdir", str(tmp_path)]) == 0
+    (client, distributed_run), (_, serial) = calls
+    assert type(client).__name__ == "Client" and client.status == "closed"   # its own client, closed
+    _same_values(serial, distributed_run)
+    assert dask_client.submit(abs, -3).result(timeout=60) == 3            # the scheduler still serves
+
+
+def test_scheduler_that_does_not_answer_is_a_one_line_error(capsys):
+    pytest.importorskip("distributed")
+    _one_error_line(capsys, ["phase-diagram", "lazy_rich", "--scheduler", "tcp://127.0.0.1:9",
+                             "--connect-timeout", "1"], "--scheduler", "no Dask scheduler answered")
