@@ -8,6 +8,7 @@ from . import lazy_rich as lazy_rich
 from . import ntp as ntp
 from . import rf_risk as rf_risk
 from . import sgd_stability as sgd_stability
+from . import supcon_ufm as supcon_ufm
 from .figures import FigureSpec as FigureSpec
 from .figures import figure_registry as figure_registry
 from .figures import generate_figures as generate_figures
@@ -16,4 +17,4 @@ from .phase import PhaseDiagram as PhaseDiagram
 from .phase import phase_diagram as phase_diagram
 
 __all__ = ["FigureSpec", "PhaseDiagram", "figure_registry", "generate_figures", "lazy_rich", "make_figure", "ntp", "rf_risk",
-           "phase_diagram", "sgd_stability"]
+           "phase_diagram", "sgd_stability", "supcon_ufm"]

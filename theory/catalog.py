@@ -83,6 +83,12 @@ _PAPER_LIST = (
     Paper("simon2023", "Simon et al.", 2023,
           "More is better in modern machine learning: when infinite overparameterization is optimal "
           "and overfitting is obligatory", "2311.14646"),
+    # supcon_ufm
+    Paper("behnia2024", "Behnia & Thrampoulidis", 2024,
+          "Supervised contrastive representation learning: landscape analysis with unconstrained features",
+          "2402.18884"),
+    Paper("khosla2020", "Khosla et al.", 2020, "Supervised contrastive learning", "2004.11362"),
+    Paper("graf2021", "Graf et al.", 2021, "Dissecting supervised contrastive learning", "2102.08817"),
 )
 
 #: Every paper cited by the package, by key.
@@ -151,6 +157,9 @@ _THEORY_LIST = (
                phase_name="ntp_separability"),
     TheoryInfo("rf_risk", "test risk of random-feature ridge regression", "Random-feature risk (Simon et al. 2023)",
                ("simon2023", "simon2021", "advani2017"), "complete", phase_diagram=True),
+    TheoryInfo("supcon_ufm", "supervised-contrastive loss in the unconstrained-features model",
+               "Supervised-contrastive UFM (Behnia & Thrampoulidis 2024)", ("behnia2024", "khosla2020", "graf2021"),
+               "complete"),
 )
 
 #: Every theory, by name, in the order the docs list them.
