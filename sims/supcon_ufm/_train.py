@@ -16,7 +16,7 @@ import numpy as np
 
 from theory.summary import compact_repr
 from theory.supcon_ufm import as_labels
-from theory.supcon_ufm._loss import _as_tau
+from theory.supcon_ufm import as_temperature as _as_tau
 from theory.validate import as_count, as_finite_scalar, as_positive_scalar, as_seed, check_work
 
 from .._kernels import simulation

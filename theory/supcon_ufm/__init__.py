@@ -21,6 +21,7 @@ from ._etf import etf_loss as etf_loss
 from ._etf import step_labels as step_labels
 from ._loss import SCLabels as SCLabels
 from ._loss import as_labels as as_labels
+from ._loss import as_temperature as as_temperature
 from ._loss import gram_gradient as gram_gradient
 from ._loss import gram_loss as gram_loss
 from ._loss import loss_lower_bound as loss_lower_bound
@@ -35,7 +36,7 @@ from ._sdp import optimal_gram as optimal_gram
 
 __all__ = [
     "GRAM_TOLERANCES", "BlockValues", "CertificateError", "ETFCertificate", "GramCertificate", "SCLabels",
-    "as_labels", "balanced_labels", "block_values", "etf_certificate", "etf_gram", "etf_loss", "gram_certificate",
+    "as_labels", "as_temperature", "balanced_labels", "block_values", "etf_certificate", "etf_gram", "etf_loss", "gram_certificate",
     "gram_gradient", "gram_loss", "loss_lower_bound", "numerical_rank", "optimal_gram", "sc_gradient", "sc_loss",
     "step_labels",
 ]

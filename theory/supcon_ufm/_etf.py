@@ -75,17 +75,17 @@ class BlockValues:
     ----------
     within : float
         Mean of $G_{ij}$, $i \ne j$ in the same class (1 under collapse).
-    maj_maj, maj_min, min_min : float
+    maj_maj, maj_min, min_min : float or None
         Means across two different majority classes, a majority and a minority class, two different
-        minority classes (NaN when the block is empty, e.g. ``maj_maj`` with one majority class).
+        minority classes (None when the block is empty, e.g. ``maj_maj`` with one majority class).
     spread : float
         Largest deviation of an entry from its block mean, over all blocks.
     """
 
     within: float
-    maj_maj: float
-    maj_min: float
-    min_min: float
+    maj_maj: float | None
+    maj_min: float | None
+    min_min: float | None
     spread: float
 
 
@@ -264,7 +264,7 @@ def block_values(G, labels) -> BlockValues:
             means[key] = float(G[mask].mean())
             spread = max(spread, float(np.max(np.abs(G[mask] - means[key]))))
         else:
-            means[key] = math.nan
+            means[key] = None
     return BlockValues(spread=spread, **means)
 
 

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..summary import compact_repr
-from ..validate import as_finite_array, as_positive_scalar, check_work, format_value
+from ..validate import as_bool, as_finite_array, as_positive_scalar, check_work, format_value
 
-__all__ = ["SCLabels", "as_labels", "gram_gradient", "gram_loss", "loss_lower_bound", "sc_gradient", "sc_loss"]
+__all__ = ["SCLabels", "as_labels", "as_temperature", "gram_gradient", "gram_loss", "loss_lower_bound", "sc_gradient", "sc_loss"]
 
 #: Largest number of samples: the Gram relaxation has n(n+1)/2 variables and n log-sum-exp cones.
 MAX_SAMPLES = 400
@@ -105,12 +105,26 @@ def as_labels(labels) -> SCLabels:
     return SCLabels(labels=y, counts=counts, positive_weight=W)
 
 
-def _as_tau(tau) -> float:
+def as_temperature(tau) -> float:
+    """Validate a temperature: a finite float in [1e-3, 1e6].
+
+    Parameters
+    ----------
+    tau : float
+        The temperature $\tau$.
+
+    Returns
+    -------
+    float
+    """
     tau = as_positive_scalar(tau, "tau")
     if not 1e-3 <= tau <= 1e6:
         raise ValueError(f"tau must lie in [1e-3, 1e6] (below, e^(2/tau) overflows the solvers' scaling; "
                          f"above, the loss is flat to rounding); got {format_value(tau)}")
     return tau
+
+
+_as_tau = as_temperature
 
 
 def _as_gram(G, n: int) -> np.ndarray:
@@ -180,12 +194,13 @@ def gram_loss(G, labels, tau) -> float:
     return _loss_from_gram(_as_gram(G, lab.n), lab, _as_tau(tau))
 
 
-def gram_gradient(G, labels, tau) -> np.ndarray:
+def gram_gradient(G, labels, tau, *, symmetric=True) -> np.ndarray:
     r"""Symmetric gradient of :func:`gram_loss`: $(M + M^\top)/2$ with
     $M_{i\ell} = \tfrac1\tau(\mathrm{softmax}_i(\ell) - 𝟙[\ell \in P(i)]/|P(i)|)$, $M_{ii} = 0$.
 
     It is the gradient with respect to the inner product $\langle A, B\rangle = \mathrm{tr}(A^\top B)$
-    on symmetric matrices; rows of $M$ sum to 0.
+    on symmetric matrices; rows of $M$ sum to 0. With ``symmetric=False`` the entrywise derivative
+    $M$ itself is returned (anchor $i$ in row $i$).
 
     Parameters
     ----------
@@ -193,14 +208,17 @@ def gram_gradient(G, labels, tau) -> np.ndarray:
         Symmetric.
     labels : array_like of int, shape (n,)
     tau : float
+    symmetric : bool, default True
+        Return $(M + M^\top)/2$ (True) or $M$ (False).
 
     Returns
     -------
     numpy.ndarray, shape (n, n)
     """
     lab = as_labels(labels)
+    symmetric = as_bool(symmetric, "symmetric")
     M = _M(_as_gram(G, lab.n), lab, _as_tau(tau))
-    return 0.5 * (M + M.T)
+    return 0.5 * (M + M.T) if symmetric else M
 
 
 def sc_loss(H, labels, tau) -> float:
@@ -245,6 +263,7 @@ def sc_gradient(H, labels, tau, *, riemannian=False) -> np.ndarray:
     numpy.ndarray, shape (d, n)
     """
     lab = as_labels(labels)
+    riemannian = as_bool(riemannian, "riemannian")
     H = _as_features(H, lab.n)
     M = _M(H.T @ H, lab, _as_tau(tau))
     g = H @ (M + M.T)

@@ -34,7 +34,7 @@ import numpy as np
 
 from .._maxmargin import CertificateError
 from ..summary import compact_repr
-from ..validate import as_bool, as_choice
+from ..validate import as_bool, as_choice, as_finite_array, as_finite_scalar
 from ._loss import _as_gram, _as_tau, _loss_from_gram, _M, as_labels
 
 __all__ = ["CertificateError", "GRAM_TOLERANCES", "GramCertificate", "gram_certificate", "numerical_rank", "optimal_gram"]
@@ -119,8 +119,16 @@ def numerical_rank(G, rel_tol: float = RANK_TOL) -> int:
     -------
     int
     """
-    G = np.asarray(G, dtype=np.float64)
-    ev = np.linalg.eigvalsh(0.5 * (G + G.T))
+    G = as_finite_array(G, "G", ndim=2)
+    if G.shape[0] != G.shape[1]:
+        raise ValueError(f"G must be square; got shape {G.shape}")
+    rel_tol = as_finite_scalar(rel_tol, "rel_tol")
+    if not 0.0 < rel_tol < 1.0:
+        raise ValueError(f"rel_tol must lie in (0, 1); got {rel_tol}")
+    scale = float(np.max(np.abs(G))) if G.size else 0.0
+    if scale == 0.0:
+        return 0
+    ev = np.linalg.eigvalsh(0.5 * (G + G.T) / scale)
     top = float(np.max(np.abs(ev))) if ev.size else 0.0
     return int(np.sum(ev > rel_tol * top)) if top > 0 else 0
 
