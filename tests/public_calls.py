@@ -288,6 +288,7 @@ CALLS: dict[str, dict] = {
     "theory.supcon_ufm.step_labels": dict(n_classes=3, n_major_classes=1, n_major=4, ratio=2),
     "sims.supcon_ufm.default_checkpoints": dict(steps=100, n=10),
     "sims.supcon_ufm.random_features": dict(d=2, n=6, n_inits=2, seed=0),
+    "sims.supcon_ufm.lbfgs_spheres": dict(labels=SC_Y, tau=0.5, d=2, n_inits=1, seed=0, tol=1e-5, max_iter=20),
     **{f"sims.supcon_ufm.{name}": dict(labels=SC_Y, tau=0.5, d=2, lr=0.05, steps=5, n_inits=2, seed=0, tol=1e-8,
                                        H0=None, checkpoints=None)
        for name in ("riemannian_gd", "riemannian_gd_reference")},
