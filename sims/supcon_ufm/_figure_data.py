@@ -13,7 +13,7 @@ from theory.summary import compact_repr
 
 from ._train import riemannian_gd
 
-__all__ = ["BlockData", "GramData", "block_data", "gram_data"]
+__all__ = ["BlockData", "EmbeddingData", "GramData", "block_data", "embedding_data", "gram_data"]
 
 
 @compact_repr
@@ -108,3 +108,38 @@ def block_data(n_major=8, ratios=(1, 2, 4), taus=(0.5, 1.0, 2.0), small_taus=Non
     closed = np.array([T.etf_loss(3, 4, t) for t in small_taus]) - T.loss_lower_bound(np.repeat(np.arange(3), 4))
     return BlockData(ratios=np.asarray(ratios), taus=np.asarray(taus, float), maj_min=mm, min_min=nn, k=k,
                      small_taus=small_taus, excess=ex, excess_closed=closed)
+
+
+@compact_repr
+@dataclass(frozen=True)
+class EmbeddingData:
+    """Trained 3-D features for balanced k = 4 (rank 3: a regular tetrahedron) and STEP (8, 2, 2) labels.
+
+    Attributes
+    ----------
+    balanced_labels, step_labels : numpy.ndarray of int
+    balanced_H, step_H : numpy.ndarray, shape (3, n)
+        Final features of one Riemannian-GD run each (d = 3).
+    balanced_gap, step_gap : float
+        Certified optimality-gap bounds of their Gram matrices.
+    tau : float
+    """
+
+    balanced_labels: np.ndarray
+    step_labels: np.ndarray
+    balanced_H: np.ndarray
+    step_H: np.ndarray
+    balanced_gap: float
+    step_gap: float
+    tau: float
+
+
+def embedding_data(tau=1.0, steps=20000, seed=0) -> EmbeddingData:
+    """Compute :class:`EmbeddingData` (Riemannian GD, lr 0.05, stopping at gradient norm 1e-8)."""
+    yb = T.balanced_labels(4, 3)
+    ys = T.step_labels(3, 1, 8, 4)
+    rb = riemannian_gd(yb, tau, 3, 0.05, steps, n_inits=1, seed=seed)
+    rs = riemannian_gd(ys, tau, 3, 0.05, steps, n_inits=1, seed=seed)
+    return EmbeddingData(balanced_labels=yb, step_labels=ys, balanced_H=rb.H[0], step_H=rs.H[0],
+                         balanced_gap=T.gram_certificate(rb.gram[0], yb, tau).gap_bound,
+                         step_gap=T.gram_certificate(rs.gram[0], ys, tau).gap_bound, tau=float(tau))

@@ -32,3 +32,17 @@ def _gram(*, seed, tau, steps, n_inits):
     claims=("supcon_ufm.step_blocks", "supcon_ufm.small_temperature"))
 def _blocks(*, seed, n_major, ratios, taus):
     return plot_blocks(block_data(n_major=n_major, ratios=tuple(ratios), taus=tuple(taus)))
+
+
+@register_figure(
+    "supcon_ufm_embedding", theory="supcon_ufm", params=dict(tau=1.0, steps=20000), seed=0,
+    description="Features in d = 3 after Riemannian GD (lr 0.05, stopped at gradient norm 1e-8) at tau = 1: "
+                "balanced k = 4, m = 3 collapses to a regular tetrahedron (rank G* = 3 = d); STEP (8,2,2) "
+                "collapses to three points on a great circle (rank G* = 2). The certified gap bound of each "
+                "run's Gram matrix is in the title.",
+    claims=("supcon_ufm.benign_landscape", "supcon_ufm.balanced_etf"))
+def _embedding(*, seed, tau, steps):
+    from ._figure_data import embedding_data
+    from ._plots import plot_embedding
+
+    return plot_embedding(embedding_data(tau=tau, steps=steps, seed=seed))

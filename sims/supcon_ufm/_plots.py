@@ -10,7 +10,7 @@ import numpy as np
 
 from .._style import guide_hline, new_figure, panel_letters, plot_style
 
-__all__ = ["COLORS", "plot_blocks", "plot_gram"]
+__all__ = ["COLORS", "plot_blocks", "plot_embedding", "plot_gram"]
 
 COLORS = {"tight": "#1f5fa8", "control": "#d1495b", "maj_min": "#d1495b", "min_min": "#1f5fa8",
           "balanced": "#1f5fa8", "step": "#e08a00"}
@@ -79,5 +79,42 @@ def plot_blocks(data):
         ax.set_xlabel(r"$1/\tau$")
         ax.set_ylabel(r"$\mathcal{L}^\star - \sum_i \log(n_{y_i} - 1)$")
         ax.legend(fontsize=7)
+        panel_letters(axes)
+    return fig
+
+
+_CLASS_COLORS = ("#1f5fa8", "#d1495b", "#2e8b57", "#e08a00")
+
+
+def _sphere(ax):
+    u, v = np.meshgrid(np.linspace(0, 2 * np.pi, 25), np.linspace(0, np.pi, 13))
+    ax.plot_wireframe(np.cos(u) * np.sin(v), np.sin(u) * np.sin(v), np.cos(v), color="0.85", lw=0.4)
+
+
+def plot_embedding(data):
+    """The d = 3 features of one GD run on the unit sphere: balanced k = 4 and STEP (8, 2, 2)."""
+    from matplotlib.figure import Figure
+
+    with plot_style():
+        fig = Figure(figsize=(8.0, 4.0), layout="constrained")
+        cases = ((data.balanced_H, data.balanced_labels, data.balanced_gap, r"balanced $k = 4$, $m = 3$"),
+                 (data.step_H, data.step_labels, data.step_gap, r"STEP $(8,2,2)$"))
+        axes = []
+        for j, (H, y, gap, title) in enumerate(cases):
+            ax = fig.add_subplot(1, 2, j + 1, projection="3d")
+            _sphere(ax)
+            for c in np.unique(y):
+                pts = H[:, y == c]
+                ax.scatter(pts[0], pts[1], pts[2], s=40, color=_CLASS_COLORS[c % len(_CLASS_COLORS)],
+                           depthshade=False, label=f"class {c} ({pts.shape[1]} samples)")
+                ax.plot([0, pts[0, 0]], [0, pts[1, 0]], [0, pts[2, 0]], color=_CLASS_COLORS[c % len(_CLASS_COLORS)],
+                        lw=1.0)
+            ax.set_title(f"{title}\ncertified gap bound {gap:.0e}", fontsize=9)
+            ax.set_box_aspect((1, 1, 1))
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_zticks([])
+            ax.legend(fontsize=7, loc="lower left")
+            axes.append(ax)
         panel_letters(axes)
     return fig
