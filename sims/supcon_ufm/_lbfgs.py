@@ -17,7 +17,7 @@ from theory.supcon_ufm import as_labels, as_temperature
 from theory.validate import as_count, as_finite_scalar, as_seed
 
 from ._kernels import _quantities
-from ._train import random_features
+from ._run import random_features
 
 __all__ = ["LBFGSRun", "lbfgs_spheres"]
 
