@@ -29,9 +29,9 @@ class GramData:
     tau : float
     checkpoints : numpy.ndarray of int
     excess_tight : numpy.ndarray, shape (n_inits, R)
-        $L_{GD} - L_{SDP}$ for STEP labels in d = 3 (d >= rank G*).
+        $L_{GD} - L_{SDP}$ for STEP labels in $d = 3 \ge \operatorname{rank} G^\star$.
     excess_control : numpy.ndarray, shape (n_inits, R)
-        The same for balanced k = 4, m = 3 in d = 2 < rank G* = 3.
+        The same for balanced $k = 4$, $m = 3$ in $d = 2 < \operatorname{rank} G^\star = 3$.
     """
 
     balanced_labels: np.ndarray

@@ -52,7 +52,7 @@ def riemannian_gd(core, labels, tau, d, lr, steps, *, n_inits=5, seed=0, tol=1e-
     tau : float
         Temperature.
     d : int
-        Feature dimension (>= 1; the relaxation is tight when d >= rank G*).
+        Feature dimension (>= 1; the relaxation is tight when $d \ge \operatorname{rank} G^\star$).
     lr : float
         Step size $\eta > 0$.
     steps : int
@@ -115,3 +115,4 @@ def riemannian_gd(core, labels, tau, d, lr, steps, *, n_inits=5, seed=0, tol=1e-
 
 
 riemannian_gd_reference = riemannian_gd.reference
+"""The NumPy oracle of :func:`riemannian_gd`: same arguments (no ``backend``), same result bit for bit."""

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import theory.supcon_ufm as T
-from theory.supcon_ufm import CertificateError, GRAM_TOLERANCES
+from theory.supcon_ufm import CertificateError
+from theory.supcon_ufm._sdp import GRAM_TOLERANCES
 
 EPS = np.finfo(float).eps
 
@@ -152,6 +153,13 @@ def test_certificate_failure_names_the_data(monkeypatch):
     monkeypatch.setattr(_sdp, "_polish", lambda G, lab, tau: G)
     with pytest.raises(CertificateError, match=r"labels .*tau = 0.5"):
         T.optimal_gram(np.repeat(np.arange(3), 2), 0.5)
+
+
+def test_claims_use_the_certificate_tolerance():
+    from proofs_check.supcon_ufm._claims import GAP
+
+    cert = T.optimal_gram(np.repeat(np.arange(2), 2), 1.0, return_certificate=True)[1]
+    assert GAP == GRAM_TOLERANCES["gap"] == cert.tolerances["gap"]
 
 
 def test_numerical_rank():

@@ -27,7 +27,6 @@ from ._loss import gram_loss as gram_loss
 from ._loss import loss_lower_bound as loss_lower_bound
 from ._loss import sc_gradient as sc_gradient
 from ._loss import sc_loss as sc_loss
-from ._sdp import GRAM_TOLERANCES as GRAM_TOLERANCES
 from ._sdp import CertificateError as CertificateError
 from ._sdp import GramCertificate as GramCertificate
 from ._sdp import gram_certificate as gram_certificate
@@ -35,7 +34,7 @@ from ._sdp import numerical_rank as numerical_rank
 from ._sdp import optimal_gram as optimal_gram
 
 __all__ = [
-    "GRAM_TOLERANCES", "BlockValues", "CertificateError", "ETFCertificate", "GramCertificate", "SCLabels",
+    "BlockValues", "CertificateError", "ETFCertificate", "GramCertificate", "SCLabels",
     "as_labels", "as_temperature", "balanced_labels", "block_values", "etf_certificate", "etf_gram", "etf_loss", "gram_certificate",
     "gram_gradient", "gram_loss", "loss_lower_bound", "numerical_rank", "optimal_gram", "sc_gradient", "sc_loss",
     "step_labels",
