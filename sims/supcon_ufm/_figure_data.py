@@ -19,7 +19,7 @@ __all__ = ["BlockData", "EmbeddingData", "GramData", "block_data", "embedding_da
 @compact_repr
 @dataclass(frozen=True)
 class GramData:
-    """Certified optima for balanced and STEP labels, and GD excess-loss curves.
+    r"""Certified optima for balanced and STEP labels, and GD excess-loss curves.
 
     Attributes
     ----------
