@@ -14,6 +14,7 @@ import numpy as np
 
 import theory.supcon_ufm as T
 from sims.supcon_ufm import random_features, riemannian_gd
+
 from .._claim import Check, Comparison, Nontrivial, Perturbation, cite, claim
 
 #: The gap tolerance of theory.supcon_ufm.optimal_gram's certificate (GramCertificate.tolerances["gap"];

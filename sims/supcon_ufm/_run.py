@@ -11,7 +11,6 @@ import numpy as np
 from theory.summary import compact_repr
 from theory.validate import as_count, as_seed, check_work
 
-
 __all__ = ["SCRun", "default_checkpoints", "random_features"]
 
 
@@ -104,7 +103,7 @@ def random_features(d, n, n_inits, seed=0) -> np.ndarray:
     n = as_count(n, "n", minimum=1, maximum=10_000)
     C = as_count(n_inits, "n_inits", minimum=1, maximum=10_000)
     check_work(C * d * n, "n_inits * d * n", maximum=2**26, why="memory")
-    from .._rng import NumpyStreams, seed_streams      # imports numba: on first use only
+    from .._rng import NumpyStreams, seed_streams  # imports numba: on first use only
 
     streams = NumpyStreams(seed_streams(as_seed(seed), C))
     H = np.empty((C, d, n))

@@ -35,7 +35,7 @@ import numpy as np
 from .._maxmargin import CertificateError
 from ..summary import compact_repr
 from ..validate import as_bool, as_choice, as_finite_array, as_finite_scalar
-from ._loss import _as_gram, _as_tau, _loss_from_gram, _M, as_labels
+from ._loss import _M, _as_gram, _as_tau, _loss_from_gram, as_labels
 
 __all__ = ["CertificateError", "GRAM_TOLERANCES", "GramCertificate", "gram_certificate", "numerical_rank", "optimal_gram"]
 
