@@ -124,6 +124,15 @@ def test_optimal_gram_is_feasible_and_certified(counts, tau):
     assert cert.seconds > 0
 
 
+@settings(deadline=None, max_examples=8)
+@given(counts=st.lists(st.integers(2, 5), min_size=2, max_size=4), log_tau=st.floats(np.log(0.05), np.log(20.0)))
+def test_optimal_gram_certifies_any_labels(counts, log_tau):
+    # the certificate must pass for every label set and temperature in range: no spurious CertificateError
+    y = np.repeat(np.arange(len(counts)), counts)
+    G, cert = T.optimal_gram(y, float(np.exp(log_tau)), return_certificate=True)
+    assert cert.passed and cert.gap_bound <= GRAM_TOLERANCES["gap"]
+
+
 def test_optimal_gram_equivariant_under_relabelling():
     y = np.repeat(np.arange(3), [4, 2, 2])
     p = np.random.default_rng(3).permutation(y.size)
