@@ -9,6 +9,7 @@ from . import ntp as ntp
 from . import ntp_geometry as ntp_geometry
 from . import rf_risk as rf_risk
 from . import sgd_stability as sgd_stability
+from . import supcon_ufm as supcon_ufm
 from .figures import FigureSpec as FigureSpec
 from .figures import figure_registry as figure_registry
 from .figures import generate_figures as generate_figures
@@ -17,5 +18,5 @@ from .phase import PhaseDiagram as PhaseDiagram
 from .phase import phase_diagram as phase_diagram
 from .phase import warm_kernels as warm_kernels
 
-__all__ = ["FigureSpec", "PhaseDiagram", "figure_registry", "generate_figures", "lazy_rich", "make_figure", "ntp", "ntp_geometry", "rf_risk",
-           "phase_diagram", "sgd_stability", "warm_kernels"]
+__all__ = ["FigureSpec", "PhaseDiagram", "figure_registry", "generate_figures", "lazy_rich", "make_figure", "ntp",
+           "ntp_geometry", "phase_diagram", "rf_risk", "sgd_stability", "supcon_ufm", "warm_kernels"]

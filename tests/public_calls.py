@@ -19,6 +19,10 @@ NTP_SIM_H = np.array([[1.0, 0.2], [0.3, -1.0], [0.5, 0.5]])                 # d 
 NTP_SIM_P = np.array([[0.7, 0.0], [0.3, 0.4], [0.0, 0.6]])                  # V = 3
 RF_LAM = np.array([1.0, 0.5, 0.25, 0.125, 0.0625, 0.03])                    # rf_risk: 6 modes
 RF_V2 = np.array([1.0, 0.3, 0.2, 0.1, 0.05, 0.0])
+SC_Y = np.array([0, 0, 1, 1, 2, 2])                                         # supcon_ufm: k = 3, m = 2
+SC_H = np.array([[1.0, 0.8, -0.5, -0.6, -0.5, -0.4], [0.0, 0.6, 0.866, 0.8, -0.866, -0.9165]])
+SC_H = SC_H / np.linalg.norm(SC_H, axis=0)
+SC_G = SC_H.T @ SC_H
 RF_K = X3 @ X3.T                                                            # a 3 x 3 Gram matrix
 H2 = np.array([[[1.0, 0.1], [0.1, 0.5]], [[0.8, 0.0], [0.0, 1.2]], [[1.5, -0.2], [-0.2, 0.7]]])
 
@@ -284,6 +288,29 @@ CALLS: dict[str, dict] = {
     "theory.ntp_geometry.project_F_logits": dict(L=NTP_P - 0.25, support=NTP_P > 0),
     "sims.ntp_geometry.train_factorized_ufm": dict(P=NTP_P, pi=NTP_PI, lam=0.1, d=3, seed=0, init_scale=0.1,
                                                    max_iter=50, gtol=1e-8),
+    # ---------------------------------------------------------------- supcon_ufm (theory and sims)
+    **{f"theory.supcon_ufm.{name}": dict(G=SC_G, labels=SC_Y, tau=0.5)
+       for name in ("gram_certificate", "gram_loss")},
+    "theory.supcon_ufm.block_values": dict(G=SC_G, labels=SC_Y),
+    "theory.supcon_ufm.as_labels": dict(labels=SC_Y),
+    "theory.supcon_ufm.as_temperature": dict(tau=0.5),
+    "theory.supcon_ufm.balanced_labels": dict(n_classes=3, per_class=2),
+    "theory.supcon_ufm.etf_certificate": dict(n_classes=3, per_class=2, tau=0.5),
+    "theory.supcon_ufm.etf_gram": dict(labels=SC_Y),
+    "theory.supcon_ufm.etf_loss": dict(n_classes=3, per_class=2, tau=0.5),
+    "theory.supcon_ufm.gram_gradient": dict(G=SC_G, labels=SC_Y, tau=0.5, symmetric=True),
+    "theory.supcon_ufm.loss_lower_bound": dict(labels=SC_Y),
+    "theory.supcon_ufm.numerical_rank": dict(G=SC_G, rel_tol=1e-4),
+    "theory.supcon_ufm.optimal_gram": dict(labels=SC_Y, tau=0.5, solver="CLARABEL", return_certificate=False),
+    "theory.supcon_ufm.sc_gradient": dict(H=SC_H, labels=SC_Y, tau=0.5, riemannian=False),
+    "theory.supcon_ufm.sc_loss": dict(H=SC_H, labels=SC_Y, tau=0.5),
+    "theory.supcon_ufm.step_labels": dict(n_classes=3, n_major_classes=1, n_major=4, ratio=2),
+    "sims.supcon_ufm.default_checkpoints": dict(steps=100, n=10),
+    "sims.supcon_ufm.random_features": dict(d=2, n=6, n_inits=2, seed=0),
+    "sims.supcon_ufm.lbfgs_spheres": dict(labels=SC_Y, tau=0.5, d=2, n_inits=1, seed=0, tol=1e-5, max_iter=20),
+    **{f"sims.supcon_ufm.{name}": dict(labels=SC_Y, tau=0.5, d=2, lr=0.05, steps=5, n_inits=2, seed=0, tol=1e-8,
+                                       H0=None, checkpoints=None)
+       for name in ("riemannian_gd", "riemannian_gd_reference")},
 }
 
 # Public callables not in CALLS, and why.

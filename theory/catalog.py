@@ -87,6 +87,12 @@ _PAPER_LIST = (
     Paper("zhao2024", "Zhao et al.", 2024,
           "Implicit geometry of next-token prediction: from language sparsity patterns to model representations",
           "2408.15417"),
+    # supcon_ufm
+    Paper("behnia2024", "Behnia & Thrampoulidis", 2024,
+          "Supervised contrastive representation learning: landscape analysis with unconstrained features",
+          "2402.18884"),
+    Paper("khosla2020", "Khosla et al.", 2020, "Supervised contrastive learning", "2004.11362"),
+    Paper("graf2021", "Graf et al.", 2021, "Dissecting supervised contrastive learning", "2102.08817"),
 )
 
 #: Every paper cited by the package, by key.
@@ -158,6 +164,9 @@ _THEORY_LIST = (
     # issue 12, NTP geometry (Zhao et al. 2024)
     TheoryInfo("ntp_geometry", "geometry of next-token prediction in the unconstrained-features model",
                "NTP geometry (Zhao et al. 2024)", ("zhao2024", "thrampoulidis2024"), "complete"),
+    TheoryInfo("supcon_ufm", "supervised-contrastive loss in the unconstrained-features model",
+               "Supervised-contrastive UFM (Behnia & Thrampoulidis 2024)", ("behnia2024", "khosla2020", "graf2021"),
+               "complete"),
 )
 
 #: Every theory, by name, in the order the docs list them.
