@@ -2,9 +2,11 @@
 
 Imports only numpy and scipy at import time. One module per paper:
 ``theory.lazy_rich`` (Kunin et al. 2024), ``theory.sgd_stability`` (Ziyin et al. 2023),
-``theory.ntp`` (Thrampoulidis 2024), ``theory.rf_risk`` (Simon et al. 2023).
+``theory.ntp`` (Thrampoulidis 2024), ``theory.rf_risk`` (Simon et al. 2023),
+``theory.attention_svm`` (Tarzanagh et al. 2023).
 """
 
+from . import attention_svm as attention_svm
 from . import catalog as catalog
 from . import lazy_rich as lazy_rich
 from . import ntp as ntp
@@ -13,4 +15,4 @@ from . import sgd_stability as sgd_stability
 from . import summary as summary
 from . import validate as validate
 
-__all__ = ["catalog", "lazy_rich", "ntp", "rf_risk", "sgd_stability", "summary", "validate"]
+__all__ = ["attention_svm", "catalog", "lazy_rich", "ntp", "rf_risk", "sgd_stability", "summary", "validate"]

@@ -83,6 +83,13 @@ _PAPER_LIST = (
     Paper("simon2023", "Simon et al.", 2023,
           "More is better in modern machine learning: when infinite overparameterization is optimal "
           "and overfitting is obligatory", "2311.14646"),
+    # attention_svm (issue 12)
+    Paper("tarzanagh2023svm", "Tarzanagh, Li, Thrampoulidis & Oymak", 2023, "Transformers as support vector machines",
+          "2308.16898"),
+    Paper("tarzanagh2023mmts", "Tarzanagh, Li, Zhang & Oymak", 2023, "Max-margin token selection in attention mechanism",
+          "2306.13596"),
+    Paper("vasudeva2024", "Vasudeva et al.", 2024, "Implicit bias and fast convergence rates for self-attention",
+          "2402.05738"),
 )
 
 #: Every paper cited by the package, by key.
@@ -151,6 +158,10 @@ _THEORY_LIST = (
                phase_name="ntp_separability"),
     TheoryInfo("rf_risk", "test risk of random-feature ridge regression", "Random-feature risk (Simon et al. 2023)",
                ("simon2023", "simon2021", "advani2017"), "complete", phase_diagram=True),
+    # attention_svm (issue 12)
+    TheoryInfo("attention_svm", "attention as max-margin token selection",
+               "Attention as an SVM (Tarzanagh et al. 2023)", ("tarzanagh2023svm", "tarzanagh2023mmts", "vasudeva2024"),
+               "complete"),
 )
 
 #: Every theory, by name, in the order the docs list them.
