@@ -1,0 +1,1 @@
+"""Gradient descent on attention (filled in with the simulations)."""
