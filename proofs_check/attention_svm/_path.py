@@ -64,10 +64,10 @@ _PATH_SETTING = dict(n=4, T=5, d=8, radii=(2.0, 5.0, 10.0, 20.0), steps=1500, st
                  "and at the largest R it exceeds corr(W_R, W^mm_F(α)) by more than 0.05.",
        tolerance_reason="Each W_R is a first-order stationary point to relative Frank–Wolfe gap 1e-3 (checked); "
                         "successive correlations differ by far more than the 1e-6 allowed for a decrease. Along "
-                        "the path 1 − corr decays like (log R)/R-type corrections (no rate is asserted); 0.01 at "
-                        "R = 20 allows twice the largest observed 1 − corr (4.8e-3, seeds 0-9). The margin 0.05 "
-                        "between the two correlations is under half the smallest observed lead (0.11 over seeds "
-                        "0-9), and far above the path's residual.",
+                        "the path 1 − corr decays slowly (no rate is asserted); 0.01 at R = 20 allows 1.7 times the "
+                        "largest observed 1 − corr (5.7e-3, seed 2, over the seeds checked). The margin 0.05 "
+                        "between the two correlations is two thirds of the smallest observed lead (0.077, seed 4), "
+                        "and far above the path's residual.",
        seeds=(0, 1, 2, 4, 5, 6, 7, 9),
        seeds_reason="seeds 0-9 draw the instance; on seeds 3 and 8 projected normalised GD has not reached "
                     "stationarity 1e-3 at R = 20 within 1500 steps (Frank–Wolfe gaps 3.9e-3 and 0.76: a nearly "
@@ -85,10 +85,11 @@ def _nuclear_path(setting, seed, perturb):
                  "settles on a locally optimal α, corr(W_R, W^mm_F(α)) increases to within 0.005 of 1 and at the "
                  "largest R exceeds corr(W_R, W^mm_⋆(α)) by more than 0.05.",
        tolerance_reason="Each W_R stationary to relative Frank–Wolfe gap 1e-6 (checked; the Frobenius path "
-                        "converges fast). 0.005 is 2.5 times the largest observed 1 − corr at R = 20 (seeds 0-9); "
-                        "the margin 0.05 is under half the smallest observed lead.",
+                        "converges fast). 0.005 is twice the largest observed 1 − corr at R = 20 (2.5e-3, seeds "
+                        "0-9 but 8); the margin 0.05 is two thirds of the smallest observed lead (0.079, seed 4).",
        seeds=range(5),
-       seeds_reason="the seed draws the instance; all of seeds 0-9 pass with margin, five are checked",
+       seeds_reason="the seed draws the instance; seeds 0-4 are checked (seed 8 is the one of 0-9 where the "
+                    "projected GD has not reached stationarity 1e-6 within 1500 steps at R = 20)",
        wrong=Perturbation(absolute=-0.05),
        setting=dict(_PATH_SETTING, stationarity_tol=1e-6, corr_tol=0.005, lead=0.05, min_rise=0.003))
 def _frobenius_path(setting, seed, perturb):
