@@ -4,6 +4,7 @@ Imports only numpy and scipy at import time; numba kernels compile on first call
 matplotlib is imported inside plotting functions.
 """
 
+from . import attention_svm as attention_svm
 from . import lazy_rich as lazy_rich
 from . import ntp as ntp
 from . import rf_risk as rf_risk
@@ -15,5 +16,5 @@ from .figures import make_figure as make_figure
 from .phase import PhaseDiagram as PhaseDiagram
 from .phase import phase_diagram as phase_diagram
 
-__all__ = ["FigureSpec", "PhaseDiagram", "figure_registry", "generate_figures", "lazy_rich", "make_figure", "ntp", "rf_risk",
+__all__ = ["FigureSpec", "PhaseDiagram", "attention_svm", "figure_registry", "generate_figures", "lazy_rich", "make_figure", "ntp", "rf_risk",
            "phase_diagram", "sgd_stability"]

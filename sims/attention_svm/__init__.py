@@ -1,0 +1,19 @@
+"""Simulations of one-layer softmax attention (Tarzanagh et al. 2023; Vasudeva et al. 2024).
+
+``_train``: GD and normalised GD on W and on (K, Q) (numba kernels with NumPy oracles, on the
+shared engine, the gradient through the cancellation-free primitive of ``theory/_softmax.py``).
+``_figure_data``, ``_plots``, ``_figures``: the registered figures. ``_bench``: kernel vs oracle.
+"""
+from ._train import AttentionHistory as AttentionHistory
+from ._train import AttentionRun as AttentionRun
+from ._train import gradient_descent as gradient_descent
+from ._train import gradient_descent_reference as gradient_descent_reference
+from ._train import kq_gradient_descent as kq_gradient_descent
+from ._train import kq_gradient_descent_reference as kq_gradient_descent_reference
+from ._train import normalized_gradient_descent as normalized_gradient_descent
+from ._train import normalized_gradient_descent_reference as normalized_gradient_descent_reference
+
+__all__ = [
+    "AttentionHistory", "AttentionRun", "gradient_descent", "gradient_descent_reference", "kq_gradient_descent",
+    "kq_gradient_descent_reference", "normalized_gradient_descent", "normalized_gradient_descent_reference",
+]

@@ -1,0 +1,330 @@
+r"""Time-stepping cores of one-layer attention training: numba kernels and their NumPy oracles.
+
+Model and gradient: theory/attention_svm/_loss.py (Tarzanagh et al. 2023, §2). Per sequence $i$,
+with logits $a_{it} = x_{it}^\top W z_i$, $r$ the largest logit, $s = S(a)$ and the token scores
+$\gamma_{it} = Y_i v^\top x_{it}$, the factor of the gradient is formed as in the shared primitive
+(theory/_softmax.py): $s_t = e^{a_t - a_r - \log Z}$ for $t \ne r$, $S_r - 1 = -\sum_{t\ne r}s_t$,
+$q = \sum_{t \ne r} s_t(\gamma_t - \gamma_r)$ $(= s^\top\gamma - \gamma_r)$,
+$J_t = s_t((\gamma_t - \gamma_r) - q)$ and $Y_if_i = \gamma_r + q$: no difference of two nearly equal
+numbers survives when the softmax saturates. Once some sequence's off-top attention mass falls
+below ``UNDERFLOW_MASS`` (1e-290) its gradient would be made of subnormal numbers: the core stops
+there and reports the step (``saturated_at``); that is the end of the measurable trajectory, not
+a divergence.
+
+Parameterisations: ``W`` (GD: $W \leftarrow W - \eta G$; NGD: $W \leftarrow W - \eta G/\|G\|_F$), and
+``(K, Q)`` with $W = KQ^\top$, $\nabla_K = GQ$, $\nabla_Q = G^\top K$ (KQ-GD; KQ-NGD normalises each
+factor's gradient by its own Frobenius norm).
+
+Conventions (sims/_kernels.py): ``@njit(cache=True)``, no fastmath; the oracle performs the same
+floating-point operations in the same order (every sum over its index in ascending order from
+0.0, vectorised only over sequences; ``exp``/``log`` through libm), so the two agree bit for bit.
+A state with a non-finite parameter or a logit above ``LOGIT_LIMIT`` is never committed: the core
+stops, reports ``diverged`` and the step, and returns the last valid state.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from theory._softmax import UNDERFLOW_MASS
+
+GD, NGD, KQ_GD, KQ_NGD = 0, 1, 2, 3
+
+#: Largest |logit| of a valid state (differences of logits must not overflow).
+LOGIT_LIMIT = 1e300
+
+
+def _libm(fn, x: np.ndarray) -> np.ndarray:
+    """A :mod:`math` function elementwise (libm, as numba)."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.fromiter(map(fn, x.ravel().tolist()), dtype=np.float64, count=x.size).reshape(x.shape)
+
+
+# --------------------------------------------------------------------------------------------
+# numba
+# --------------------------------------------------------------------------------------------
+
+@njit(cache=True)
+def _grad_kernel(W, X, z, g, G, a, s):
+    """G = gradient of the mean logistic loss at W; returns (ok, smallest off-top mass)."""
+    n, T, d = X.shape
+    for p in range(d):
+        for e in range(d):
+            G[p, e] = 0.0
+    min_off = math.inf
+    wz = np.empty(d)
+    xc = np.empty(d)
+    for i in range(n):
+        for p in range(d):
+            acc = 0.0
+            for e in range(d):
+                acc += W[p, e] * z[i, e]
+            wz[p] = acc
+        r = 0
+        for t in range(T):
+            acc = 0.0
+            for p in range(d):
+                acc += X[i, t, p] * wz[p]
+            a[t] = acc
+            if not abs(acc) <= LOGIT_LIMIT:
+                return False, min_off
+            if t == 0 or acc > a[r]:                   # first maximum, as numpy.argmax
+                r = t
+        Z = 0.0
+        for t in range(T):
+            Z += math.exp(a[t] - a[r])
+        lZ = math.log(Z)
+        off = 0.0
+        q = 0.0
+        for t in range(T):
+            if t != r:
+                s[t] = math.exp(a[t] - a[r] - lZ)
+                off += s[t]
+                q += s[t] * (g[i, t] - g[i, r])
+        s[r] = 1.0 - off
+        if off < min_off:
+            min_off = off
+        yf = g[i, r] + q
+        if yf > 0.0:
+            ex = math.exp(-yf)
+            sig = ex / (1.0 + ex)
+        else:
+            sig = 1.0 / (1.0 + math.exp(yf))
+        c = -sig / n
+        for p in range(d):
+            xc[p] = 0.0
+        for t in range(T):
+            jt = c * (s[t] * ((g[i, t] - g[i, r]) - q))
+            for p in range(d):
+                xc[p] += jt * X[i, t, p]
+        for p in range(d):
+            for e in range(d):
+                G[p, e] += xc[p] * z[i, e]
+    return True, min_off
+
+
+@njit(cache=True)
+def _frob2(A):
+    acc = 0.0
+    for p in range(A.shape[0]):
+        for e in range(A.shape[1]):
+            acc += A[p, e] * A[p, e]
+    return acc
+
+
+@njit(cache=True)
+def _product(K, Q, W):
+    """W = K Q^T, sum over the factor index ascending."""
+    d, m = K.shape
+    for p in range(d):
+        for e in range(d):
+            acc = 0.0
+            for k in range(m):
+                acc += K[p, k] * Q[e, k]
+            W[p, e] = acc
+
+
+@njit(cache=True)
+def _train_kernel(X, z, g, W0, K0, Q0, lr, method, n_steps, record_steps):
+    """Returns (records, n_recorded, diverged, diverged_at, saturated_at, W)."""
+    n, T, d = X.shape
+    m = K0.shape[1]
+    R = record_steps.shape[0]
+    rec = np.empty((R, d, d))
+    G = np.empty((d, d))
+    a = np.empty(T)
+    s = np.empty(T)
+    K = K0.copy()
+    Q = Q0.copy()
+    Kn = np.empty((d, m))
+    Qn = np.empty((d, m))
+    W = W0.copy()
+    if method >= KQ_GD:
+        _product(K, Q, W)
+    Wn = np.empty((d, d))
+    Gn = np.empty((d, d))
+    r = 0
+    ok, min_off = _grad_kernel(W, X, z, g, G, a, s)       # the gradient of a state is computed when
+    if not ok:                                            # it is committed: an invalid one never is
+        return rec, r, True, 0, -1, W
+    for step in range(n_steps + 1):
+        if r < R and record_steps[r] == step:
+            rec[r] = W
+            r += 1
+        if step == n_steps:
+            break
+        if min_off < UNDERFLOW_MASS:
+            return rec, r, False, -1, step, W
+        if method == GD or method == NGD:
+            scale = lr
+            if method == NGD:
+                g2 = _frob2(G)
+                scale = lr / math.sqrt(g2) if g2 > 0.0 else 0.0
+            for p in range(d):
+                for e in range(d):
+                    Wn[p, e] = W[p, e] - scale * G[p, e]
+        else:
+            # grad_K = G Q, grad_Q = G^T K (sums over the shared index ascending)
+            for p in range(d):
+                for k in range(m):
+                    acc = 0.0
+                    for e in range(d):
+                        acc += G[p, e] * Q[e, k]
+                    Kn[p, k] = acc
+            for e in range(d):
+                for k in range(m):
+                    acc = 0.0
+                    for p in range(d):
+                        acc += G[p, e] * K[p, k]
+                    Qn[e, k] = acc
+            sk = lr
+            sq = lr
+            if method == KQ_NGD:
+                nk = _frob2(Kn)
+                nq = _frob2(Qn)
+                sk = lr / math.sqrt(nk) if nk > 0.0 else 0.0
+                sq = lr / math.sqrt(nq) if nq > 0.0 else 0.0
+            for p in range(d):
+                for k in range(m):
+                    Kn[p, k] = K[p, k] - sk * Kn[p, k]
+                    Qn[p, k] = Q[p, k] - sq * Qn[p, k]
+            _product(Kn, Qn, Wn)
+        finite = True
+        for p in range(d):
+            for e in range(d):
+                if not abs(Wn[p, e]) < math.inf:
+                    finite = False
+        if not finite:
+            return rec, r, True, step + 1, -1, W
+        ok, min_off = _grad_kernel(Wn, X, z, g, Gn, a, s)
+        if not ok:
+            return rec, r, True, step + 1, -1, W
+        W, Wn = Wn, W
+        G, Gn = Gn, G
+        if method >= KQ_GD:
+            K, Kn = Kn, K
+            Q, Qn = Qn, Q
+    return rec, r, False, -1, -1, W
+
+
+# --------------------------------------------------------------------------------------------
+# NumPy oracle: the same operations, vectorised over sequences only
+# --------------------------------------------------------------------------------------------
+
+def _grad_numpy(W, X, z, g):
+    with np.errstate(over="ignore", invalid="ignore"):      # overflow is detected below, as in the kernel
+        return _grad_numpy_body(W, X, z, g)
+
+
+def _grad_numpy_body(W, X, z, g):
+    n, T, d = X.shape
+    wz = np.zeros((n, d))
+    for p in range(d):
+        acc = np.zeros(n)
+        for e in range(d):
+            acc = acc + W[p, e] * z[:, e]
+        wz[:, p] = acc
+    a = np.zeros((n, T))
+    for t in range(T):
+        acc = np.zeros(n)
+        for p in range(d):
+            acc = acc + X[:, t, p] * wz[:, p]
+        a[:, t] = acc
+    if not np.all(np.abs(a) <= LOGIT_LIMIT):
+        return None, math.inf
+    r = np.argmax(a, axis=1)                         # first maximum, as the kernel's strict '>'
+    idx = np.arange(n)
+    ar = a[idx, r]
+    gr = g[idx, r]
+    Z = np.zeros(n)
+    for t in range(T):
+        Z = Z + _libm(math.exp, a[:, t] - ar)
+    lZ = _libm(math.log, Z)
+    s = np.zeros((n, T))
+    off = np.zeros(n)
+    q = np.zeros(n)
+    for t in range(T):
+        st = _libm(math.exp, a[:, t] - ar - lZ)
+        st = np.where(r == t, 0.0, st)
+        s[:, t] = st
+        off = np.where(r == t, off, off + st)
+        q = np.where(r == t, q, q + st * (g[:, t] - gr))
+    s[idx, r] = 1.0 - off
+    yf = gr + q
+    ex = _libm(math.exp, np.where(yf > 0.0, -yf, yf))
+    sig = np.where(yf > 0.0, ex / (1.0 + ex), 1.0 / (1.0 + ex))
+    c = -sig / n
+    xc = np.zeros((n, d))
+    for t in range(T):
+        jt = c * (s[:, t] * ((g[:, t] - gr) - q))
+        xc = xc + jt[:, None] * X[:, t, :]
+    G = np.zeros((d, d))
+    for i in range(n):
+        G = G + xc[i][:, None] * z[i][None, :]
+    return G, float(off.min())
+
+
+def _frob2_numpy(A):
+    acc = 0.0
+    for val in A.ravel().tolist():
+        acc += val * val
+    return acc
+
+
+def _product_numpy(K, Q):
+    W = np.zeros((K.shape[0], Q.shape[0]))
+    for k in range(K.shape[1]):
+        W = W + K[:, k][:, None] * Q[:, k][None, :]
+    return W
+
+
+def _train_numpy(X, z, g, W0, K0, Q0, lr, method, n_steps, record_steps):
+    d = X.shape[2]
+    R = record_steps.shape[0]
+    rec = np.empty((R, d, d))
+    K, Q = K0.copy(), Q0.copy()
+    W = _product_numpy(K, Q) if method >= KQ_GD else W0.copy()
+    r = 0
+    G, min_off = _grad_numpy(W, X, z, g)
+    if G is None:
+        return rec, r, True, 0, -1, W
+    for step in range(n_steps + 1):
+        if r < R and record_steps[r] == step:
+            rec[r] = W
+            r += 1
+        if step == n_steps:
+            break
+        if min_off < UNDERFLOW_MASS:
+            return rec, r, False, -1, step, W
+        if method in (GD, NGD):
+            scale = lr
+            if method == NGD:
+                g2 = _frob2_numpy(G)
+                scale = lr / math.sqrt(g2) if g2 > 0.0 else 0.0
+            Wn = W - scale * G
+            Kn, Qn = K, Q
+        else:
+            gK = np.zeros_like(K)
+            for e in range(d):
+                gK = gK + G[:, e][:, None] * Q[e][None, :]
+            gQ = np.zeros_like(Q)
+            for p in range(d):
+                gQ = gQ + G[p][:, None] * K[p][None, :]
+            sk = sq = lr
+            if method == KQ_NGD:
+                nk, nq = _frob2_numpy(gK), _frob2_numpy(gQ)
+                sk = lr / math.sqrt(nk) if nk > 0.0 else 0.0
+                sq = lr / math.sqrt(nq) if nq > 0.0 else 0.0
+            Kn = K - sk * gK
+            Qn = Q - sq * gQ
+            Wn = _product_numpy(Kn, Qn)
+        if not np.all(np.abs(Wn) < math.inf):
+            return rec, r, True, step + 1, -1, W
+        Gn, off_n = _grad_numpy(Wn, X, z, g)
+        if Gn is None:
+            return rec, r, True, step + 1, -1, W
+        W, K, Q, G, min_off = Wn, Kn, Qn, Gn, off_n
+    return rec, r, False, -1, -1, W
