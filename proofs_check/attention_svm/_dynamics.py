@@ -17,13 +17,13 @@ def _corr(A: np.ndarray, B: np.ndarray) -> float:
 @claim("attention_svm.ngd_frobenius_direction",
        source=f"{cite('vasudeva2024', '§3, normalised GD')}; {cite('tarzanagh2023svm', '§4, local convergence')}; "
               "docs/attention_svm.md#gradient-descent",
-       statement="Normalised GD on W (η = 0.1, W_0 = 0, 2000 steps; n = 4, T = 5, d = 8, Gaussian data, logistic "
-                 "loss) ends on a locally optimal selection α, with corr(W_k, W^mm_F(α)) within 5e-4 of 1 and "
+       statement="Normalised GD on W (η = 0.1, W_0 = 0, up to 2000 steps, ending earlier where the off-optimal "
+                 "attention underflows 1e-290; n = 4, T = 5, d = 8, Gaussian data, logistic loss) ends on a locally optimal selection α, with corr(W_k, W^mm_F(α)) within 5e-4 of 1 and "
                  "non-decreasing over the last half of the run (no drift after saturation), while "
                  "corr(W_k, W^mm_⋆(α)) stays at least 0.05 lower (the nuclear SVM is a negative control).",
        tolerance_reason="NGD with step η moves ‖W‖ by η per step, so ‖W_k‖ ~ 0.1k and, as for separable logistic "
                         "regression, the direction error decays like a power of 1/‖W_k‖ once the selection is "
-                        "fixed; 5e-4 is 7 times the largest observed 1 − corr at k = 2000 (7.1e-5, seeds 0-9). "
+                        "fixed; 5e-4 is 15 times the largest observed final 1 − corr (3.2e-5, seeds 0-9). "
                         "Monotonicity over the second half is an outcome count, allowing 1e-12 for rounding of "
                         "the correlation itself. The 0.05 lead is under two thirds of the smallest observed "
                         "(0.081, seed 4).",
@@ -58,23 +58,22 @@ def _ngd_direction(setting, seed, perturb):
                 Check("corr with W^mm_⋆ not below corr with W^mm_F by the margin",
                       max(0.0, float(setting["lead"]) - (c_f - c_n)), 0.0, "absolute"),
                 Check("final selection not locally optimal", 0.0 if local else 1.0, 0.0, "count"),
-                Check("run diverged or saturated before the end", float(run.diverged or run.saturated_at >= 0), 0.0,
-                      "count")),
+                Check("run diverged", float(run.diverged), 0.0, "count")),
         label="limit 1 / corr(W_k, W^mm_F(α)) after the last step",
         nontrivial=Nontrivial("rise of corr(W, W^mm_F) from the first step's direction −∇L(0) to the end (the "
                               "direction moves)", c_f - _corr(-gradient(np.zeros_like(Wf), data.X, data.z, data.y,
                                                                         data.v), Wf), 1e-3),
         details={"corr_nuc": c_n, "selection_is_optimal": bool(np.all(sel == data.optimal)),
-                 "final_norm": float(np.linalg.norm(run.W))})
+                 "final_norm": float(np.linalg.norm(run.W)), "saturated_at": run.saturated_at})
 
 
 @claim("attention_svm.ngd_faster_than_gd",
        source=f"{cite('vasudeva2024', '§3, normalised GD and Polyak step vs GD')}; docs/attention_svm.md#gradient-descent",
-       statement="After the same 2000 steps from W_0 = 0 (n = 4, T = 5, d = 8), normalised GD (η = 0.1) is at least "
-                 "10 times closer in direction to the Frobenius SVM of its selection than plain GD (η = 0.5): "
+       statement="From W_0 = 0 (n = 4, T = 5, d = 8), normalised GD (η = 0.1; at most 2000 steps, fewer where its "
+                 "off-optimal attention underflows) is at least 10 times closer in direction to the Frobenius SVM of its selection than plain GD (η = 0.5): "
                  "1 − corr_GD >= 10 (1 − corr_NGD).",
        tolerance_reason="GD's direction error decays only logarithmically in k, NGD's polynomially in ‖W_k‖ ~ ηk; "
-                        "the factor 10 is far below the smallest observed ratio (about 1000, seeds 0-9), so the "
+                        "the factor 10 is far below the smallest observed ratio (about 2000, seeds 0-9), so the "
                         "claim is robust to the constants of either rate.",
        seeds=range(5),
        seeds_reason="the seed draws the instance; all of seeds 0-9 hold by a wide factor, five are checked",
@@ -99,7 +98,7 @@ def _ngd_faster(setting, seed, perturb):
                       else 0.0, 0.0, "absolute"),),
         label="lower bound 10 / (1 − corr_GD)/(1 − corr_NGD) after 2000 steps",
         nontrivial=Nontrivial("1 − corr of plain GD (the slow method is still far from the SVM)", e_gd, 1e-3),
-        details={"one_minus_corr_ngd": e_ngd, "one_minus_corr_gd": e_gd,
+        details={"one_minus_corr_ngd": e_ngd, "one_minus_corr_gd": e_gd, "ngd_saturated_at": ngd.saturated_at,
                  "same_selection": bool(np.all(ngd.selection == gd.selection))})
 
 
@@ -112,8 +111,8 @@ def _ngd_faster(setting, seed, perturb):
                  "least 60% of the instances corr with W^mm_⋆ is the larger (optimal selection's SVMs). Single runs "
                  "are not asserted.",
        tolerance_reason="A statistic, because single (K, Q) runs are unreliable (some lock onto a lower-rank "
-                        "direction or another selection). Observed: median lead 0.132 and 90% of runs (instances "
-                        "0-19), 0.137 and 80% (20-39). The thresholds are under half the observed lead and 20 "
+                        "direction or another selection). Observed: median lead 0.145 and 90% of runs (instances "
+                        "0-19), 0.142 and 80% (20-39). The thresholds are under half the observed lead and 20 "
                         "points under the pooled fraction 0.85: with 20 Bernoulli runs at p = 0.85 the chance of "
                         "fewer than 12 successes is about 1e-3.",
        seeds=(0, 1),

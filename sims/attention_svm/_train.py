@@ -47,8 +47,9 @@ class AttentionHistory:
         $\mathcal L(W_k) - \frac1n\sum_i\ell(\gamma_{i,\mathrm{opt}_i})$ (cancellation-free).
     norm : numpy.ndarray, shape (R,)
         $\|W_k\|_F$.
-    min_selected_attention : numpy.ndarray, shape (R,)
-        $\min_i s_{i,\mathrm{opt}_i}(W_k)$: 1 when every sequence attends only to its optimal token.
+    max_off_attention : numpy.ndarray, shape (R,)
+        $\max_i \sum_{t \ne \mathrm{opt}_i} s_{it}(W_k)$, the attention left off the optimal tokens, summed
+        from its own terms (accurate far below the rounding of $1 - s_{i,\mathrm{opt}_i}$).
     """
 
     steps: np.ndarray
@@ -56,7 +57,7 @@ class AttentionHistory:
     corr_nuc: np.ndarray
     excess_loss: np.ndarray
     norm: np.ndarray
-    min_selected_attention: np.ndarray
+    max_off_attention: np.ndarray
 
 
 @compact_repr
@@ -137,21 +138,22 @@ def _corr(A, B):
 
 
 def _finish(X, z, y, v, out, optimizer, lr):
-    from theory.attention_svm import attention_weights, excess_loss, max_margin
+    from theory._softmax import off_target_mass
+    from theory.attention_svm import excess_loss, max_margin
 
     rec, n_rec, diverged, diverged_at, saturated_at, W = out
     opt = np.argmax(y[:, None] * (X @ v), axis=1)
     W_f = max_margin(X, z, opt, "fro")
     W_n = max_margin(X, z, opt, "nuc")
     states = rec[:n_rec]
-    att = [attention_weights(Wk, X, z) for Wk in states]
     hist = AttentionHistory(
         steps=np.zeros(0, np.int64),
         corr_fro=np.array([_corr(Wk, W_f) for Wk in states]),
         corr_nuc=np.array([_corr(Wk, W_n) for Wk in states]),
         excess_loss=np.array([excess_loss(Wk, X, z, y, v, opt) for Wk in states]),
         norm=np.array([float(np.linalg.norm(Wk)) for Wk in states]),
-        min_selected_attention=np.array([float(np.min(A[np.arange(len(opt)), opt])) for A in att]))
+        max_off_attention=np.array([float(np.max(off_target_mass(np.einsum("itd,de,ie->it", X, Wk, z), opt)))
+                                    for Wk in states]))
     sel = np.argmax(np.einsum("itd,de,ie->it", X, W, z), axis=1)
     return hist, AttentionRun(W=np.asarray(W), history=hist, selection=sel, diverged=bool(diverged),
                               diverged_at=int(diverged_at), saturated_at=int(saturated_at), optimizer=optimizer,

@@ -107,12 +107,22 @@ def _grad_kernel(W, X, z, g, G, a, s):
 
 
 @njit(cache=True)
-def _frob2(A):
+def _fnorm(A):
+    """Frobenius norm, scaled by the largest entry first: the squares of a gradient of size 1e-163
+    (a saturated softmax) underflow to 0, which would stop normalised GD dead."""
+    big = 0.0
+    for p in range(A.shape[0]):
+        for e in range(A.shape[1]):
+            if abs(A[p, e]) > big:
+                big = abs(A[p, e])
+    if big == 0.0:
+        return 0.0
     acc = 0.0
     for p in range(A.shape[0]):
         for e in range(A.shape[1]):
-            acc += A[p, e] * A[p, e]
-    return acc
+            q = A[p, e] / big
+            acc += q * q
+    return big * math.sqrt(acc)
 
 
 @njit(cache=True)
@@ -161,8 +171,8 @@ def _train_kernel(X, z, g, W0, K0, Q0, lr, method, n_steps, record_steps):
         if method == GD or method == NGD:
             scale = lr
             if method == NGD:
-                g2 = _frob2(G)
-                scale = lr / math.sqrt(g2) if g2 > 0.0 else 0.0
+                gn = _fnorm(G)
+                scale = lr / gn if gn > 0.0 else 0.0
             for p in range(d):
                 for e in range(d):
                     Wn[p, e] = W[p, e] - scale * G[p, e]
@@ -183,10 +193,10 @@ def _train_kernel(X, z, g, W0, K0, Q0, lr, method, n_steps, record_steps):
             sk = lr
             sq = lr
             if method == KQ_NGD:
-                nk = _frob2(Kn)
-                nq = _frob2(Qn)
-                sk = lr / math.sqrt(nk) if nk > 0.0 else 0.0
-                sq = lr / math.sqrt(nq) if nq > 0.0 else 0.0
+                nk = _fnorm(Kn)
+                nq = _fnorm(Qn)
+                sk = lr / nk if nk > 0.0 else 0.0
+                sq = lr / nq if nq > 0.0 else 0.0
             for p in range(d):
                 for k in range(m):
                     Kn[p, k] = K[p, k] - sk * Kn[p, k]
@@ -267,11 +277,15 @@ def _grad_numpy_body(W, X, z, g):
     return G, float(off.min())
 
 
-def _frob2_numpy(A):
+def _fnorm_numpy(A):
+    big = float(np.max(np.abs(A))) if A.size else 0.0
+    if big == 0.0:
+        return 0.0
     acc = 0.0
     for val in A.ravel().tolist():
-        acc += val * val
-    return acc
+        q = val / big
+        acc += q * q
+    return big * math.sqrt(acc)
 
 
 def _product_numpy(K, Q):
@@ -302,8 +316,8 @@ def _train_numpy(X, z, g, W0, K0, Q0, lr, method, n_steps, record_steps):
         if method in (GD, NGD):
             scale = lr
             if method == NGD:
-                g2 = _frob2_numpy(G)
-                scale = lr / math.sqrt(g2) if g2 > 0.0 else 0.0
+                gn = _fnorm_numpy(G)
+                scale = lr / gn if gn > 0.0 else 0.0
             Wn = W - scale * G
             Kn, Qn = K, Q
         else:
@@ -315,9 +329,9 @@ def _train_numpy(X, z, g, W0, K0, Q0, lr, method, n_steps, record_steps):
                 gQ = gQ + G[p][:, None] * K[p][None, :]
             sk = sq = lr
             if method == KQ_NGD:
-                nk, nq = _frob2_numpy(gK), _frob2_numpy(gQ)
-                sk = lr / math.sqrt(nk) if nk > 0.0 else 0.0
-                sq = lr / math.sqrt(nq) if nq > 0.0 else 0.0
+                nk, nq = _fnorm_numpy(gK), _fnorm_numpy(gQ)
+                sk = lr / nk if nk > 0.0 else 0.0
+                sq = lr / nq if nq > 0.0 else 0.0
             Kn = K - sk * gK
             Qn = Q - sq * gQ
             Wn = _product_numpy(Kn, Qn)
