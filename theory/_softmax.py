@@ -113,7 +113,7 @@ def softmax_centered(logits, values) -> np.ndarray:
     r"""$S_t(\ell)\,(\gamma_t - S(\ell)^\top\gamma)$ along the last axis, without cancellation.
 
     This is $(\mathrm{diag}(S) - SS^\top)\gamma$, the softmax Jacobian applied to $\gamma$: the
-    factor of the attention gradient (Tarzanagh et al. 2023, §2). With $r$ the largest logit and
+    factor of the attention gradient (Tarzanagh et al. 2023, the model). With $r$ the largest logit and
     $c = S - e_r$ (:func:`softmax_minus_target`, one-hot), $S^\top\gamma - \gamma_r =
     \sum_u c_u(\gamma_u - \gamma_r)$ and $S_r = 1 + c_r$.
 

@@ -15,7 +15,7 @@ def _corr(A: np.ndarray, B: np.ndarray) -> float:
 
 
 @claim("attention_svm.ngd_frobenius_direction",
-       source=f"{cite('vasudeva2024', '§3, normalised GD')}; {cite('tarzanagh2023svm', '§4, local convergence')}; "
+       source=f"{cite('vasudeva2024', 'normalised GD rates (abstract)')}; {cite('tarzanagh2023svm', 'local directional convergence of GD (abstract)')}; "
               "docs/attention_svm.md#gradient-descent",
        statement="Normalised GD on W (η = 0.1, W_0 = 0, up to 2000 steps, ending earlier where the off-optimal "
                  "attention underflows 1e-290; n = 4, T = 5, d = 8, Gaussian data, logistic loss) ends on a locally optimal selection α, with corr(W_k, W^mm_F(α)) within 5e-4 of 1 and "
@@ -68,7 +68,7 @@ def _ngd_direction(setting, seed, perturb):
 
 
 @claim("attention_svm.ngd_faster_than_gd",
-       source=f"{cite('vasudeva2024', '§3, normalised GD and Polyak step vs GD')}; docs/attention_svm.md#gradient-descent",
+       source=f"{cite('vasudeva2024', 'normalised GD and Polyak step vs GD (abstract)')}; docs/attention_svm.md#gradient-descent",
        statement="From W_0 = 0 (n = 4, T = 5, d = 8), normalised GD (η = 0.1; at most 2000 steps, fewer where its "
                  "off-optimal attention underflows) is at least 10 times closer in direction to the Frobenius SVM of its selection than plain GD (η = 0.5): "
                  "1 − corr_GD >= 10 (1 − corr_NGD).",
@@ -103,7 +103,7 @@ def _ngd_faster(setting, seed, perturb):
 
 
 @claim("attention_svm.kq_gd_statistics",
-       source=f"{cite('tarzanagh2023svm', '§3–§4, (K, Q) parameterisation and (Att-SVM⋆)')}; "
+       source=f"{cite('tarzanagh2023svm', '(K, Q) parameterisation and (Att-SVM⋆)')}; "
               "docs/attention_svm.md#gradient-descent",
        statement="Per-factor normalised GD on (K, Q) from a small random start (init 1e-3, η = 0.05, 2000 steps; "
                  "n = 4, T = 5, d = m = 8) leans towards the nuclear SVM as a statistic over 20 instances: the "

@@ -56,7 +56,7 @@ _PATH_SETTING = dict(n=4, T=5, d=8, radii=(2.0, 5.0, 10.0, 20.0), steps=1500, st
 
 
 @claim("attention_svm.nuclear_path",
-       source=f"{cite('tarzanagh2023svm', '§3, regularisation path of (K, Q), (Att-SVM⋆)')}; "
+       source=f"{cite('tarzanagh2023svm', 'vanishing-regularisation path of (K, Q) → (Att-SVM⋆)')}; "
               "docs/attention_svm.md#regularisation-paths",
        statement="Along the nuclear-norm-ball path W_R (= the (K, Q) ball path by the variational identity; n = 4, "
                  "T = 5, d = 8, Gaussian data, logistic loss, R = 2, 5, 10, 20) the token of largest attention "
@@ -79,7 +79,7 @@ def _nuclear_path(setting, seed, perturb):
 
 
 @claim("attention_svm.frobenius_path",
-       source=f"{cite('tarzanagh2023svm', '§3, regularisation path of W, (Att-SVM)')}; "
+       source=f"{cite('tarzanagh2023svm', 'vanishing-regularisation path of W → (Att-SVM)')}; "
               "docs/attention_svm.md#regularisation-paths",
        statement="Along the Frobenius-ball path W_R (the W-parameterisation; same data and radii) the selection "
                  "settles on a locally optimal α, corr(W_R, W^mm_F(α)) increases to within 0.005 of 1 and at the "
@@ -97,7 +97,7 @@ def _frobenius_path(setting, seed, perturb):
 
 
 @claim("attention_svm.kq_ball_is_nuclear_ball",
-       source=f"{cite('tarzanagh2023svm', '§3, (K, Q) parameterisation')}; docs/attention_svm.md#regularisation-paths",
+       source=f"{cite('tarzanagh2023svm', '(K, Q) parameterisation, W = KQᵀ')}; docs/attention_svm.md#regularisation-paths",
        statement="For K, Q ∈ R^{d×m}, m >= d: ‖KQᵀ‖_* <= ½(‖K‖² + ‖Q‖²) for random pairs (so the (K, Q) ball maps "
                  "into the nuclear ball), with equality for the balanced factors UΣ^½, VΣ^½ of the nuclear path "
                  "points W_R (so it maps onto it): the supremum of the ratio is 1.",

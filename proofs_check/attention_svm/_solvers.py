@@ -11,7 +11,7 @@ from proofs_check._claim import Check, Comparison, Nontrivial, Perturbation, cit
 
 
 @claim("attention_svm.single_sequence_closed_form",
-       source=f"{cite('tarzanagh2023svm', '§2, (Att-SVM) and (Att-SVM⋆)')}; "
+       source=f"{cite('tarzanagh2023svm', '(Att-SVM) and (Att-SVM⋆)')}; "
               "docs/attention_svm.md#the-single-sequence-case",
        statement="With one sequence (n = 1) every constraint reads (x_α − x_t)ᵀ W z ≥ 1 with a common z, so "
                  "the Frobenius and the nuclear attention SVMs are both u zᵀ/‖z‖², u the min-norm vector with "
@@ -57,7 +57,7 @@ def _single_sequence(setting, seed, perturb):
 
 
 @claim("attention_svm.solvers_agree_and_rank",
-       source=f"{cite('tarzanagh2023svm', '§2, (Att-SVM), KKT form')}; docs/attention_svm.md#certificates",
+       source=f"{cite('tarzanagh2023svm', '(Att-SVM), KKT form')}; docs/attention_svm.md#certificates",
        statement="On random instances (n = 6, T = 8, d = 10, optimal tokens) the fast Frobenius solver, the "
                  "CVXPY primal and the CVXPY dual agree, W^mm_F = Σ λ_it (x_iα − x_it) z_iᵀ has rank <= "
                  "min(n, d), and the nuclear SVM has nuclear norm <= that of W^mm_F and Frobenius norm >= "

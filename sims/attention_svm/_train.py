@@ -1,6 +1,6 @@
 r"""Training one-layer softmax attention: GD and normalised GD on W and on (K, Q).
 
-Tarzanagh et al. (2023), §2 and §4; Vasudeva et al. (2024), §3 (normalised GD and Polyak steps): on
+Tarzanagh et al. (2023), GD convergence results; Vasudeva et al. (2024), normalised GD and Polyak steps: on
 $\mathcal L(W) = \frac1n\sum_i\ell(Y_i v^\top X_i^\top S(X_iWz_i))$ the direction of $W_k$ approaches
 the Frobenius attention SVM (the $W$-parameterisation) for a locally optimal selection, and
 $W = KQ^\top$ trained on $(K, Q)$ leans towards the nuclear one. Each optimiser is declared on the
@@ -200,7 +200,7 @@ def gradient_descent(core, X, z, y, v, lr, steps, W0=None, checkpoints=None) -> 
 
     $W_{k+1} = W_k - \eta\nabla\mathcal L(W_k)$ with the logistic loss and the cancellation-free
     gradient (docs/attention_svm.md#cancellation-free-gradients). Its direction approaches
-    $W^{mm}_F$ only logarithmically (Tarzanagh et al. 2023, §4; Vasudeva et al. 2024, §3).
+    $W^{mm}_F$ only logarithmically (Tarzanagh et al. 2023; Vasudeva et al. 2024).
 
     Parameters
     ----------
@@ -233,7 +233,7 @@ def gradient_descent(core, X, z, y, v, lr, steps, W0=None, checkpoints=None) -> 
 def normalized_gradient_descent(core, X, z, y, v, lr, steps, W0=None, checkpoints=None) -> AttentionRun:
     r"""Normalised gradient descent on $W$: $W_{k+1} = W_k - \eta\,\nabla\mathcal L(W_k)/\|\nabla\mathcal L(W_k)\|_F$.
 
-    Vasudeva et al. (2024), §3: NGD's direction approaches $W^{mm}_F$ at a finite-time rate, far
+    Vasudeva et al. (2024): NGD's direction approaches $W^{mm}_F$ at a finite-time rate, far
     faster than plain GD. The gradient is cancellation-free
     (docs/attention_svm.md#cancellation-free-gradients), so the direction does not drift once the
     softmax saturates; the run stops (``saturated_at``) when the off-top attention underflows.
@@ -277,7 +277,7 @@ def _kq_cases():
             diverged=_diverged)
 def kq_gradient_descent(core, X, z, y, v, lr, steps, m=None, init_scale=1e-3, normalized=True, seed=0,
                         checkpoints=None) -> AttentionRun:
-    r"""Gradient descent on the factors of $W = KQ^\top$ (Tarzanagh et al. 2023, §3–§4).
+    r"""Gradient descent on the factors of $W = KQ^\top$ (Tarzanagh et al. 2023, (K, Q) parameterisation).
 
     $\nabla_K = \nabla\mathcal L(W)\,Q$, $\nabla_Q = \nabla\mathcal L(W)^\top K$; with ``normalized``
     each factor moves by $\eta$ along its own normalised gradient. Small random initialisation

@@ -1,6 +1,6 @@
 r"""Time-stepping cores of one-layer attention training: numba kernels and their NumPy oracles.
 
-Model and gradient: theory/attention_svm/_loss.py (Tarzanagh et al. 2023, §2). Per sequence $i$,
+Model and gradient: theory/attention_svm/_loss.py (Tarzanagh et al. 2023, the model). Per sequence $i$,
 with logits $a_{it} = x_{it}^\top W z_i$, $r$ the largest logit, $s = S(a)$ and the token scores
 $\gamma_{it} = Y_i v^\top x_{it}$, the factor of the gradient is formed as in the shared primitive
 (theory/_softmax.py): $s_t = e^{a_t - a_r - \log Z}$ for $t \ne r$, $S_r - 1 = -\sum_{t\ne r}s_t$,

@@ -1,6 +1,6 @@
 r"""Validated inputs, token scores and random instances of one-layer softmax attention.
 
-Model (Tarzanagh et al. 2023, §2): sequence $X_i \in \mathbb R^{T\times d}$ (rows $x_{it}$),
+Model (Tarzanagh et al. 2023, the model): sequence $X_i \in \mathbb R^{T\times d}$ (rows $x_{it}$),
 query $z_i \in \mathbb R^d$, attention weights $s_i = S(X_i W z_i)$, prediction
 $f_i = v^\top X_i^\top s_i$, label $Y_i \in \{\pm 1\}$. The token scores
 $\gamma_{it} = Y_i\,v^\top x_{it}$ rank the tokens; $\mathrm{opt}_i = \arg\max_t \gamma_{it}$.
@@ -95,7 +95,7 @@ def _as_labels_head(X, y, v):
 
 
 def token_scores(X, y, v) -> np.ndarray:
-    r"""Token scores $\gamma_{it} = Y_i\,v^\top x_{it}$ (Tarzanagh et al. 2023, §2).
+    r"""Token scores $\gamma_{it} = Y_i\,v^\top x_{it}$ (Tarzanagh et al. 2023, the model).
 
     Parameters
     ----------
@@ -141,7 +141,7 @@ def random_instance(n, T, d, *, seed=0, unit=False, self_attention=False) -> Att
     seed : int, default 0
         Seed of ``numpy.random.default_rng``.
     unit : bool, default False
-        Normalise every token, query and the head to unit norm (Tarzanagh et al. 2023, §6).
+        Normalise every token, query and the head to unit norm (as in the experiments of Tarzanagh et al. 2023).
     self_attention : bool, default False
         Query $z_i = x_{iT}$ (the last token) instead of an independent draw.
 

@@ -1,7 +1,7 @@
 r"""Loss and gradient of one-layer softmax attention with a linear head, cancellation-free.
 
 $f_i(W) = v^\top X_i^\top S(X_iWz_i)$, $\mathcal L(W) = \frac1n\sum_i \ell(Y_i f_i(W))$ with the
-logistic loss $\ell(u) = \log(1 + e^{-u})$ (Tarzanagh et al. 2023, §2). With
+logistic loss $\ell(u) = \log(1 + e^{-u})$ (Tarzanagh et al. 2023, the model). With
 $\gamma_{it} = Y_i v^\top x_{it}$ and $a_i = X_iWz_i$,
 
 $$\nabla\mathcal L(W) = \frac1n\sum_i \ell'(Y_if_i)\,X_i^\top\big(\mathrm{diag}(s_i) - s_is_i^\top\big)\gamma_i\,z_i^\top,$$
@@ -97,7 +97,7 @@ def predictions(W, X, z, y, v) -> np.ndarray:
 
 @guard_numerics
 def loss(W, X, z, y, v) -> float:
-    r"""$\mathcal L(W) = \frac1n\sum_i\log(1 + e^{-Y_if_i(W)})$ (Tarzanagh et al. 2023, §2).
+    r"""$\mathcal L(W) = \frac1n\sum_i\log(1 + e^{-Y_if_i(W)})$ (Tarzanagh et al. 2023, the model).
 
     Parameters
     ----------

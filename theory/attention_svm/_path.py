@@ -1,6 +1,6 @@
 r"""Norm-ball regularisation paths of attention and the (K, Q) ↔ nuclear-ball identity.
 
-Tarzanagh et al. (2023), §3: along $W_R \in \arg\min_{\|W\| \le R}\mathcal L(W)$ the direction
+Tarzanagh et al. (2023), regularisation-path results: along $W_R \in \arg\min_{\|W\| \le R}\mathcal L(W)$ the direction
 $W_R/R$ approaches the Frobenius SVM (ball in $\|\cdot\|_F$, the $W$-parameterisation) or the nuclear
 SVM. The $(K, Q)$ path is the nuclear one because, for $K, Q \in \mathbb R^{d\times m}$ with $m \ge d$,
 
@@ -112,7 +112,7 @@ def balanced_factors(W) -> tuple[np.ndarray, np.ndarray]:
     r"""Balanced factors $K = U\Sigma^{1/2}$, $Q = V\Sigma^{1/2}$ of $W = U\Sigma V^\top$.
 
     $KQ^\top = W$ and $\tfrac12(\|K\|_F^2 + \|Q\|_F^2) = \|W\|_\star$: the point of the $(K, Q)$
-    ball that attains the nuclear ball (Tarzanagh et al. 2023, §3).
+    ball that attains the nuclear ball (Tarzanagh et al. 2023, regularisation paths).
 
     Parameters
     ----------
@@ -134,7 +134,7 @@ def _dual_norm(G, norm):
 
 
 def regularization_path(X, z, y, v, radii, norm: str = "fro", *, steps: int = 3000, tol: float = 1e-9) -> AttentionPath:
-    r"""$W_R \in \arg\min_{\|W\|\le R}\mathcal L(W)$ along increasing radii (Tarzanagh et al. 2023, §3).
+    r"""$W_R \in \arg\min_{\|W\|\le R}\mathcal L(W)$ along increasing radii (Tarzanagh et al. 2023, regularisation paths).
 
     Projected normalised gradient descent with Armijo backtracking, warm-started across radii
     (module doc); each radius stops after ``steps`` accepted steps or when the relative

@@ -312,7 +312,7 @@ def support_tokens(X, z, selection, norm: str = "fro") -> np.ndarray:
 
 
 def is_locally_optimal(X, z, selection, scores, norm: str = "fro") -> bool:
-    r"""Whether the selection is locally optimal (Tarzanagh et al. 2023, §2): separable, and every
+    r"""Whether the selection is locally optimal (Tarzanagh et al. 2023, the model): separable, and every
     SVM-neighbour $t$ of sequence $i$ (active constraint at $W^{mm}_\alpha$) scores strictly lower,
     $\gamma_{i\alpha_i} > \gamma_{it}$.
 
