@@ -322,6 +322,12 @@ def kq_gradient_descent(core, X, z, y, v, lr, steps, m=None, init_scale=1e-3, no
     rng = np.random.default_rng(as_seed(seed))
     K0 = np.ascontiguousarray(scale * rng.standard_normal((d, m)))
     Q0 = np.ascontiguousarray(scale * rng.standard_normal((d, m)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        W0 = K0 @ Q0.T
+        start = np.einsum("itd,de,ie->it", X, W0, z)
+    if not (np.all(np.isfinite(W0)) and np.all(np.abs(start) <= 1e300)):
+        raise ValueError(f"init_scale = {scale:g} makes the initial W = K0 Q0^T or its logits overflow float64; "
+                         "use a smaller init_scale")
     method = KQ_NGD if normalized else KQ_GD
     out = core(X, z, g, np.zeros((d, d)), K0, Q0, lr, method, steps, cp)
     hist, run = _finish(X, z, y, v, out, "kq_ngd" if normalized else "kq_gd", lr)

@@ -35,6 +35,6 @@ from ._svm import support_tokens as support_tokens
 __all__ = [
     "AttentionData", "AttentionPath", "AttentionSVMCertificate", "CertificateError", "NotSeparableError",
     "attention_weights", "balanced_factors", "excess_loss", "gradient", "is_locally_optimal", "loss", "margins",
-    "max_margin", "optimal_selection", "predictions", "project_ball", "random_instance", "regularization_path",
+    "max_margin", "optimal_selection", "predictions", "project_ball", "prompt_max_margin", "random_instance", "regularization_path",
     "support_tokens", "token_scores",
 ]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..summary import compact_repr
-from ..validate import MAX_ENTRIES, as_count, as_finite_array, as_seed, check_work, format_value
+from ..validate import MAX_ENTRIES, as_bool, as_count, as_finite_array, as_seed, check_work, format_value
 
 __all__ = ["AttentionData", "as_selection", "as_sequences", "optimal_selection", "random_instance", "token_scores"]
 
@@ -67,20 +67,23 @@ def as_sequences(X, z):
     return X, z
 
 
-def as_selection(selection, n: int, T: int) -> np.ndarray:
-    """Validate ``selection``: integers of shape (n,) in [0, T)."""
+def as_selection(selection, n: int, T: int, name: str = "selection") -> np.ndarray:
+    """Validate a token selection: integers of shape (n,) in [0, T); errors name ``name``."""
     if selection is None or isinstance(selection, (str, bytes)):
-        raise ValueError(f"selection must be an integer array of shape ({n},); got {format_value(selection)}")
-    arr = np.asarray(selection)
+        raise ValueError(f"{name} must be an integer array of shape ({n},); got {format_value(selection)}")
+    try:
+        arr = np.asarray(selection)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be an integer array of shape ({n},); got {type(selection).__name__}") from exc
     if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer) or
                                  (arr.dtype == object and all(isinstance(a, numbers.Integral) and
                                                               not isinstance(a, bool) for a in arr.ravel()))):
-        raise ValueError(f"selection must be an integer array of shape ({n},); got dtype {arr.dtype}")
+        raise ValueError(f"{name} must be an integer array of shape ({n},); got dtype {arr.dtype}")
     if arr.shape != (n,):
-        raise ValueError(f"selection must have shape ({n},); got {arr.shape}")
+        raise ValueError(f"{name} must have shape ({n},); got {arr.shape}")
     arr = arr.astype(np.int64)
     if arr.size and (arr.min() < 0 or arr.max() >= T):
-        raise ValueError(f"selection entries must be token indices in [0, {T}); got values in "
+        raise ValueError(f"{name} entries must be token indices in [0, {T}); got values in "
                          f"[{int(arr.min())}, {int(arr.max())}]")
     return arr
 
@@ -152,14 +155,16 @@ def random_instance(n, T, d, *, seed=0, unit=False, self_attention=False) -> Att
     n, T, d = as_count(n, "n"), as_count(T, "T", minimum=2), as_count(d, "d")
     check_work(n * T * d * d, "n * T * d * d", maximum=MAX_ENTRIES, why="the arrays would not fit in memory")
     rng = np.random.default_rng(as_seed(seed))
+    unit = as_bool(unit, "unit")
+    self_attention = as_bool(self_attention, "self_attention")
     X = rng.standard_normal((n, T, d))
     z = rng.standard_normal((n, d))
     v = rng.standard_normal(d)
     y = rng.choice(np.array([-1.0, 1.0]), size=n)
-    if bool(unit):
+    if unit:
         X /= np.linalg.norm(X, axis=2, keepdims=True)
         z /= np.linalg.norm(z, axis=1, keepdims=True)
         v /= np.linalg.norm(v)
-    if bool(self_attention):
+    if self_attention:
         z = X[:, -1, :].copy()
     return AttentionData(X=X, z=z, y=y, v=v)

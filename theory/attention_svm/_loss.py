@@ -146,7 +146,7 @@ def excess_loss(W, X, z, y, v, reference) -> float:
     float
     """
     W, X, z, y, v = _inputs(W, X, z, y, v)
-    ref = as_selection(reference, X.shape[0], X.shape[1])
+    ref = as_selection(reference, X.shape[0], X.shape[1], "reference")
     return _excess(W, X, z, y, v, ref)
 
 

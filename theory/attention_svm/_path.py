@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..summary import compact_repr
-from ..validate import as_choice, as_count, as_finite_array, as_positive_array
+from ..validate import as_choice, as_count, as_finite_array, as_positive_array, as_positive_scalar, guard_numerics
 from ._data import _as_labels_head, as_sequences
 from ._loss import _excess, _grad
 
@@ -84,12 +84,13 @@ def _project(W, R, norm):
     if norm == "fro":
         nrm = float(np.linalg.norm(W))
         return W if nrm <= R else W * (R / nrm)
-    U, s, Vt = np.linalg.svd(W)
+    U, s, Vt = np.linalg.svd(W, full_matrices=False)
     if s.sum() <= R:
         return W
     return (U * _project_simplex_ball(s, R)) @ Vt
 
 
+@guard_numerics
 def project_ball(W, radius, norm: str = "fro") -> np.ndarray:
     r"""Euclidean projection of $W$ onto $\{\|W\| \le R\}$ (Frobenius or nuclear ball).
 
@@ -104,7 +105,7 @@ def project_ball(W, radius, norm: str = "fro") -> np.ndarray:
     numpy.ndarray, shape (d, d)
     """
     W = as_finite_array(W, "W", ndim=2)
-    R = float(as_positive_array(np.asarray(radius, dtype=float), "radius", ndim=0))
+    R = as_positive_scalar(radius, "radius")
     return _project(W, R, as_choice(norm, "norm", ("fro", "nuc")))
 
 
@@ -133,6 +134,7 @@ def _dual_norm(G, norm):
     return float(np.linalg.norm(G)) if norm == "fro" else float(np.linalg.norm(G, 2))
 
 
+@guard_numerics
 def regularization_path(X, z, y, v, radii, norm: str = "fro", *, steps: int = 3000, tol: float = 1e-9) -> AttentionPath:
     r"""$W_R \in \arg\min_{\|W\|\le R}\mathcal L(W)$ along increasing radii (Tarzanagh et al. 2023, regularisation paths).
 
@@ -169,7 +171,7 @@ def regularization_path(X, z, y, v, radii, norm: str = "fro", *, steps: int = 30
         raise ValueError("radii must be strictly increasing")
     norm = as_choice(norm, "norm", ("fro", "nuc"))
     steps = as_count(steps, "steps", maximum=10**6)
-    tol = float(as_positive_array(np.asarray(tol, dtype=float), "tol", ndim=0))
+    tol = as_positive_scalar(tol, "tol")
     ref = np.argmax(y[:, None] * (X @ v), axis=1)
     t_start = time.perf_counter()
     W = np.zeros((d, d))
