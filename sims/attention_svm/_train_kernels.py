@@ -290,8 +290,9 @@ def _fnorm_numpy(A):
 
 def _product_numpy(K, Q):
     W = np.zeros((K.shape[0], Q.shape[0]))
-    for k in range(K.shape[1]):
-        W = W + K[:, k][:, None] * Q[:, k][None, :]
+    with np.errstate(over="ignore", invalid="ignore"):      # a diverging step: detected by the caller
+        for k in range(K.shape[1]):
+            W = W + K[:, k][:, None] * Q[:, k][None, :]
     return W
 
 
