@@ -22,14 +22,19 @@ Jacobian applied to a score vector) on it: with $r$ the largest logit,
 $\gamma_t - S^\top\gamma = (\gamma_t - \gamma_r) - \sum_u (S - e_r)_u(\gamma_u - \gamma_r)$, a
 sum of small terms for the dominant token instead of a difference of two nearly equal numbers.
 
-Rows are the last axis; NumPy only (fast to import).
+Rows are the last axis; NumPy only (fast to import). :func:`softmax_centered_row` is the same
+computation for one row in plain loops over ``math`` (libm) functions: the simulation kernels compile
+it with numba (``sims/attention_svm/_train_kernels.py``), so the formula lives here once.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-__all__ = ["UNDERFLOW_MASS", "log_softmax", "off_target_mass", "softmax_centered", "softmax_minus_target"]
+__all__ = ["UNDERFLOW_MASS", "log_softmax", "off_target_mass", "softmax_centered", "softmax_centered_row",
+           "softmax_minus_target"]
 
 #: Off-target mass below which the primitive's subnormal results lose relative accuracy
 #: (float64's smallest normal number is 2.2e-308; 1e-290 leaves 18 decades): trajectories
@@ -138,3 +143,44 @@ def softmax_centered(logits, values) -> np.ndarray:
     q = np.sum(np.where(onehot, 0.0, c * dg), axis=-1, keepdims=True)   # S^T g - g_r (term r is 0)
     s = np.where(onehot, 1.0 + c, c)
     return s * (dg - q)
+
+
+def softmax_centered_row(a, g, s, J):
+    r"""One row of :func:`softmax_centered` in scalar loops (numba-compilable; libm ``exp``/``log``).
+
+    With $r$ the first largest logit: $s_t = e^{a_t - a_r - \log Z}$ for $t \ne r$ (summed, in order,
+    into the off-top mass $m$), $s_r = 1 - m$, $q = \sum_{t \ne r} s_t(\gamma_t - \gamma_r)$ $(= s^\top\gamma -
+    \gamma_r)$ and $J_t = s_t((\gamma_t - \gamma_r) - q)$.
+
+    Parameters
+    ----------
+    a, g : numpy.ndarray, shape (T,)
+        Logits (finite) and scores.
+    s, J : numpy.ndarray, shape (T,)
+        Outputs: the softmax and $J_t = s_t(\gamma_t - s^\top\gamma)$.
+
+    Returns
+    -------
+    tuple (int, float, float)
+        $r$, the off-top mass $m$ and $q$.
+    """
+    T = a.shape[0]
+    r = 0
+    for t in range(1, T):
+        if a[t] > a[r]:
+            r = t
+    Z = 0.0
+    for t in range(T):
+        Z += math.exp(a[t] - a[r])
+    lZ = math.log(Z)
+    off = 0.0
+    q = 0.0
+    for t in range(T):
+        if t != r:
+            s[t] = math.exp(a[t] - a[r] - lZ)
+            off += s[t]
+            q += s[t] * (g[t] - g[r])
+    s[r] = 1.0 - off
+    for t in range(T):
+        J[t] = s[t] * ((g[t] - g[r]) - q)
+    return r, off, q

@@ -2,8 +2,9 @@ r"""Time-stepping cores of one-layer attention training: numba kernels and their
 
 Model and gradient: theory/attention_svm/_loss.py (Tarzanagh et al. 2023, the model). Per sequence $i$,
 with logits $a_{it} = x_{it}^\top W z_i$, $r$ the largest logit, $s = S(a)$ and the token scores
-$\gamma_{it} = Y_i v^\top x_{it}$, the factor of the gradient is formed as in the shared primitive
-(theory/_softmax.py): $s_t = e^{a_t - a_r - \log Z}$ for $t \ne r$, $S_r - 1 = -\sum_{t\ne r}s_t$,
+$\gamma_{it} = Y_i v^\top x_{it}$, the factor of the gradient is formed by the shared primitive
+(``theory._softmax.softmax_centered_row``, compiled here; the oracle repeats its operations
+vectorised over sequences): $s_t = e^{a_t - a_r - \log Z}$ for $t \ne r$, $S_r - 1 = -\sum_{t\ne r}s_t$,
 $q = \sum_{t \ne r} s_t(\gamma_t - \gamma_r)$ $(= s^\top\gamma - \gamma_r)$,
 $J_t = s_t((\gamma_t - \gamma_r) - q)$ and $Y_if_i = \gamma_r + q$: no difference of two nearly equal
 numbers survives when the softmax saturates. Once some sequence's off-top attention mass falls
@@ -29,7 +30,10 @@ import math
 import numpy as np
 from numba import njit
 
-from theory._softmax import UNDERFLOW_MASS
+from theory._softmax import UNDERFLOW_MASS, softmax_centered_row
+
+#: The shared primitive's row form, compiled (one formula: theory/_softmax.py).
+_centered_row = njit(cache=True)(softmax_centered_row)
 
 GD, NGD, KQ_GD, KQ_NGD = 0, 1, 2, 3
 
@@ -48,7 +52,7 @@ def _libm(fn, x: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 @njit(cache=True)
-def _grad_kernel(W, X, z, g, G, a, s):
+def _grad_kernel(W, X, z, g, G, a, s, J):
     """G = gradient of the mean logistic loss at W; returns (ok, smallest off-top mass)."""
     n, T, d = X.shape
     for p in range(d):
@@ -63,7 +67,6 @@ def _grad_kernel(W, X, z, g, G, a, s):
             for e in range(d):
                 acc += W[p, e] * z[i, e]
             wz[p] = acc
-        r = 0
         for t in range(T):
             acc = 0.0
             for p in range(d):
@@ -71,20 +74,7 @@ def _grad_kernel(W, X, z, g, G, a, s):
             a[t] = acc
             if not abs(acc) <= LOGIT_LIMIT:
                 return False, min_off
-            if t == 0 or acc > a[r]:                   # first maximum, as numpy.argmax
-                r = t
-        Z = 0.0
-        for t in range(T):
-            Z += math.exp(a[t] - a[r])
-        lZ = math.log(Z)
-        off = 0.0
-        q = 0.0
-        for t in range(T):
-            if t != r:
-                s[t] = math.exp(a[t] - a[r] - lZ)
-                off += s[t]
-                q += s[t] * (g[i, t] - g[i, r])
-        s[r] = 1.0 - off
+        r, off, q = _centered_row(a, g[i], s, J)
         if off < min_off:
             min_off = off
         yf = g[i, r] + q
@@ -97,7 +87,7 @@ def _grad_kernel(W, X, z, g, G, a, s):
         for p in range(d):
             xc[p] = 0.0
         for t in range(T):
-            jt = c * (s[t] * ((g[i, t] - g[i, r]) - q))
+            jt = c * J[t]
             for p in range(d):
                 xc[p] += jt * X[i, t, p]
         for p in range(d):
@@ -147,6 +137,7 @@ def _train_kernel(X, z, g, W0, K0, Q0, lr, method, n_steps, record_steps):
     G = np.empty((d, d))
     a = np.empty(T)
     s = np.empty(T)
+    J = np.empty(T)
     K = K0.copy()
     Q = Q0.copy()
     Kn = np.empty((d, m))
@@ -157,7 +148,7 @@ def _train_kernel(X, z, g, W0, K0, Q0, lr, method, n_steps, record_steps):
     Wn = np.empty((d, d))
     Gn = np.empty((d, d))
     r = 0
-    ok, min_off = _grad_kernel(W, X, z, g, G, a, s)       # the gradient of a state is computed when
+    ok, min_off = _grad_kernel(W, X, z, g, G, a, s, J)       # the gradient of a state is computed when
     if not ok:                                            # it is committed: an invalid one never is
         return rec, r, True, 0, -1, W
     for step in range(n_steps + 1):
@@ -209,7 +200,7 @@ def _train_kernel(X, z, g, W0, K0, Q0, lr, method, n_steps, record_steps):
                     finite = False
         if not finite:
             return rec, r, True, step + 1, -1, W
-        ok, min_off = _grad_kernel(Wn, X, z, g, Gn, a, s)
+        ok, min_off = _grad_kernel(Wn, X, z, g, Gn, a, s, J)
         if not ok:
             return rec, r, True, step + 1, -1, W
         W, Wn = Wn, W

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from theory._softmax import log_softmax, off_target_mass, softmax_centered, softmax_minus_target
+from theory._softmax import log_softmax, off_target_mass, softmax_centered, softmax_centered_row, softmax_minus_target
 
 mpmath.mp.dps = 50
 EPS = np.finfo(float).eps
@@ -27,6 +27,12 @@ SUBNORMAL = 5e-324
 def _dps(row):
     """50 digits plus the decades lost to 1 - S_r ~ e^{-span} in the reference itself."""
     return 50 + int(float(np.ptp(row)) / np.log(10.0)) + 5
+
+
+def _ref_error(g):
+    """The reference's own rounding (working precision, times the scores' size): the bound for a
+    true value of 0 (equal scores), which the reference itself only reaches to ~10^-dps."""
+    return mpmath.mpf(10) ** (5 - mpmath.mp.dps) * (1 + float(np.max(np.abs(g))))
 
 
 def _mp_softmax(row):
@@ -126,7 +132,8 @@ def test_softmax_centered_against_mpmath(base, gamma, lead):
     for t in range(len(row)):
         ref = s[t] * (gm[t] - sg)
         # plus two subnormal spacings (2^-1074): results below 2.2e-308 have that absolute resolution
-        bound = tol * s[t] * (abs(gm[t] - sg) + scale + 2 * abs(gm[t] - gm[r])) + 2 * SUBNORMAL
+        bound = (tol * s[t] * (abs(gm[t] - sg) + scale + 2 * abs(gm[t] - gm[r])) + 2 * SUBNORMAL
+                 + _ref_error(g))
         assert abs(mpmath.mpf(float(out[t])) - ref) <= bound
 
 
@@ -141,3 +148,27 @@ def test_centered_keeps_signal_where_naive_loses_it():
     s_np = np.exp(log_softmax(row))
     naive = s_np[0] * (g[0] - s_np @ g)
     assert abs(naive - float(ref)) > 1e3 * abs(float(ref)) * _span_tol(row) or naive == 0.0
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(-50, 50), min_size=2, max_size=6),
+       st.lists(st.floats(-3, 3), min_size=6, max_size=6),
+       st.floats(0, 500))
+def test_row_form_against_mpmath(base, gamma, lead):
+    # the scalar-loop form the kernels compile: same bound as the vectorised form
+    row = np.array(base, dtype=float)
+    row[0] += lead
+    g = np.array(gamma[:len(row)], dtype=float)
+    s_out, J = np.empty(len(row)), np.empty(len(row))
+    softmax_centered_row(row, g, s_out, J)
+    s = _mp_softmax(row)
+    gm = [mpmath.mpf(float(x)) for x in g]
+    sg = mpmath.fsum(si * gi for si, gi in zip(s, gm))
+    r = int(np.argmax(row))
+    scale = mpmath.fsum(si * abs(gi - gm[r]) for si, gi in zip(s, gm))
+    tol = _span_tol(row) + 8 * EPS
+    for t in range(len(row)):
+        ref = s[t] * (gm[t] - sg)
+        bound = (tol * s[t] * (abs(gm[t] - sg) + scale + 2 * abs(gm[t] - gm[r])) + 2 * SUBNORMAL
+                 + _ref_error(g))
+        assert abs(mpmath.mpf(float(J[t])) - ref) <= bound
