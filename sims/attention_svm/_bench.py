@@ -48,14 +48,18 @@ def bench_ngd(quick: bool):
     g = np.ascontiguousarray(data.y[:, None] * (data.X @ data.v))
     X, z = np.ascontiguousarray(data.X), np.ascontiguousarray(data.z)
     W0, e = np.zeros((8, 8)), np.zeros((8, 1))
-    k_steps, o_steps = (2000, 200) if quick else (20000, 1000)
+    # NGD on this instance saturates (off-optimal attention < 1e-290) after 1854 steps and the core
+    # stops there: both step counts stay below it so every step is timed
+    k_steps, o_steps = (500, 100) if quick else (1500, 300)
     timed(sim.backends["numba"], X, z, g, W0, e, e, 0.1, NGD, 2, np.array([0, 2]))       # compile
-    fast, t_fast = timed(sim.backends["numba"], X, z, g, W0, e, e, 0.1, NGD, k_steps, np.array([k_steps]), repeat=3)
+    fast, t_fast = timed(sim.backends["numba"], X, z, g, W0, e, e, 0.1, NGD, k_steps, np.array([k_steps]), repeat=5)
+    if fast[4] >= 0:
+        raise RuntimeError(f"the benchmark run saturated at step {fast[4]}: the timing would be of a shorter run")
     ref, t_ref = timed(sim.backends["numpy"], X, z, g, W0, e, e, 0.1, NGD, o_steps, np.array([o_steps]))
     short, _ = timed(sim.backends["numba"], X, z, g, W0, e, e, 0.1, NGD, o_steps, np.array([o_steps]))
     same = bool(np.array_equal(short[5], ref[5]))
     per_fast, per_ref = t_fast / k_steps, t_ref / o_steps
-    rows = [f"  numba kernel {1e6 * per_fast:9.2f} us/step ({k_steps} steps, best of 3)",
+    rows = [f"  numba kernel {1e6 * per_fast:9.2f} us/step ({k_steps} steps, best of 5)",
             f"  NumPy oracle {1e6 * per_ref:9.2f} us/step ({o_steps} steps)",
             f"  kernel == oracle bit for bit after {o_steps} steps: {same}"]
     return rows, [Metric("NGD kernel / NumPy oracle", per_ref / per_fast, target=3.0)]
