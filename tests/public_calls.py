@@ -291,7 +291,8 @@ CALLS: dict[str, dict] = {
                                                      norm="fro", steps=20, tol=1e-9),
     **{f"sims.attention_svm.{name}": dict(X=ATT_X, z=ATT_Z, y=[1.0, -1.0], v=ATT_V, lr=0.1, steps=5)
        for name in ("gradient_descent", "gradient_descent_reference", "normalized_gradient_descent",
-                    "normalized_gradient_descent_reference")},
+                    "normalized_gradient_descent_reference", "polyak_gradient_descent",
+                    "polyak_gradient_descent_reference")},
     **{f"sims.attention_svm.{name}": dict(X=ATT_X, z=ATT_Z, y=[1.0, -1.0], v=ATT_V, lr=0.1, steps=5, m=None,
                                           init_scale=1e-3, normalized=True, seed=0, checkpoints=None)
        for name in ("kq_gradient_descent", "kq_gradient_descent_reference")},

@@ -1,6 +1,6 @@
 """Simulations of one-layer softmax attention (Tarzanagh et al. 2023; Vasudeva et al. 2024).
 
-GD and normalised GD on W and on (K, Q) (numba kernels with NumPy oracles on the shared engine,
+GD, normalised GD and Polyak steps on W, GD and normalised GD on (K, Q) (numba kernels with NumPy oracles on the shared engine,
 the gradient through the cancellation-free primitive of ``theory/_softmax.py``; imported on first
 use so ``import sims`` stays numpy/scipy only). ``_figure_data``, ``_plots``, ``_figures``: the
 registered figures. ``_bench``: solves and kernel vs oracle.
@@ -20,6 +20,8 @@ _LAZY = {
     "kq_gradient_descent_reference": "._train",
     "normalized_gradient_descent": "._train",
     "normalized_gradient_descent_reference": "._train",
+    "polyak_gradient_descent": "._train",
+    "polyak_gradient_descent_reference": "._train",
 }
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)
 
@@ -32,8 +34,11 @@ if TYPE_CHECKING:  # the lazy names, for static tools
     from ._train import kq_gradient_descent_reference as kq_gradient_descent_reference
     from ._train import normalized_gradient_descent as normalized_gradient_descent
     from ._train import normalized_gradient_descent_reference as normalized_gradient_descent_reference
+    from ._train import polyak_gradient_descent as polyak_gradient_descent
+    from ._train import polyak_gradient_descent_reference as polyak_gradient_descent_reference
 
 __all__ = [
     "AttentionHistory", "AttentionRun", "gradient_descent", "gradient_descent_reference", "kq_gradient_descent",
     "kq_gradient_descent_reference", "normalized_gradient_descent", "normalized_gradient_descent_reference",
+    "polyak_gradient_descent", "polyak_gradient_descent_reference",
 ]

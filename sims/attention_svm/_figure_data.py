@@ -21,16 +21,19 @@ class CorrelationRuns:
     setting: dict
 
 
-def correlation_runs(*, seed=0, steps=2000, n=4, T=5, d=8, lr_gd=0.5, lr_ngd=0.1, lr_kq=0.05) -> CorrelationRuns:
+def correlation_runs(*, seed=0, steps=2000, n=4, T=5, d=8, lr_gd=0.5, lr_ngd=0.1, lr_kq=0.05,
+                     polyak=1.0) -> CorrelationRuns:
     from theory.attention_svm import random_instance
 
-    from ._train import gradient_descent, kq_gradient_descent, normalized_gradient_descent
+    from ._train import gradient_descent, kq_gradient_descent, normalized_gradient_descent, polyak_gradient_descent
 
     data = random_instance(n, T, d, seed=seed)
     args = (data.X, data.z, data.y, data.v)
     runs = {"gd": gradient_descent(*args, lr_gd, steps), "ngd": normalized_gradient_descent(*args, lr_ngd, steps),
+            "polyak": polyak_gradient_descent(*args, polyak, steps),
             "kq_ngd": kq_gradient_descent(*args, lr_kq, steps, seed=seed)}
-    return CorrelationRuns(runs, dict(n=n, T=T, d=d, seed=seed, steps=steps, lr_gd=lr_gd, lr_ngd=lr_ngd, lr_kq=lr_kq))
+    return CorrelationRuns(runs, dict(n=n, T=T, d=d, seed=seed, steps=steps, lr_gd=lr_gd, lr_ngd=lr_ngd, lr_kq=lr_kq,
+                                      polyak=polyak))
 
 
 @dataclass(frozen=True)

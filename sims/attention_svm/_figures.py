@@ -15,10 +15,11 @@ from ._plots import plot_correlation, plot_paths, plot_selection
 @register_figure(
     "attention_svm_correlation", theory="attention_svm", params=dict(steps=2000), seed=0,
     description="One-layer softmax attention with a linear head, n = 4, T = 5, d = 8 (Gaussian data, logistic "
-                "loss): corr with the Frobenius and the nuclear attention SVM over iterations for GD (η = 0.5) "
-                "and normalised GD (η = 0.1) on W, and per-factor normalised GD on (K, Q) (η = 0.05, init 1e-3); "
-                "the off-optimal attention mass.",
+                "loss): corr with the Frobenius and the nuclear attention SVM over iterations for GD (η = 0.5), "
+                "normalised GD (η = 0.1) and Polyak steps (factor 1) on W, and per-factor normalised GD on (K, Q) "
+                "(η = 0.05, init 1e-3); the off-optimal attention mass.",
     claims=("attention_svm.ngd_frobenius_direction", "attention_svm.ngd_faster_than_gd",
+            "attention_svm.polyak_faster_than_gd",
             "attention_svm.kq_gd_statistics"))
 def _correlation(*, seed, steps):
     return plot_correlation(correlation_runs(seed=seed, steps=steps))

@@ -14,8 +14,9 @@ from .._style import new_figure, panel_letters, plot_style
 
 __all__ = ["OPTIMIZER_COLORS", "plot_correlation", "plot_paths", "plot_selection"]
 
-OPTIMIZER_COLORS = {"gd": "#1f5fa8", "ngd": "#d1495b", "kq_ngd": "#2e8b57"}
-OPTIMIZER_NAMES = {"gd": "GD on W", "ngd": "normalised GD on W", "kq_ngd": "normalised GD on (K, Q)"}
+OPTIMIZER_COLORS = {"gd": "#1f5fa8", "ngd": "#d1495b", "polyak": "#8e5ac8", "kq_ngd": "#2e8b57"}
+OPTIMIZER_NAMES = {"gd": "GD on W", "ngd": "normalised GD on W", "polyak": "Polyak steps on W",
+                   "kq_ngd": "normalised GD on (K, Q)"}
 PATH_COLORS = {"fro": "#8e5ac8", "nuc": "#e08a00"}
 
 
@@ -56,10 +57,12 @@ def plot_correlation(data=None):
             ax.set_xlabel("iteration $k$")
         axes[0].set_ylim(0.6, 1.01)
         axes[1].set_ylim(0.6, 1.01)
+        axes[2].set_ylim(1e-300, 10.0)
+        axes[2].set_yticks([1e-300, 1e-200, 1e-100, 1.0])
         axes[0].legend(loc="lower right")
         s = data.setting
         fig.suptitle(f"one-layer attention, n = {s['n']}, T = {s['T']}, d = {s['d']} (seed {s['seed']}); "
-                     f"η: GD {s['lr_gd']}, NGD {s['lr_ngd']}, (K, Q) {s['lr_kq']}", fontsize=9)
+                     f"η: GD {s['lr_gd']}, NGD {s['lr_ngd']}, (K, Q) {s['lr_kq']}; Polyak factor {s['polyak']}", fontsize=9)
         panel_letters(axes)
     return fig
 

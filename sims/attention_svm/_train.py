@@ -21,11 +21,11 @@ from theory.summary import compact_repr
 from theory.validate import MAX_ENTRIES, as_bool, as_count, as_finite_array, as_positive_scalar, as_seed, check_work
 
 from .._kernels import simulation
-from ._train_kernels import GD, KQ_GD, KQ_NGD, NGD, _train_kernel, _train_numpy
+from ._train_kernels import GD, KQ_GD, KQ_NGD, NGD, POLYAK, _train_kernel, _train_numpy
 
 __all__ = ["AttentionHistory", "AttentionRun", "gradient_descent", "gradient_descent_reference",
            "kq_gradient_descent", "kq_gradient_descent_reference", "normalized_gradient_descent",
-           "normalized_gradient_descent_reference"]
+           "normalized_gradient_descent_reference", "polyak_gradient_descent", "polyak_gradient_descent_reference"]
 
 _N_CHECKPOINTS = 40
 
@@ -80,7 +80,7 @@ class AttentionRun:
         Step at which some sequence's off-top attention mass fell below 1e-290 and the run
         stopped (−1 if never): beyond it the gradient is made of subnormal numbers.
     optimizer : str
-        ``"gd"``, ``"ngd"``, ``"kq_gd"`` or ``"kq_ngd"``.
+        ``"gd"``, ``"ngd"``, ``"polyak"``, ``"kq_gd"`` or ``"kq_ngd"``.
     lr : float
     W_mm_fro : numpy.ndarray, shape (d, d)
         Frobenius attention SVM of the optimal selection.
@@ -129,7 +129,8 @@ def _inputs(X, z, y, v, lr, steps, checkpoints):
     check_work(cp.size * d * d, "len(checkpoints) * d * d (recorded entries)", maximum=MAX_ENTRIES,
                why="memory; record fewer checkpoints")
     g = np.ascontiguousarray(y[:, None] * (X @ v))
-    return (np.ascontiguousarray(X), np.ascontiguousarray(z), y, v, g, lr, steps, cp)
+    opt = np.ascontiguousarray(np.argmax(g, axis=1).astype(np.int64))
+    return (np.ascontiguousarray(X), np.ascontiguousarray(z), y, v, g, opt, lr, steps, cp)
 
 
 def _corr(A, B):
@@ -161,11 +162,11 @@ def _finish(X, z, y, v, out, optimizer, lr):
 
 
 def _run(core, X, z, y, v, lr, steps, W0, checkpoints, method, optimizer):
-    X, z, y, v, g, lr, steps, cp = _inputs(X, z, y, v, lr, steps, checkpoints)
+    X, z, y, v, g, opt, lr, steps, cp = _inputs(X, z, y, v, lr, steps, checkpoints)
     d = X.shape[2]
     W0 = np.zeros((d, d)) if W0 is None else np.ascontiguousarray(as_finite_array(W0, "W0", shape=(d, d)))
     empty = np.zeros((d, 1))
-    out = core(X, z, g, W0, empty, empty, lr, method, steps, cp)
+    out = core(X, z, g, opt, W0, empty, empty, lr, method, steps, cp)
     hist, run = _finish(X, z, y, v, out, optimizer, lr)
     import dataclasses
     hist = dataclasses.replace(hist, steps=cp[:out[1]].copy())
@@ -264,6 +265,45 @@ def normalized_gradient_descent(core, X, z, y, v, lr, steps, W0=None, checkpoint
     return _run(core, X, z, y, v, lr, steps, W0, checkpoints, NGD, "ngd")
 
 
+@simulation("attention_svm", backends={"numba": _train_kernel, "numpy": _train_numpy}, cases=_cases(1.0),
+            diverged=_diverged)
+def polyak_gradient_descent(core, X, z, y, v, lr, steps, W0=None, checkpoints=None) -> AttentionRun:
+    r"""Gradient descent on $W$ with Polyak steps: $W_{k+1} = W_k - c\,rac{\mathcal L(W_k) - \mathcal L^\star}{\|
+abla\mathcal L(W_k)\|_F^2}
+abla\mathcal L(W_k)$.
+
+    Vasudeva et al. (2024) analyse Polyak step sizes for self-attention; here
+    $\mathcal L^\star = rac1n\sum_i\ell(\gamma_{i,\mathrm{opt}_i})$ is the infimum of the loss (attention on the
+    optimal tokens), and $\mathcal L - \mathcal L^\star$ is the cancellation-free excess loss (our reading of
+    the step: **to confirm** against the paper's definition of the optimal value). The quotient is
+    formed as $(E/\|G\|)/\|G\|$ so that no square underflows.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, T, d)
+        Tokens.
+    z : array_like, shape (n, d)
+        Queries.
+    y : array_like, shape (n,)
+        Labels $\pm 1$.
+    v : array_like, shape (d,)
+        Fixed linear head.
+    lr : float
+        The factor $c > 0$ of the Polyak step (1 is the classical step).
+    steps : int
+        Number of updates (>= 0).
+    W0 : array_like, shape (d, d), optional
+        Initial $W$ (default zero).
+    checkpoints : array_like of int, optional
+        Strictly increasing steps in [0, ``steps``] to record (default: about 40 log-spaced).
+
+    Returns
+    -------
+    AttentionRun
+    """
+    return _run(core, X, z, y, v, lr, steps, W0, checkpoints, POLYAK, "polyak")
+
+
 def _kq_cases():
     def make(lr, steps):
         def case():
@@ -314,7 +354,7 @@ def kq_gradient_descent(core, X, z, y, v, lr, steps, m=None, init_scale=1e-3, no
     -------
     AttentionRun
     """
-    X, z, y, v, g, lr, steps, cp = _inputs(X, z, y, v, lr, steps, checkpoints)
+    X, z, y, v, g, opt, lr, steps, cp = _inputs(X, z, y, v, lr, steps, checkpoints)
     d = X.shape[2]
     m = d if m is None else as_count(m, "m", maximum=10**4)
     scale = as_positive_scalar(init_scale, "init_scale")
@@ -329,7 +369,7 @@ def kq_gradient_descent(core, X, z, y, v, lr, steps, m=None, init_scale=1e-3, no
         raise ValueError(f"init_scale = {scale:g} makes the initial W = K0 Q0^T or its logits overflow float64; "
                          "use a smaller init_scale")
     method = KQ_NGD if normalized else KQ_GD
-    out = core(X, z, g, np.zeros((d, d)), K0, Q0, lr, method, steps, cp)
+    out = core(X, z, g, opt, np.zeros((d, d)), K0, Q0, lr, method, steps, cp)
     hist, run = _finish(X, z, y, v, out, "kq_ngd" if normalized else "kq_gd", lr)
     import dataclasses
     hist = dataclasses.replace(hist, steps=cp[:out[1]].copy())
@@ -343,4 +383,7 @@ normalized_gradient_descent_reference = normalized_gradient_descent.reference
 """The NumPy oracle of :func:`normalized_gradient_descent`: same arguments, same result bit for bit."""
 
 kq_gradient_descent_reference = kq_gradient_descent.reference
+"""The NumPy oracle of :func:`kq_gradient_descent`: same arguments, same result bit for bit."""
+
+polyak_gradient_descent_reference = polyak_gradient_descent.reference
 """The NumPy oracle of :func:`kq_gradient_descent`: same arguments, same result bit for bit."""

@@ -35,16 +35,23 @@ from theory._softmax import UNDERFLOW_MASS, softmax_centered_row
 #: The shared primitive's row form, compiled (one formula: theory/_softmax.py).
 _centered_row = njit(cache=True)(softmax_centered_row)
 
-GD, NGD, KQ_GD, KQ_NGD = 0, 1, 2, 3
+GD, NGD, KQ_GD, KQ_NGD, POLYAK = 0, 1, 2, 3, 4
 
 #: Largest |logit| of a valid state (differences of logits must not overflow).
 LOGIT_LIMIT = 1e300
 
 
 def _libm(fn, x: np.ndarray) -> np.ndarray:
-    """A :mod:`math` function elementwise (libm, as numba)."""
+    """A :mod:`math` function elementwise (libm, as numba; an overflow gives inf, as in numba, where
+    Python's :mod:`math` would raise)."""
+    def safe(val):
+        try:
+            return fn(val)
+        except OverflowError:
+            return math.inf
+
     x = np.asarray(x, dtype=np.float64)
-    return np.fromiter(map(fn, x.ravel().tolist()), dtype=np.float64, count=x.size).reshape(x.shape)
+    return np.fromiter(map(safe, x.ravel().tolist()), dtype=np.float64, count=x.size).reshape(x.shape)
 
 
 # --------------------------------------------------------------------------------------------
@@ -52,13 +59,18 @@ def _libm(fn, x: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 
 @njit(cache=True)
-def _grad_kernel(W, X, z, g, G, a, s, J):
-    """G = gradient of the mean logistic loss at W; returns (ok, smallest off-top mass)."""
+def _grad_kernel(W, X, z, g, opt, G, a, s, J):
+    r"""G = gradient of the mean logistic loss at W; returns (ok, smallest off-top mass, excess loss).
+
+    The excess loss over its infimum, $\frac1n\sum_i \log(1 + \sigma(-\gamma_{i,o})\,\mathrm{expm1}(\delta_i))$ with
+    $o = \mathrm{opt}_i$ and $\delta_i = \gamma_{i,o} - Y_if_i = (\gamma_{i,o} - \gamma_{i,r}) - q$, is cancellation-free
+    (theory/attention_svm/_loss.py); Polyak steps need it."""
     n, T, d = X.shape
     for p in range(d):
         for e in range(d):
             G[p, e] = 0.0
     min_off = math.inf
+    excess = 0.0
     wz = np.empty(d)
     xc = np.empty(d)
     for i in range(n):
@@ -73,7 +85,7 @@ def _grad_kernel(W, X, z, g, G, a, s, J):
                 acc += X[i, t, p] * wz[p]
             a[t] = acc
             if not abs(acc) <= LOGIT_LIMIT:
-                return False, min_off
+                return False, min_off, excess
         r, off, q = _centered_row(a, g[i], s, J)
         if off < min_off:
             min_off = off
@@ -84,6 +96,14 @@ def _grad_kernel(W, X, z, g, G, a, s, J):
         else:
             sig = 1.0 / (1.0 + math.exp(yf))
         c = -sig / n
+        go = g[i, opt[i]]
+        delta = (go - g[i, r]) - q
+        if go > 0.0:
+            eo = math.exp(-go)
+            so = eo / (1.0 + eo)
+        else:
+            so = 1.0 / (1.0 + math.exp(go))
+        excess += math.log1p(so * math.expm1(delta))
         for p in range(d):
             xc[p] = 0.0
         for t in range(T):
@@ -93,7 +113,7 @@ def _grad_kernel(W, X, z, g, G, a, s, J):
         for p in range(d):
             for e in range(d):
                 G[p, e] += xc[p] * z[i, e]
-    return True, min_off
+    return True, min_off, excess / n
 
 
 @njit(cache=True)
@@ -128,7 +148,7 @@ def _product(K, Q, W):
 
 
 @njit(cache=True)
-def _train_kernel(X, z, g, W0, K0, Q0, lr, method, n_steps, record_steps):
+def _train_kernel(X, z, g, opt, W0, K0, Q0, lr, method, n_steps, record_steps):
     """Returns (records, n_recorded, diverged, diverged_at, saturated_at, W)."""
     n, T, d = X.shape
     m = K0.shape[1]
@@ -143,12 +163,13 @@ def _train_kernel(X, z, g, W0, K0, Q0, lr, method, n_steps, record_steps):
     Kn = np.empty((d, m))
     Qn = np.empty((d, m))
     W = W0.copy()
-    if method >= KQ_GD:
+    kq = method == KQ_GD or method == KQ_NGD
+    if kq:
         _product(K, Q, W)
     Wn = np.empty((d, d))
     Gn = np.empty((d, d))
     r = 0
-    ok, min_off = _grad_kernel(W, X, z, g, G, a, s, J)       # the gradient of a state is computed when
+    ok, min_off, excess = _grad_kernel(W, X, z, g, opt, G, a, s, J)   # a state's gradient is computed when
     if not ok:                                            # it is committed: an invalid one never is
         return rec, r, True, 0, -1, W
     for step in range(n_steps + 1):
@@ -159,11 +180,14 @@ def _train_kernel(X, z, g, W0, K0, Q0, lr, method, n_steps, record_steps):
             break
         if min_off < UNDERFLOW_MASS:
             return rec, r, False, -1, step, W
-        if method == GD or method == NGD:
+        if not kq:
             scale = lr
             if method == NGD:
                 gn = _fnorm(G)
                 scale = lr / gn if gn > 0.0 else 0.0
+            elif method == POLYAK:                         # lr · (L − inf L)/‖G‖², no underflowing square
+                gn = _fnorm(G)
+                scale = lr * ((excess / gn) / gn) if gn > 0.0 else 0.0
             for p in range(d):
                 for e in range(d):
                     Wn[p, e] = W[p, e] - scale * G[p, e]
@@ -200,12 +224,12 @@ def _train_kernel(X, z, g, W0, K0, Q0, lr, method, n_steps, record_steps):
                     finite = False
         if not finite:
             return rec, r, True, step + 1, -1, W
-        ok, min_off = _grad_kernel(Wn, X, z, g, Gn, a, s, J)
+        ok, min_off, excess = _grad_kernel(Wn, X, z, g, opt, Gn, a, s, J)
         if not ok:
             return rec, r, True, step + 1, -1, W
         W, Wn = Wn, W
         G, Gn = Gn, G
-        if method >= KQ_GD:
+        if kq:
             K, Kn = Kn, K
             Q, Qn = Qn, Q
     return rec, r, False, -1, -1, W
@@ -215,12 +239,12 @@ def _train_kernel(X, z, g, W0, K0, Q0, lr, method, n_steps, record_steps):
 # NumPy oracle: the same operations, vectorised over sequences only
 # --------------------------------------------------------------------------------------------
 
-def _grad_numpy(W, X, z, g):
+def _grad_numpy(W, X, z, g, opt):
     with np.errstate(over="ignore", invalid="ignore"):      # overflow is detected below, as in the kernel
-        return _grad_numpy_body(W, X, z, g)
+        return _grad_numpy_body(W, X, z, g, opt)
 
 
-def _grad_numpy_body(W, X, z, g):
+def _grad_numpy_body(W, X, z, g, opt):
     n, T, d = X.shape
     wz = np.zeros((n, d))
     for p in range(d):
@@ -235,7 +259,7 @@ def _grad_numpy_body(W, X, z, g):
             acc = acc + X[:, t, p] * wz[:, p]
         a[:, t] = acc
     if not np.all(np.abs(a) <= LOGIT_LIMIT):
-        return None, math.inf
+        return None, math.inf, 0.0
     r = np.argmax(a, axis=1)                         # first maximum, as the kernel's strict '>'
     idx = np.arange(n)
     ar = a[idx, r]
@@ -258,6 +282,14 @@ def _grad_numpy_body(W, X, z, g):
     ex = _libm(math.exp, np.where(yf > 0.0, -yf, yf))
     sig = np.where(yf > 0.0, ex / (1.0 + ex), 1.0 / (1.0 + ex))
     c = -sig / n
+    go = g[idx, opt]
+    delta = (go - gr) - q
+    eo = _libm(math.exp, np.where(go > 0.0, -go, go))
+    so = np.where(go > 0.0, eo / (1.0 + eo), 1.0 / (1.0 + eo))
+    terms = _libm(math.log1p, so * _libm(math.expm1, delta))
+    excess = 0.0
+    for i in range(n):
+        excess += float(terms[i])
     xc = np.zeros((n, d))
     for t in range(T):
         jt = c * (s[:, t] * ((g[:, t] - gr) - q))
@@ -265,7 +297,7 @@ def _grad_numpy_body(W, X, z, g):
     G = np.zeros((d, d))
     for i in range(n):
         G = G + xc[i][:, None] * z[i][None, :]
-    return G, float(off.min())
+    return G, float(off.min()), excess / n
 
 
 def _fnorm_numpy(A):
@@ -287,14 +319,15 @@ def _product_numpy(K, Q):
     return W
 
 
-def _train_numpy(X, z, g, W0, K0, Q0, lr, method, n_steps, record_steps):
+def _train_numpy(X, z, g, opt, W0, K0, Q0, lr, method, n_steps, record_steps):
     d = X.shape[2]
     R = record_steps.shape[0]
     rec = np.empty((R, d, d))
     K, Q = K0.copy(), Q0.copy()
-    W = _product_numpy(K, Q) if method >= KQ_GD else W0.copy()
+    kq = method in (KQ_GD, KQ_NGD)
+    W = _product_numpy(K, Q) if kq else W0.copy()
     r = 0
-    G, min_off = _grad_numpy(W, X, z, g)
+    G, min_off, excess = _grad_numpy(W, X, z, g, opt)
     if G is None:
         return rec, r, True, 0, -1, W
     for step in range(n_steps + 1):
@@ -305,12 +338,16 @@ def _train_numpy(X, z, g, W0, K0, Q0, lr, method, n_steps, record_steps):
             break
         if min_off < UNDERFLOW_MASS:
             return rec, r, False, -1, step, W
-        if method in (GD, NGD):
+        if not kq:
             scale = lr
             if method == NGD:
                 gn = _fnorm_numpy(G)
                 scale = lr / gn if gn > 0.0 else 0.0
-            Wn = W - scale * G
+            elif method == POLYAK:
+                gn = _fnorm_numpy(G)
+                scale = lr * ((excess / gn) / gn) if gn > 0.0 else 0.0
+            with np.errstate(over="ignore", invalid="ignore"):
+                Wn = W - scale * G
             Kn, Qn = K, Q
         else:
             gK = np.zeros_like(K)
@@ -329,7 +366,7 @@ def _train_numpy(X, z, g, W0, K0, Q0, lr, method, n_steps, record_steps):
             Wn = _product_numpy(Kn, Qn)
         if not np.all(np.abs(Wn) < math.inf):
             return rec, r, True, step + 1, -1, W
-        Gn, off_n = _grad_numpy(Wn, X, z, g)
+        Gn, off_n, excess = _grad_numpy(Wn, X, z, g, opt)
         if Gn is None:
             return rec, r, True, step + 1, -1, W
         W, K, Q, G, min_off = Wn, Kn, Qn, Gn, off_n
