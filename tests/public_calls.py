@@ -270,6 +270,13 @@ CALLS: dict[str, dict] = {
                                                      device="cpu", dtype="float64", memory_budget="auto",
                                                      progress=False, checkpoint_dir=None),
     # ---------------------------------------------------------------- attention_svm (issue 12): n = 2, T = 3, d = 3
+    "theory.attention_svm.as_sequences": dict(X=ATT_X, z=ATT_Z),
+    "theory.attention_svm.as_selection": dict(selection=[0, 2], n=2, T=3),
+    "theory.softmax.log_softmax": dict(logits=[[1.0, 2.0, -1.0], [0.0, 50.0, 1.0]]),
+    "theory.softmax.off_target_mass": dict(logits=[[1.0, 2.0, -1.0], [0.0, 50.0, 1.0]], target=[1, 1]),
+    "theory.softmax.softmax_minus_target": dict(logits=[[1.0, 2.0, -1.0], [0.0, 50.0, 1.0]],
+                                                target=[[0.5, 0.5, 0.0], [0.0, 1.0, 0.0]]),
+    "theory.softmax.softmax_centered": dict(logits=[[1.0, 2.0, -1.0], [0.0, 50.0, 1.0]], values=[1.0, -0.5, 0.3]),
     "theory.attention_svm.max_margin": dict(X=ATT_X, z=ATT_Z, selection=[0, 1], norm="fro", method="auto",
                                             return_certificate=False),
     "theory.attention_svm.margins": dict(W=np.eye(3), X=ATT_X, z=ATT_Z, selection=[0, 1]),
@@ -300,6 +307,8 @@ CALLS: dict[str, dict] = {
 
 # Public callables not in CALLS, and why.
 SKIPPED = {
+    "theory.softmax.softmax_centered_row": "a numba building block writing into caller-provided arrays; tested "
+                                           "against mpmath in tests/theory/test_softmax_primitive.py",
     "sims.generate_figures": "draws every figure (minutes); its arguments are tested in test_figures_registry",
     "sims.make_figure": "draws a figure (seconds to minutes)",
     "sims.phase_diagram": "a full phase diagram; tests/sims/test_*_phase.py cover its arguments",

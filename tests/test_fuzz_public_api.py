@@ -31,6 +31,7 @@ from scipy import stats
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")   # overflow warnings on extreme input
 
 PUBLIC = ("theory.lazy_rich", "theory.sgd_stability", "theory.ntp", "theory.rf_risk", "theory.catalog", "sims",
+          "theory.attention_svm", "theory.softmax", "sims.attention_svm",  # attention_svm (issue 12)
           "sims.lazy_rich", "sims.sgd_stability", "sims.ntp", "sims.rf_risk", "sims.figures", "sims.phase",
           "sims.testing")
 RUNNABLE = runnable_calls()   # the calls whose optional packages (torch for the bridge) are installed

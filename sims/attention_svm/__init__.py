@@ -1,7 +1,7 @@
 """Simulations of one-layer softmax attention (Tarzanagh et al. 2023; Vasudeva et al. 2024).
 
 GD, normalised GD and Polyak steps on W, GD and normalised GD on (K, Q) (numba kernels with NumPy oracles on the shared engine,
-the gradient through the cancellation-free primitive of ``theory/_softmax.py``; imported on first
+the gradient through the cancellation-free primitive of ``theory/softmax.py``; imported on first
 use so ``import sims`` stays numpy/scipy only). ``_figure_data``, ``_plots``, ``_figures``: the
 registered figures. ``_bench``: solves and kernel vs oracle.
 """

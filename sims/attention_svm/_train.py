@@ -117,10 +117,12 @@ def _checkpoints(checkpoints, steps):
 
 
 def _inputs(X, z, y, v, lr, steps, checkpoints):
-    from theory.attention_svm._data import _as_labels_head, as_sequences
+    from theory.attention_svm import as_sequences, token_scores
 
     X, z = as_sequences(X, z)
-    y, v = _as_labels_head(X, y, v)
+    g = np.ascontiguousarray(token_scores(X, y, v))           # validates y (labels ±1) and v (d,)
+    y = np.asarray(y, dtype=np.float64)
+    v = np.asarray(v, dtype=np.float64)
     lr = as_positive_scalar(lr, "lr")
     steps = as_count(steps, "steps", minimum=0)
     n, T, d = X.shape
@@ -128,7 +130,6 @@ def _inputs(X, z, y, v, lr, steps, checkpoints):
     cp = _checkpoints(checkpoints, steps)
     check_work(cp.size * d * d, "len(checkpoints) * d * d (recorded entries)", maximum=MAX_ENTRIES,
                why="memory; record fewer checkpoints")
-    g = np.ascontiguousarray(y[:, None] * (X @ v))
     opt = np.ascontiguousarray(np.argmax(g, axis=1).astype(np.int64))
     return (np.ascontiguousarray(X), np.ascontiguousarray(z), y, v, g, opt, lr, steps, cp)
 
@@ -139,8 +140,8 @@ def _corr(A, B):
 
 
 def _finish(X, z, y, v, out, optimizer, lr):
-    from theory._softmax import off_target_mass
     from theory.attention_svm import excess_loss, max_margin
+    from theory.softmax import off_target_mass
 
     rec, n_rec, diverged, diverged_at, saturated_at, W = out
     opt = np.argmax(y[:, None] * (X @ v), axis=1)
@@ -268,12 +269,10 @@ def normalized_gradient_descent(core, X, z, y, v, lr, steps, W0=None, checkpoint
 @simulation("attention_svm", backends={"numba": _train_kernel, "numpy": _train_numpy}, cases=_cases(1.0),
             diverged=_diverged)
 def polyak_gradient_descent(core, X, z, y, v, lr, steps, W0=None, checkpoints=None) -> AttentionRun:
-    r"""Gradient descent on $W$ with Polyak steps: $W_{k+1} = W_k - c\,rac{\mathcal L(W_k) - \mathcal L^\star}{\|
-abla\mathcal L(W_k)\|_F^2}
-abla\mathcal L(W_k)$.
+    r"""Gradient descent on $W$ with Polyak steps: $W_{k+1} = W_k - c\,\frac{\mathcal L(W_k) - \mathcal L^\star}{\|\nabla\mathcal L(W_k)\|_F^2}\nabla\mathcal L(W_k)$.
 
     Vasudeva et al. (2024) analyse Polyak step sizes for self-attention; here
-    $\mathcal L^\star = rac1n\sum_i\ell(\gamma_{i,\mathrm{opt}_i})$ is the infimum of the loss (attention on the
+    $\mathcal L^\star = \frac1n\sum_i\ell(\gamma_{i,\mathrm{opt}_i})$ is the infimum of the loss (attention on the
     optimal tokens), and $\mathcal L - \mathcal L^\star$ is the cancellation-free excess loss (our reading of
     the step: **to confirm** against the paper's definition of the optimal value). The quotient is
     formed as $(E/\|G\|)/\|G\|$ so that no square underflows.

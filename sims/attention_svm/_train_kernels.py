@@ -3,7 +3,7 @@ r"""Time-stepping cores of one-layer attention training: numba kernels and their
 Model and gradient: theory/attention_svm/_loss.py (Tarzanagh et al. 2023, the model). Per sequence $i$,
 with logits $a_{it} = x_{it}^\top W z_i$, $r$ the largest logit, $s = S(a)$ and the token scores
 $\gamma_{it} = Y_i v^\top x_{it}$, the factor of the gradient is formed by the shared primitive
-(``theory._softmax.softmax_centered_row``, compiled here; the oracle repeats its operations
+(``theory.softmax.softmax_centered_row``, compiled here; the oracle repeats its operations
 vectorised over sequences): $s_t = e^{a_t - a_r - \log Z}$ for $t \ne r$, $S_r - 1 = -\sum_{t\ne r}s_t$,
 $q = \sum_{t \ne r} s_t(\gamma_t - \gamma_r)$ $(= s^\top\gamma - \gamma_r)$,
 $J_t = s_t((\gamma_t - \gamma_r) - q)$ and $Y_if_i = \gamma_r + q$: no difference of two nearly equal
@@ -30,9 +30,9 @@ import math
 import numpy as np
 from numba import njit
 
-from theory._softmax import UNDERFLOW_MASS, softmax_centered_row
+from theory.softmax import UNDERFLOW_MASS, softmax_centered_row
 
-#: The shared primitive's row form, compiled (one formula: theory/_softmax.py).
+#: The shared primitive's row form, compiled (one formula: theory/softmax.py).
 _centered_row = njit(cache=True)(softmax_centered_row)
 
 GD, NGD, KQ_GD, KQ_NGD, POLYAK = 0, 1, 2, 3, 4

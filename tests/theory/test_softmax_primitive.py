@@ -1,4 +1,4 @@
-"""The shared "softmax minus target" primitive (theory/_softmax.py) against 50-digit mpmath.
+"""The shared "softmax minus target" primitive (theory/softmax.py) against 50-digit mpmath.
 
 Reference values are computed from the *same float64 inputs* with 50 significant digits left
 after the cancellation the naive formula suffers (the working precision is raised by the
@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from theory._softmax import log_softmax, off_target_mass, softmax_centered, softmax_centered_row, softmax_minus_target
+from theory.softmax import log_softmax, off_target_mass, softmax_centered, softmax_centered_row, softmax_minus_target
 
 mpmath.mp.dps = 50
 EPS = np.finfo(float).eps

@@ -8,9 +8,11 @@ $W = KQ^\\top$. Derivations: docs/attention_svm.md.
 ``_data``: validated inputs, token scores, random instances. ``_svm``: the certified Frobenius
 (engine ``theory/_maxmargin.py``) and nuclear (SDP) SVMs, support tokens, local optimality, the
 prompt-tuning SVM. ``_loss``: loss, excess loss and gradient (shared cancellation-free primitive
-``theory/_softmax.py``). ``_path``: the Frobenius and nuclear norm-ball paths, balanced factors.
+``theory/softmax.py``). ``_path``: the Frobenius and nuclear norm-ball paths, balanced factors.
 """
 from ._data import AttentionData as AttentionData
+from ._data import as_selection as as_selection
+from ._data import as_sequences as as_sequences
 from ._data import optimal_selection as optimal_selection
 from ._data import random_instance as random_instance
 from ._data import token_scores as token_scores
@@ -34,7 +36,7 @@ from ._svm import support_tokens as support_tokens
 
 __all__ = [
     "AttentionData", "AttentionPath", "AttentionSVMCertificate", "CertificateError", "NotSeparableError",
-    "attention_weights", "balanced_factors", "excess_loss", "gradient", "is_locally_optimal", "loss", "margins",
+    "as_selection", "as_sequences", "attention_weights", "balanced_factors", "excess_loss", "gradient", "is_locally_optimal", "loss", "margins",
     "max_margin", "optimal_selection", "predictions", "project_ball", "prompt_max_margin", "random_instance", "regularization_path",
     "support_tokens", "token_scores",
 ]

@@ -54,7 +54,20 @@ class AttentionData:
 
 
 def as_sequences(X, z):
-    """Validate tokens ``X`` (n, T, d) with T >= 2 and queries ``z`` (n, d); returns float arrays."""
+    """Validate tokens ``X`` (n, T, d) with T >= 2 and queries ``z`` (n, d).
+
+    Parameters
+    ----------
+    X : array_like, shape (n, T, d)
+        Tokens (finite; at least one sequence, two tokens and one feature).
+    z : array_like, shape (n, d)
+        Queries (finite).
+
+    Returns
+    -------
+    tuple (numpy.ndarray, numpy.ndarray)
+        ``X`` and ``z`` as float64 arrays.
+    """
     X = as_finite_array(X, "X", ndim=3)
     n, T, d = X.shape
     if n < 1 or d < 1:
@@ -67,8 +80,25 @@ def as_sequences(X, z):
     return X, z
 
 
-def as_selection(selection, n: int, T: int, name: str = "selection") -> np.ndarray:
-    """Validate a token selection: integers of shape (n,) in [0, T); errors name ``name``."""
+def as_selection(selection, n: int, T: int) -> np.ndarray:
+    """Validate a token selection: one token index per sequence.
+
+    Parameters
+    ----------
+    selection : array_like of int, shape (n,)
+        Token indices in [0, T).
+    n, T : int
+        Number of sequences (>= 1) and tokens per sequence (>= 2).
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (n,)
+    """
+    return _as_selection(selection, as_count(n, "n"), as_count(T, "T", minimum=2))
+
+
+def _as_selection(selection, n: int, T: int, name: str = "selection") -> np.ndarray:
+    """:func:`as_selection` for validated n, T, with the argument's name for the messages."""
     if selection is None or isinstance(selection, (str, bytes)):
         raise ValueError(f"{name} must be an integer array of shape ({n},); got {format_value(selection)}")
     try:

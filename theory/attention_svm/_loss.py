@@ -7,7 +7,7 @@ $\gamma_{it} = Y_i v^\top x_{it}$ and $a_i = X_iWz_i$,
 $$\nabla\mathcal L(W) = \frac1n\sum_i \ell'(Y_if_i)\,X_i^\top\big(\mathrm{diag}(s_i) - s_is_i^\top\big)\gamma_i\,z_i^\top,$$
 
 whose factor $s_{it}(\gamma_{it} - s_i^\top\gamma_i)$ is formed by the shared primitive
-:func:`theory._softmax.softmax_centered` (the naive form loses the signal once the softmax
+:func:`theory.softmax.softmax_centered` (the naive form loses the signal once the softmax
 saturates: docs/attention_svm.md#cancellation-free-gradients). The loss tends to the constant
 $\frac1n\sum_i\ell(\gamma_{i,\mathrm{opt}_i})$ along a max-margin trajectory, so differences of
 $\mathcal L$ vanish in rounding; :func:`excess_loss` gives
@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._softmax import log_softmax, softmax_centered
+from ..softmax import log_softmax, softmax_centered
 from ..validate import as_finite_array, guard_numerics
-from ._data import _as_labels_head, as_selection, as_sequences
+from ._data import _as_labels_head, as_sequences
+from ._data import _as_selection as as_selection
 
 __all__ = ["attention_weights", "excess_loss", "gradient", "loss", "predictions"]
 

@@ -29,7 +29,8 @@ import numpy as np
 from .._maxmargin import CertificateError, MaxMarginDesign, NotSeparableError, feature_design, solve
 from ..summary import compact_repr
 from ..validate import as_bool, as_choice, as_finite_array
-from ._data import as_selection, as_sequences
+from ._data import _as_selection as as_selection
+from ._data import as_sequences
 
 __all__ = ["AttentionSVMCertificate", "CertificateError", "NotSeparableError", "is_locally_optimal", "margins",
            "max_margin", "prompt_max_margin", "support_tokens"]
@@ -362,6 +363,8 @@ def prompt_max_margin(X, W, selection, *, return_certificate: bool = False):
     """
     X = as_finite_array(X, "X", ndim=3)
     n, T, d = X.shape
+    if n < 1 or d < 1:
+        raise ValueError(f"X must have at least one sequence and one feature; got shape {X.shape}")
     if T < 2:
         raise ValueError(f"X must have at least 2 tokens per sequence; got shape {X.shape}")
     W = as_finite_array(W, "W", shape=(d, d))

@@ -1,4 +1,4 @@
-r"""The shared cancellation-free "softmax minus target" primitive (private; docs/attention_svm.md).
+r"""The shared cancellation-free "softmax minus target" primitive (docs/attention_svm.md#cancellation-free-gradients).
 
 Every max-margin trajectory (attention, next-token prediction) is driven by $S(\ell) - p$ for a
 target distribution $p$ whose support $\mathcal S = \{p > 0\}$ is a strict subset of the options.
@@ -33,6 +33,8 @@ import math
 
 import numpy as np
 
+from .validate import as_finite_array, format_value
+
 __all__ = ["UNDERFLOW_MASS", "log_softmax", "off_target_mass", "softmax_centered", "softmax_centered_row",
            "softmax_minus_target"]
 
@@ -42,21 +44,60 @@ __all__ = ["UNDERFLOW_MASS", "log_softmax", "off_target_mass", "softmax_centered
 UNDERFLOW_MASS = 1e-290
 
 
-def log_softmax(logits: np.ndarray) -> np.ndarray:
-    r"""$\log S(\ell) = \ell - \max\ell - \log\sum_u e^{\ell_u - \max \ell}$ along the last axis."""
-    logits = np.asarray(logits, dtype=np.float64)
+def _as_logits(logits, name="logits"):
+    x = as_finite_array(logits, name)
+    if x.ndim < 1 or x.shape[-1] < 1:
+        raise ValueError(f"{name} must have at least one entry along its last axis; got shape {x.shape}")
+    return x
+
+
+def _log_softmax(logits):
     m = np.max(logits, axis=-1, keepdims=True)
     sh = logits - m
     return sh - np.log(np.sum(np.exp(sh), axis=-1, keepdims=True))
 
 
+def log_softmax(logits) -> np.ndarray:
+    r"""$\log S(\ell) = \ell - \max\ell - \log\sum_u e^{\ell_u - \max \ell}$ along the last axis.
+
+    Parameters
+    ----------
+    logits : array_like, shape (..., K)
+        Finite logits.
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., K)
+    """
+    return _log_softmax(_as_logits(logits))
+
+
 def _as_target(logits, target):
-    target = np.asarray(target)
-    if np.issubdtype(target.dtype, np.integer):          # one-hot targets given by their index
-        idx = target
-        target = np.zeros(logits.shape, dtype=np.float64)
-        np.put_along_axis(target, idx[..., None], 1.0, axis=-1)
-    return np.broadcast_to(np.asarray(target, dtype=np.float64), logits.shape)
+    """Distributions of ``logits``' shape, from distributions or one-hot indices; errors name ``target``."""
+    if target is None or isinstance(target, (str, bytes)):
+        raise ValueError(f"target must be distributions or integer indices; got {format_value(target)}")
+    try:
+        raw = np.asarray(target)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"target must be distributions or integer indices; got {type(target).__name__}") from exc
+    K = logits.shape[-1]
+    if raw.dtype != bool and np.issubdtype(raw.dtype, np.integer):      # one-hot targets by their index
+        if raw.shape != logits.shape[:-1]:
+            raise ValueError(f"target indices must have the shape of logits without its last axis, "
+                             f"{logits.shape[:-1]}; got {raw.shape}")
+        if raw.size and (raw.min() < 0 or raw.max() >= K):
+            raise ValueError(f"target indices must be in [0, {K}); got values in [{int(raw.min())}, {int(raw.max())}]")
+        p = np.zeros(logits.shape, dtype=np.float64)
+        np.put_along_axis(p, raw[..., None], 1.0, axis=-1)
+        return p
+    if raw.shape != logits.shape:
+        raise ValueError(f"target distributions must have the shape of logits, {logits.shape}; got {raw.shape}")
+    p = as_finite_array(raw, "target", shape=logits.shape)
+    if np.any(p < 0):
+        raise ValueError("target must be non-negative (distributions)")
+    if not np.allclose(np.sum(p, axis=-1), 1.0, rtol=0.0, atol=1e-12 * K):
+        raise ValueError("target rows must sum to 1 (distributions), within 1e-12·K")
+    return p
 
 
 def off_target_mass(logits, target) -> np.ndarray:
@@ -65,15 +106,16 @@ def off_target_mass(logits, target) -> np.ndarray:
     Parameters
     ----------
     logits : array_like, shape (..., K)
+        Finite logits.
     target : array_like, shape (..., K) (distributions) or (...) of int (one-hot indices)
 
     Returns
     -------
     numpy.ndarray, shape (...)
     """
-    logits = np.asarray(logits, dtype=np.float64)
+    logits = _as_logits(logits)
     p = _as_target(logits, target)
-    return np.sum(np.where(p > 0, 0.0, np.exp(log_softmax(logits))), axis=-1)
+    return np.sum(np.where(p > 0, 0.0, np.exp(_log_softmax(logits))), axis=-1)
 
 
 def softmax_minus_target(logits, target) -> np.ndarray:
@@ -93,16 +135,19 @@ def softmax_minus_target(logits, target) -> np.ndarray:
         log-partition, the conditioning of $e^{\ell}$); on the support accurate to a few ulps of
         $|S^{\rm in}_z - p_z| + S^{\rm in}_z m_{\rm off}$, so exact-to-ulps for one-hot targets.
     """
-    logits = np.asarray(logits, dtype=np.float64)
-    p = _as_target(logits, target)
+    logits = _as_logits(logits)
+    return _minus_target(logits, _as_target(logits, target))
+
+
+def _minus_target(logits, p):
     on = p > 0
-    ls_all = log_softmax(logits)
+    ls_all = _log_softmax(logits)
     s_off = np.where(on, 0.0, np.exp(ls_all))
     m_off = np.sum(s_off, axis=-1, keepdims=True)
     masked = np.where(on, logits, -np.inf)
     mi = np.max(masked, axis=-1, keepdims=True)
     mi = np.where(np.isfinite(mi), mi, 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         ls_in = np.where(on, logits - mi, -np.inf)
         ls_in = ls_in - np.log(np.sum(np.exp(ls_in), axis=-1, keepdims=True))
         logp = np.where(on, np.log(np.where(on, p, 1.0)), 0.0)
@@ -125,24 +170,31 @@ def softmax_centered(logits, values) -> np.ndarray:
     Parameters
     ----------
     logits : array_like, shape (..., K)
+        Finite logits.
     values : array_like, shape (..., K)
-        The scores $\gamma$.
+        The scores $\gamma$ (finite).
 
     Returns
     -------
     numpy.ndarray, shape (..., K)
     """
-    logits = np.asarray(logits, dtype=np.float64)
-    g = np.broadcast_to(np.asarray(values, dtype=np.float64), logits.shape)
+    logits = _as_logits(logits)
+    g = as_finite_array(values, "values")
+    try:
+        g = np.broadcast_to(g, logits.shape)
+    except ValueError as exc:
+        raise ValueError(f"values must broadcast to the shape of logits {logits.shape}; got {g.shape}") from exc
     r = np.argmax(logits, axis=-1)
-    c = softmax_minus_target(logits, r)
-    onehot = np.zeros(logits.shape, dtype=bool)
-    np.put_along_axis(onehot, r[..., None], True, axis=-1)
+    p = np.zeros(logits.shape)
+    np.put_along_axis(p, r[..., None], 1.0, axis=-1)
+    c = _minus_target(logits, p)
+    onehot = p > 0
     g_r = np.take_along_axis(g, r[..., None], axis=-1)
-    dg = g - g_r
-    q = np.sum(np.where(onehot, 0.0, c * dg), axis=-1, keepdims=True)   # S^T g - g_r (term r is 0)
-    s = np.where(onehot, 1.0 + c, c)
-    return s * (dg - q)
+    with np.errstate(over="ignore", invalid="ignore"):
+        dg = g - g_r
+        q = np.sum(np.where(onehot, 0.0, c * dg), axis=-1, keepdims=True)   # S^T g - g_r (term r is 0)
+        s = np.where(onehot, 1.0 + c, c)
+        return s * (dg - q)
 
 
 def softmax_centered_row(a, g, s, J):
