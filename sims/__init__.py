@@ -4,6 +4,7 @@ Imports only numpy and scipy at import time; numba kernels compile on first call
 matplotlib is imported inside plotting functions.
 """
 
+from . import attention_svm as attention_svm
 from . import lazy_rich as lazy_rich
 from . import ntp as ntp
 from . import ntp_geometry as ntp_geometry
@@ -18,5 +19,6 @@ from .phase import PhaseDiagram as PhaseDiagram
 from .phase import phase_diagram as phase_diagram
 from .phase import warm_kernels as warm_kernels
 
-__all__ = ["FigureSpec", "PhaseDiagram", "figure_registry", "generate_figures", "lazy_rich", "make_figure", "ntp",
-           "ntp_geometry", "phase_diagram", "rf_risk", "sgd_stability", "supcon_ufm", "warm_kernels"]
+__all__ = ["FigureSpec", "PhaseDiagram", "attention_svm", "figure_registry", "generate_figures", "lazy_rich",
+           "make_figure", "ntp", "ntp_geometry", "phase_diagram", "rf_risk", "sgd_stability", "supcon_ufm",
+           "warm_kernels"]

@@ -24,6 +24,10 @@ SC_H = np.array([[1.0, 0.8, -0.5, -0.6, -0.5, -0.4], [0.0, 0.6, 0.866, 0.8, -0.8
 SC_H = SC_H / np.linalg.norm(SC_H, axis=0)
 SC_G = SC_H.T @ SC_H
 RF_K = X3 @ X3.T                                                            # a 3 x 3 Gram matrix
+ATT_X = np.array([[[1.0, 0.0, 0.2], [0.0, 1.0, -0.3], [-0.5, 0.4, 1.0]],       # attention_svm: n = 2,
+                  [[0.3, -1.0, 0.0], [1.0, 0.5, 0.5], [0.0, 0.2, -1.0]]])       # T = 3, d = 3
+ATT_Z = np.array([[1.0, 0.5, -0.2], [0.2, -1.0, 0.7]])
+ATT_V = np.array([1.0, -0.5, 0.3])
 H2 = np.array([[[1.0, 0.1], [0.1, 0.5]], [[0.8, 0.0], [0.0, 1.2]], [[1.5, -0.2], [-0.2, 0.7]]])
 
 
@@ -311,10 +315,46 @@ CALLS: dict[str, dict] = {
     **{f"sims.supcon_ufm.{name}": dict(labels=SC_Y, tau=0.5, d=2, lr=0.05, steps=5, n_inits=2, seed=0, tol=1e-8,
                                        H0=None, checkpoints=None)
        for name in ("riemannian_gd", "riemannian_gd_reference")},
+    # ---------------------------------------------------------------- attention_svm (issue 12): n = 2, T = 3, d = 3
+    "theory.attention_svm.as_sequences": dict(X=ATT_X, z=ATT_Z),
+    "theory.attention_svm.as_selection": dict(selection=[0, 2], n=2, T=3),
+    "theory.softmax.log_softmax": dict(logits=[[1.0, 2.0, -1.0], [0.0, 50.0, 1.0]]),
+    "theory.softmax.off_target_mass": dict(logits=[[1.0, 2.0, -1.0], [0.0, 50.0, 1.0]], target=[1, 1]),
+    "theory.softmax.softmax_minus_target": dict(logits=[[1.0, 2.0, -1.0], [0.0, 50.0, 1.0]],
+                                                target=[[0.5, 0.5, 0.0], [0.0, 1.0, 0.0]]),
+    "theory.softmax.softmax_centered": dict(logits=[[1.0, 2.0, -1.0], [0.0, 50.0, 1.0]], values=[1.0, -0.5, 0.3]),
+    "theory.attention_svm.max_margin": dict(X=ATT_X, z=ATT_Z, selection=[0, 1], norm="fro", method="auto",
+                                            return_certificate=False),
+    "theory.attention_svm.margins": dict(W=np.eye(3), X=ATT_X, z=ATT_Z, selection=[0, 1]),
+    "theory.attention_svm.support_tokens": dict(X=ATT_X, z=ATT_Z, selection=[0, 1], norm="fro"),
+    "theory.attention_svm.is_locally_optimal": dict(X=ATT_X, z=ATT_Z, selection=[0, 1], scores=ATT_X @ ATT_V,
+                                                    norm="fro"),
+    "theory.attention_svm.prompt_max_margin": dict(X=ATT_X, W=np.eye(3), selection=[0, 1], return_certificate=False),
+    "theory.attention_svm.token_scores": dict(X=ATT_X, y=[1.0, -1.0], v=ATT_V),
+    "theory.attention_svm.optimal_selection": dict(X=ATT_X, y=[1.0, -1.0], v=ATT_V),
+    "theory.attention_svm.random_instance": dict(n=2, T=3, d=3, seed=0, unit=False, self_attention=False),
+    "theory.attention_svm.attention_weights": dict(W=np.eye(3), X=ATT_X, z=ATT_Z),
+    "theory.attention_svm.predictions": dict(W=np.eye(3), X=ATT_X, z=ATT_Z, y=[1.0, -1.0], v=ATT_V),
+    "theory.attention_svm.loss": dict(W=np.eye(3), X=ATT_X, z=ATT_Z, y=[1.0, -1.0], v=ATT_V),
+    "theory.attention_svm.excess_loss": dict(W=np.eye(3), X=ATT_X, z=ATT_Z, y=[1.0, -1.0], v=ATT_V, reference=[0, 1]),
+    "theory.attention_svm.gradient": dict(W=np.eye(3), X=ATT_X, z=ATT_Z, y=[1.0, -1.0], v=ATT_V),
+    "theory.attention_svm.project_ball": dict(W=np.eye(3), radius=1.5, norm="nuc"),
+    "theory.attention_svm.balanced_factors": dict(W=[[1.0, 2.0], [0.0, 1.0]]),
+    "theory.attention_svm.regularization_path": dict(X=ATT_X, z=ATT_Z, y=[1.0, -1.0], v=ATT_V, radii=[1.0, 2.0],
+                                                     norm="fro", steps=20, tol=1e-9),
+    **{f"sims.attention_svm.{name}": dict(X=ATT_X, z=ATT_Z, y=[1.0, -1.0], v=ATT_V, lr=0.1, steps=5)
+       for name in ("gradient_descent", "gradient_descent_reference", "normalized_gradient_descent",
+                    "normalized_gradient_descent_reference", "polyak_gradient_descent",
+                    "polyak_gradient_descent_reference")},
+    **{f"sims.attention_svm.{name}": dict(X=ATT_X, z=ATT_Z, y=[1.0, -1.0], v=ATT_V, lr=0.1, steps=5, m=None,
+                                          init_scale=1e-3, normalized=True, seed=0, checkpoints=None)
+       for name in ("kq_gradient_descent", "kq_gradient_descent_reference")},
 }
 
 # Public callables not in CALLS, and why.
 SKIPPED = {
+    "theory.softmax.softmax_centered_row": "a numba building block writing into caller-provided arrays; tested "
+                                           "against mpmath in tests/theory/test_softmax_primitive.py",
     "sims.generate_figures": "draws every figure (minutes); its arguments are tested in test_figures_registry",
     "sims.make_figure": "draws a figure (seconds to minutes)",
     "sims.phase_diagram": "a full phase diagram; tests/sims/test_*_phase.py cover its arguments",

@@ -93,6 +93,13 @@ _PAPER_LIST = (
           "2402.18884"),
     Paper("khosla2020", "Khosla et al.", 2020, "Supervised contrastive learning", "2004.11362"),
     Paper("graf2021", "Graf et al.", 2021, "Dissecting supervised contrastive learning", "2102.08817"),
+    # attention_svm (issue 12)
+    Paper("tarzanagh2023svm", "Tarzanagh, Li, Thrampoulidis & Oymak", 2023, "Transformers as support vector machines",
+          "2308.16898"),
+    Paper("tarzanagh2023mmts", "Tarzanagh, Li, Zhang & Oymak", 2023, "Max-margin token selection in attention mechanism",
+          "2306.13596"),
+    Paper("vasudeva2024", "Vasudeva et al.", 2024, "Implicit bias and fast convergence rates for self-attention",
+          "2402.05738"),
 )
 
 #: Every paper cited by the package, by key.
@@ -166,6 +173,10 @@ _THEORY_LIST = (
                "NTP geometry (Zhao et al. 2024)", ("zhao2024", "thrampoulidis2024"), "complete"),
     TheoryInfo("supcon_ufm", "supervised-contrastive loss in the unconstrained-features model",
                "Supervised-contrastive UFM (Behnia & Thrampoulidis 2024)", ("behnia2024", "khosla2020", "graf2021"),
+               "complete"),
+    # attention_svm (issue 12)
+    TheoryInfo("attention_svm", "attention as max-margin token selection",
+               "Attention as an SVM (Tarzanagh et al. 2023)", ("tarzanagh2023svm", "tarzanagh2023mmts", "vasudeva2024"),
                "complete"),
 )
 
