@@ -26,9 +26,9 @@ _METHODS = ("auto", "fast", "primal", "dual")
 
 
 def _scaled_solve(build, X, method, what, data):
-    r"""Solve on the data scaled to max |entry| = 1 and scale back: the solution of data $lpha X$
-    is $	heta/lpha$ (margins, relative gap and KKT residual are unchanged; the objective scales
-    by $1/lpha^2$, the multipliers too). Keeps $X^	op X$ finite for data near the float limits."""
+    r"""Solve on the data scaled to max |entry| = 1 and scale back: the solution of data $\alpha X$
+    is $\theta/\alpha$ (margins, relative gap and KKT residual are unchanged; the objective scales
+    by $1/\alpha^2$, the multipliers too). Keeps $X^\top X$ finite for data near the float limits."""
     scale = float(np.max(np.abs(X))) if X.size else 0.0
     if scale == 0.0:
         raise NotSeparableError(f"the data {data}are not {what}: every input vector is zero, so every score is 0 "
