@@ -94,7 +94,7 @@ def sweep_probe(index: int, seed: int, *, sleep: float = 0.0, fail: bool = False
     seed : int
         Seeds the draw (three standard normals): equal seeds give equal draws wherever they run.
     sleep : float, default 0
-        Seconds to wait first (to make tasks finish out of order).
+        Seconds to wait first, at most 5 (to make tasks finish out of order).
     fail : bool, default False
         Raise ``ValueError`` instead of returning.
     exit_once : str or None
@@ -109,12 +109,20 @@ def sweep_probe(index: int, seed: int, *, sleep: float = 0.0, fail: bool = False
     """
     import numba
 
+    index, seed = as_seed(index, "index"), as_seed(seed)
+    if isinstance(sleep, (bool, np.bool_)) or not isinstance(sleep, (int, float, np.integer, np.floating)) \
+            or not 0 <= sleep <= 5:
+        raise ValueError(f"sleep must be a number of seconds in [0, 5]; got {sleep!r}")
+    if not isinstance(fail, (bool, np.bool_)):
+        raise ValueError(f"fail must be a bool; got {type(fail).__name__}")
+    if exit_once is not None and not isinstance(exit_once, (str, os.PathLike)):
+        raise ValueError(f"exit_once must be a path or None; got {type(exit_once).__name__}")
     if exit_once is not None and not os.path.exists(exit_once):
         with open(exit_once, "w") as fh:
             fh.write(str(os.getpid()))
         os._exit(3)
-    time.sleep(sleep)
+    time.sleep(float(sleep))
     if fail:
-        raise ValueError(f"sweep_probe task {index} failed on purpose")
+        raise ValueError(f"sweep_probe task {index} failed on purpose (fail=True)")
     return {"index": index, "value": np.random.default_rng(seed).standard_normal(3), "pid": os.getpid(),
             "numba_threads": numba.get_num_threads()}

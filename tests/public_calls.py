@@ -358,6 +358,8 @@ SKIPPED = {
     "sims.generate_figures": "draws every figure (minutes); its arguments are tested in test_figures_registry",
     "sims.make_figure": "draws a figure (seconds to minutes)",
     "sims.phase_diagram": "a full phase diagram; tests/sims/test_*_phase.py cover its arguments",
+    "sims.warm_kernels": "runs each phase system's smallest sweep (seconds when numba's cache is cold); "
+                         "tests/sims/test_warm_kernels.py",
     "sims.lazy_rich.lazy_rich_phase_diagram": "a full phase diagram (tests/sims/test_lazy_rich_phase.py)",
     "sims.sgd_stability.sgd_stability_phase_diagram": "a full phase diagram (tests/sims/test_sgd_stability_phase.py)",
     "sims.ntp.ntp_separability_phase_diagram": "a Monte-Carlo phase diagram (tests/sims/test_ntp_phase.py)",
