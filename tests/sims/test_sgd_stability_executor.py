@@ -175,3 +175,18 @@ def test_an_interrupted_sweep_resumes_from_its_checkpoint(serial, tmp_path, monk
     ran.clear()
     _diagram(checkpoint_dir=tmp_path, **{**kwargs, "seed": kwargs["seed"] + 1})
     assert ran == NOISES
+
+
+# ---------------------------------------------------------------------------------------------
+# the benchmark
+
+
+def test_executor_benchmark_says_it_skips_without_distributed(monkeypatch):
+    import sys
+
+    from sims.sgd_stability._bench import bench_executors
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # `import distributed` raises ImportError
+    rows, metrics = bench_executors(quick=True)
+    assert metrics == [] and len(rows) == 1
+    assert rows[0].startswith("skipped: dask[distributed] is not installed")
