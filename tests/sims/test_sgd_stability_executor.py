@@ -103,13 +103,21 @@ def test_bad_sweep_arguments(kwargs, match):
                                                                        **kwargs})
 
 
+class _CountingPool(cf.ThreadPoolExecutor):
+    submitted = 0
+
+    def submit(self, *args, **kwargs):
+        self.submitted += 1
+        return super().submit(*args, **kwargs)
+
+
 def test_analytic_takes_an_executor_and_runs_here():
     lrs, noises = [0.05, 0.3], [1.0, 6.0]
-    with cf.ThreadPoolExecutor(1) as pool:
-        pooled = _diagram(pool, x_values=lrs, y_values=noises)
-        _assert_identical(pooled, _diagram(x_values=lrs, y_values=noises))
-        # nothing was submitted: the pool's one thread was never started
-        assert len(pool._threads) == 0
+    with _CountingPool(1) as pool:
+        _assert_identical(_diagram(pool, x_values=lrs, y_values=noises), _diagram(x_values=lrs, y_values=noises))
+        assert pool.submitted == 0
+        _diagram(pool, method="simulate", x_values=lrs, y_values=noises, n_steps=10, n_chains=2)
+        assert pool.submitted == 2  # while simulate submits one task per row
 
 
 # ---------------------------------------------------------------------------------------------
