@@ -198,3 +198,15 @@ def test_executor_benchmark_says_it_skips_without_distributed(monkeypatch):
     rows, metrics = bench_executors(quick=True)
     assert metrics == [] and len(rows) == 1
     assert rows[0].startswith("skipped: dask[distributed] is not installed")
+
+
+def test_batch_size_rows_on_a_thread_pool():
+    # σ = 6, S = 4, λ = 0.3: a mixed cell (some runs collapse, some diverge), so the seed shows
+    kwargs = dict(method="simulate", y="batch_size", noise=6.0, x_values=[0.05, 0.3], y_values=[1, 4], n_steps=800,
+                  n_chains=8, seed=2)
+    serial = _diagram(**kwargs)
+    with cf.ThreadPoolExecutor(2) as pool:
+        _assert_identical(_diagram(pool, **kwargs), serial)
+    run = simulate_two_layer(np.array([0.05, 0.3]), 6.0, 800, 8, derive_seed(2, 1), batch_size=4)
+    for k in ("collapsed", "correct", "incorrect", "diverged"):
+        assert np.array_equal(serial.values[f"fraction_{k}"][1], getattr(run, k))
