@@ -46,7 +46,9 @@
   cores would not have spent) and the CPU overhead per task ((CPU of this process and all its
   child processes − serial CPU) / tasks; robust to other load on the machine), and, as a row, the
   speed-up that CPU time allows on 2 idle cores (2 · serial CPU / parallel CPU: an upper bound,
-  which ignores waiting and imbalance; not a measurement of wall time). The three results
+  which ignores waiting and imbalance; not a measurement of wall time). The engines' own cost per
+  task is also measured on 100 rows with 10 steps per cell (tasks of about a millisecond), against
+  serial, best of 5 interleaved rounds (CPU is read in 10 ms clock ticks per process). The three results
   must be bit-identical. Without ``distributed`` it says so and measures nothing.
 """
 
@@ -297,8 +299,8 @@ def bench_torch_chains(quick: bool):
     return rows, metrics
 
 
-_EXEC = dict(n_lr=12, n_rows=20, n_steps=100_000, n_chains=16, rounds=3)
-_EXEC_QUICK = dict(n_lr=4, n_rows=4, n_steps=2_000, n_chains=4, rounds=1)
+_EXEC = dict(n_lr=12, n_rows=20, n_steps=100_000, n_chains=16, rounds=3, tiny_rows=100, tiny_rounds=5)
+_EXEC_QUICK = dict(n_lr=4, n_rows=4, n_steps=2_000, n_chains=4, rounds=1, tiny_rows=8, tiny_rounds=1)
 
 
 def _warm_worker(pause: float = 0.0) -> int:
@@ -318,6 +320,31 @@ def _warm_pool(pool, n_workers: int) -> None:
         if len(seen) >= n_workers:
             return
     raise RuntimeError(f"only {len(seen)} of {n_workers} pool workers took a warm-up task")
+
+
+def _interleaved(sweep, executors, kw, rounds):
+    """Wall and CPU seconds of ``sweep(executor=..., **kw)`` per executor, rounds interleaved.
+
+    Serial (executor None) runs with one numba thread, like each task on a worker.
+    """
+    import numba
+
+    threads = numba.get_num_threads()
+    times = {name: [] for name in executors}
+    cpus = {name: [] for name in executors}
+    results = {}
+    for _ in range(rounds):
+        for name, executor in executors.items():
+            if executor is None:
+                numba.set_num_threads(1)
+            try:
+                cpu0, tic = _cpu_seconds(), time.perf_counter()
+                results[name] = sweep(executor=executor, **kw)
+                times[name].append(time.perf_counter() - tic)
+                cpus[name].append(_cpu_seconds() - cpu0)
+            finally:
+                numba.set_num_threads(threads)
+    return times, cpus, results
 
 
 def _cpu_seconds() -> float:
@@ -346,8 +373,6 @@ def bench_executors(quick: bool):
     import concurrent.futures as cf
     import multiprocessing
 
-    import numba
-
     from ._phase import sgd_stability_phase_diagram
 
     cfg = _EXEC_QUICK if quick else _EXEC
@@ -355,12 +380,8 @@ def bench_executors(quick: bool):
               y_values=np.linspace(0.5, 2.0, cfg["n_rows"]), n_steps=cfg["n_steps"], n_chains=cfg["n_chains"],
               width=4, seed=0, plot=False, progress=False)
     n_tasks, n_workers = cfg["n_rows"], 2
-    threads = numba.get_num_threads()
     saved = dict(os.environ)
     cluster = client = pool = None
-    times: dict[str, list[float]] = {"serial": [], "dask": [], "pool": []}
-    cpus: dict[str, list[float]] = {"serial": [], "dask": [], "pool": []}
-    results = {}
     try:
         cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                                            host="127.0.0.1", dashboard_address=None)
@@ -373,17 +394,10 @@ def bench_executors(quick: bool):
         _warm_pool(pool, n_workers)
         _warm_worker()
         executors = {"serial": None, "dask": client, "pool": pool}
-        for _ in range(cfg["rounds"]):
-            for name, executor in executors.items():
-                if executor is None:
-                    numba.set_num_threads(1)
-                try:
-                    cpu0, tic = _cpu_seconds(), time.perf_counter()
-                    results[name] = sgd_stability_phase_diagram(executor=executor, **kw)
-                    times[name].append(time.perf_counter() - tic)
-                    cpus[name].append(_cpu_seconds() - cpu0)
-                finally:
-                    numba.set_num_threads(threads)
+        times, cpus, results = _interleaved(sgd_stability_phase_diagram, executors, kw, cfg["rounds"])
+        # the engines' own cost: many rows of 10 steps per cell (tasks of about a millisecond)
+        tiny = {**kw, "n_steps": 10, "y_values": np.linspace(0.5, 2.0, cfg["tiny_rows"])}
+        tiny_t, tiny_c, _ = _interleaved(sgd_stability_phase_diagram, executors, tiny, cfg["tiny_rounds"])
     finally:
         if pool is not None:
             pool.shutdown()
@@ -407,7 +421,7 @@ def bench_executors(quick: bool):
             f"  serial, 1 numba thread: {serial:7.2f} s ({1e3 * serial / cells:.1f} ms per cell, "
             f"{serial / n_tasks:.2f} s per task); rounds {', '.join(f'{t:.2f}' for t in times['serial'])} s",
             f"  machine: {os.cpu_count()} logical CPUs, load average {', '.join(f'{v:.1f}' for v in os.getloadavg())} "
-            "after the run (other processes may share the cores: the CPU overhead is the robust number)"]
+            "after the run (other processes may share the cores: CPU times are the robust numbers)"]
     metrics = []
     labels = {"dask": f"Dask LocalCluster({n_workers})", "pool": f"forkserver ProcessPoolExecutor({n_workers})"}
     for name, label in labels.items():
@@ -418,6 +432,10 @@ def bench_executors(quick: bool):
                     f"(rounds {', '.join(f'{serial / t:.2f}' for t in times[name])}x); overhead per task: "
                     f"wall {1e3 * wall_over:7.1f} ms, CPU {1e3 * cpu_over:7.1f} ms; CPU-time bound on "
                     f"{n_workers} idle cores {n_workers * serial_cpu / cpu:.2f}x")
+        tiny_wall = (min(tiny_t[name]) - min(tiny_t["serial"])) / cfg["tiny_rows"]
+        tiny_cpu = (min(tiny_c[name]) - min(tiny_c["serial"])) / cfg["tiny_rows"]
+        rows.append(f"  {'':38s} {cfg['tiny_rows']} tiny tasks (10 steps per cell, best of {cfg['tiny_rounds']}): "
+                    f"overhead per task wall {1e3 * tiny_wall:6.2f} ms, CPU {1e3 * tiny_cpu:6.2f} ms")
         metrics.append(Metric(f"{label} / serial", serial / wall, target=1.8 if name == "dask" else None))
         metrics.append(Metric(f"{label} CPU overhead per task", 1e3 * cpu_over, unit="ms", higher_is_better=False))
     rows.append("  all three results bit-identical: True")
