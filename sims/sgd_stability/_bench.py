@@ -35,8 +35,8 @@
   the numba kernel on the machine's threads, 2 cores in CI); without CUDA that row says "no GPU".
 * ``sgd_stability.executors`` (issue 11): the simulated SGD phase diagram
   (``sgd_stability_phase_diagram(method="simulate")``, 20 noise rows × 12 learning rates, model A,
-  width 4, 16 chains × 100,000 steps per cell: about 30 ms a cell, 0.35 s a row, all in phase I so
-  that no chain stops early) run serially on one numba thread (``executor=None``), on a
+  width 4, 16 chains × 100,000 steps per cell: 21–40 ms a cell and 0.26–0.5 s a row on a shared
+  2-core machine, all in phase I so that no chain stops early) run serially on one numba thread (``executor=None``), on a
   2-worker Dask ``LocalCluster`` (127.0.0.1, no dashboard, one thread per worker) and on a
   ``ProcessPoolExecutor(2)`` with the ``forkserver`` context, rounds interleaved in one run. The
   engines start, and every worker loads the kernels, outside the timed region; dask's in-process
