@@ -33,11 +33,29 @@
   handles any law), the bridge two scalar multiply-adds in the rotated coordinates. With
   CUDA the bridge also runs on the GPU at a larger size: GPU / numba throughput (target >= 20 against
   the numba kernel on the machine's threads, 2 cores in CI); without CUDA that row says "no GPU".
+* ``sgd_stability.executors`` (issue 11): the simulated SGD phase diagram
+  (``sgd_stability_phase_diagram(method="simulate")``, 20 noise rows × 12 learning rates, model A,
+  width 4, 16 chains × 100,000 steps per cell: 21–40 ms a cell and 0.26–0.5 s a row on a shared
+  2-core machine, all in phase I so that no chain stops early) run serially on one numba thread (``executor=None``), on a
+  2-worker Dask ``LocalCluster`` (127.0.0.1, no dashboard, one thread per worker) and on a
+  ``ProcessPoolExecutor(2)`` with the ``forkserver`` context, rounds interleaved in one run. The
+  engines start, and every worker loads the kernels, outside the timed region; dask's in-process
+  nanny edits ``os.environ`` (OMP_NUM_THREADS, ...), which is restored. Reported: wall time and
+  speed-up over serial (target >= 1.8 for Dask on 2 idle cores; best round against best serial
+  round), the wall overhead per task ((2 · parallel − serial) / tasks: what two perfectly shared
+  cores would not have spent) and the CPU overhead per task ((CPU of this process and all its
+  child processes − serial CPU) / tasks; robust to other load on the machine), and, as a row, the
+  speed-up that CPU time allows on 2 idle cores (2 · serial CPU / parallel CPU: an upper bound,
+  which ignores waiting and imbalance; not a measurement of wall time). The engines' own cost per
+  task is also measured on 100 rows with 10 steps per cell (tasks of about a millisecond), against
+  serial, best of 5 interleaved rounds (CPU is read in 10 ms clock ticks per process). The three results
+  must be bit-identical. Without ``distributed`` it says so and measures nothing.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import random
 import time
 import warnings
@@ -278,4 +296,147 @@ def bench_torch_chains(quick: bool):
         metrics.append(Metric(f"GPU / numba ({threads} threads) throughput", gpu_rate / nb_rate, target=20.0))
     else:
         rows.append("  no GPU: the GPU / numba throughput ratio (target >= 20) was not measured")
+    return rows, metrics
+
+
+_EXEC = dict(n_lr=12, n_rows=20, n_steps=100_000, n_chains=16, rounds=3, tiny_rows=100, tiny_rounds=5)
+_EXEC_QUICK = dict(n_lr=4, n_rows=4, n_steps=2_000, n_chains=4, rounds=1, tiny_rows=8, tiny_rounds=1)
+
+
+def _warm_worker(pause: float = 0.0) -> int:
+    """Load the SGD kernel (numba cache) on a worker; return its pid (module-level: workers import it)."""
+    from ._sgd import simulate_two_layer
+
+    simulate_two_layer([0.05], 1.0, 10, 2, 0)
+    time.sleep(pause)
+    return os.getpid()
+
+
+def _warm_pool(pool, n_workers: int) -> None:
+    """Submit pairs of slow warm-ups until ``n_workers`` distinct processes have loaded the kernel."""
+    seen: set[int] = set()
+    for _ in range(20):
+        seen |= {f.result() for f in [pool.submit(_warm_worker, 0.3) for _ in range(n_workers)]}
+        if len(seen) >= n_workers:
+            return
+    raise RuntimeError(f"only {len(seen)} of {n_workers} pool workers took a warm-up task")
+
+
+def _interleaved(sweep, executors, kw, rounds):
+    """Wall and CPU seconds of ``sweep(executor=..., **kw)`` per executor, rounds interleaved.
+
+    Serial (executor None) runs with one numba thread, like each task on a worker.
+    """
+    import numba
+
+    threads = numba.get_num_threads()
+    times = {name: [] for name in executors}
+    cpus = {name: [] for name in executors}
+    results = {}
+    for _ in range(rounds):
+        for name, executor in executors.items():
+            if executor is None:
+                numba.set_num_threads(1)
+            try:
+                cpu0, tic = _cpu_seconds(), time.perf_counter()
+                results[name] = sweep(executor=executor, **kw)
+                times[name].append(time.perf_counter() - tic)
+                cpus[name].append(_cpu_seconds() - cpu0)
+            finally:
+                numba.set_num_threads(threads)
+    return times, cpus, results
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and all its descendants (workers, nannies, the forkserver)."""
+    import psutil
+
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        try:
+            total += sum(child.cpu_times()[:2])
+        except psutil.NoSuchProcess:  # a process gone between the listing and the reading
+            pass
+    return total
+
+
+@register_benchmark("sgd_stability.executors", "sgd_stability",
+                    "simulated SGD phase diagram: serial 1 thread vs Dask LocalCluster(2) vs forkserver pool(2) "
+                    "(target Dask >= 1.8x)")
+def bench_executors(quick: bool):
+    try:
+        import distributed
+    except ImportError:
+        return (["skipped: dask[distributed] is not installed, so the 2-worker Dask cluster cannot be measured "
+                 "(pip install 'dltheory[distributed]')"], [])
+    import concurrent.futures as cf
+    import multiprocessing
+
+    from ._phase import sgd_stability_phase_diagram
+
+    cfg = _EXEC_QUICK if quick else _EXEC
+    kw = dict(method="simulate", x_values=np.linspace(0.01, 0.15, cfg["n_lr"]),
+              y_values=np.linspace(0.5, 2.0, cfg["n_rows"]), n_steps=cfg["n_steps"], n_chains=cfg["n_chains"],
+              width=4, seed=0, plot=False, progress=False)
+    n_tasks, n_workers = cfg["n_rows"], 2
+    saved = dict(os.environ)
+    cluster = client = pool = None
+    try:
+        cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                           host="127.0.0.1", dashboard_address=None)
+        client = distributed.Client(cluster)
+        client.wait_for_workers(n_workers, timeout=120)
+        os.environ.clear()
+        os.environ.update(saved)          # the nanny wrote OMP_NUM_THREADS & co. into this process
+        client.run(_warm_worker)
+        pool = cf.ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("forkserver"))
+        _warm_pool(pool, n_workers)
+        _warm_worker()
+        executors = {"serial": None, "dask": client, "pool": pool}
+        times, cpus, results = _interleaved(sgd_stability_phase_diagram, executors, kw, cfg["rounds"])
+        # the engines' own cost: many rows of 10 steps per cell (tasks of about a millisecond)
+        tiny = {**kw, "n_steps": 10, "y_values": np.linspace(0.5, 2.0, cfg["tiny_rows"])}
+        tiny_t, tiny_c, _ = _interleaved(sgd_stability_phase_diagram, executors, tiny, cfg["tiny_rounds"])
+    finally:
+        if pool is not None:
+            pool.shutdown()
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+        os.environ.clear()
+        os.environ.update(saved)
+
+    same = all(np.array_equal(results[name].values[k], results["serial"].values[k])
+               for name in ("dask", "pool") for k in results["serial"].values)
+    same = same and all(np.array_equal(results[n].labels, results["serial"].labels) for n in ("dask", "pool"))
+    if not same:
+        raise RuntimeError("the phase diagram differs between executors: it must be bit-identical")
+    serial, serial_cpu = min(times["serial"]), min(cpus["serial"])
+    cells = cfg["n_rows"] * cfg["n_lr"]
+    rows = [f"simulated SGD phase diagram (model A, width 4, phase I): {cfg['n_rows']} rows x {cfg['n_lr']} cells, "
+            f"{cfg['n_chains']} chains x {cfg['n_steps']} steps per cell; one task per row ({n_tasks} tasks); "
+            f"{cfg['rounds']} round(s) interleaved, best round shown",
+            f"  serial, 1 numba thread: {serial:7.2f} s ({1e3 * serial / cells:.1f} ms per cell, "
+            f"{serial / n_tasks:.2f} s per task); rounds {', '.join(f'{t:.2f}' for t in times['serial'])} s",
+            f"  machine: {os.cpu_count()} logical CPUs, load average {', '.join(f'{v:.1f}' for v in os.getloadavg())} "
+            "after the run (other processes may share the cores: CPU times are the robust numbers)"]
+    metrics = []
+    labels = {"dask": f"Dask LocalCluster({n_workers})", "pool": f"forkserver ProcessPoolExecutor({n_workers})"}
+    for name, label in labels.items():
+        wall, cpu = min(times[name]), min(cpus[name])
+        wall_over = (n_workers * wall - serial) / n_tasks
+        cpu_over = (cpu - serial_cpu) / n_tasks
+        rows.append(f"  {label:38s} {wall:7.2f} s, {serial / wall:5.2f}x serial "
+                    f"(rounds {', '.join(f'{serial / t:.2f}' for t in times[name])}x); overhead per task: "
+                    f"wall {1e3 * wall_over:7.1f} ms, CPU {1e3 * cpu_over:7.1f} ms; CPU-time bound on "
+                    f"{n_workers} idle cores {n_workers * serial_cpu / cpu:.2f}x")
+        tiny_wall = (min(tiny_t[name]) - min(tiny_t["serial"])) / cfg["tiny_rows"]
+        tiny_cpu = (min(tiny_c[name]) - min(tiny_c["serial"])) / cfg["tiny_rows"]
+        rows.append(f"  {'':38s} {cfg['tiny_rows']} tiny tasks (10 steps per cell, best of {cfg['tiny_rounds']}): "
+                    f"overhead per task wall {1e3 * tiny_wall:6.2f} ms, CPU {1e3 * tiny_cpu:6.2f} ms")
+        metrics.append(Metric(f"{label} / serial", serial / wall, target=1.8 if name == "dask" else None))
+        metrics.append(Metric(f"{label} CPU overhead per task", 1e3 * cpu_over, unit="ms", higher_is_better=False))
+    rows.append("  all three results bit-identical: True")
     return rows, metrics

@@ -14,6 +14,9 @@ b = u − w evolve by the scalar factors 1 ± λc_t, so the phase is decided by
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import os
+
 import numpy as np
 
 from theory.sgd_stability import (
@@ -24,8 +27,10 @@ from theory.sgd_stability import (
     model_b_law,
     phase_boundaries,
 )
-from theory.validate import as_finite_array, as_finite_scalar, format_value
+from theory.validate import as_finite_array, as_finite_scalar, as_seed, format_value
 
+from .._checkpoint import checkpoint_store
+from .._parallel import derive_seed, resolve_executor, run_tasks
 from ..phase import PhaseDiagram
 
 __all__ = ["sgd_stability_phase_diagram"]
@@ -45,7 +50,7 @@ def _law(model, noise, batch_size, kappa, s1):
 def sgd_stability_phase_diagram(*, x="lr", y="noise", x_values=None, y_values=None, method="analytic",
                                 model="A", noise=6.0, batch_size=1, kappa=1.0, s1=1.0, criterion="l2",
                                 n_samples=200_000, n_steps=20_000, n_chains=16, width=4, seed=0,
-                                plot=True) -> PhaseDiagram:
+                                plot=True, executor=None, checkpoint_dir=None, progress=None) -> PhaseDiagram:
     r"""Phase diagram of SGD at the origin saddle of f(x) = Σ_i u_i σ(w_i x).
 
     Phases (docs/sgd_stability.md#phases-of-the-two-layer-net, E c > 0): ``"Ia"``/``"Ib"`` correct learning (Λ₊ > 0 > Λ₋; Ib if also
@@ -77,7 +82,34 @@ def sgd_stability_phase_diagram(*, x="lr", y="noise", x_values=None, y_values=No
     n_steps, n_chains, width : int
         Nonlinear SGD run length, trajectories per cell and hidden width for ``"simulate"``.
     seed : int
+        ``"qr"``: cell (j, i) (row j of ``y_values``, column i of ``x_values``) samples with
+        ``sims._parallel.derive_seed(seed, j, i)``; ``"simulate"``: row j is one
+        ``simulate_two_layer`` call with seed ``derive_seed(seed, j)``. Every cell's stream is a
+        function of (seed, its index) alone, so the result does not depend on the order or the
+        place in which rows run, and different seeds never share a stream.
+
+        .. versionchanged:: 0.2.0
+           The per-cell (``"qr"``) and per-row (``"simulate"``) seeds are derived by
+           ``derive_seed`` (a ``numpy.random.SeedSequence`` mix of the seed and the index)
+           instead of ``seed + j·len(x_values) + i`` and ``seed + j``, which collided across
+           seeds (seed 0's cell 1 was seed 1's cell 0). Results of these two methods differ from
+           dltheory 0.1.0 at the same seed; ``"analytic"`` is unchanged.
     plot : bool
+    executor : None, concurrent.futures.Executor or distributed.Client, default None
+        Where the rows run: ``"qr"`` and ``"simulate"`` submit one task per row of ``y_values``.
+        None: in this process with numba's threads, as always. Otherwise any
+        ``concurrent.futures.Executor`` (a process pool with a ``forkserver`` or ``spawn``
+        context, loky, ``mpi4py.futures``, a Dask client's ``get_executor()``) or a
+        ``distributed.Client``; each task then runs numba on one thread unless the worker's
+        ``NUMBA_NUM_THREADS`` says otherwise. The result is bit-identical whichever ran it; the
+        executor is not shut down (docs/cluster.md). ``"analytic"`` accepts it but always runs
+        here: its exact exponents take milliseconds per row, less than a task's overhead.
+    checkpoint_dir : str, os.PathLike or None, default None
+        ``"qr"`` and ``"simulate"``: save each finished row under this folder, so that a rerun
+        with the same arguments resumes after an interruption (``sims._checkpoint``); ignored by
+        ``"analytic"``.
+    progress : bool or None, default None
+        A progress bar over rows (``"qr"``, ``"simulate"``); None shows it only on a terminal.
 
     Returns
     -------
@@ -116,6 +148,13 @@ def sgd_stability_phase_diagram(*, x="lr", y="noise", x_values=None, y_values=No
         raise ValueError("y_values (batch sizes) must be integers >= 1")
     noise = as_finite_scalar(noise, "noise")
 
+    if method == "analytic" and executor is not None and not isinstance(executor, cf.Executor):
+        resolve_executor(executor)  # analytic runs here, but a wrong kind is still refused
+    if progress is not None and not isinstance(progress, (bool, np.bool_)):
+        raise ValueError(f"progress must be a bool or None; got {type(progress).__name__}")
+    if checkpoint_dir is not None and not isinstance(checkpoint_dir, (str, os.PathLike)):
+        raise ValueError(f"checkpoint_dir must be a str, os.PathLike or None; got {type(checkpoint_dir).__name__}")
+
     cells = [(float(v), int(batch_size)) if y == "noise" else (noise, int(v)) for v in ys]
     shape = (len(ys), len(lrs))
     lam_p, lam_m = np.empty(shape), np.empty(shape)
@@ -128,33 +167,42 @@ def sgd_stability_phase_diagram(*, x="lr", y="noise", x_values=None, y_values=No
         m1, m2 = law_moment(law, 1), law_moment(law, 2)
         ms_minus[j] = 1.0 - 2.0 * lrs * m1 + lrs**2 * m2
         gd_minus[j] = (1.0 - lrs * m1) ** 2
-        if method == "qr":
-            from ._qr import lyapunov_monte_carlo
-
-            for i, lr in enumerate(lrs):
-                cell_seed = seed + j * len(lrs) + i  # per-cell stream: results do not depend on order
-                plus = lyapunov_monte_carlo(lr, _negated(law), n_samples, cell_seed)
-                minus = lyapunov_monte_carlo(lr, law, n_samples, cell_seed)
-                lam_p[j, i], se_p[j, i] = plus.exponent, plus.standard_error
-                lam_m[j, i], se_m[j, i] = minus.exponent, minus.standard_error
-        else:
+        if method != "qr":
             lam_p[j] = expected_log_abs(1.0, lrs, law)
             lam_m[j] = expected_log_abs(1.0, -lrs, law)
         labels[j] = classify_phase(lrs, law, criterion=criterion)
+
+    if method != "analytic":
+        seed = as_seed(seed)
+        # what a checkpointed row depends on, besides the method's own sizes
+        grid = dict(lrs=[float(v) for v in lrs], cells=[[float(a), int(b)] for a, b in cells], model=model,
+                    kappa=float(kappa), seed=seed)
+    if method == "qr":
+        # one task per row; cell (j, i) draws from derive_seed(seed, j, i) (order- and executor-free)
+        specs = [dict(lrs=tuple(grid["lrs"]), sigma=sigma, batch_size=S, kappa=float(kappa), s1=float(s1),
+                      n_samples=int(n_samples), seeds=tuple(derive_seed(seed, j, i) for i in range(len(lrs))))
+                 for j, (sigma, S) in enumerate(cells)]
+        store = checkpoint_store(checkpoint_dir, "sgd_stability_qr", {**grid, "s1": float(s1),
+                                                                      "n_samples": int(n_samples)})
+        rows = run_tasks(_qr_row, specs, executor=executor, progress=progress, desc="sgd_stability qr rows",
+                         store=store)
+        for j, row in enumerate(rows):
+            lam_p[j], se_p[j] = row["lambda_plus"], row["se_plus"]
+            lam_m[j], se_m[j] = row["lambda_minus"], row["se_minus"]
     undecided = (np.abs(lam_p) < _SE_BAND * se_p) | (np.abs(lam_m) < _SE_BAND * se_m)
     labels = np.where(undecided, "undecided", labels).astype(str)
 
     if method == "simulate":
-        from ._sgd import simulate_two_layer
-
-        sigmas = np.array([c[0] for c in cells])
-        sizes = np.array([c[1] for c in cells])
-        fractions = {k: np.empty(shape) for k in _OUTCOME_LABELS}
-        for j in range(len(cells)):
-            run = simulate_two_layer(lrs, sigmas[j], n_steps, n_chains, seed + j, width=width,
-                                     batch_size=int(sizes[j]), data=model, kappa=kappa)
-            for k in _OUTCOME_LABELS:
-                fractions[k][j] = getattr(run, k)
+        # one simulate_two_layer call (one row) per task, seeded by derive_seed(seed, j)
+        specs = [dict(lrs=tuple(grid["lrs"]), sigma=sigma, batch_size=S, n_steps=int(n_steps),
+                      n_chains=int(n_chains), width=int(width), model=model, kappa=float(kappa),
+                      seed=derive_seed(seed, j))
+                 for j, (sigma, S) in enumerate(cells)]
+        store = checkpoint_store(checkpoint_dir, "sgd_stability_simulate",
+                                 {**grid, "n_steps": int(n_steps), "n_chains": int(n_chains), "width": int(width)})
+        rows = run_tasks(_simulate_row, specs, executor=executor, progress=progress,
+                         desc="sgd_stability simulate rows", store=store)
+        fractions = {k: np.stack([row[k] for row in rows]).reshape(shape) for k in _OUTCOME_LABELS}
         values.update({f"fraction_{k}": v for k, v in fractions.items()})
         stacked = np.stack([fractions[k] for k in _OUTCOME_LABELS])
         majority = np.array(list(_OUTCOME_LABELS.values()))[stacked.argmax(axis=0)]
@@ -175,6 +223,30 @@ def sgd_stability_phase_diagram(*, x="lr", y="noise", x_values=None, y_values=No
 
         result = PhaseDiagram(**{**result.__dict__, "figure": plot_sgd_phase_diagram(result)})
     return result
+
+
+def _qr_row(*, lrs, sigma, batch_size, kappa, s1, n_samples, seeds):
+    """Task: Monte-Carlo Λ± and their SEs for one row (model A), cell i seeded by ``seeds[i]``."""
+    from ._qr import lyapunov_monte_carlo
+
+    law = _law("A", sigma, batch_size, kappa, s1)
+    out = {k: np.empty(len(lrs)) for k in ("lambda_plus", "se_plus", "lambda_minus", "se_minus")}
+    for i, (lr, cell_seed) in enumerate(zip(lrs, seeds)):
+        # the same samples for both signs (common random numbers), as for every cell before 0.2.0
+        plus = lyapunov_monte_carlo(lr, _negated(law), n_samples, cell_seed)
+        minus = lyapunov_monte_carlo(lr, law, n_samples, cell_seed)
+        out["lambda_plus"][i], out["se_plus"][i] = plus.exponent, plus.standard_error
+        out["lambda_minus"][i], out["se_minus"][i] = minus.exponent, minus.standard_error
+    return out
+
+
+def _simulate_row(*, lrs, sigma, batch_size, n_steps, n_chains, width, model, kappa, seed):
+    """Task: outcome fractions of nonlinear SGD for one row (one ``simulate_two_layer`` call)."""
+    from ._sgd import simulate_two_layer
+
+    run = simulate_two_layer(np.asarray(lrs), sigma, n_steps, n_chains, seed, width=width, batch_size=batch_size,
+                             data=model, kappa=kappa)
+    return {k: getattr(run, k) for k in _OUTCOME_LABELS}
 
 
 def _negated(law):
