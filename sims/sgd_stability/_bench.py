@@ -34,12 +34,14 @@
   CUDA the bridge also runs on the GPU at a larger size: GPU / numba throughput (target >= 20 against
   the numba kernel on the machine's threads, 2 cores in CI); without CUDA that row says "no GPU".
 * ``sgd_stability.executors`` (issue 11): the simulated SGD phase diagram
-  (``sgd_stability_phase_diagram(method="simulate")``, 20 noise rows × 12 learning rates, model A,
-  width 4, 16 chains × 100,000 steps per cell: 21–40 ms a cell and 0.26–0.5 s a row on a shared
-  2-core machine, all in phase I so that no chain stops early) run serially on one numba thread (``executor=None``), on a
-  2-worker Dask ``LocalCluster`` (127.0.0.1, no dashboard, one thread per worker) and on a
-  ``ProcessPoolExecutor(2)`` with the ``forkserver`` context, rounds interleaved in one run. The
-  engines start, and every worker loads the kernels, outside the timed region; dask's in-process
+  (``sgd_stability_phase_diagram(method="simulate")``, 20 noise rows × 30 learning rates, model A,
+  width 4, 16 chains × 100,000 steps per cell: about 20 ms a cell and 0.6 s a row on this 2-core
+  machine when idle, all in phase I so that no chain stops early) run serially on one numba thread
+  (``executor=None``), on a 2-worker Dask ``LocalCluster`` (127.0.0.1, one thread per worker), the
+  same with the workers' statistical profiler off, and on a ``ProcessPoolExecutor(2)`` with the
+  ``forkserver`` context, rounds interleaved in one run. Each engine is started for its turn and
+  closed after it (an idle Dask cluster's heartbeats would otherwise slow the other engines); the
+  start and every worker's loading of the kernels are outside the timed region; dask's in-process
   nanny edits ``os.environ`` (OMP_NUM_THREADS, ...), which is restored. Reported: wall time and
   speed-up over serial (target >= 1.8 for Dask on 2 idle cores; best round against best serial
   round), the wall overhead per task ((2 · parallel − serial) / tasks: what two perfectly shared
@@ -48,12 +50,13 @@
   speed-up that CPU time allows on 2 idle cores (2 · serial CPU / parallel CPU: an upper bound,
   which ignores waiting and imbalance; not a measurement of wall time). The engines' own cost per
   task is also measured on 100 rows with 10 steps per cell (tasks of about a millisecond), against
-  serial, best of 5 interleaved rounds (CPU is read in 10 ms clock ticks per process). The three results
-  must be bit-identical. Without ``distributed`` it says so and measures nothing.
+  serial, best of the same interleaved rounds (CPU is read in 10 ms clock ticks per process). The
+  four results must be bit-identical. Without ``distributed`` it says so and measures nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import random
@@ -299,8 +302,8 @@ def bench_torch_chains(quick: bool):
     return rows, metrics
 
 
-_EXEC = dict(n_lr=12, n_rows=20, n_steps=100_000, n_chains=16, rounds=3, tiny_rows=100, tiny_rounds=5)
-_EXEC_QUICK = dict(n_lr=4, n_rows=4, n_steps=2_000, n_chains=4, rounds=1, tiny_rows=8, tiny_rounds=1)
+_EXEC = dict(n_lr=30, n_rows=20, n_steps=100_000, n_chains=16, rounds=3, tiny_rows=100)
+_EXEC_QUICK = dict(n_lr=4, n_rows=4, n_steps=2_000, n_chains=4, rounds=1, tiny_rows=8)
 
 
 def _warm_worker(pause: float = 0.0) -> int:
@@ -322,29 +325,66 @@ def _warm_pool(pool, n_workers: int) -> None:
     raise RuntimeError(f"only {len(seen)} of {n_workers} pool workers took a warm-up task")
 
 
-def _interleaved(sweep, executors, kw, rounds):
-    """Wall and CPU seconds of ``sweep(executor=..., **kw)`` per executor, rounds interleaved.
+def _interleaved(sweep, engines, sizes, rounds):
+    """Wall and CPU seconds of ``sweep(executor=..., **kw)`` per engine and size, rounds interleaved.
 
-    Serial (executor None) runs with one numba thread, like each task on a worker.
+    ``engines`` maps a name to None (serial, one numba thread, like each task on a worker) or to a
+    context-manager factory yielding a warmed executor. Each engine is started for its turn and
+    closed after it, so an idle cluster's background work never slows another engine's turn.
+    ``sizes`` maps a name to the sweep's keyword arguments; every size runs on the engine in its turn.
     """
     import numba
 
     threads = numba.get_num_threads()
-    times = {name: [] for name in executors}
-    cpus = {name: [] for name in executors}
+    times = {(e, z): [] for e in engines for z in sizes}
+    cpus = {(e, z): [] for e in engines for z in sizes}
     results = {}
     for _ in range(rounds):
-        for name, executor in executors.items():
-            if executor is None:
-                numba.set_num_threads(1)
-            try:
-                cpu0, tic = _cpu_seconds(), time.perf_counter()
-                results[name] = sweep(executor=executor, **kw)
-                times[name].append(time.perf_counter() - tic)
-                cpus[name].append(_cpu_seconds() - cpu0)
-            finally:
-                numba.set_num_threads(threads)
+        for name, factory in engines.items():
+            with (contextlib.nullcontext() if factory is None else factory()) as executor:
+                for size, kw in sizes.items():
+                    if executor is None:
+                        numba.set_num_threads(1)
+                    try:
+                        cpu0, tic = _cpu_seconds(), time.perf_counter()
+                        results[name, size] = sweep(executor=executor, **kw)
+                        times[name, size].append(time.perf_counter() - tic)
+                        cpus[name, size].append(_cpu_seconds() - cpu0)
+                    finally:
+                        numba.set_num_threads(threads)
     return times, cpus, results
+
+
+@contextlib.contextmanager
+def _dask_cluster(n_workers: int, profile: bool):
+    """A warmed 2-process Dask LocalCluster's client; the environment the nanny edits is restored."""
+    import dask
+    import distributed
+
+    saved = dict(os.environ)
+    try:
+        with dask.config.set({"distributed.worker.profile.enabled": profile}):
+            cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                               host="127.0.0.1", dashboard_address="127.0.0.1:0")
+        with cluster, distributed.Client(cluster) as client:
+            client.wait_for_workers(n_workers, timeout=120)
+            os.environ.clear()
+            os.environ.update(saved)      # the nanny wrote OMP_NUM_THREADS & co. into this process
+            client.run(_warm_worker)
+            yield client
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextlib.contextmanager
+def _process_pool(n_workers: int):
+    import concurrent.futures as cf
+    import multiprocessing
+
+    with cf.ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+        _warm_pool(pool, n_workers)
+        yield pool
 
 
 def _cpu_seconds() -> float:
@@ -362,17 +402,14 @@ def _cpu_seconds() -> float:
 
 
 @register_benchmark("sgd_stability.executors", "sgd_stability",
-                    "simulated SGD phase diagram: serial 1 thread vs Dask LocalCluster(2) vs forkserver pool(2) "
+                    "simulated SGD phase diagram: serial 1 thread vs Dask LocalCluster(2) (default, and worker profiler off) vs forkserver pool(2) "
                     "(target Dask >= 1.8x)")
 def bench_executors(quick: bool):
     try:
-        import distributed
+        import distributed  # noqa: F401
     except ImportError:
         return (["skipped: dask[distributed] is not installed, so the 2-worker Dask cluster cannot be measured "
                  "(pip install 'dltheory[distributed]')"], [])
-    import concurrent.futures as cf
-    import multiprocessing
-
     from ._phase import sgd_stability_phase_diagram
 
     cfg = _EXEC_QUICK if quick else _EXEC
@@ -380,37 +417,27 @@ def bench_executors(quick: bool):
               y_values=np.linspace(0.5, 2.0, cfg["n_rows"]), n_steps=cfg["n_steps"], n_chains=cfg["n_chains"],
               width=4, seed=0, plot=False, progress=False)
     n_tasks, n_workers = cfg["n_rows"], 2
-    saved = dict(os.environ)
-    cluster = client = pool = None
-    try:
-        cluster = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                           host="127.0.0.1", dashboard_address=None)
-        client = distributed.Client(cluster)
-        client.wait_for_workers(n_workers, timeout=120)
-        os.environ.clear()
-        os.environ.update(saved)          # the nanny wrote OMP_NUM_THREADS & co. into this process
-        client.run(_warm_worker)
-        pool = cf.ProcessPoolExecutor(n_workers, mp_context=multiprocessing.get_context("forkserver"))
-        _warm_pool(pool, n_workers)
-        _warm_worker()
-        executors = {"serial": None, "dask": client, "pool": pool}
-        times, cpus, results = _interleaved(sgd_stability_phase_diagram, executors, kw, cfg["rounds"])
-        # the engines' own cost: many rows of 10 steps per cell (tasks of about a millisecond)
-        tiny = {**kw, "n_steps": 10, "y_values": np.linspace(0.5, 2.0, cfg["tiny_rows"])}
-        tiny_t, tiny_c, _ = _interleaved(sgd_stability_phase_diagram, executors, tiny, cfg["tiny_rounds"])
-    finally:
-        if pool is not None:
-            pool.shutdown()
-        if client is not None:
-            client.close()
-        if cluster is not None:
-            cluster.close()
-        os.environ.clear()
-        os.environ.update(saved)
+    _warm_worker()
+    # Dask's defaults, and the same with the workers' statistical profiler off (it samples every
+    # thread's stack every 10 ms); each engine runs alone in its turn
+    engines = {"serial": None,
+               "dask": lambda: _dask_cluster(n_workers, profile=True),
+               "dask_noprofile": lambda: _dask_cluster(n_workers, profile=False),
+               "pool": lambda: _process_pool(n_workers)}
+    # the engines' own cost: many rows of 10 steps per cell (tasks of about a millisecond)
+    tiny_kw = {**kw, "n_steps": 10, "y_values": np.linspace(0.5, 2.0, cfg["tiny_rows"])}
+    both_t, both_c, both_r = _interleaved(sgd_stability_phase_diagram, engines, {"sweep": kw, "tiny": tiny_kw},
+                                          cfg["rounds"])
+    times = {e: both_t[e, "sweep"] for e in engines}
+    cpus = {e: both_c[e, "sweep"] for e in engines}
+    results = {e: both_r[e, "sweep"] for e in engines}
+    tiny_t = {e: both_t[e, "tiny"] for e in engines}
+    tiny_c = {e: both_c[e, "tiny"] for e in engines}
 
+    others = ("dask", "dask_noprofile", "pool")
     same = all(np.array_equal(results[name].values[k], results["serial"].values[k])
-               for name in ("dask", "pool") for k in results["serial"].values)
-    same = same and all(np.array_equal(results[n].labels, results["serial"].labels) for n in ("dask", "pool"))
+               for name in others for k in results["serial"].values)
+    same = same and all(np.array_equal(results[n].labels, results["serial"].labels) for n in others)
     if not same:
         raise RuntimeError("the phase diagram differs between executors: it must be bit-identical")
     serial, serial_cpu = min(times["serial"]), min(cpus["serial"])
@@ -423,7 +450,8 @@ def bench_executors(quick: bool):
             f"  machine: {os.cpu_count()} logical CPUs, load average {', '.join(f'{v:.1f}' for v in os.getloadavg())} "
             "after the run (other processes may share the cores: CPU times are the robust numbers)"]
     metrics = []
-    labels = {"dask": f"Dask LocalCluster({n_workers})", "pool": f"forkserver ProcessPoolExecutor({n_workers})"}
+    labels = {"dask": f"Dask LocalCluster({n_workers})", "dask_noprofile": "  same, worker profiler off",
+              "pool": f"forkserver ProcessPoolExecutor({n_workers})"}
     for name, label in labels.items():
         wall, cpu = min(times[name]), min(cpus[name])
         wall_over = (n_workers * wall - serial) / n_tasks
@@ -434,9 +462,10 @@ def bench_executors(quick: bool):
                     f"{n_workers} idle cores {n_workers * serial_cpu / cpu:.2f}x")
         tiny_wall = (min(tiny_t[name]) - min(tiny_t["serial"])) / cfg["tiny_rows"]
         tiny_cpu = (min(tiny_c[name]) - min(tiny_c["serial"])) / cfg["tiny_rows"]
-        rows.append(f"  {'':38s} {cfg['tiny_rows']} tiny tasks (10 steps per cell, best of {cfg['tiny_rounds']}): "
+        rows.append(f"  {'':38s} {cfg['tiny_rows']} tiny tasks (10 steps per cell, best of {cfg['rounds']}): "
                     f"overhead per task wall {1e3 * tiny_wall:6.2f} ms, CPU {1e3 * tiny_cpu:6.2f} ms")
-        metrics.append(Metric(f"{label} / serial", serial / wall, target=1.8 if name == "dask" else None))
-        metrics.append(Metric(f"{label} CPU overhead per task", 1e3 * cpu_over, unit="ms", higher_is_better=False))
-    rows.append("  all three results bit-identical: True")
+        name_ = label.strip() if name != "dask_noprofile" else f"Dask LocalCluster({n_workers}), profiler off"
+        metrics.append(Metric(f"{name_} / serial", serial / wall, target=1.8 if name.startswith("dask") else None))
+        metrics.append(Metric(f"{name_} CPU overhead per task", 1e3 * cpu_over, unit="ms", higher_is_better=False))
+    rows.append("  all four results bit-identical: True")
     return rows, metrics

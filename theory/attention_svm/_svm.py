@@ -59,7 +59,7 @@ class AttentionSVMCertificate:
     status : str
         The solver's status.
     min_margin : float
-        $\min_{i,t\ne\alpha_i}(x_{i\alpha_i} - x_{it})^\top W z_i$, at least $1 - $ tol.
+        $\min_{i,t\ne\alpha_i}(x_{i\alpha_i} - x_{it})^\top W z_i$, at least $1 - \mathrm{tol}$.
     objective : float
         $\|W\|_F$ or $\|W\|_\star$.
     lower_bound : float
@@ -71,7 +71,7 @@ class AttentionSVMCertificate:
     n_active : int
         Active constraints (support tokens).
     active : numpy.ndarray
-        Bool (n, T) mask of the support tokens $t$ (margin $\le 1 + $ tol).
+        Bool (n, T) mask of the support tokens $t$ (margin $\le 1 + \mathrm{tol}$).
     solve_time : float
         Seconds spent in the solver.
     passed : bool
