@@ -32,14 +32,23 @@ _DOCS_REF = re.compile(r'(?<![\w/"#=])docs/(\w+)\.md#([a-z0-9-]+)')
 _FIGURE_IMG = re.compile(r'(<img [^>]*src="([^"]*figures/[^"]+)"[^>]*>)')
 
 
+_UNKNOWN_COMMAND = re.compile(r"<m[ion][^>]*>(\\[A-Za-z]+)</m[ion]>")
+
+
 def _to_mathml(tex: str, display: str, where: str) -> str:
     from latex2mathml.converter import convert
 
     source = html.unescape(tex).strip()
     try:
-        return convert(source, display=display)
+        mathml = convert(source, display=display)
     except Exception as exc:  # noqa: BLE001 - any converter failure is a broken formula on the page
         raise ValueError(f"{where}: cannot render formula {source!r}: {exc}") from exc
+    # a command the converter does not know (\arg, say) comes through as its own name in a token
+    unknown = _UNKNOWN_COMMAND.search(mathml)
+    if unknown:
+        raise ValueError(f"{where}: formula {source!r} uses {unknown.group(1)}, which latex2mathml does not know "
+                         "(write e.g. \\mathrm{arg\\,min} instead of \\arg\\min)")
+    return mathml
 
 
 def on_page_content(content: str, page, config, files) -> str:

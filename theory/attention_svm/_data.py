@@ -3,7 +3,7 @@ r"""Validated inputs, token scores and random instances of one-layer softmax att
 Model (Tarzanagh et al. 2023, the model): sequence $X_i \in \mathbb R^{T\times d}$ (rows $x_{it}$),
 query $z_i \in \mathbb R^d$, attention weights $s_i = S(X_i W z_i)$, prediction
 $f_i = v^\top X_i^\top s_i$, label $Y_i \in \{\pm 1\}$. The token scores
-$\gamma_{it} = Y_i\,v^\top x_{it}$ rank the tokens; $\mathrm{opt}_i = \arg\max_t \gamma_{it}$.
+$\gamma_{it} = Y_i\,v^\top x_{it}$ rank the tokens; $\mathrm{opt}_i = \mathrm{arg\,max}_t \gamma_{it}$.
 Derivations: docs/attention_svm.md#the-model-and-the-att-svm.
 """
 
@@ -49,7 +49,7 @@ class AttentionData:
 
     @property
     def optimal(self) -> np.ndarray:
-        r"""$\mathrm{opt}_i = \arg\max_t \gamma_{it}$, shape (n,)."""
+        r"""$\mathrm{opt}_i = \mathrm{arg\,max}_t \gamma_{it}$, shape (n,)."""
         return np.argmax(self.scores, axis=1)
 
 
@@ -149,7 +149,7 @@ def token_scores(X, y, v) -> np.ndarray:
 
 
 def optimal_selection(X, y, v) -> np.ndarray:
-    r"""The globally optimal tokens $\mathrm{opt}_i = \arg\max_t \gamma_{it}$ (first on ties).
+    r"""The globally optimal tokens $\mathrm{opt}_i = \mathrm{arg\,max}_t \gamma_{it}$ (first on ties).
 
     Parameters
     ----------

@@ -1,6 +1,6 @@
 r"""Norm-ball regularisation paths of attention and the (K, Q) ↔ nuclear-ball identity.
 
-Tarzanagh et al. (2023), regularisation-path results: along $W_R \in \arg\min_{\|W\| \le R}\mathcal L(W)$ the direction
+Tarzanagh et al. (2023), regularisation-path results: along $W_R \in \mathrm{arg\,min}_{\|W\| \le R}\mathcal L(W)$ the direction
 $W_R/R$ approaches the Frobenius SVM (ball in $\|\cdot\|_F$, the $W$-parameterisation) or the nuclear
 SVM. The $(K, Q)$ path is the nuclear one because, for $K, Q \in \mathbb R^{d\times m}$ with $m \ge d$,
 
@@ -136,7 +136,7 @@ def _dual_norm(G, norm):
 
 @guard_numerics
 def regularization_path(X, z, y, v, radii, norm: str = "fro", *, steps: int = 3000, tol: float = 1e-9) -> AttentionPath:
-    r"""$W_R \in \arg\min_{\|W\|\le R}\mathcal L(W)$ along increasing radii (Tarzanagh et al. 2023, regularisation paths).
+    r"""$W_R \in \mathrm{arg\,min}_{\|W\|\le R}\mathcal L(W)$ along increasing radii (Tarzanagh et al. 2023, regularisation paths).
 
     Projected normalised gradient descent with Armijo backtracking, warm-started across radii
     (module doc); each radius stops after ``steps`` accepted steps or when the relative

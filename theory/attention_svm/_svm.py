@@ -2,7 +2,7 @@ r"""The attention SVMs (Tarzanagh et al. 2023), certified: Frobenius (W) and nuc
 
 For a selection $\alpha = (\alpha_i)$ of one token per sequence,
 
-$$W^{mm}_\alpha = \arg\min_W \|W\|\quad\text{s.t.}\quad (x_{i\alpha_i} - x_{it})^\top W z_i \ge 1
+$$W^{mm}_\alpha = \mathrm{arg\,min}_W \|W\|\quad\text{s.t.}\quad (x_{i\alpha_i} - x_{it})^\top W z_i \ge 1
 \quad \forall i,\ t \ne \alpha_i,$$
 
 with $\|\cdot\|_F$ (Att-SVM, the $W$-parameterisation) or the nuclear norm $\|\cdot\|_\star$
@@ -206,7 +206,7 @@ def _scaled(X, z):
 def max_margin(X, z, selection, norm: str = "fro", *, method: str = "auto", return_certificate: bool = False):
     r"""The attention SVM $W^{mm}$ for a token selection (Tarzanagh et al. 2023, Att-SVM / Att-SVM⋆), certified.
 
-    $$W^{mm} = \arg\min_W \|W\| \quad\text{s.t.}\quad (x_{i\alpha_i} - x_{it})^\top W z_i \ge 1
+    $$W^{mm} = \mathrm{arg\,min}_W \|W\| \quad\text{s.t.}\quad (x_{i\alpha_i} - x_{it})^\top W z_i \ge 1
     \quad \forall i \in [n],\ t \ne \alpha_i,$$
 
     with $\|W\|_F$ (``norm="fro"``: the limit direction of the $W$-parameterisation) or the
@@ -343,7 +343,7 @@ def is_locally_optimal(X, z, selection, scores, norm: str = "fro") -> bool:
 
 
 def prompt_max_margin(X, W, selection, *, return_certificate: bool = False):
-    r"""The prompt-tuning SVM (Tarzanagh et al. 2023a, MMTS): $p^{mm} = \arg\min\|p\|$ s.t.
+    r"""The prompt-tuning SVM (Tarzanagh et al. 2023a, MMTS): $p^{mm} = \mathrm{arg\,min}\|p\|$ s.t.
     $(x_{i\alpha_i} - x_{it})^\top W p \ge 1$ for all $i$, $t \ne \alpha_i$, certified.
 
     The model $f(X) = v^\top X^\top S(XWp)$ with a trainable prompt $p$: the same engine with

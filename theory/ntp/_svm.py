@@ -1,6 +1,6 @@
 r"""The NTP-SVM (Thrampoulidis 2024, Def. 3) and the SVMs it generalises, on the shared engine.
 
-$W^{mm} = \arg\min \|W\|$ subject to (6a) $(e_z - e_{z'})^\top W \bar h_j = 0$ for $z, z' \in S_j$ and
+$W^{mm} = \mathrm{arg\,min} \|W\|$ subject to (6a) $(e_z - e_{z'})^\top W \bar h_j = 0$ for $z, z' \in S_j$ and
 (6b) $(e_z - e_v)^\top W \bar h_j \ge 1$ for $z \in S_j$, $v \notin S_j$: in the engine of
 :mod:`theory._maxmargin` the groups are the contexts, the options the tokens, the scores
 $(W\bar H)^\top$ and the in-sets the supports. One-hot supports give the multiclass hard-margin
@@ -69,7 +69,7 @@ def _ntp_design(H, S):
 def max_margin(H, support, *, method: str = "auto", return_certificate: bool = False):
     r"""The NTP-SVM solution $W^{mm}$ (Thrampoulidis 2024, Def. 3), certified.
 
-    $W^{mm} = \arg\min_W \tfrac12\|W\|^2$ s.t. $(e_z - e_{z'})^\top W\bar h_j = 0$ for
+    $W^{mm} = \mathrm{arg\,min}_W \tfrac12\|W\|^2$ s.t. $(e_z - e_{z'})^\top W\bar h_j = 0$ for
     $z, z' \in S_j$ and $(e_z - e_v)^\top W\bar h_j \ge 1$ for $z \in S_j$, $v \notin S_j$.
     It depends only on the supports and the embeddings.
 
@@ -209,7 +209,7 @@ def _labels(y, n, name="y"):
 
 
 def multiclass_svm(X, y, n_classes=None, *, method: str = "auto", return_certificate: bool = False):
-    r"""Multiclass hard-margin SVM: $\arg\min\|W\|$ s.t. $(w_{y_n} - w_k)^\top x_n \ge 1$, $k \ne y_n$.
+    r"""Multiclass hard-margin SVM: $\mathrm{arg\,min}\|W\|$ s.t. $(w_{y_n} - w_k)^\top x_n \ge 1$, $k \ne y_n$.
 
     The NTP-SVM with one-hot supports (Thrampoulidis 2024, Remark 1; Soudry et al. 2018, §4).
 
@@ -254,7 +254,7 @@ def multiclass_svm(X, y, n_classes=None, *, method: str = "auto", return_certifi
 
 
 def hard_margin_svm(X, y, *, method: str = "auto", return_certificate: bool = False):
-    r"""Binary hard-margin SVM without bias: $\hat w = \arg\min\|w\|$ s.t. $y_n x_n^\top w \ge 1$.
+    r"""Binary hard-margin SVM without bias: $\hat w = \mathrm{arg\,min}\|w\|$ s.t. $y_n x_n^\top w \ge 1$.
 
     The direction of GD on separable logistic regression (Soudry et al. 2018, Thm. 3); in the
     engine each sample is a group with two options, scores $y_n x_n^\top w$ (in-set) and $0$.

@@ -4,7 +4,7 @@ With unconstrained context embeddings the NTP-SVM lives in the logit matrix $L =
 itself ($\bar H = I_m$ in the engine of :mod:`theory._maxmargin`): groups are the contexts,
 options the tokens, scores $L_{z,j}$ and in-sets the supports. The nuclear-norm logit SVM
 
-$$L^{\rm mm} = \arg\min_L \|L\|_\ast \quad\text{s.t.}\quad L_{z,j} = L_{z',j}\ (z, z' \in S_j),
+$$L^{\rm mm} = \mathrm{arg\,min}_L \|L\|_\ast \quad\text{s.t.}\quad L_{z,j} = L_{z',j}\ (z, z' \in S_j),
 \qquad L_{z,j} - L_{v,j} \ge 1\ (z \in S_j,\ v \notin S_j)$$
 
 is solved by the engine's nuclear variant (:mod:`theory._maxmargin_nuc`); the Frobenius one by
@@ -43,7 +43,7 @@ def _logit_design(S):
 def logit_max_margin(support, *, norm: str = "nuc", return_certificate: bool = False):
     r"""The logit SVM $L^{\rm mm}$ of a support pattern (Zhao et al. 2024, NTP-UFM), certified.
 
-    $L^{\rm mm} = \arg\min_L \|L\|$ subject to $L_{z,j} = L_{z',j}$ for $z, z' \in S_j$ and
+    $L^{\rm mm} = \mathrm{arg\,min}_L \|L\|$ subject to $L_{z,j} = L_{z',j}$ for $z, z' \in S_j$ and
     $L_{z,j} - L_{v,j} \ge 1$ for $z \in S_j$, $v \notin S_j$: the NTP-SVM of Thrampoulidis (2024,
     Def. 3) with $\bar H = I_m$, in the nuclear norm (``norm="nuc"``, the logit-domain problem of
     the unconstrained-features model, whose $\tfrac12(\|W\|_F^2 + \|H\|_F^2)$ penalty is

@@ -195,7 +195,7 @@ def _lower(L, P, pi, lam):
 def ufm_logits(P, pi, lam) -> UFMSolution:
     r"""The optimal logits of the NTP unconstrained-features model (Zhao et al. 2024), certified.
 
-    $L_\lambda = \arg\min_L \sum_j\hat\pi_j[\mathrm{lse}(\ell_j) - \hat p_j^\top\ell_j] + \lambda\|L\|_\ast$,
+    $L_\lambda = \mathrm{arg\,min}_L \sum_j\hat\pi_j[\mathrm{lse}(\ell_j) - \hat p_j^\top\ell_j] + \lambda\|L\|_\ast$,
     the UFM $\min_{W,H}\mathrm{CE}(WH) + \tfrac\lambda2(\|W\|_F^2 + \|H\|_F^2)$ rewritten in the logits
     (exact for an embedding dimension $d \ge \min(m, V-1)$). Columns are constrained to sum to
     zero: centring the rows keeps the loss and does not increase the nuclear norm, so a centred

@@ -459,7 +459,7 @@ class AdvaniSaxeEarlyStopping:
     Attributes
     ----------
     stopping_time : float
-        $t^* = \arg\min_t E_g(t)$ (``inf`` when $E_g$ decreases for ever, e.g. without noise).
+        $t^* = \mathrm{arg\,min}_t E_g(t)$ (``inf`` when $E_g$ decreases for ever, e.g. without noise).
     test_error : float
         $E_g(t^*)$.
     train_error : float
@@ -477,7 +477,7 @@ class AdvaniSaxeEarlyStopping:
 
 @guard_numerics
 def advani_saxe_early_stopping(alpha, sigma_w2=1.0, sigma_eps2=0.25, sigma_02=0.0, *, tau=1.0) -> AdvaniSaxeEarlyStopping:
-    r"""Early stopping: $t^* = \arg\min_t E_g(t)$ and $E_g(t^*)$, compared with the optimal ridge.
+    r"""Early stopping: $t^* = \mathrm{arg\,min}_t E_g(t)$ and $E_g(t^*)$, compared with the optimal ridge.
 
     $E_g$ is evaluated on 161 log-spaced times in $[10^{-3}, 10^{5}]\,\tau$ (spanning the MP time
     scales $1/\lambda_+$ to $1/\lambda_-$ for the $\alpha$ of interest), the best grid point is

@@ -125,7 +125,7 @@ def powerlaw_zero_ridge_optimal(alpha, beta, noise_rel=0.0) -> bool:
 
 
 def powerlaw_optimal_s(alpha, beta, noise_rel=0.0) -> float:
-    r"""$s^* = \arg\min_{s\in[0,1)}f(s)$: 0 at or beyond the threshold, else the unique stationary point.
+    r"""$s^* = \mathrm{arg\,min}_{s\in[0,1)}f(s)$: 0 at or beyond the threshold, else the unique stationary point.
 
     Noiseless: $s^* = \max(0, (\alpha-\beta)/(\beta(\alpha-1)))$. Otherwise the root in $(0, 1)$ of
     $(\beta-1)(1 + (\alpha-1)s) = (\alpha-1)(1-s)(1 + \alpha\sigma_{rel}^2(1-s)^{\beta-1})$.

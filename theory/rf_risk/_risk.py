@@ -203,7 +203,7 @@ def risk(eigenvalues, target_power, n, k, ridge, noise=0.0, *, multiplicities=No
 @compact_repr
 @dataclass(frozen=True)
 class OptimalRidge:
-    r"""The ridge minimising the test risk, $\delta^* = \arg\min_{\delta\ge0}E_{te}$.
+    r"""The ridge minimising the test risk, $\delta^* = \mathrm{arg\,min}_{\delta\ge0}E_{te}$.
 
     Attributes
     ----------
