@@ -265,7 +265,7 @@ def test_the_scan_finds_private_imports_and_only_those():
 
 @pytest.mark.slow
 def test_import_is_numpy_and_scipy_only():
-    heavy = ("numba", "cvxpy", "sympy", "matplotlib", "torch")
+    heavy = ("numba", "cvxpy", "sympy", "matplotlib", "torch", "dask", "distributed")
     code = ("import sys, theory, sims, proofs_check\n"
             f"loaded = [m for m in {heavy!r} if m in sys.modules]\n"
             "assert not loaded, loaded\n")
