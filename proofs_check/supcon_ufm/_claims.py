@@ -35,7 +35,7 @@ def _src(where: str, anchor: str) -> str:
 
 
 @claim("supcon_ufm.benign_landscape",
-       source=_src("§III, Thm 1 (tight relaxation; all local minima global for d > k)",
+       source=_src("tight convex relaxation in G: all local minima are global for d > k (section numbers to confirm)",
                    "training-on-spheres"),
        statement="Riemannian GD on (S^{d-1})^n from random inits, for counts (4,4,4), (6,3,3), (8,2,2) (k = 3) and "
                  "d in {k, k+1, k+2, 2k}, stops (gradient norm <= 1e-8) at a loss equal to the certified optimum "
@@ -87,8 +87,8 @@ _BALANCED = ((3, 4, 0.5), (4, 3, 1.0), (2, 5, 2.0), (5, 2, 0.5), (3, 3, 0.3))
 
 
 @claim("supcon_ufm.balanced_etf",
-       source=f"{_src('§IV, balanced case (simplex ETF)', 'the-balanced-simplex-etf')}; "
-              f"{cite('graf2021', '§3')}",
+       source=f"{_src('balanced labels: the simplex ETF (section numbers to confirm)', 'the-balanced-simplex-etf')}; "
+              f"{cite('graf2021', 'the regular-simplex minimiser of the SC loss')}",
        statement="For balanced labels the certified optimum of the Gram relaxation is the simplex ETF "
                  "(1 within a class, -1/(k-1) across), its loss is n log(m-1 + (k-1)m e^{-k/((k-1)tau)}), and the "
                  "closed-form multipliers (nu, S = aI + bJ_blk + cJ) satisfy grad = Diag(nu) + S, S >= 0 and "
@@ -130,7 +130,7 @@ def _balanced(setting, seed, perturb):
 
 
 @claim("supcon_ufm.invariance_and_gradient",
-       source=_src("§II, the SC loss in the UFM", "the-loss-and-its-gradient"),
+       source=_src("the SC loss in the UFM", "the-loss-and-its-gradient"),
        statement="L(QH) = L(H) and grad(QH) = Q grad(H) for orthogonal Q; permuting samples together with labels "
                  "leaves L unchanged; and the two-role gradient H(M + M^T) equals central differences of L, while "
                  "the one-role 2HM^T does not.",
@@ -187,7 +187,7 @@ def _invariance(setting, seed, perturb):
 
 
 @claim("supcon_ufm.rank_deficient_control",
-       source=_src("§III (tightness needs d >= rank G*)", "training-on-spheres"),
+       source=_src("the relaxation is tight when d >= rank G* (section numbers to confirm)", "training-on-spheres"),
        statement="Negative control: for balanced k = 4, m = 3 (rank G* = 3) in d = 2, Riemannian GD converges "
                  "(gradient norm <= 1e-8) to a loss above the relaxation's optimum by more than both tolerances.",
        tolerance_reason=f"the excess must exceed the SDP certificate tolerance {GAP:g} plus the GD tolerance "
@@ -217,7 +217,7 @@ def _control(setting, seed, perturb):
 
 
 @claim("supcon_ufm.step_blocks",
-       source=_src("§IV, STEP imbalance (block form)", "step-imbalance"),
+       source=_src("STEP imbalance: block form of the optimum (section numbers to confirm)", "step-imbalance"),
        statement="For STEP labels (k = 3, one majority class of 8, minorities of 8/R) the certified optimum is "
                  "collapsed (within-class entries 1, every block constant) and, over R in {1, 2, 4} x tau in "
                  "{0.5, 1, 2}: R = 1 gives the ETF value -1/(k-1); for R > 1 maj-min < -1/(k-1) < min-min and "
@@ -264,7 +264,7 @@ def _step(setting, seed, perturb):
 
 
 @claim("supcon_ufm.small_temperature",
-       source=_src("§II (lower bound by Jensen); balanced closed form", "the-small-temperature-limit"),
+       source=_src("the SC loss in the UFM; the τ → 0 bound is our derivation (Jensen) with the balanced closed form", "the-small-temperature-limit"),
        statement="L*(tau) - sum_i log(n_{y_i} - 1) is >= 0 and decreases strictly as tau decreases over "
                  "{2, 1, 0.5, 0.3, 0.2, 0.1}, for balanced (4,4,4) and imbalanced (8,2,2) labels; for balanced "
                  "labels it equals n log(1 + (k-1)m/(m-1) e^{-k/((k-1)tau)}).",

@@ -15,7 +15,7 @@ from proofs_check.symbolic import SymbolicCheck, symbolic_claim
 
 @symbolic_claim(
     "supcon_ufm.symbolic.etf_kkt",
-    source=f"{cite('behnia2024', '§IV, balanced case')}; {cite('graf2021', '§3')}; "
+    source=f"{cite('behnia2024', 'balanced labels: the simplex ETF')}; {cite('graf2021', 'the regular-simplex minimiser')}; "
            "docs/supcon_ufm.md#the-balanced-simplex-etf; docs/supcon_ufm.md#symbolic-identities",
     statement="At the simplex ETF with k classes of m samples and symbolic tau: the rows of M sum to 0 "
               "((m-1) beta + (k-1) m gamma = 0); S = aI + bJ_blk + cJ with c = gamma, b = beta - gamma, a = -mb "

@@ -1,6 +1,6 @@
 r"""Time-stepping core of the SC UFM trainer: Riemannian gradient descent on products of spheres.
 
-One step at features $H$ (d × n, unit columns), per chain (Behnia & Thrampoulidis 2024, §II;
+One step at features $H$ (d × n, unit columns), per chain (Behnia & Thrampoulidis 2024;
 docs/supcon_ufm.md#the-loss-and-its-gradient):
 
 1. $G = H^\top H$; per anchor $i$ the stable softmax over $\ell \ne i$: $\mu_i = \max_{\ell\ne i}G_{i\ell}$,

@@ -1,6 +1,6 @@
 r"""Closed forms of the SC UFM: the balanced simplex-ETF optimum and its KKT certificate, the STEP
 imbalance builders and the block structure of a Gram matrix (Behnia & Thrampoulidis 2024,
-arXiv 2402.18884, §IV; the balanced simplex result is also Graf et al. 2021, arXiv 2102.08817).
+arXiv 2402.18884; the balanced simplex result is also Graf et al. 2021, arXiv 2102.08817).
 
 Balanced classes ($k$ classes of $m$ samples, $n = km$): $G^\star_{ij} = 1$ if $y_i = y_j$, else $-1/(k-1)$;
 at it every anchor sees $m - 1$ positives at inner product 1 and $(k-1)m$ negatives at $-1/(k-1)$, so
@@ -113,7 +113,7 @@ def balanced_labels(n_classes, per_class) -> np.ndarray:
 def step_labels(n_classes, n_major_classes, n_major, ratio) -> np.ndarray:
     r"""STEP-imbalanced labels: $k_{\rm maj}$ classes of $n_{\rm maj}$ samples, the rest of $n_{\rm maj}/R$.
 
-    Behnia & Thrampoulidis (2024), §IV. ``ratio`` $R = 1$ gives balanced classes.
+    Behnia & Thrampoulidis (2024). ``ratio`` $R = 1$ gives balanced classes.
 
     Parameters
     ----------
@@ -150,7 +150,7 @@ def etf_gram(labels) -> np.ndarray:
     r"""The simplex-ETF Gram matrix of the labels: $G_{ij} = 1$ if $y_i = y_j$, else $-1/(k-1)$.
 
     The optimum of the Gram relaxation for balanced labels, for every $\tau$ (Behnia & Thrampoulidis
-    2024, §IV; Graf et al. 2021). Rank $k - 1$.
+    2024; Graf et al. 2021). Rank $k - 1$.
 
     Parameters
     ----------

@@ -1,5 +1,5 @@
 r"""The supervised-contrastive (SC) loss over free unit-norm features, its two-role gradient and its
-Gram form (Behnia & Thrampoulidis 2024, arXiv 2402.18884, §II; the loss is Khosla et al. 2020).
+Gram form (Behnia & Thrampoulidis 2024, arXiv 2402.18884; the loss is Khosla et al. 2020).
 
 Labels $y \in [k]^n$ with every class count $n_c \ge 2$; features $H = [h_1 \dots h_n] \in \mathbb R^{d\times n}$
 with $\lVert h_i\rVert = 1$; temperature $\tau > 0$; positives $P(i) = \{j \ne i : y_j = y_i\}$:
@@ -170,7 +170,7 @@ def _M(G, lab: SCLabels, tau: float) -> np.ndarray:
 
 
 def gram_loss(G, labels, tau) -> float:
-    r"""The SC loss as a function of the Gram matrix (Behnia & Thrampoulidis 2024, §II).
+    r"""The SC loss as a function of the Gram matrix (Behnia & Thrampoulidis 2024).
 
     $$\mathcal L(G) = \sum_i \Big[\log\sum_{\ell\ne i} e^{G_{i\ell}/\tau} - \frac{1}{\tau|P(i)|}\sum_{j\in P(i)} G_{ij}\Big],$$
 
@@ -222,7 +222,7 @@ def gram_gradient(G, labels, tau, *, symmetric=True) -> np.ndarray:
 
 
 def sc_loss(H, labels, tau) -> float:
-    r"""The SC loss of unit-norm features $H$ (Behnia & Thrampoulidis 2024, §II; Khosla et al. 2020).
+    r"""The SC loss of unit-norm features $H$ (Behnia & Thrampoulidis 2024; Khosla et al. 2020).
 
     $$\mathcal L(H) = \sum_i \Big[\log\sum_{\ell\ne i} e^{h_i^\top h_\ell/\tau}
     - \frac{1}{\tau|P(i)|}\sum_{j\in P(i)} h_i^\top h_j\Big] = \mathcal L(H^\top H).$$

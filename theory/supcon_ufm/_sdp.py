@@ -1,5 +1,5 @@
 r"""The convex relaxation of the SC unconstrained-features model in the Gram matrix, solved and
-certified (Behnia & Thrampoulidis 2024, arXiv 2402.18884, §III).
+certified (Behnia & Thrampoulidis 2024, arXiv 2402.18884).
 
 $$\text{(R)}\qquad \min_G\ \mathcal L(G) \quad\text{s.t.}\quad G \succeq 0,\ \operatorname{diag} G = 𝟙 .$$
 
@@ -224,7 +224,7 @@ def gram_certificate(G, labels, tau) -> GramCertificate:
 
     Computes the multipliers $\nu_i = (\nabla G)_{ii}$, $S = \nabla - \operatorname{Diag}(\nu)$ and the
     optimality-gap bound $\mathcal L(G) - \min\text{(R)} \le \langle S, G\rangle + n\max(-\lambda_{\min}(S), 0)$,
-    valid for any feasible $G$ (Behnia & Thrampoulidis 2024, §III; docs/supcon_ufm.md#the-gram-relaxation-and-its-certificate).
+    valid for any feasible $G$ (Behnia & Thrampoulidis 2024; docs/supcon_ufm.md#the-gram-relaxation-and-its-certificate).
     Use it on $H^\top H$ of trained features: a small bound proves they are globally optimal.
 
     Parameters
@@ -274,7 +274,7 @@ def _solve(lab, tau):
 
 
 def optimal_gram(labels, tau, *, solver="CLARABEL", return_certificate=False):
-    r"""The certified optimum $G^\star$ of the Gram relaxation of the SC UFM (Behnia & Thrampoulidis 2024, §III).
+    r"""The certified optimum $G^\star$ of the Gram relaxation of the SC UFM (Behnia & Thrampoulidis 2024).
 
     $$G^\star = \operatorname*{argmin}_{G \succeq 0,\ \operatorname{diag} G = 𝟙}\ \sum_i \Big[\log\sum_{\ell\ne i}
     e^{G_{i\ell}/\tau} - \frac{1}{\tau|P(i)|}\sum_{j\in P(i)} G_{ij}\Big].$$
