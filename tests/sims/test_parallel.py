@@ -240,3 +240,30 @@ def test_dask_survives_a_killed_worker_with_the_right_answer(dask_client, tmp_pa
     assert (tmp_path / "died").exists()
     assert np.array_equal(_values(survived), _values(serial))
     dask_client.wait_for_workers(2, timeout=120)
+
+
+def test_a_fork_started_pool_after_openmp_threads_is_warned_about():
+    # GNU OpenMP is not fork-safe: once numba's omp layer has run here, forked workers abort
+    import warnings
+
+    import numba
+
+    from sims.sgd_stability import simulate_two_layer
+
+    simulate_two_layer(np.array([0.1]), 1.0, 5, 2, 0)           # a parallel kernel starts the layer
+    layer = numba.threading_layer()
+    pool = cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))  # forks on submit only
+    try:
+        if layer == "omp":
+            with pytest.warns(RuntimeWarning, match="forkserver"):
+                resolve_executor(pool)
+        else:                                                     # tbb / workqueue: fork is fine, no warning
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                resolve_executor(pool)
+        with warnings.catch_warnings():                           # the recommended contexts never warn
+            warnings.simplefilter("error")
+            with cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver")) as ok:
+                resolve_executor(ok)
+    finally:
+        pool.shutdown()
